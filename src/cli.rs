@@ -1,0 +1,323 @@
+//! The `switchboard` command line: `serve`, `check`, `collected` and `nlu match`.
+//!
+//! Each subcommand is a small function over the library; this module owns argument parsing,
+//! exit codes and what is printed. Errors go to stderr as one readable block, never a panic.
+
+use std::io::{self, BufRead, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::flow::{self, Assistant, FlowErrors};
+use crate::http::{self, AppState};
+use crate::store::{self, CollectedRow, Store};
+
+/// A self-hosted phone bot engine that runs Twilio Autopilot bots.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the voice webhooks.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        flows: FlowsArg,
+        /// SQLite database file (created if missing).
+        #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
+        db: PathBuf,
+    },
+    /// Validate a flows folder; exits non-zero if it has errors.
+    Check {
+        #[command(flatten)]
+        flows: FlowsArg,
+    },
+    /// Print what callers' answers were collected.
+    Collected {
+        /// SQLite database file.
+        #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
+        db: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Tools for the intent matcher.
+    Nlu {
+        #[command(subcommand)]
+        command: NluCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NluCommand {
+    /// Read utterances from stdin, one per line; print one JSON object per line with the task
+    /// each goes to (null when the matcher declines) and its confidence.
+    Match {
+        #[command(flatten)]
+        flows: FlowsArg,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct FlowsArg {
+    /// Flows folder. Default: ./flows, or the flows built into the binary if there is none.
+    #[arg(long, env = "SWITCHBOARD_FLOWS")]
+    flows: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command {
+        Command::Serve { listen, flows, db } => serve(listen, &flows, &db),
+        Command::Check { flows } => check(&flows),
+        Command::Collected { db, format } => collected(&db, format),
+        Command::Nlu { command: NluCommand::Match { flows } } => nlu_match(&flows),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {}", message.trim_end());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).try_init();
+}
+
+/// Loads the flows named by `--flows`, or `./flows`, or the built-in copy. Returns the assistant
+/// and a description of where it came from.
+fn load_flows(arg: &FlowsArg) -> Result<(Assistant, String), String> {
+    let render = |e: FlowErrors| e.to_string();
+    match &arg.flows {
+        Some(dir) => flow::load_dir(dir).map(|a| (a, dir.display().to_string())).map_err(render),
+        None if Path::new("flows").is_dir() => flow::load_dir(Path::new("flows")).map(|a| (a, "flows/".into())).map_err(render),
+        None => flow::load(&flow::source::embedded()).map(|a| (a, "the built-in flows".into())).map_err(render),
+    }
+}
+
+fn serve(listen: SocketAddr, flows: &FlowsArg, db: &Path) -> Result<ExitCode, String> {
+    // Everything that can be wrong with the configuration is found before the port opens: the
+    // server never starts half-configured.
+    let (assistant, source) = load_flows(flows)?;
+    let store = Store::open(db).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::warn!(
+            "Twilio request signatures are not verified by this version: anyone who can reach {address} can drive calls. Keep it on loopback or a private network."
+        );
+        tracing::info!(
+            "switchboard listening on http://{address} with {} tasks from {source}, database {}",
+            assistant.tasks.len(),
+            db.display()
+        );
+        let state = AppState::new(Arc::new(assistant), store);
+        http::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
+        tracing::info!("switchboard stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn check(flows: &FlowsArg) -> Result<ExitCode, String> {
+    let (assistant, source) = load_flows(flows)?;
+    let samples: usize = assistant.tasks.iter().map(|t| t.samples.len()).sum();
+    let names: Vec<&str> = assistant.tasks.iter().map(|t| t.name.as_str()).collect();
+    println!("{source}: ok — {} tasks ({}), {samples} samples", names.len(), names.join(", "));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn nlu_match(flows: &FlowsArg) -> Result<ExitCode, String> {
+    let (assistant, _) = load_flows(flows)?;
+    let stdin = io::stdin();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let text = line.map_err(|e| format!("reading stdin: {e}"))?;
+        let class = assistant.matcher.classify(&text, None);
+        let name = |i: usize| assistant.tasks.get(i).map(|t| t.name.clone());
+        let row = serde_json::json!({
+            "text": text,
+            "task": class.task.and_then(name),
+            "confidence": round(class.confidence),
+            "next_best": class.next_best.and_then(|(i, _)| name(i)),
+            "next_best_confidence": class.next_best.map(|(_, c)| round(c)),
+            "decision": format!("{:?}", class.decision).to_lowercase(),
+        });
+        writeln!(out, "{row}").map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Confidence to 4 decimals: f32 noise like 0.8299999833106995 helps nobody reading the output.
+fn round(x: f32) -> f64 {
+    (f64::from(x) * 10_000.0).round() / 10_000.0
+}
+
+fn collected(db: &Path, format: Format) -> Result<ExitCode, String> {
+    if !db.exists() {
+        return Err(format!("no database at {}: pass --db with the file `switchboard serve` wrote", db.display()));
+    }
+    let rows = store::read_collected(db).map_err(|e| e.to_string())?;
+    let mut out = io::stdout().lock();
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())? + "\n",
+        Format::Csv => to_csv(&rows),
+        Format::Table => to_table(&rows),
+    };
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn answers_line(row: &CollectedRow) -> String {
+    row.answers.iter().map(|a| format!("{}={}", a.question, a.value)).collect::<Vec<_>>().join("; ")
+}
+
+fn to_table(rows: &[CollectedRow]) -> String {
+    if rows.is_empty() {
+        return "nothing collected yet\n".into();
+    }
+    let header = ["id", "started", "call", "caller", "collect", "status", "answers"];
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.id.to_string(),
+                r.started_at.chars().take(19).collect::<String>().replace('T', " "),
+                r.session.clone(),
+                r.caller.clone().unwrap_or_default(),
+                r.collect.clone(),
+                r.status.clone(),
+                answers_line(r),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cols: Vec<&str>| {
+        let padded: Vec<String> = cols.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        out.push_str(padded.join("  ").trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for row in &cells {
+        line(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+/// CSV with one column per question name seen, so a spreadsheet gets one answer per cell.
+fn to_csv(rows: &[CollectedRow]) -> String {
+    let mut questions: Vec<String> = Vec::new();
+    for row in rows {
+        for answer in &row.answers {
+            if !questions.contains(&answer.question) {
+                questions.push(answer.question.clone());
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut header: Vec<String> = ["id", "call", "channel", "caller", "task", "collect", "status", "started_at", "finished_at"].map(String::from).to_vec();
+    header.extend(questions.iter().cloned());
+    out.push_str(&header.iter().map(|h| csv_cell(h)).collect::<Vec<_>>().join(","));
+    out.push('\n');
+    for row in rows {
+        let mut cells = vec![
+            row.id.to_string(),
+            row.session.clone(),
+            row.channel.clone(),
+            row.caller.clone().unwrap_or_default(),
+            row.task.clone(),
+            row.collect.clone(),
+            row.status.clone(),
+            row.started_at.clone(),
+            row.finished_at.clone().unwrap_or_default(),
+        ];
+        for q in &questions {
+            cells.push(row.answers.iter().find(|a| &a.question == q).map(|a| a.value.clone()).unwrap_or_default());
+        }
+        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Quotes a CSV cell when needed, and defuses text a spreadsheet would run as a formula
+/// (answers are what strangers said). A phone number like `+14155550123` is left as it is.
+fn csv_cell(value: &str) -> String {
+    let formula = match value.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !value[1..].chars().all(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    let value = if formula { format!("'{value}") } else { value.to_owned() };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_cell("Jason"), "Jason");
+        assert_eq!(csv_cell("+14155550123"), "+14155550123");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("-2+3"), "'-2+3");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+    }
+}

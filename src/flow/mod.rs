@@ -1,0 +1,300 @@
+//! The Assistant: everything loaded from a flows folder, validated once.
+//!
+//! A flows folder is an `assistant.json` (name, defaults, style sheet, custom field types,
+//! matcher settings, spoken messages) and a `tasks/` folder with one `<task name>.json` per
+//! task: its sample utterances and its actions in Autopilot's Actions JSON vocabulary, so a
+//! migrating team can paste a task's actions in unchanged.
+//!
+//! Loading happens in two steps, the way ripgrep turns low-level arguments into high-level ones:
+//! [`source`] reads files (the only I/O here), and [`load`] turns their text into an
+//! [`Assistant`] or a list of [`FlowError`]s naming file, place and fix. An `Assistant` is valid
+//! by construction: every `task://` reference resolved, every field type known, every collect
+//! non-empty. Nothing downstream re-checks, and nothing downstream can fail on flow content.
+
+mod json;
+pub mod load;
+pub mod source;
+pub mod text;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::nlu::fields::{BuiltinType, CustomType};
+use crate::nlu::matcher::Matcher;
+
+pub use load::{load, load_dir};
+pub use source::SourceFile;
+pub use text::Text;
+
+/// Index of a task in [`Assistant::tasks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TaskId(pub usize);
+
+/// A loaded, validated assistant.
+pub struct Assistant {
+    /// Human-readable name, from `assistant.json`.
+    pub name: String,
+    /// Every task, in file-name order; [`TaskId`]s index this.
+    pub tasks: Vec<Task>,
+    /// Which tasks run on their own: greeting, fallback, after failed answers.
+    pub defaults: Defaults,
+    /// Voice and default validation behaviour.
+    pub style: Style,
+    /// What the bot says in situations no task covers (silence, loops, errors).
+    pub messages: Messages,
+    /// Safety limits that keep a call from going on forever.
+    pub limits: Limits,
+    /// The intent matcher, indexed over every task's samples.
+    pub matcher: Matcher,
+    /// Speech hints for a `listen` that allows every task (all samples), precomputed.
+    pub all_task_hints: String,
+    by_name: HashMap<String, TaskId>,
+}
+
+impl Assistant {
+    /// Looks a task up by its unique name.
+    pub fn task_id(&self, name: &str) -> Option<TaskId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The task behind an id. Ids only come from this assistant, so this cannot fail for them;
+    /// an id from elsewhere (a stale session) should go through [`Assistant::task_id`] instead.
+    pub fn task(&self, id: TaskId) -> &Task {
+        &self.tasks[id.0]
+    }
+}
+
+impl fmt::Debug for Assistant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Assistant")
+            .field("name", &self.name)
+            .field("tasks", &self.tasks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A unit of conversation: triggered by samples, made of actions.
+#[derive(Debug)]
+pub struct Task {
+    /// Unique name (the file stem), used in `task://name`.
+    pub name: String,
+    /// Sample utterances that should trigger it.
+    pub samples: Vec<String>,
+    /// What it does, in order.
+    pub actions: Vec<Action>,
+}
+
+/// One step of a task, in Autopilot's vocabulary.
+#[derive(Debug)]
+pub enum Action {
+    /// Speak (voice) or write (SMS) a text.
+    Say(Text),
+    /// Play an audio file, `times` times (0 = Twilio's "until the call ends" is refused at load).
+    Play {
+        /// The audio URL.
+        url: String,
+        /// How many times.
+        times: u32,
+    },
+    /// Keep the key/value pairs in the session's memory.
+    Remember(serde_json::Map<String, serde_json::Value>),
+    /// Wait for the caller and route what they say to a task.
+    Listen(Listen),
+    /// Ask a form's questions.
+    Collect(Arc<Collect>),
+    /// Continue with another task.
+    Redirect(TaskId),
+}
+
+/// A `listen`: which tasks the next utterance may go to.
+#[derive(Debug)]
+pub struct Listen {
+    /// None: any task. Some: only these (Autopilot's `listen.tasks`).
+    pub tasks: Option<Vec<TaskId>>,
+    /// Speech hints for the Gather, drawn from the allowed tasks' samples.
+    pub hints: String,
+}
+
+/// A form: ordered questions whose answers are saved together.
+#[derive(Debug)]
+pub struct Collect {
+    /// The collect's name (Autopilot `collect.name`), saved with the answers.
+    pub name: String,
+    /// Asked in order.
+    pub questions: Vec<Question>,
+    /// The task that runs once every question is answered.
+    pub on_complete: TaskId,
+}
+
+/// One question of a collect.
+#[derive(Debug)]
+pub struct Question {
+    /// Answer key, unique within the collect.
+    pub name: String,
+    /// What is asked.
+    pub prompt: Text,
+    /// How the answer is parsed.
+    pub field: Field,
+    /// What happens on good and bad answers.
+    pub validate: Validate,
+    /// Keypad settings for the Gather.
+    pub digits: VoiceDigits,
+    /// Speech hints for the Gather, from the field type and allowed values.
+    pub hints: String,
+}
+
+/// How an answer is parsed and normalised.
+#[derive(Debug, Clone)]
+pub enum Field {
+    /// No type: the answer as said.
+    FreeText,
+    /// A Twilio built-in type.
+    Builtin(BuiltinType),
+    /// A custom type declared in `assistant.json`, by name.
+    Custom(String, Arc<CustomType>),
+}
+
+impl Field {
+    /// The type's name as written in flows (`Twilio.DATE`, a custom name, or `free text`).
+    pub fn type_name(&self) -> &str {
+        match self {
+            Field::FreeText => "free text",
+            Field::Builtin(ty) => ty.name(),
+            Field::Custom(name, _) => name,
+        }
+    }
+}
+
+/// Validation of one question, with the style sheet's defaults already applied.
+#[derive(Debug)]
+pub struct Validate {
+    /// If set, the answer must be one of these (compared case- and punctuation-insensitively).
+    pub allowed_values: Option<Vec<String>>,
+    /// Said after the 1st, 2nd… failed attempt; the last one repeats.
+    pub on_failure: Vec<Text>,
+    /// Whether the question is asked again after a failure message.
+    pub repeat_question: bool,
+    /// Said after a valid answer (None: nothing).
+    pub on_success: Option<Text>,
+    /// Failed attempts (silence included) allowed before giving up.
+    pub max_attempts: u32,
+    /// Where to go after `max_attempts`; None means the assistant's default, then a polite goodbye.
+    pub on_max_attempts: Option<TaskId>,
+}
+
+/// Keypad entry for a question (Autopilot `voice_digits`).
+#[derive(Debug, Default)]
+pub struct VoiceDigits {
+    /// Stop after this many digits.
+    pub num_digits: Option<u32>,
+    /// The key that ends entry (Twilio's default is `#`).
+    pub finish_on_key: Option<String>,
+    /// Digit string → answer value (`{"1": "sales"}`).
+    pub mapping: HashMap<String, String>,
+}
+
+/// The assistant's default tasks.
+#[derive(Debug, Default)]
+pub struct Defaults {
+    /// Greets a new caller (Autopilot `assistant_initiation`).
+    pub assistant_initiation: Option<TaskId>,
+    /// Runs when nothing matched (Autopilot `fallback`).
+    pub fallback: Option<TaskId>,
+    /// Runs after a question's attempts run out (Autopilot `collect.validate_on_failure`).
+    pub validate_on_failure: Option<TaskId>,
+}
+
+/// The style sheet, reduced to what the engine uses.
+#[derive(Debug)]
+pub struct Style {
+    /// `<Say voice="…">`, e.g. `Polly.Joanna`.
+    pub say_voice: Option<String>,
+    /// Default failure messages for questions without their own.
+    pub on_failure: Vec<Text>,
+    /// Default for `repeat_question`.
+    pub repeat_question: bool,
+    /// Default success message.
+    pub on_success: Option<Text>,
+    /// Default attempts per question.
+    pub max_attempts: u32,
+}
+
+/// Built-in lines for moments no task covers. Configurable under `messages` in
+/// `assistant.json` so a bot in another language or tone can change them.
+#[derive(Debug)]
+pub struct Messages {
+    /// Nothing matched and there is no fallback task.
+    pub not_understood: String,
+    /// Said before hanging up after too many silences at a listen.
+    pub no_input_goodbye: String,
+    /// Said before hanging up when a question's attempts ran out and no task is set to take over.
+    pub too_many_attempts: String,
+    /// Said before hanging up when redirects loop or the call exceeds its turn limit.
+    pub loop_goodbye: String,
+    /// Said when the server cannot process a turn (storage failure).
+    pub error_goodbye: String,
+}
+
+/// Limits that guarantee every call ends.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Silent turns in a row at a listen before the call ends politely.
+    pub max_silences: u32,
+    /// Redirects within one turn (Autopilot's limit is 5).
+    pub max_redirects: u32,
+    /// Turns in one call.
+    pub max_turns: u32,
+}
+
+/// A mistake in a flows folder: which file, where in it, what is wrong and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowError {
+    /// The file, as given to the loader.
+    pub file: PathBuf,
+    /// Where in the file: a JSON path (`actions[0].collect.questions[1].type`) or `line 3, column 7`.
+    pub place: String,
+    /// What is wrong.
+    pub problem: String,
+    /// What to write instead.
+    pub fix: String,
+}
+
+impl fmt::Display for FlowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}",
+            self.file.display(),
+            self.place,
+            self.problem
+        )?;
+        if !self.fix.is_empty() {
+            write!(f, " (fix: {})", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every mistake found in a flows folder; loading reports them all at once so an author fixes
+/// them in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowErrors(pub Vec<FlowError>);
+
+impl fmt::Display for FlowErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(
+            f,
+            "the flows have {n} error{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for error in &self.0 {
+            writeln!(f, "  {error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FlowErrors {}

@@ -1,0 +1,45 @@
+//! The form extractor for Twilio webhooks: checks the content type, enforces the size limit and
+//! decodes `application/x-www-form-urlencoded` into name/value pairs.
+//!
+//! Pairs rather than a struct, because the signature check (which covers every parameter,
+//! repeated ones included) and the channel parsers both need the form as sent.
+
+use axum::body::to_bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+
+use super::error::HttpError;
+
+/// Largest webhook body accepted. Twilio's voice and SMS webhooks are a few kilobytes; a long
+/// speech transcript plus every parameter stays well under this.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// A decoded form body, in the order sent.
+#[derive(Debug)]
+pub struct TwilioForm(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for TwilioForm {
+    type Rejection = HttpError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let is_form = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(HttpError::UnsupportedMediaType);
+        }
+        let body = to_bytes(req.into_body(), MAX_BODY).await.map_err(|e| {
+            let inner = e.into_inner();
+            if inner.is::<http_body_util::LengthLimitError>() {
+                HttpError::TooLarge(MAX_BODY)
+            } else {
+                HttpError::BadForm(format!("could not read the body: {inner}"))
+            }
+        })?;
+        let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).map_err(|e| HttpError::BadForm(e.to_string()))?;
+        Ok(TwilioForm(pairs))
+    }
+}

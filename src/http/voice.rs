@@ -1,0 +1,81 @@
+//! Voice webhook handlers: the number's webhook, the Gather action, and the status callback.
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::error::HttpError;
+use super::form::TwilioForm;
+use crate::channel::voice::{self, VoiceRequest};
+use crate::engine::{Input, Next, Output, Reply};
+
+/// `POST /voice`: a call arrives (or its first webhook is replayed).
+pub(super) async fn incoming(State(app): State<AppState>, TwilioForm(form): TwilioForm) -> Result<Response, HttpError> {
+    let request = VoiceRequest::from_form(&form)?;
+    let input = request.input(Input::Start);
+    Ok(turn(&app, &request, input).await)
+}
+
+/// `POST /voice/gather`: what the caller said or keyed, or silence.
+pub(super) async fn gather(State(app): State<AppState>, TwilioForm(form): TwilioForm) -> Result<Response, HttpError> {
+    let request = VoiceRequest::from_form(&form)?;
+    let input = request.input(Input::Silence);
+    Ok(turn(&app, &request, input).await)
+}
+
+/// `POST /voice/status`: Twilio's status callback. A finished call closes its session, keeping
+/// any half-answered collect as incomplete.
+pub(super) async fn status(State(app): State<AppState>, TwilioForm(form): TwilioForm) -> Result<Response, HttpError> {
+    let request = VoiceRequest::from_form(&form)?;
+    if request.call_ended() {
+        let _ = turn(&app, &request, Input::Hangup).await;
+    }
+    Ok(twiml(voice::render_empty()))
+}
+
+/// Runs one turn through the store and renders the reply. A storage failure becomes a spoken
+/// apology and a hang-up: the caller hears what happened instead of Twilio's generic error, and
+/// nothing is claimed saved that was not.
+async fn turn(app: &AppState, request: &VoiceRequest, input: Input) -> Response {
+    let started = Instant::now();
+    let kind = match &input {
+        Input::Start => "start",
+        Input::Speech { .. } => "speech",
+        Input::Digits(_) => "digits",
+        Input::Silence => "silence",
+        Input::Hangup => "hangup",
+    };
+    let assistant = app.assistant();
+    let now = (app.inner.clock)();
+    // Only the CallSid and the kind of input are logged: what callers say and their numbers are
+    // personal data and stay in the database.
+    let reply = match app.inner.store.turn(assistant.clone(), request.caller(), input, now).await {
+        Ok(reply) => {
+            tracing::info!(call = %request.call_sid, input = kind, hangup = reply.next == Next::Hangup, micros = started.elapsed().as_micros() as u64, "turn");
+            reply
+        }
+        Err(e) => {
+            tracing::error!(call = %request.call_sid, input = kind, error = %e, "turn failed");
+            Reply {
+                outputs: vec![Output::Say { text: assistant.messages.error_goodbye.clone() }],
+                next: Next::Hangup,
+            }
+        }
+    };
+    twiml(voice::render(&reply, assistant.style.say_voice.as_deref()))
+}
+
+/// A rendered TwiML document as a response.
+fn twiml(rendered: Result<String, askama::Error>) -> Response {
+    match rendered {
+        Ok(xml) => ([(CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response(),
+        Err(e) => {
+            // The templates are checked at compile time; this would be a bug, so say so loudly.
+            tracing::error!(error = %e, "could not render TwiML");
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "could not render the reply\n").into_response()
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! `Twilio.DATE`: a calendar date, normalised to "YYYY-MM-DD".
+//!
+//! Callers say dates relative to today ("tomorrow", "next Friday", "in two
+//! weeks"), by name ("March 3rd", "the third of March, twenty twenty
+//! seven") or as written numbers ("3/4/2025" in US month/day order,
+//! "2025-03-04"). The answer may contain other words ("I'd like to come on
+//! March 3rd"), so the parser looks for the longest run of words that forms
+//! a date; the leftmost wins among equally long ones.
+//!
+//! Conventions, since English is ambiguous here:
+//! - "Friday" and "next Friday" both mean the first Friday strictly after
+//!   today (most callers saying "next Friday" on a Wednesday mean the one
+//!   two days later). "this Friday" is the first Friday on or after today.
+//!   "last Friday" is the latest Friday strictly before today. "Friday next
+//!   week" is the Friday of the following Monday-to-Sunday week.
+//! - A date without a year is the next such date on or after today (March
+//!   3rd said in December is next year's); February 29th is the next leap
+//!   day. "The 3rd" alone is the next 3rd of a month on or after today.
+//! - Two-digit years in numeric dates are 20xx.
+//! - Keypad: MMDDYYYY (8 digits) or MMDD (4 digits, year as for spoken dates).
+
+use chrono::{Datelike, Months, NaiveDate, TimeDelta, Weekday};
+
+use super::Answer;
+use super::lists::{month_from_word, weekday_from_word};
+use crate::nlu::numbers::{parse_number, parse_ordinal};
+
+/// Longest run of words a date expression can take
+/// ("the day before yesterday", "march twenty third twenty twenty seven").
+const MAX_WINDOW: usize = 8;
+
+/// Only this many words are searched, which bounds the work on absurdly
+/// long transcripts; real answers are far shorter.
+const MAX_WORDS: usize = 200;
+
+/// Largest "in N days/weeks/months/years" we accept (about 30 years of
+/// days): anything bigger is a misrecognition, and it keeps arithmetic
+/// small.
+const MAX_OFFSET: u64 = 11_000;
+
+/// Parses a `Twilio.DATE` answer relative to `today`.
+pub(super) fn parse(answer: Answer<'_>, today: NaiveDate) -> Option<String> {
+    let date = match answer {
+        Answer::Digits(digits) => keypad_date(&super::keypad_digits(digits), today)?,
+        Answer::Speech(text) => speech_date(text, today)?,
+    };
+    Some(date.format("%Y-%m-%d").to_string())
+}
+
+/// MMDDYYYY or MMDD.
+fn keypad_date(digits: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let num = |range: std::ops::Range<usize>| -> Option<u32> { digits.get(range)?.parse().ok() };
+    match digits.len() {
+        8 => NaiveDate::from_ymd_opt(num(4..8)? as i32, num(0..2)?, num(2..4)?),
+        4 => next_month_day(num(0..2)?, num(2..4)?, today),
+        _ => None,
+    }
+}
+
+/// Splits a transcript into date words: lower-case, commas and sentence
+/// punctuation removed, "twenty-third" split, but "3/4/2025" and
+/// "2025-03-04" kept whole. "the", "of" and "on" are dropped because they
+/// never change the date ("on the third of March" = "third March").
+fn date_words(text: &str) -> Vec<String> {
+    let lowered = super::lower(text);
+    let mut out = Vec::new();
+    for raw in lowered.split(|c: char| c.is_whitespace() || c == ',') {
+        let tok = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        if tok.is_empty() {
+            continue;
+        }
+        let numeric_date = tok.chars().any(|c| c.is_ascii_digit())
+            && tok
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '/' | '-' | '.'));
+        let parts: Vec<&str> = if numeric_date {
+            vec![tok]
+        } else {
+            tok.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+                .filter(|p| !p.is_empty())
+                .collect()
+        };
+        for part in parts {
+            if !matches!(part, "the" | "of" | "on") {
+                out.push(part.to_string());
+            }
+        }
+    }
+    out.truncate(MAX_WORDS);
+    out
+}
+
+/// What a run of words turned out to be.
+enum Found {
+    Date(NaiveDate),
+    /// A well-formed date that does not exist ("February 29th 2027"). The
+    /// answer is rejected rather than a shorter run ("February 29th")
+    /// being read as another date.
+    Invalid,
+}
+
+/// Finds the longest (then leftmost) run of words that is a date.
+fn speech_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let owned = date_words(text);
+    let words: Vec<&str> = owned.iter().map(String::as_str).collect();
+    for len in (1..=MAX_WINDOW.min(words.len())).rev() {
+        for window in words.windows(len) {
+            let whole = len == words.len();
+            match parse_window(window, today, whole) {
+                Some(Found::Date(date)) => return Some(date),
+                Some(Found::Invalid) => return None,
+                None => {}
+            }
+        }
+    }
+    None
+}
+
+/// Tries every date form on exactly these words. `whole` is true when they
+/// are the entire answer, which is required for forms made only of words
+/// that are also ordinary English ("sat", "the 3rd").
+fn parse_window(w: &[&str], today: NaiveDate, whole: bool) -> Option<Found> {
+    let simple = match w {
+        ["today"] | ["tonight"] => Some(today),
+        ["tomorrow"] => add_days(today, 1),
+        ["day", "after", "tomorrow"] => add_days(today, 2),
+        ["yesterday"] => add_days(today, -1),
+        ["day", "before", "yesterday"] => add_days(today, -2),
+        _ => None,
+    };
+    if let Some(found) = simple
+        .or_else(|| relative_offset(w, today))
+        .or_else(|| weekday_phrase(w, today, whole))
+        .or_else(|| numeric_date(w, today))
+    {
+        return Some(Found::Date(found));
+    }
+    if let Some(found) = month_and_day(w, today) {
+        return Some(found.map_or(Found::Invalid, Found::Date));
+    }
+    whole.then(|| day_only(w, today)).flatten().map(Found::Date)
+}
+
+fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
+    date.checked_add_signed(TimeDelta::try_days(days)?)
+}
+
+/// A count in "in three days", "in a week", "a couple of days".
+fn count(words: &[&str]) -> Option<u64> {
+    match words {
+        ["a" | "an" | "one"] => Some(1),
+        ["a", "couple"] | ["couple"] => Some(2),
+        _ => {
+            let n = parse_number(&words.join(" "))?;
+            (n >= 0.0 && n.fract() == 0.0 && n <= MAX_OFFSET as f64).then_some(n as u64)
+        }
+    }
+}
+
+/// "in three days", "in two weeks", "in a month", "three days from now",
+/// "a week from today".
+fn relative_offset(w: &[&str], today: NaiveDate) -> Option<NaiveDate> {
+    let (n_words, unit) = match w {
+        ["in", rest @ .., unit] => (rest, *unit),
+        [rest @ .., unit, "from", "now" | "today"] => (rest, *unit),
+        _ => return None,
+    };
+    if n_words.is_empty() {
+        return None;
+    }
+    let n = count(n_words)?;
+    match unit.trim_end_matches('s') {
+        "day" => add_days(today, i64::try_from(n).ok()?),
+        "week" => add_days(today, i64::try_from(n.checked_mul(7)?).ok()?),
+        "month" => today.checked_add_months(Months::new(u32::try_from(n).ok()?)),
+        "year" => today.checked_add_months(Months::new(u32::try_from(n.checked_mul(12)?).ok()?)),
+        _ => None,
+    }
+}
+
+/// Days from `from` forward to the next `target` weekday (0 when equal).
+fn days_until(from: Weekday, target: Weekday) -> i64 {
+    (i64::from(target.num_days_from_monday()) - i64::from(from.num_days_from_monday()))
+        .rem_euclid(7)
+}
+
+/// "Friday", "next Friday", "this Friday", "last Friday", "Friday next
+/// week" (see the module doc for what each means).
+fn weekday_phrase(w: &[&str], today: NaiveDate, whole: bool) -> Option<NaiveDate> {
+    let day = |word: &str| -> Option<Weekday> {
+        let (day, abbreviation) = weekday_from_word(word)?;
+        // "sat", "sun", "wed" are ordinary words too; only trust them alone.
+        (!abbreviation || whole).then_some(day)
+    };
+    let now = today.weekday();
+    let strictly_after = |target: Weekday| {
+        let d = days_until(now, target);
+        add_days(today, if d == 0 { 7 } else { d })
+    };
+    let monday_of_this_week = || add_days(today, -i64::from(now.num_days_from_monday()));
+    match w {
+        [d] | ["next" | "coming", d] => strictly_after(day(d)?),
+        ["this", d] | ["this", "coming", d] => add_days(today, days_until(now, day(d)?)),
+        ["last" | "past", d] => {
+            let back = days_until(day(d)?, now);
+            add_days(today, -(if back == 0 { 7 } else { back }))
+        }
+        [d, "next", "week"] | ["next", "week", d] => {
+            let target = day(d)?;
+            add_days(
+                monday_of_this_week()?,
+                7 + i64::from(target.num_days_from_monday()),
+            )
+        }
+        [d, "this", "week"] => {
+            let target = day(d)?;
+            add_days(
+                monday_of_this_week()?,
+                i64::from(target.num_days_from_monday()),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// The first date on or after `today` with this month and day, trying up to
+/// eight years ahead so February 29th finds a leap year.
+fn next_month_day(month: u32, day: u32, today: NaiveDate) -> Option<NaiveDate> {
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    (0..=8)
+        .filter_map(|offset| today.year().checked_add(offset))
+        .filter_map(|year| NaiveDate::from_ymd_opt(year, month, day))
+        .find(|date| *date >= today)
+}
+
+/// "2025-03-04", "3/4/2025", "3/4/25", "3/4", "3-4-2025".
+fn numeric_date(w: &[&str], today: NaiveDate) -> Option<NaiveDate> {
+    let [tok] = w else {
+        return None;
+    };
+    let sep = if tok.contains('/') {
+        '/'
+    } else if tok.contains('-') {
+        '-'
+    } else {
+        return None;
+    };
+    let parts: Vec<&str> = tok.split(sep).collect();
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let num = |i: usize| -> Option<u32> { parts.get(i)?.parse().ok() };
+    match parts.as_slice() {
+        [y, _, _] if y.len() == 4 => NaiveDate::from_ymd_opt(num(0)? as i32, num(1)?, num(2)?),
+        [_, _, y] => {
+            let year = match y.len() {
+                2 => 2000 + num(2)? as i32,
+                4 => num(2)? as i32,
+                _ => return None,
+            };
+            NaiveDate::from_ymd_opt(year, num(0)?, num(1)?)
+        }
+        [_, _] => next_month_day(num(0)?, num(1)?, today),
+        _ => None,
+    }
+}
+
+/// A day of the month, 1..=31, from "3rd", "third", "twenty third", "3".
+fn day_of_month(words: &[&str]) -> Option<u32> {
+    if words.is_empty() {
+        return None;
+    }
+    let d = parse_ordinal(&words.join(" "))?;
+    (1..=31).contains(&d).then_some(d as u32)
+}
+
+/// A year: "2027", "two thousand twenty seven", "twenty twenty seven",
+/// "nineteen ninety nine", "twenty oh five".
+fn year(words: &[&str]) -> Option<i32> {
+    let plausible = |y: f64| (1900.0..=2200.0).contains(&y) && y.fract() == 0.0;
+    if let Some(y) = parse_number(&words.join(" ")).filter(|y| plausible(*y)) {
+        return Some(y as i32);
+    }
+    // Said as two pairs: "twenty" + "twenty seven", "twenty" + "oh five".
+    for split in 1..words.len() {
+        let (century, rest) = words.split_at(split);
+        let Some(c) = parse_number(&century.join(" ")) else {
+            continue;
+        };
+        if !(19.0..=21.0).contains(&c) || c.fract() != 0.0 {
+            continue;
+        }
+        let tail = match rest {
+            ["oh" | "o" | "zero", digit] => parse_number(digit).filter(|d| *d < 10.0),
+            // A bare "five" after "twenty" is more likely a day than 2005.
+            _ => parse_number(&rest.join(" ")).filter(|d| (10.0..=99.0).contains(d)),
+        };
+        if let Some(t) = tail.filter(|t| t.fract() == 0.0) {
+            return Some((c * 100.0 + t) as i32);
+        }
+    }
+    None
+}
+
+/// "March 3rd", "march third 2027", "3rd March", "third of March twenty
+/// twenty seven" (with "of" already dropped). The outer None means the words
+/// are not of this form; the inner None that they are, but name a day that
+/// does not exist.
+fn month_and_day(w: &[&str], today: NaiveDate) -> Option<Option<NaiveDate>> {
+    let month_at = w.iter().position(|t| month_from_word(t).is_some())?;
+    let (month, _) = month_from_word(w.get(month_at)?)?;
+    let (day_words, year_words): (&[&str], &[&str]) = if month_at == 0 {
+        // Month first: the day is the next 1-3 words, the year the rest.
+        let rest = w.get(1..)?;
+        let mut found = None;
+        for day_len in 1..=rest.len().min(3) {
+            let (d, y) = rest.split_at(day_len);
+            if day_of_month(d).is_some() && (y.is_empty() || year(y).is_some()) {
+                found = Some((d, y));
+                break;
+            }
+        }
+        found?
+    } else {
+        (w.get(..month_at)?, w.get(month_at + 1..)?)
+    };
+    let day = day_of_month(day_words)?;
+    if year_words.is_empty() {
+        Some(next_month_day(month, day, today))
+    } else {
+        Some(NaiveDate::from_ymd_opt(year(year_words)?, month, day))
+    }
+}
+
+/// "the 3rd", "the twenty first": the next such day of a month, on or
+/// after today. Only ordinals count; a bare "3" is not a date.
+fn day_only(w: &[&str], today: NaiveDate) -> Option<NaiveDate> {
+    let last = w.last()?;
+    let is_ordinal = ["st", "nd", "rd", "th"]
+        .iter()
+        .any(|s| last.len() > 2 && last.ends_with(s))
+        || matches!(*last, "first" | "second" | "third");
+    if !is_ordinal || w.len() > 2 {
+        return None;
+    }
+    let day = day_of_month(w)?;
+    let mut year = today.year();
+    let mut month = today.month();
+    for _ in 0..=12 {
+        if let Some(date) = NaiveDate::from_ymd_opt(year, month, day).filter(|d| *d >= today) {
+            return Some(date);
+        }
+        month += 1;
+        if month > 12 {
+            month = 1;
+            year = year.checked_add(1)?;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::BuiltinType;
+    use super::super::tests::{check_digits, check_speech};
+
+    // Today is Wednesday 2026-11-25 (see `tests::ctx`).
+    const DATE_SPEECH: &[(&str, Option<&str>)] = &[
+        ("today", Some("2026-11-25")),
+        ("tomorrow", Some("2026-11-26")),
+        ("the day after tomorrow", Some("2026-11-27")),
+        ("yesterday", Some("2026-11-24")),
+        ("Friday", Some("2026-11-27")),
+        ("next Friday", Some("2026-11-27")),
+        ("this Friday", Some("2026-11-27")),
+        ("on Friday please", Some("2026-11-27")),
+        ("Wednesday", Some("2026-12-02")),
+        ("this Wednesday", Some("2026-11-25")),
+        ("last Friday", Some("2026-11-20")),
+        ("Friday next week", Some("2026-12-04")),
+        ("Monday", Some("2026-11-30")),
+        ("March 3rd", Some("2027-03-03")),
+        ("3rd of March", Some("2027-03-03")),
+        ("march third", Some("2027-03-03")),
+        ("the third of march", Some("2027-03-03")),
+        ("March 3rd 2027", Some("2027-03-03")),
+        ("March 3rd, 2025", Some("2025-03-03")),
+        ("march third twenty twenty seven", Some("2027-03-03")),
+        (
+            "the twenty-third of March two thousand twenty eight",
+            Some("2028-03-23"),
+        ),
+        ("December 25th", Some("2026-12-25")),
+        ("November 25th", Some("2026-11-25")),
+        ("November 24th", Some("2027-11-24")),
+        ("I'd like to come on March 3rd please", Some("2027-03-03")),
+        ("3/4/2025", Some("2025-03-04")),
+        ("3/4/25", Some("2025-03-04")),
+        ("2025-03-04", Some("2025-03-04")),
+        ("12/1", Some("2026-12-01")),
+        ("in three days", Some("2026-11-28")),
+        ("in two weeks", Some("2026-12-09")),
+        ("in a week", Some("2026-12-02")),
+        ("three days from now", Some("2026-11-28")),
+        ("in a month", Some("2026-12-25")),
+        ("the 3rd", Some("2026-12-03")),
+        ("the twenty eighth", Some("2026-11-28")),
+        ("February 29th", Some("2028-02-29")),
+        ("February 30th", None),
+        ("Feb 29 2027", None),
+        ("13/45/2025", None),
+        ("March", None),
+        ("3", None),
+        ("next week", None),
+        ("I don't know", None),
+        ("in 99999999 days", None),
+        ("", None),
+    ];
+
+    const DATE_DIGITS: &[(&str, Option<&str>)] = &[
+        ("03042027", Some("2027-03-04")),
+        ("0304", Some("2027-03-04")),
+        ("1231", Some("2026-12-31")),
+        ("1125", Some("2026-11-25")),
+        ("02292028#", Some("2028-02-29")),
+        ("02292027", None),
+        ("13012027", None),
+        ("123", None),
+        ("", None),
+        ("0000", None),
+    ];
+
+    #[test]
+    fn date_table() {
+        check_speech(BuiltinType::Date, DATE_SPEECH);
+        check_digits(BuiltinType::Date, DATE_DIGITS);
+    }
+}

@@ -1,0 +1,1386 @@
+//! The intent matcher: picks the task whose sample utterances a caller's transcript is closest
+//! to, or declines when nothing is close enough or two tasks are too close to call.
+//!
+//! # Approach
+//!
+//! Each task is defined by a handful of samples, far too few to train a classifier, and the
+//! input is a speech-recognition transcript with dropped, merged, misspelt and homophone words.
+//! So the matcher is a nearest-neighbour search in a weighted vector space with two feature
+//! families, scored by cosine similarity:
+//!
+//! - **Words**: unigrams and adjacent bigrams of the normalised (see [`super::text`]), filler-free,
+//!   lightly stemmed tokens ("bookings" -> "booking" -> "book"). Numbers become one class token,
+//!   since "a table for 4" and "for 6" are the same request. Each feature is weighted by its IDF
+//!   over *tasks* (a word in every task's samples says nothing about which task is meant), times
+//!   a fixed factor that shrinks stop words ("i", "want", "to", "can", "you") and numbers; the
+//!   fixed list matters for small assistants where IDF over two or three tasks is too coarse.
+//!   Bigrams add word-order evidence ("sign up" vs "hang up") at half weight.
+//! - **Character n-grams** (3 to 5 characters) of the content words run together without spaces.
+//!   They give partial credit for misspellings ("regster" shares most n-grams with
+//!   "register"), and because spaces are removed, merged or split words ("signup" / "sign up")
+//!   produce the same n-grams.
+//!
+//! Before the word features are built, each token the index has never seen is repaired against
+//! the samples' vocabulary, in this order: two adjacent tokens joined ("sign" "up" -> "signup")
+//! or one token split ("signup" -> "sign" "up") when that yields known words; otherwise a
+//! typo-tolerant lookup (optimal-string-alignment distance 1 for words of up to 5 characters, 2
+//! for longer ones, only for words of 4+ letters). Candidates come from a precomputed map of
+//! every content word's one-character deletions (the "symmetric delete" method), so a lookup
+//! costs a few hash probes instead of a scan of the vocabulary, and the map holds at most
+//! `len + 1` keys per word. A repaired token counts at reduced strength (its similarity to the
+//! word it was taken for), so typos cost some confidence.
+//!
+//! # Scoring and confidence
+//!
+//! For each sample, `sim = 0.6 * cos(words) + 0.4 * cos(chars)`. The utterance's vector norm
+//! includes words the index has never seen, so "what is the capital of france" scores low
+//! against everything even though "what is the" appears in samples. A task's score is
+//! `0.8 * max(sample sim) + 0.2 * coverage`, where coverage is the share of the utterance's
+//! (squared) feature weight found anywhere in the task's samples: it rewards an utterance that
+//! mixes words from several samples of one task ("sign me up for a new account"), while the
+//! max keeps a verbatim sample at confidence 1.0. The task score is the confidence: a
+//! similarity in 0..=1 that does not depend on how many tasks the assistant has (no softmax), so
+//! one threshold means roughly the same thing in a 3-task and a 150-task assistant. IDF does
+//! depend on the set of tasks, which is the intended effect (shared words count less).
+//!
+//! Trade-offs: this is a lexical matcher. It has no notion of synonyms it has not seen in the
+//! samples ("reservation" vs "booking" only match through shared letters), so bot authors still
+//! need varied samples; in exchange it needs no training, is deterministic, explains itself
+//! ([`Matcher::scores`]), and builds in milliseconds.
+//!
+//! # Cost
+//!
+//! Features are looked up in inverted indexes (feature -> postings of `(sample, weight)`), so
+//! `classify` touches only samples sharing at least one feature with the utterance; utterances
+//! are capped at [`MAX_TOKENS`] tokens so cost is bounded for any input.
+
+use std::collections::HashMap;
+
+use super::text;
+
+/// Tuning knobs; Default gives the shipped defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatcherConfig {
+    /// Minimum confidence (0..=1) for a match; below it the matcher declines (the bot runs its
+    /// fallback task: "sorry?").
+    pub threshold: f32,
+    /// If the runner-up task's score is within this fraction of the best one's, the matcher
+    /// declines as ambiguous.
+    pub margin: f32,
+}
+
+impl Default for MatcherConfig {
+    /// Shipped defaults, chosen on hand-written assistants (see the tests) and leave-one-out on
+    /// sample sets, not fitted to any one benchmark; a held-out calibration may replace them.
+    ///
+    /// - `threshold = 0.45`: a paraphrase sharing the key content word with a sample plus some
+    ///   noise lands around 0.5-0.8 and a verbatim sample at 1.0, while out-of-scope requests
+    ///   that only share function words or stray letter n-grams stay below about 0.35. Asking
+    ///   again costs a turn; a wrong task costs the call, so the cut sits above the noise band.
+    /// - `margin = 0.1`: scores of the top two tasks closer than 10% of the best score are
+    ///   within the noise of the lexical features (one extra shared n-gram), so picking either is
+    ///   a coin toss.
+    fn default() -> Self {
+        MatcherConfig {
+            threshold: 0.45,
+            margin: 0.15,
+        }
+    }
+}
+
+/// Why the matcher decided what it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The best task cleared the threshold and the margin.
+    Matched,
+    /// The best task's confidence was below the threshold (or there was no candidate at all).
+    BelowThreshold,
+    /// The runner-up was within the margin of the best task.
+    Ambiguous,
+    /// Nothing usable in the utterance (empty, only punctuation or filler such as "um").
+    Empty,
+}
+
+/// The outcome of [`Matcher::classify`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    /// The chosen task, or None when the matcher declines.
+    pub task: Option<usize>,
+    /// Confidence in 0..=1 of the best candidate (reported even when declining, so authors can
+    /// see how close it was).
+    pub confidence: f32,
+    /// The best candidate with its confidence (None when no candidate task shares anything
+    /// with the utterance).
+    pub best: Option<(usize, f32)>,
+    /// The runner-up (a different task than `best`) with its confidence. Exact whenever it
+    /// could matter (within the margin of `best`); in large assistants a runner-up far behind
+    /// may be taken only among tasks sharing a distinctive feature with the utterance (see
+    /// [`Matcher::scores`] for exact scores of every task).
+    pub next_best: Option<(usize, f32)>,
+    /// Why the decision was made.
+    pub decision: Decision,
+}
+
+/// Utterances are cut to this many tokens (after dropping fillers). A phone turn is far
+/// shorter; the cap only bounds the cost of pathological input.
+pub const MAX_TOKENS: usize = 64;
+
+/// Features in more samples than this are "common": in large assistants they are scored only
+/// for samples that share a rarer feature with the utterance (see `Matcher::task_scores`).
+/// Assistants with fewer samples than this are always scored exhaustively.
+const COMMON_POSTINGS: usize = 128;
+/// Share of the word family in a sample's similarity; the rest is the character n-gram family.
+/// Words are more precise, n-grams more robust to recogniser errors.
+const WORD_SHARE: f32 = 0.6;
+/// Share of task-level coverage in a task's score; the rest is its best sample's similarity.
+/// Kept small because coverage grows with the number of samples a task has.
+const COVERAGE_SHARE: f32 = 0.2;
+/// Weight factor of stop words relative to content words.
+const STOP_FACTOR: f32 = 0.3;
+/// Weight factor of number tokens: slot values, weak evidence of intent.
+const NUMBER_FACTOR: f32 = 0.5;
+/// Weight factor of bigrams relative to unigrams.
+const BIGRAM_FACTOR: f32 = 0.5;
+/// Character n-gram lengths.
+const NGRAM_MIN: usize = 3;
+const NGRAM_MAX: usize = 5;
+/// Length bounds (in characters) of words eligible for typo-tolerant lookup. Shorter words have
+/// too many neighbours at distance 1 to correct safely.
+const FUZZY_MIN_LEN: usize = 4;
+const FUZZY_MAX_LEN: usize = 24;
+/// Shortest shared prefix for matching a derived form ("registration" -> "register"); shorter
+/// prefixes ("conf", "inte") join unrelated words.
+const PREFIX_LEN: usize = 5;
+/// Extra discount on any typo correction: it is a guess, so it should never count as much as
+/// the word actually said.
+const FUZZY_PENALTY: f32 = 0.9;
+/// Number class tokens.
+const NUM: &str = "#";
+const ORD: &str = "#th";
+/// Class tokens for days and months: "open on Saturday" should match "open on Sunday" the way
+/// "table for 4" matches "table for 6" (Autopilot's built-in DAY_OF_WEEK/MONTH field types).
+const DAY: &str = "#day";
+const MONTH: &str = "#month";
+
+/// An index over every task's samples, built once at load time; immutable and Send + Sync
+/// afterwards.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    config: MatcherConfig,
+    num_tasks: usize,
+    /// Task of each indexed sample.
+    sample_task: Vec<u32>,
+    /// Whether task i has at least one usable sample.
+    task_has_samples: Vec<bool>,
+    /// IDF of a feature the index has never seen (as rare as possible: one task).
+    oov_idf: f32,
+    words: Family,
+    chars: Family,
+    /// Content words eligible as typo corrections.
+    fuzzy_words: Vec<String>,
+    /// Each fuzzy word and each of its one-character deletions -> indexes into `fuzzy_words`.
+    deletions: HashMap<String, Vec<u32>>,
+    /// First [`PREFIX_LEN`] characters of each fuzzy word -> indexes into `fuzzy_words`.
+    prefixes: HashMap<String, Vec<u32>>,
+}
+
+/// One feature family: an interned vocabulary with IDF, postings and per-sample norms.
+#[derive(Debug, Clone, Default)]
+struct Family {
+    ids: HashMap<String, u32>,
+    idf: Vec<f32>,
+    /// Feature -> (sample, weight in that sample's vector).
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Feature -> distinct tasks whose samples contain it, ascending.
+    tasks: Vec<Vec<u32>>,
+    /// Sample -> Euclidean norm of its vector.
+    sample_norm: Vec<f32>,
+    /// Sample -> its vector, sorted by feature id (for scoring common features by lookup).
+    forward: Vec<Vec<(u32, f32)>>,
+}
+
+/// A feature before IDF: key, weight factor and match strength (1 unless typo-corrected).
+struct RawFeature {
+    key: String,
+    factor: f32,
+    strength: f32,
+}
+
+/// Per-task scores, and an upper bound on the score of any task left at 0 by pruning (0 when
+/// nothing was pruned).
+struct Scored {
+    scores: Vec<f32>,
+    bound: f32,
+}
+
+/// Running sums while scoring one utterance; index 0 of each pair is the word family, 1 the
+/// character family.
+struct Accumulator {
+    /// Sample -> dot products with the utterance.
+    dots: Vec<[f32; 2]>,
+    /// Samples with a non-zero dot product, in order of discovery.
+    touched: Vec<u32>,
+    /// Task -> squared utterance weight found in the task's samples.
+    coverage: Vec<[f32; 2]>,
+}
+
+impl Accumulator {
+    /// Adds feature `id` of `family` (at `slot`) with utterance weight `weight` to every sample
+    /// and task that has it.
+    fn traverse(&mut self, slot: usize, family: &Family, id: u32, weight: f32) {
+        for &(sample, w) in &family.postings[id as usize] {
+            let d = &mut self.dots[sample as usize];
+            if d[0] == 0.0 && d[1] == 0.0 {
+                self.touched.push(sample);
+            }
+            d[slot] += weight * w;
+        }
+        for &task in &family.tasks[id as usize] {
+            self.coverage[task as usize][slot] += weight * weight;
+        }
+    }
+}
+
+/// An utterance's vector in one family.
+struct Query {
+    /// Known features, merged by id: (id, weight after match strength).
+    feats: Vec<(u32, f32)>,
+    /// Norm including unknown features and the full (uncorrected) weight of repaired ones.
+    norm: f32,
+}
+
+impl Family {
+    fn intern(&mut self, key: &str) -> u32 {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = self.postings.len() as u32;
+        self.ids.insert(key.to_owned(), id);
+        self.postings.push(Vec::new());
+        self.tasks.push(Vec::new());
+        id
+    }
+
+    fn idf(&self, key: &str, oov_idf: f32) -> (Option<u32>, f32) {
+        match self.ids.get(key) {
+            Some(&id) => (Some(id), self.idf[id as usize]),
+            None => (None, oov_idf),
+        }
+    }
+
+    /// Builds the utterance vector for `raw` features.
+    fn query(&self, raw: &[RawFeature], oov_idf: f32) -> Query {
+        let mut known: Vec<(u32, f32, f32)> = Vec::with_capacity(raw.len());
+        let mut norm_sq = 0.0f32;
+        for f in raw {
+            let (id, idf) = self.idf(&f.key, oov_idf);
+            let base = idf * f.factor;
+            match id {
+                Some(id) => known.push((id, base, base * f.strength)),
+                None => norm_sq += base * base,
+            }
+        }
+        // Sort by id so repeated features merge (term frequency) and summation order is fixed:
+        // the result must not depend on hash-map iteration order.
+        known.sort_by_key(|&(id, _, _)| id);
+        let mut feats: Vec<(u32, f32)> = Vec::with_capacity(known.len());
+        let mut bases: Vec<f32> = Vec::with_capacity(known.len());
+        for (id, base, eff) in known {
+            match feats.last_mut() {
+                Some(last) if last.0 == id => {
+                    last.1 += eff;
+                    if let Some(b) = bases.last_mut() {
+                        *b += base;
+                    }
+                }
+                _ => {
+                    feats.push((id, eff));
+                    bases.push(base);
+                }
+            }
+        }
+        norm_sq += bases.iter().map(|b| b * b).sum::<f32>();
+        Query {
+            feats,
+            norm: norm_sq.sqrt(),
+        }
+    }
+}
+
+impl Matcher {
+    /// `tasks[i]` holds the sample utterances of task i (task ids are these indexes). A task
+    /// with no samples can never be matched (fallback/greeting tasks typically have none), and
+    /// neither can one whose samples normalise to nothing.
+    pub fn new(tasks: &[Vec<String>], config: MatcherConfig) -> Matcher {
+        // Prepare every sample once; remember its task.
+        let mut prepared: Vec<(u32, Vec<String>)> = Vec::new();
+        let mut task_has_samples = vec![false; tasks.len()];
+        for (task, samples) in tasks.iter().enumerate() {
+            for sample in samples {
+                let toks = prepare(sample);
+                if !toks.is_empty() {
+                    task_has_samples[task] = true;
+                    prepared.push((task as u32, toks));
+                }
+            }
+        }
+        let n = task_has_samples.iter().filter(|&&h| h).count().max(1) as f32;
+        let oov_idf = (1.0 + n).ln();
+
+        // Pass 1: intern features, collect the tasks each occurs in and per-sample raw vectors.
+        let mut words = Family::default();
+        let mut chars = Family::default();
+        let mut sample_words: Vec<Vec<(u32, f32)>> = Vec::with_capacity(prepared.len());
+        let mut sample_chars: Vec<Vec<(u32, f32)>> = Vec::with_capacity(prepared.len());
+        for (task, toks) in &prepared {
+            let word_toks: Vec<(String, f32)> = toks.iter().map(|t| (stem(t), 1.0)).collect();
+            let mut w = Vec::new();
+            for f in word_features(&word_toks) {
+                let id = words.intern(&f.key);
+                note_task(&mut words.tasks[id as usize], *task);
+                w.push((id, f.factor));
+            }
+            let mut c = Vec::new();
+            for g in char_grams(toks) {
+                let id = chars.intern(&g);
+                note_task(&mut chars.tasks[id as usize], *task);
+                c.push((id, 1.0));
+            }
+            sample_words.push(w);
+            sample_chars.push(c);
+        }
+
+        // Pass 2: IDF over tasks, then weighted postings and norms.
+        for (family, vectors) in [(&mut words, &sample_words), (&mut chars, &sample_chars)] {
+            family.idf = family
+                .tasks
+                .iter()
+                .map(|t| (1.0 + n / t.len().max(1) as f32).ln())
+                .collect();
+            for (sample, vector) in vectors.iter().enumerate() {
+                let mut merged: Vec<(u32, f32)> = vector
+                    .iter()
+                    .map(|&(id, factor)| (id, factor * family.idf[id as usize]))
+                    .collect();
+                merged.sort_by_key(|&(id, _)| id);
+                merged.dedup_by(|next, kept| {
+                    if next.0 == kept.0 {
+                        kept.1 += next.1;
+                        true
+                    } else {
+                        false
+                    }
+                });
+                let norm = merged.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+                family.sample_norm.push(norm);
+                for &(id, w) in &merged {
+                    family.postings[id as usize].push((sample as u32, w));
+                }
+                family.forward.push(merged);
+            }
+        }
+
+        // Typo-correction candidates: content words only (correcting towards "would" or "the"
+        // would only add noise), bounded length, one-deletion keys.
+        let mut fuzzy_words: Vec<String> = Vec::new();
+        let mut deletions: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut prefixes: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut vocab: Vec<&String> = words.ids.keys().filter(|k| fuzzy_eligible(k)).collect();
+        vocab.sort(); // deterministic indexes, independent of hash order
+        for word in vocab {
+            let idx = fuzzy_words.len() as u32;
+            fuzzy_words.push(word.clone());
+            for key in std::iter::once(word.clone()).chain(one_deletions(word)) {
+                let list = deletions.entry(key).or_default();
+                if list.last() != Some(&idx) {
+                    list.push(idx);
+                }
+            }
+            if let Some(prefix) = prefix_of(word) {
+                prefixes.entry(prefix.to_owned()).or_default().push(idx);
+            }
+        }
+
+        Matcher {
+            config,
+            num_tasks: tasks.len(),
+            sample_task: prepared.iter().map(|(t, _)| *t).collect(),
+            task_has_samples,
+            oov_idf,
+            words,
+            chars,
+            fuzzy_words,
+            deletions,
+            prefixes,
+        }
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> MatcherConfig {
+        self.config
+    }
+
+    /// Classifies one utterance. `allowed`: when Some, only these task ids may be chosen
+    /// (Autopilot's `listen: {"tasks": [...]}`); scores of other tasks are not considered at
+    /// all. Ids out of range are ignored. Never panics.
+    pub fn classify(&self, utterance: &str, allowed: Option<&[usize]>) -> Classification {
+        let Some(scored) = self.task_scores(utterance, true) else {
+            return Classification {
+                task: None,
+                confidence: 0.0,
+                best: None,
+                next_best: None,
+                decision: Decision::Empty,
+            };
+        };
+        let mut eligible = self.task_has_samples.clone();
+        if let Some(allowed) = allowed {
+            let mut mask = vec![false; self.num_tasks];
+            for &t in allowed {
+                if let Some(m) = mask.get_mut(t) {
+                    *m = true;
+                }
+            }
+            for (e, m) in eligible.iter_mut().zip(mask) {
+                *e &= m;
+            }
+        }
+        let cfg = self.config;
+        let (mut best, mut next) = top_two(&scored.scores, &eligible);
+        // If a pruned task could be the best or come within the margin of it, the decision
+        // might change: score everything exactly. Otherwise every pruned task is far behind and
+        // only the reported runner-up could differ (see `Classification::next_best`).
+        let margin = if cfg.margin > 0.0 { cfg.margin.min(1.0) } else { 0.0 };
+        if scored.bound > 0.0 && best.is_none_or(|(_, b)| scored.bound >= b * (1.0 - margin)) {
+            if let Some(full) = self.task_scores(utterance, false) {
+                (best, next) = top_two(&full.scores, &eligible);
+            }
+        }
+        let confidence = best.map_or(0.0, |(_, s)| s);
+        let decision = match (best, next) {
+            (None, _) => Decision::BelowThreshold,
+            (Some((_, b)), _) if b < cfg.threshold => Decision::BelowThreshold,
+            (Some((_, b)), Some((_, s))) if b - s < cfg.margin * b => Decision::Ambiguous,
+            _ => Decision::Matched,
+        };
+        Classification {
+            task: best
+                .filter(|_| decision == Decision::Matched)
+                .map(|(t, _)| t),
+            confidence,
+            best,
+            next_best: next,
+            decision,
+        }
+    }
+
+    /// Debug view: every task that has samples with its score (the confidence it would get),
+    /// best first, ties by id. Ignores any `allowed` restriction. Empty when the utterance has
+    /// nothing usable.
+    pub fn scores(&self, utterance: &str) -> Vec<(usize, f32)> {
+        let Some(scored) = self.task_scores(utterance, false) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(usize, f32)> = scored
+            .scores
+            .into_iter()
+            .enumerate()
+            .filter(|&(t, _)| self.task_has_samples[t])
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    /// Score of every task (0 for tasks without samples), or None if the utterance is empty.
+    ///
+    /// Features with long postings lists (see [`COMMON_POSTINGS`]) dominate the cost of an
+    /// inverted index in a large assistant. With `prune`, they are scored only for candidate
+    /// samples (those sharing a rarer feature with the utterance), by lookup in the samples'
+    /// forward vectors, and the other tasks get score 0 plus a Cauchy-Schwarz upper bound on
+    /// what they could have scored; the caller falls back to `prune = false` when the bound
+    /// could change the decision. Both paths add contributions in the same order, so they give
+    /// bit-identical scores where both apply.
+    fn task_scores(&self, utterance: &str, prune: bool) -> Option<Scored> {
+        let toks = prepare(utterance);
+        if toks.is_empty() {
+            return None;
+        }
+        let resolved = self.resolve(&toks);
+        let wq = self.words.query(&word_features(&resolved), self.oov_idf);
+        let char_raw: Vec<RawFeature> = char_grams(&toks)
+            .into_iter()
+            .map(|key| RawFeature {
+                key,
+                factor: 1.0,
+                strength: 1.0,
+            })
+            .collect();
+        let cq = self.chars.query(&char_raw, self.oov_idf);
+        let families = [(&self.words, &wq), (&self.chars, &cq)];
+
+        let mut acc = Accumulator {
+            dots: vec![[0.0; 2]; self.sample_task.len()],
+            touched: Vec::new(),
+            coverage: vec![[0.0; 2]; self.num_tasks],
+        };
+        // Rare features first, through their postings.
+        for (slot, (family, query)) in families.iter().enumerate() {
+            for &(id, weight) in &query.feats {
+                if family.postings[id as usize].len() <= COMMON_POSTINGS {
+                    acc.traverse(slot, family, id, weight);
+                }
+            }
+        }
+        // Then common ones: everywhere, or only for the candidates found so far.
+        let prune = prune && !acc.touched.is_empty();
+        let mut candidate_tasks: Vec<u32> = Vec::new();
+        if prune {
+            let mut seen = vec![false; self.num_tasks];
+            for &sample in &acc.touched {
+                let t = self.sample_task[sample as usize];
+                if !std::mem::replace(&mut seen[t as usize], true) {
+                    candidate_tasks.push(t);
+                }
+            }
+        }
+        let mut pruned_sq = [0.0f32; 2];
+        for (slot, (family, query)) in families.iter().enumerate() {
+            for &(id, weight) in &query.feats {
+                if family.postings[id as usize].len() <= COMMON_POSTINGS {
+                    continue;
+                }
+                if !prune {
+                    acc.traverse(slot, family, id, weight);
+                    continue;
+                }
+                pruned_sq[slot] += weight * weight;
+                for &sample in &acc.touched {
+                    let forward = &family.forward[sample as usize];
+                    if let Ok(i) = forward.binary_search_by_key(&id, |&(f, _)| f) {
+                        acc.dots[sample as usize][slot] += weight * forward[i].1;
+                    }
+                }
+                for &task in &candidate_tasks {
+                    if family.tasks[id as usize].binary_search(&task).is_ok() {
+                        acc.coverage[task as usize][slot] += weight * weight;
+                    }
+                }
+            }
+        }
+
+        let mut best_sample = vec![0.0f32; self.num_tasks];
+        for &sample in &acc.touched {
+            let s = sample as usize;
+            let [dot_w, dot_c] = acc.dots[s];
+            let sim = WORD_SHARE * cosine(dot_w, wq.norm, self.words.sample_norm[s])
+                + (1.0 - WORD_SHARE) * cosine(dot_c, cq.norm, self.chars.sample_norm[s]);
+            let t = self.sample_task[s] as usize;
+            best_sample[t] = best_sample[t].max(sim);
+        }
+        let combine = |max_sim: f32, cov: [f32; 2]| {
+            let cov = WORD_SHARE * ratio(cov[0], wq.norm * wq.norm)
+                + (1.0 - WORD_SHARE) * ratio(cov[1], cq.norm * cq.norm);
+            let score = (1.0 - COVERAGE_SHARE) * max_sim + COVERAGE_SHARE * cov;
+            if score.is_finite() {
+                score.clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
+        let scores = best_sample
+            .iter()
+            .zip(&acc.coverage)
+            .map(|(&max_sim, &cov)| combine(max_sim, cov))
+            .collect();
+        // A non-candidate shares only pruned features with the utterance, so its cosine in each
+        // family is at most |pruned part of the query| / |query|, and its coverage at most the
+        // pruned share of the query's weight.
+        let bound_sim = WORD_SHARE * ratio(pruned_sq[0].sqrt(), wq.norm)
+            + (1.0 - WORD_SHARE) * ratio(pruned_sq[1].sqrt(), cq.norm);
+        let bound = if prune {
+            combine(bound_sim, pruned_sq)
+        } else {
+            0.0
+        };
+        Some(Scored { scores, bound })
+    }
+
+    /// Repairs tokens the index has never seen: joins, splits, then typo correction. Returns
+    /// (stemmed word, match strength) pairs for the word family.
+    fn resolve(&self, toks: &[String]) -> Vec<(String, f32)> {
+        let stems: Vec<String> = toks.iter().map(|t| stem(t)).collect();
+        let known = |w: &str| self.words.ids.contains_key(w);
+        let mut out = Vec::with_capacity(stems.len() + 2);
+        let mut i = 0;
+        while i < stems.len() {
+            let tok = &stems[i];
+            let tok_known = known(tok);
+            if let Some(next) = stems.get(i + 1)
+                && !(tok_known && known(next))
+            {
+                // "sign" "up" said where the samples have "signup". Joined from the surface
+                // forms so a stemmed first half does not break the word.
+                let joined = stem(&format!("{}{}", toks[i], toks[i + 1]));
+                if known(&joined) {
+                    out.push((joined, 1.0));
+                    i += 2;
+                    continue;
+                }
+            }
+            i += 1;
+            if tok_known {
+                out.push((tok.clone(), 1.0));
+            } else if let Some((a, b)) = self.split(tok) {
+                out.push((a, 1.0));
+                out.push((b, 1.0));
+            } else if let Some((word, strength)) = self.correct(tok) {
+                out.push((word, strength));
+            } else {
+                out.push((tok.clone(), 1.0));
+            }
+        }
+        out
+    }
+
+    /// Splits a merged token into two known words ("signup" -> "sign", "up"), preferring the
+    /// split whose parts carry the most weight.
+    fn split(&self, tok: &str) -> Option<(String, String)> {
+        let len = tok.chars().count();
+        if !(FUZZY_MIN_LEN..=FUZZY_MAX_LEN).contains(&len) || !tok.chars().all(char::is_alphabetic)
+        {
+            return None;
+        }
+        let mut best: Option<(f32, usize)> = None;
+        for (k, _) in tok.char_indices().skip(2) {
+            let (a, b) = tok.split_at(k);
+            if b.chars().count() < 2 {
+                break;
+            }
+            let sa = stem(a);
+            let sb = stem(b);
+            if let (Some(&ia), Some(&ib)) = (self.words.ids.get(&sa), self.words.ids.get(&sb)) {
+                let w = self.words.idf[ia as usize] * factor(&sa)
+                    + self.words.idf[ib as usize] * factor(&sb);
+                if best.is_none_or(|(bw, _)| w > bw) {
+                    best = Some((w, k));
+                }
+            }
+        }
+        best.map(|(_, k)| (stem(&tok[..k]), stem(&tok[k..])))
+    }
+
+    /// Typo-tolerant lookup of an unknown token among the content words of the samples.
+    fn correct(&self, tok: &str) -> Option<(String, f32)> {
+        if !fuzzy_eligible(tok) {
+            return None;
+        }
+        let mut candidates: Vec<u32> = Vec::new();
+        for key in std::iter::once(tok.to_owned()).chain(one_deletions(tok)) {
+            if let Some(list) = self.deletions.get(&key) {
+                candidates.extend_from_slice(list);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let tok_len = tok.chars().count();
+        let mut best: Option<(f32, u32)> = None;
+        for idx in candidates {
+            let word = &self.fuzzy_words[idx as usize];
+            let max_len = tok_len.max(word.chars().count());
+            let allowed = if max_len <= 5 { 1 } else { 2 };
+            let d = strsim::osa_distance(tok, word);
+            if d == 0 || d > allowed {
+                continue;
+            }
+            let strength = (1.0 - d as f32 / max_len as f32) * FUZZY_PENALTY;
+            if best.is_none_or(|(s, _)| strength > s) {
+                best = Some((strength, idx));
+            }
+        }
+        // Derived forms the samples do not have: "registration" / "register", "cancelled" /
+        // "cancel". Accept a shared prefix of at least 3/4 of the shorter word; credit grows
+        // with the share of both words that the prefix covers.
+        let prefix_candidates = prefix_of(tok).and_then(|p| self.prefixes.get(p));
+        for &idx in prefix_candidates.into_iter().flatten() {
+            let word = &self.fuzzy_words[idx as usize];
+            let common = tok
+                .chars()
+                .zip(word.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let word_len = word.chars().count();
+            let (short, long) = (tok_len.min(word_len), tok_len.max(word_len));
+            if common == long || common * 4 < short * 3 {
+                continue;
+            }
+            let share = 0.5 * (common as f32 / short as f32 + common as f32 / long as f32);
+            let strength = share * FUZZY_PENALTY;
+            if best.is_none_or(|(s, _)| strength > s) {
+                best = Some((strength, idx));
+            }
+        }
+        best.map(|(s, idx)| (self.fuzzy_words[idx as usize].clone(), s))
+    }
+}
+
+/// The best and runner-up eligible tasks with a positive score. Ascending ids with strict
+/// comparisons: ties go to the lower id, deterministically.
+fn top_two(scores: &[f32], eligible: &[bool]) -> (Option<(usize, f32)>, Option<(usize, f32)>) {
+    let mut best: Option<(usize, f32)> = None;
+    let mut next: Option<(usize, f32)> = None;
+    for (task, (&score, &ok)) in scores.iter().zip(eligible).enumerate() {
+        if !ok || score <= 0.0 {
+            continue;
+        }
+        if best.is_none_or(|(_, b)| score > b) {
+            next = best;
+            best = Some((task, score));
+        } else if next.is_none_or(|(_, s)| score > s) {
+            next = Some((task, score));
+        }
+    }
+    (best, next)
+}
+
+/// Records `task` in a feature's task list (samples arrive grouped by ascending task).
+fn note_task(tasks: &mut Vec<u32>, task: u32) {
+    if tasks.last() != Some(&task) {
+        tasks.push(task);
+    }
+}
+
+/// `dot / (a * b)`, or 0 when either norm is 0.
+fn cosine(dot: f32, a: f32, b: f32) -> f32 {
+    ratio(dot, a * b)
+}
+
+/// `num / den`, or 0 when the denominator is 0 or the result is not finite.
+fn ratio(num: f32, den: f32) -> f32 {
+    if den > 0.0 {
+        let r = num / den;
+        if r.is_finite() {
+            r.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    } else {
+        0.0
+    }
+}
+
+/// Normalises and tokenises, drops fillers, replaces numbers with class tokens and caps the
+/// length. Used for samples and utterances alike.
+fn prepare(text: &str) -> Vec<String> {
+    let normalized = text::normalize(text);
+    normalized
+        .split_whitespace()
+        .filter(|t| !text::is_filler(t))
+        .take(MAX_TOKENS)
+        .map(|t| {
+            let digits = t.chars().take_while(char::is_ascii_digit).count();
+            if digits == 0 {
+                class_of(t).unwrap_or(t).to_owned()
+            } else if digits == t.len() {
+                NUM.to_owned()
+            } else {
+                // normalize only leaves digits attached to an ordinal suffix.
+                ORD.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// The class token of a day or month name.
+fn class_of(tok: &str) -> Option<&'static str> {
+    match tok {
+        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday"
+        | "mondays" | "tuesdays" | "wednesdays" | "thursdays" | "fridays" | "saturdays"
+        | "sundays" | "weekend" | "weekends" => Some(DAY),
+        "january" | "february" | "march" | "april" | "june" | "july" | "august" | "september"
+        | "october" | "november" | "december" => Some(MONTH),
+        _ => None,
+    }
+}
+
+/// Light suffix stripping so plurals and "-ing" forms meet their base word ("bookings",
+/// "booking", "book"). Not linguistically exact, but applied identically to samples and
+/// utterances, which is what matters; stop words and short words are left alone.
+fn stem(tok: &str) -> String {
+    let len = tok.chars().count();
+    if len < 4 || text::is_stop_word(tok) || !tok.is_ascii() {
+        return tok.to_owned();
+    }
+    if let Some(base) = tok.strip_suffix("ies").filter(|_| len >= 5) {
+        return format!("{base}y");
+    }
+    if let Some(base) = tok.strip_suffix("sses") {
+        return format!("{base}ss");
+    }
+    if let Some(base) = tok.strip_suffix("ing").filter(|b| b.len() >= 4) {
+        return base.to_owned();
+    }
+    if tok.ends_with('s') && !tok.ends_with("ss") && !tok.ends_with("us") && !tok.ends_with("is") {
+        return tok[..tok.len() - 1].to_owned();
+    }
+    tok.to_owned()
+}
+
+/// Weight factor of a word-family token.
+fn factor(tok: &str) -> f32 {
+    if tok.starts_with('#') {
+        NUMBER_FACTOR
+    } else if text::is_stop_word(tok) {
+        STOP_FACTOR
+    } else {
+        1.0
+    }
+}
+
+/// Unigram and bigram features of (word, match strength) tokens.
+fn word_features(toks: &[(String, f32)]) -> Vec<RawFeature> {
+    let mut out = Vec::with_capacity(toks.len() * 2);
+    for (tok, strength) in toks {
+        out.push(RawFeature {
+            key: tok.clone(),
+            factor: factor(tok),
+            strength: *strength,
+        });
+    }
+    for pair in toks.windows(2) {
+        let (a, sa) = &pair[0];
+        let (b, sb) = &pair[1];
+        out.push(RawFeature {
+            key: format!("{a} {b}"),
+            factor: BIGRAM_FACTOR * (factor(a) * factor(b)).sqrt(),
+            strength: sa * sb,
+        });
+    }
+    out
+}
+
+/// Character n-grams of the content words run together ("sign me up" -> " signup "), or of all
+/// words when every word is a stop word. Removing spaces makes merged and split words produce
+/// the same n-grams; the padding marks the start and end of the utterance.
+fn char_grams(toks: &[String]) -> Vec<String> {
+    let content: Vec<&String> = toks.iter().filter(|t| !text::is_stop_word(t)).collect();
+    let source: Vec<&String> = if content.is_empty() {
+        toks.iter().collect()
+    } else {
+        content
+    };
+    let mut chars: Vec<char> = vec![' '];
+    for t in source {
+        chars.extend(t.chars());
+    }
+    chars.push(' ');
+    let mut out = Vec::new();
+    for n in NGRAM_MIN..=NGRAM_MAX {
+        for window in chars.windows(n) {
+            out.push(window.iter().collect());
+        }
+    }
+    out
+}
+
+/// Whether a word may be typo-corrected or serve as a correction.
+fn fuzzy_eligible(word: &str) -> bool {
+    let len = word.chars().count();
+    (FUZZY_MIN_LEN..=FUZZY_MAX_LEN).contains(&len)
+        && word.chars().all(char::is_alphabetic)
+        && !text::is_stop_word(word)
+}
+
+/// The first [`PREFIX_LEN`] characters of `word`, if it is that long.
+fn prefix_of(word: &str) -> Option<&str> {
+    let (end, _) = word.char_indices().nth(PREFIX_LEN)?;
+    Some(&word[..end])
+}
+
+/// The strings obtained by deleting one character of `word`.
+fn one_deletions(word: &str) -> impl Iterator<Item = String> + '_ {
+    word.char_indices().map(move |(i, c)| {
+        let mut s = String::with_capacity(word.len());
+        s.push_str(&word[..i]);
+        s.push_str(&word[i + c.len_utf8()..]);
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A named task with its samples; tests refer to tasks by name.
+    type Bot = &'static [(&'static str, &'static [&'static str])];
+
+    /// The sign-up bot: a greeting and a fallback with no samples around two real tasks.
+    const SIGNUP: Bot = &[
+        ("greeting", &[]),
+        (
+            "register",
+            &[
+                "register",
+                "sign me up",
+                "I want to register",
+                "create an account",
+                "I'd like to sign up",
+                "new account",
+                "enroll me",
+            ],
+        ),
+        (
+            "goodbye",
+            &["goodbye", "bye", "that's all", "no thanks", "hang up"],
+        ),
+        ("fallback", &[]),
+    ];
+
+    /// A restaurant line with six overlapping tasks (book vs cancel share "table"/"booking",
+    /// hours vs menu share "today").
+    const RESTAURANT: Bot = &[
+        ("welcome", &[]),
+        (
+            "book_table",
+            &[
+                "book a table",
+                "I'd like to make a reservation",
+                "reserve a table for two",
+                "can I get a table for four people tonight",
+                "I want to book a table for Friday",
+                "do you have a table free at 7 pm",
+                "table for six please",
+                "make a booking",
+            ],
+        ),
+        (
+            "cancel_booking",
+            &[
+                "cancel my reservation",
+                "I need to cancel my booking",
+                "please cancel the table I booked",
+                "I can't make it tonight",
+                "call off my reservation",
+                "we won't be coming",
+                "delete my booking",
+            ],
+        ),
+        (
+            "opening_hours",
+            &[
+                "what are your opening hours",
+                "when do you open",
+                "what time do you close",
+                "are you open on Sunday",
+                "how late are you open",
+                "what time does the kitchen open",
+                "are you open today",
+                "your hours please",
+            ],
+        ),
+        (
+            "directions",
+            &[
+                "where are you located",
+                "what is your address",
+                "how do I get to the restaurant",
+                "directions please",
+                "is there parking nearby",
+                "which street are you on",
+                "how do I find you",
+            ],
+        ),
+        (
+            "speak_to_person",
+            &[
+                "can I talk to a human",
+                "put me through to a person",
+                "I want to speak to someone",
+                "connect me to the manager",
+                "operator",
+                "real person please",
+                "let me talk to staff",
+            ],
+        ),
+        (
+            "menu",
+            &[
+                "what's on the menu",
+                "do you have vegetarian options",
+                "what dishes do you serve",
+                "can I see the menu",
+                "do you have gluten free food",
+                "what desserts do you have",
+                "what's the special today",
+                "how much is the steak",
+            ],
+        ),
+        ("fallback", &[]),
+    ];
+
+    fn build(bot: Bot) -> Matcher {
+        let tasks: Vec<Vec<String>> = bot
+            .iter()
+            .map(|(_, samples)| samples.iter().map(|s| s.to_string()).collect())
+            .collect();
+        Matcher::new(&tasks, MatcherConfig::default())
+    }
+
+    fn task_id(bot: Bot, name: &str) -> usize {
+        bot.iter()
+            .position(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no task {name}"))
+    }
+
+    /// (bot, utterance, expected task name or None for "must decline").
+    const CASES: &[(&str, &str, Option<&str>)] = &[
+        // Sign-up bot: misspellings, filler, casing, merged words.
+        ("signup", "I want to regster", Some("register")),
+        ("signup", "register me please", Some("register")),
+        ("signup", "REGISTER!!!", Some("register")),
+        (
+            "signup",
+            "um uh I'd like to sign up please",
+            Some("register"),
+        ),
+        ("signup", "signup", Some("register")),
+        ("signup", "i wanna signup", Some("register")),
+        ("signup", "Sign me up.", Some("register")),
+        ("signup", "create an acount", Some("register")),
+        ("signup", "I would like a new account", Some("register")),
+        ("signup", "enrol me", Some("register")),
+        ("signup", "can you make me an account", Some("register")),
+        ("signup", "registration", Some("register")),
+        (
+            "signup",
+            "I want to sign up for an account",
+            Some("register"),
+        ),
+        ("signup", "Goodbye!", Some("goodbye")),
+        ("signup", "bye bye", Some("goodbye")),
+        ("signup", "good bye", Some("goodbye")),
+        ("signup", "no thank you", Some("goodbye")),
+        ("signup", "that is all", Some("goodbye")),
+        ("signup", "thats all thanks", Some("goodbye")),
+        ("signup", "please hang up now", Some("goodbye")),
+        ("signup", "hangup", Some("goodbye")),
+        // Sign-up bot: must decline.
+        ("signup", "", None),
+        ("signup", "   ", None),
+        ("signup", "um", None),
+        ("signup", "uh, um...", None),
+        ("signup", "what's the capital of France", None),
+        ("signup", "play some music", None),
+        ("signup", "asdf qwerty", None),
+        ("signup", "yes", None),
+        ("signup", "🙂", None),
+        ("signup", "register or hang up", None),
+        // Restaurant bot.
+        (
+            "restaurant",
+            "i wanna make a reservation for four people",
+            Some("book_table"),
+        ),
+        (
+            "restaurant",
+            "what time do you open tomorrow",
+            Some("opening_hours"),
+        ),
+        ("restaurant", "Book a table for 2", Some("book_table")),
+        (
+            "restaurant",
+            "a table for two at eight please",
+            Some("book_table"),
+        ),
+        ("restaurant", "um can I reserve a table", Some("book_table")),
+        (
+            "restaurant",
+            "reserve table twenty five people",
+            Some("book_table"),
+        ),
+        ("restaurant", "I'd like to book a tabel", Some("book_table")),
+        ("restaurant", "cancel my resevation", Some("cancel_booking")),
+        ("restaurant", "I have to cancel", Some("cancel_booking")),
+        ("restaurant", "cancel booking", Some("cancel_booking")),
+        ("restaurant", "we cant make it", Some("cancel_booking")),
+        (
+            "restaurant",
+            "please delete my reservation",
+            Some("cancel_booking"),
+        ),
+        (
+            "restaurant",
+            "what time do you close tonight",
+            Some("opening_hours"),
+        ),
+        (
+            "restaurant",
+            "are you open on saturdays",
+            Some("opening_hours"),
+        ),
+        ("restaurant", "what are you're hours", Some("opening_hours")),
+        ("restaurant", "openinghours", Some("opening_hours")),
+        (
+            "restaurant",
+            "what time is the kitchen open until",
+            Some("opening_hours"),
+        ),
+        ("restaurant", "where is the restaurant", Some("directions")),
+        ("restaurant", "whats your adress", Some("directions")),
+        ("restaurant", "how do I get there", Some("directions")),
+        (
+            "restaurant",
+            "is there anywhere to park",
+            Some("directions"),
+        ),
+        ("restaurant", "where are you", Some("directions")),
+        (
+            "restaurant",
+            "let me speak to a real person",
+            Some("speak_to_person"),
+        ),
+        (
+            "restaurant",
+            "talk to a human please",
+            Some("speak_to_person"),
+        ),
+        ("restaurant", "OPERATOR", Some("speak_to_person")),
+        (
+            "restaurant",
+            "can i speak with the manager",
+            Some("speak_to_person"),
+        ),
+        (
+            "restaurant",
+            "I want to talk to somebody",
+            Some("speak_to_person"),
+        ),
+        ("restaurant", "what is on the menu tonight", Some("menu")),
+        ("restaurant", "do you have vegan options", Some("menu")),
+        ("restaurant", "what deserts do you have", Some("menu")),
+        ("restaurant", "how much does the steak cost", Some("menu")),
+        ("restaurant", "gluten free", Some("menu")),
+        ("restaurant", "what dishes are vegetarian", Some("menu")),
+        // Restaurant bot: must decline.
+        ("restaurant", "what's the capital of France", None),
+        ("restaurant", "play some music", None),
+        ("restaurant", "asdf qwerty", None),
+        ("restaurant", "tell me a joke", None),
+        ("restaurant", "I like turtles", None),
+        ("restaurant", "yes", None),
+        ("restaurant", "um uh", None),
+        ("restaurant", "how old are you", None),
+        // Mixed requests: two tasks fit about equally well.
+        ("restaurant", "book a table or cancel my booking", None),
+        // Ambiguous: every content word also occurs in another task's samples.
+        ("restaurant", "reservation for tonight", None),
+    ];
+
+    #[test]
+    fn classification_table() {
+        let signup = build(SIGNUP);
+        let restaurant = build(RESTAURANT);
+        let mut failures = Vec::new();
+        let declines = CASES.iter().filter(|c| c.2.is_none()).count();
+        assert!(CASES.len() >= 60 && declines >= 12);
+        for &(bot_name, utterance, expected) in CASES {
+            let (bot, matcher) = match bot_name {
+                "signup" => (SIGNUP, &signup),
+                _ => (RESTAURANT, &restaurant),
+            };
+            let got = matcher.classify(utterance, None);
+            let want = expected.map(|name| task_id(bot, name));
+            if got.task != want {
+                let name = |t: Option<(usize, f32)>| {
+                    t.map(|(id, c)| format!("{}:{c:.2}", bot[id].0))
+                        .unwrap_or_else(|| "-".into())
+                };
+                failures.push(format!(
+                    "[{bot_name}] {utterance:?}: expected {:?}, got {:?} ({:?}, conf {:.2}, best {}, next {})",
+                    expected,
+                    got.task.map(|t| bot[t].0),
+                    got.decision,
+                    got.confidence,
+                    name(got.best),
+                    name(got.next_best),
+                ));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {} rows failed:\n{}",
+            failures.len(),
+            CASES.len(),
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_sample_matches_its_own_task_with_high_confidence() {
+        for bot in [SIGNUP, RESTAURANT] {
+            let m = build(bot);
+            for (id, (name, samples)) in bot.iter().enumerate() {
+                for sample in *samples {
+                    let c = m.classify(sample, None);
+                    assert_eq!(c.task, Some(id), "{name}: {sample:?} -> {c:?}");
+                    assert!(c.confidence >= 0.9, "{sample:?} -> {c:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn allowed_restricts_the_candidates() {
+        let m = build(SIGNUP);
+        let register = task_id(SIGNUP, "register");
+        let goodbye = task_id(SIGNUP, "goodbye");
+        // Goodbye is the obvious match but not allowed: it must not be chosen, and its score
+        // must not be reported either.
+        let c = m.classify("goodbye", Some(&[register]));
+        assert_ne!(c.task, Some(goodbye));
+        assert!(c.best.is_none_or(|(t, _)| t == register), "{c:?}");
+        assert!(c.next_best.is_none(), "{c:?}");
+        assert_eq!(c.task, None);
+        // Allowed tasks still match, and a runner-up outside the list does not make it
+        // ambiguous.
+        let c = m.classify("register", Some(&[register]));
+        assert_eq!(c.task, Some(register));
+        assert!(c.next_best.is_none());
+        // Nothing allowed, or only ids out of range or without samples: a decline, no panic.
+        for allowed in [&[][..], &[99, usize::MAX][..], &[0, 3][..]] {
+            let c = m.classify("register", Some(allowed));
+            assert_eq!(c.task, None);
+            assert_eq!(c.decision, Decision::BelowThreshold);
+            assert!(c.best.is_none());
+        }
+        // None means every task.
+        assert_eq!(m.classify("goodbye", None).task, Some(goodbye));
+    }
+
+    #[test]
+    fn tasks_without_samples_are_never_chosen() {
+        let m = build(SIGNUP);
+        let empty = [task_id(SIGNUP, "greeting"), task_id(SIGNUP, "fallback")];
+        for (utterance, _, _) in CASES.iter().map(|c| (c.1, 0, 0)) {
+            let c = m.classify(utterance, None);
+            for t in [c.task, c.best.map(|b| b.0), c.next_best.map(|b| b.0)] {
+                assert!(t.is_none_or(|t| !empty.contains(&t)), "{utterance:?}");
+            }
+            assert!(m.scores(utterance).iter().all(|(t, _)| !empty.contains(t)));
+        }
+        // An assistant with no samples at all declines everything.
+        let none = Matcher::new(
+            &[vec![], vec![String::new(), "um".into()]],
+            Default::default(),
+        );
+        let c = none.classify("hello", None);
+        assert_eq!((c.task, c.decision), (None, Decision::BelowThreshold));
+        let none = Matcher::new(&[], Default::default());
+        assert_eq!(none.classify("hello", None).task, None);
+        assert_eq!(none.classify("", Some(&[0])).decision, Decision::Empty);
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic_and_confidence_stays_in_range() {
+        let long_word = "a".repeat(10_000);
+        let long_words = "register ".repeat(1_200);
+        let inputs = [
+            String::new(),
+            " \t\n ".to_string(),
+            long_word,
+            long_words,
+            "🙂🎉👍🏽 register 🙂".to_string(),
+            "\u{0}\u{1}\u{7f}\u{1b}[31m cancel \r\n".to_string(),
+            "{}{{{}}}''''\"\"".to_string(),
+            "İstanbul ﬁve ½ ² ٣ 四".to_string(),
+            "\u{202e}\u{200b}\u{fe0f}".to_string(),
+            "reg'ster's'''s n't".to_string(),
+            "1234567890123456789012345678901234567890".to_string(),
+        ];
+        for bot in [SIGNUP, RESTAURANT] {
+            let m = build(bot);
+            for input in &inputs {
+                let c = m.classify(input, None);
+                for conf in [
+                    Some(c.confidence),
+                    c.best.map(|b| b.1),
+                    c.next_best.map(|b| b.1),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    assert!((0.0..=1.0).contains(&conf), "{input:?}: {c:?}");
+                }
+                if c.decision == Decision::Empty {
+                    assert_eq!((c.task, c.best, c.confidence), (None, None, 0.0));
+                }
+            }
+        }
+        // Only punctuation and filler count as empty.
+        let m = build(SIGNUP);
+        for input in ["", "   ", "?!", "um", "uh, um... please"] {
+            assert_eq!(
+                m.classify(input, None).decision,
+                Decision::Empty,
+                "{input:?}"
+            );
+        }
+        // A long repetition of a sample is still that sample.
+        let c = m.classify(&"register ".repeat(1_200), None);
+        assert_eq!(c.task, Some(task_id(SIGNUP, "register")));
+    }
+
+    #[test]
+    fn deterministic() {
+        // Two separately built matchers have differently seeded hash maps; results must agree
+        // bit for bit anyway.
+        let a = build(RESTAURANT);
+        let b = build(RESTAURANT);
+        for &(_, utterance, _) in CASES {
+            let first = a.classify(utterance, None);
+            assert_eq!(first, a.classify(utterance, None));
+            assert_eq!(first, b.classify(utterance, None));
+            assert_eq!(a.scores(utterance), b.scores(utterance));
+        }
+    }
+
+    #[test]
+    fn config_and_thresholds_apply() {
+        let strict = MatcherConfig {
+            threshold: 1.01,
+            margin: 0.1,
+        };
+        let tasks = vec![vec!["register".to_string()], vec!["goodbye".to_string()]];
+        let m = Matcher::new(&tasks, strict);
+        assert_eq!(m.config(), strict);
+        let c = m.classify("register", None);
+        assert_eq!((c.task, c.decision), (None, Decision::BelowThreshold));
+        assert_eq!(c.best.map(|b| b.0), Some(0));
+        // Identical samples in two tasks: a tie, so ambiguous, whatever the threshold.
+        let twins = vec![
+            vec!["book a table".to_string()],
+            vec!["book a table".into()],
+        ];
+        let c = Matcher::new(&twins, MatcherConfig::default()).classify("book a table", None);
+        assert_eq!((c.task, c.decision), (None, Decision::Ambiguous));
+        assert_eq!(c.best.map(|b| b.0), Some(0));
+        assert_eq!(c.next_best.map(|b| b.0), Some(1));
+        let d = MatcherConfig::default();
+        assert!((0.0..=1.0).contains(&d.threshold) && (0.0..1.0).contains(&d.margin));
+    }
+
+    #[test]
+    fn scores_are_sorted_and_match_classify() {
+        let m = build(RESTAURANT);
+        let scores = m.scores("where are you located");
+        assert!(scores.windows(2).all(|w| w[0].1 >= w[1].1));
+        let c = m.classify("where are you located", None);
+        assert_eq!(scores.first().copied(), c.best);
+        assert!(m.scores("um").is_empty());
+    }
+
+    #[test]
+    fn matcher_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Matcher>();
+    }
+}

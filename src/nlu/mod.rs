@@ -1,0 +1,10 @@
+//! Understanding what callers say: text normalisation, the intent matcher, and the parsers that
+//! turn an answer into a typed value.
+//!
+//! Nothing here knows about HTTP, SQL or Twilio's wire format; all of it is pure and tested
+//! with tables of examples.
+
+pub mod fields;
+pub mod matcher;
+pub mod numbers;
+pub mod text;

@@ -1,0 +1,232 @@
+//! SQLite: session state, collected answers and call history, one transaction per turn.
+//!
+//! All writes go through one writer thread that owns the connection. A turn is a job sent to
+//! it: load the session, run [`engine::step`], write the new state and the turn's effects, and
+//! commit — before the reply is released to the HTTP layer. Why a thread of our own rather than
+//! a pool: SQLite allows one writer at a time anyway, so a single owner never sees `SQLITE_BUSY`,
+//! serialises two webhooks for the same call without any locking of ours (no lost update), and
+//! can commit several waiting turns in one transaction (group commit) when load is high. Reads
+//! for the command line open their own connections; WAL lets them run beside the writer.
+//!
+//! Durability: WAL with `synchronous=FULL`, so a turn acknowledged to Twilio survives a crash of
+//! the process or of the machine.
+
+mod read;
+mod schema;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::oneshot;
+
+use crate::engine::{self, Caller, Effect, Input, Outcome, Reply, Session};
+use crate::flow::Assistant;
+pub use read::{CollectedRow, read_collected};
+
+/// Most turns committed in one transaction; bounds the latency a turn can wait behind others.
+const MAX_BATCH: usize = 64;
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database file could not be opened or prepared.
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// The writer thread has stopped (the server is shutting down, or it failed).
+    #[error("the database writer has stopped")]
+    WriterGone,
+    /// The engine panicked on this turn; the turn was not saved.
+    #[error("the engine failed on this turn")]
+    EnginePanic,
+    /// The batch this turn was in failed to commit.
+    #[error("database error: {0}")]
+    Batch(String),
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::Sender<Job>,
+    path: Arc<PathBuf>,
+}
+
+/// One turn waiting for the writer.
+struct Job {
+    assistant: Arc<Assistant>,
+    caller: Caller,
+    input: Input,
+    now: DateTime<Utc>,
+    reply: oneshot::Sender<Result<Reply, StoreError>>,
+}
+
+impl Store {
+    /// Opens (or creates) the database, brings its schema up to date and starts the writer.
+    ///
+    /// # Errors
+    /// The file cannot be opened, is not a database, or has a newer schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        configure(&conn).map_err(open_err)?;
+        schema::migrate(&mut conn).map_err(open_err)?;
+        let (jobs, receiver) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("switchboard-db".into())
+            .spawn(move || writer(conn, &receiver))
+            .map_err(|e| StoreError::Batch(format!("cannot start the database writer: {e}")))?;
+        Ok(Store { jobs, path: Arc::new(path.to_path_buf()) })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs one turn: the engine step and its writes, committed before this returns.
+    ///
+    /// # Errors
+    /// The turn could not be saved; nothing of it was written.
+    pub async fn turn(&self, assistant: Arc<Assistant>, caller: Caller, input: Input, now: DateTime<Utc>) -> Result<Reply, StoreError> {
+        let (reply, receive) = oneshot::channel();
+        self.jobs
+            .send(Job { assistant, caller, input, now, reply })
+            .map_err(|_| StoreError::WriterGone)?;
+        receive.await.map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+/// Per-connection settings. WAL must be set outside a transaction (SQLite ignores it inside).
+pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+/// The writer thread: takes every turn waiting, runs them in one transaction, then answers each.
+fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match run_batch(&mut conn, &batch) {
+            Ok(results) => {
+                for (job, result) in batch.into_iter().zip(results) {
+                    // The HTTP request may have gone away; its turn is saved regardless.
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, turns = batch.len(), "could not commit turns");
+                for job in batch {
+                    let _ = job.reply.send(Err(StoreError::Batch(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<Vec<Result<Reply, StoreError>>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let session = load_session(&tx, &job.caller.key)?;
+        // The engine is pure and writes nothing until it returns, so a panic leaves the
+        // transaction untouched: that turn fails, the others in the batch go on.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            engine::step(&job.assistant, session, job.input.clone(), &job.caller, job.now)
+        }));
+        match outcome {
+            Ok(outcome) => {
+                save_outcome(&tx, &job.caller, &outcome, job.now)?;
+                results.push(Ok(outcome.reply));
+            }
+            Err(_) => {
+                tracing::error!(call = %job.caller.key, "engine panicked; turn not saved");
+                results.push(Err(StoreError::EnginePanic));
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session>> {
+    let state: Option<String> = conn
+        .query_row("SELECT state FROM sessions WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?;
+    Ok(state.and_then(|json| match serde_json::from_str(&json) {
+        Ok(session) => Some(session),
+        Err(e) => {
+            // Unreadable state (written by an incompatible version): start the call over rather
+            // than fail every turn of it.
+            tracing::error!(call = %key, error = %e, "unreadable session state; starting over");
+            None
+        }
+    }))
+}
+
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn save_outcome(conn: &Connection, caller: &Caller, outcome: &Outcome, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    let session = &outcome.session;
+    let state = serde_json::to_string(session).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.execute(
+        "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (key) DO UPDATE SET state = excluded.state, ended = excluded.ended, updated_at = excluded.updated_at",
+        params![caller.key, session.channel.as_str(), state, session.ended, timestamp(session.started_at), timestamp(now)],
+    )?;
+    for effect in &outcome.effects {
+        match effect {
+            Effect::Collected(record) => {
+                let answers = serde_json::to_string(&record.answers).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                conn.execute(
+                    "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status, answers, started_at, updated_at, finished_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     ON CONFLICT (session_key, seq) DO UPDATE SET
+                        status = excluded.status, answers = excluded.answers,
+                        updated_at = excluded.updated_at, finished_at = excluded.finished_at",
+                    params![
+                        caller.key,
+                        record.seq,
+                        session.channel.as_str(),
+                        session.caller(),
+                        record.task,
+                        record.collect,
+                        record.status.as_str(),
+                        answers,
+                        timestamp(record.started_at),
+                        timestamp(now),
+                        record.finished_at.map(timestamp),
+                    ],
+                )?;
+            }
+            Effect::Event { kind, detail } => {
+                conn.execute(
+                    "INSERT INTO events (session_key, turn, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![caller.key, session.turns, timestamp(now), kind, detail.to_string()],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

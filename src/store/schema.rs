@@ -1,0 +1,89 @@
+//! The database schema, as numbered migrations applied at open.
+//!
+//! The schema version lives in SQLite's `user_version`, so opening an old database upgrades it
+//! in place and opening a newer one than this binary knows is refused instead of misread.
+
+use rusqlite::Connection;
+
+/// Each entry moves the schema one version up. Never edit a shipped entry: add a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: sessions, collected answers, call history.
+    "
+    CREATE TABLE sessions (
+        key        TEXT PRIMARY KEY,
+        channel    TEXT NOT NULL,
+        state      TEXT NOT NULL,      -- engine::Session as JSON
+        ended      INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE collected (
+        id          INTEGER PRIMARY KEY,
+        session_key TEXT NOT NULL,
+        seq         INTEGER NOT NULL,  -- which collect run of the session
+        channel     TEXT NOT NULL,
+        caller      TEXT,
+        task        TEXT NOT NULL,
+        collect     TEXT NOT NULL,
+        status      TEXT NOT NULL,     -- in_progress | complete | incomplete
+        answers     TEXT NOT NULL,     -- JSON array of {question, said, value, attempts, at}
+        started_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        finished_at TEXT,
+        UNIQUE (session_key, seq)
+    );
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY,
+        session_key TEXT NOT NULL,
+        turn        INTEGER NOT NULL,
+        at          TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        detail      TEXT NOT NULL
+    );
+    CREATE INDEX events_by_session ON events (session_key, id);
+    ",
+];
+
+/// Brings a database up to the current schema.
+///
+/// # Errors
+/// SQLite fails, or the database was written by a newer Switchboard.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let version = usize::try_from(version).unwrap_or(usize::MAX);
+    if version > MIGRATIONS.len() {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "the database has schema version {version}, newer than this binary's {}; upgrade switchboard",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(i64::MAX))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_and_are_idempotent() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        migrate(&mut conn).expect("first");
+        migrate(&mut conn).expect("second");
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        conn.pragma_update(None, "user_version", 99).expect("set");
+        let err = migrate(&mut conn).expect_err("refused");
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+}

@@ -1,0 +1,191 @@
+//! The `switchboard` binary as a user runs it: check, nlu match, collected, and serve — including
+//! a SIGKILL in the middle of a call and a restart that carries on.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    cmd.env("RUST_LOG", "info").env_remove("SWITCHBOARD_FLOWS").env_remove("SWITCHBOARD_DB").env_remove("SWITCHBOARD_LISTEN");
+    cmd
+}
+
+fn repo_flows() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("flows")
+}
+
+#[test]
+fn check_accepts_the_repository_flows() {
+    let out = bin().args(["check", "--flows"]).arg(repo_flows()).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("ok") && stdout.contains("register"), "{stdout}");
+}
+
+#[test]
+fn check_names_the_file_the_place_and_the_fix() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("tasks")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("tasks/start.json"),
+        r#"{"actions": [{"say": "Hi"}, {"colect": {}}, {"redirect": "task://goodby"}]}"#,
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("tasks/goodbye.json"), r#"{"actions": [{"say": "Bye"}"#).expect("write");
+    let out = bin().args(["check", "--flows"]).arg(dir.path()).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("start.json: actions[1].colect: unknown action `colect`"), "{stderr}");
+    assert!(stderr.contains("did you mean `collect`?"), "{stderr}");
+    assert!(stderr.contains("start.json: actions[2].redirect: no task named `goodby`"), "{stderr}");
+    assert!(stderr.contains("did you mean `task://goodbye`?"), "{stderr}");
+    assert!(stderr.contains("goodbye.json: line 1, column"), "{stderr}");
+    assert!(stderr.contains("invalid JSON"), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_to_start_on_broken_flows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("tasks")).expect("mkdir");
+    std::fs::write(dir.path().join("tasks/a.json"), r#"{"actions": [{"collect": {"name": "x", "questions": [], "on_complete": {"redirect": "task://a"}}}]}"#).expect("write");
+    let out = bin()
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("x.db"))
+        .arg("--flows")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("a collect needs at least one question"), "{stderr}");
+    assert!(!dir.path().join("x.db").exists(), "nothing is created before the flows are valid");
+}
+
+#[test]
+fn nlu_match_prints_one_json_line_per_utterance() {
+    let mut child = bin()
+        .args(["nlu", "match", "--flows"])
+        .arg(repo_flows())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child.stdin.take().expect("stdin").write_all(b"I want to regster\nwhat's the capital of France\n").expect("write");
+    let out = child.wait_with_output().expect("exits");
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["text"], "I want to regster");
+    assert_eq!(lines[0]["task"], "register");
+    assert!(lines[0]["confidence"].as_f64().is_some_and(|c| c > 0.0 && c <= 1.0));
+    assert_eq!(lines[1]["task"], serde_json::Value::Null);
+}
+
+/// A server process on a free loopback port.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(db: &Path) -> Server {
+        let mut child = bin()
+            .args(["serve", "--listen", "127.0.0.1:0", "--flows"])
+            .arg(repo_flows())
+            .arg("--db")
+            .arg(db)
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            assert!(stderr.read_line(&mut line).expect("reads") > 0, "server exited before listening");
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.split_whitespace().next().expect("address");
+                break addr.parse().expect("socket address");
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            let _ = stderr.read_to_string(&mut sink);
+        });
+        Server { child, addr }
+    }
+
+    fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let body = serde_urlencoded::to_string(form).expect("encodes");
+        let mut stream = TcpStream::connect(self.addr).expect("connects");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .expect("writes");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("reads");
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        response
+    }
+
+    fn kill_9(mut self) {
+        // Child::kill sends SIGKILL on Unix: no chance to flush or shut down cleanly.
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        self.child.wait().expect("exits")
+    }
+}
+
+#[test]
+fn a_call_survives_kill_9_and_collected_shows_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("calls.db");
+
+    let server = Server::start(&db);
+    assert!(server.post("/voice", &[("CallSid", "CA1"), ("From", "+15551230000")]).contains("What would you like to do?"));
+    assert!(server.post("/voice/gather", &[("CallSid", "CA1"), ("SpeechResult", "register")]).contains("What is your name?"));
+    assert!(server.post("/voice/gather", &[("CallSid", "CA1"), ("SpeechResult", "Jason")]).contains("phone number"));
+    server.kill_9();
+
+    let server = Server::start(&db);
+    let reply = server.post("/voice/gather", &[("CallSid", "CA1"), ("Digits", "4155550123#")]);
+    assert!(reply.contains("Thank you, Jason."), "{reply}");
+    let status = server.terminate();
+    assert!(status.success(), "SIGTERM is a clean shutdown: {status:?}");
+
+    let table = bin().args(["collected", "--db"]).arg(&db).output().expect("runs");
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("user_name=Jason; user_phone_number=4155550123"), "{table}");
+    assert!(table.contains("complete"), "{table}");
+
+    let json = bin().args(["collected", "--format", "json", "--db"]).arg(&db).output().expect("runs");
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(rows.as_array().map(Vec::len), Some(1));
+    assert_eq!(rows[0]["answers"][0]["value"], "Jason");
+
+    let csv = bin().args(["collected", "--format", "csv", "--db"]).arg(&db).output().expect("runs");
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    let mut lines = csv.lines();
+    assert!(lines.next().is_some_and(|h| h.ends_with("user_name,user_phone_number")), "{csv}");
+    assert!(lines.next().is_some_and(|r| r.ends_with("Jason,4155550123")), "{csv}");
+}
+
+#[test]
+fn collected_explains_a_missing_database() {
+    let out = bin().args(["collected", "--db", "/nonexistent/none.db"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database at /nonexistent/none.db"));
+}
