@@ -12,7 +12,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::flow::{self, Assistant, FlowErrors};
-use crate::http::{self, AppState};
+use crate::http::signature::AuthToken;
+use crate::http::{self, AppState, Auth};
 use crate::store::{self, CollectedRow, Store};
 
 /// A self-hosted phone bot engine that runs Twilio Autopilot bots.
@@ -35,6 +36,14 @@ enum Command {
         /// SQLite database file (created if missing).
         #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
         db: PathBuf,
+        /// File holding the Twilio auth token; the TWILIO_AUTH_TOKEN environment variable works
+        /// too. With a token, every webhook must carry a valid X-Twilio-Signature.
+        #[arg(long)]
+        auth_token_file: Option<PathBuf>,
+        /// The public base URL Twilio calls (https://bot.example.com), needed to check
+        /// signatures behind a proxy or tunnel.
+        #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Validate a flows folder; exits non-zero if it has errors.
     Check {
@@ -86,10 +95,19 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     let result = match cli.command {
-        Command::Serve { listen, flows, db } => serve(listen, &flows, &db),
+        Command::Serve {
+            listen,
+            flows,
+            db,
+            auth_token_file,
+            public_url,
+        } => auth(auth_token_file.as_deref(), public_url.as_deref())
+            .and_then(|auth| serve(listen, &flows, &db, auth)),
         Command::Check { flows } => check(&flows),
         Command::Collected { db, format } => collected(&db, format),
-        Command::Nlu { command: NluCommand::Match { flows } } => nlu_match(&flows),
+        Command::Nlu {
+            command: NluCommand::Match { flows },
+        } => nlu_match(&flows),
     };
     match result {
         Ok(code) => code,
@@ -103,7 +121,10 @@ pub fn main() -> ExitCode {
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
 }
 
 /// Loads the flows named by `--flows`, or `./flows`, or the built-in copy. Returns the assistant
@@ -111,30 +132,71 @@ fn init_tracing() {
 fn load_flows(arg: &FlowsArg) -> Result<(Assistant, String), String> {
     let render = |e: FlowErrors| e.to_string();
     match &arg.flows {
-        Some(dir) => flow::load_dir(dir).map(|a| (a, dir.display().to_string())).map_err(render),
-        None if Path::new("flows").is_dir() => flow::load_dir(Path::new("flows")).map(|a| (a, "flows/".into())).map_err(render),
-        None => flow::load(&flow::source::embedded()).map(|a| (a, "the built-in flows".into())).map_err(render),
+        Some(dir) => flow::load_dir(dir)
+            .map(|a| (a, dir.display().to_string()))
+            .map_err(render),
+        None if Path::new("flows").is_dir() => flow::load_dir(Path::new("flows"))
+            .map(|a| (a, "flows/".into()))
+            .map_err(render),
+        None => flow::load(&flow::source::embedded())
+            .map(|a| (a, "the built-in flows".into()))
+            .map_err(render),
     }
 }
 
-fn serve(listen: SocketAddr, flows: &FlowsArg, db: &Path) -> Result<ExitCode, String> {
+/// The signature settings from `--auth-token-file` or `TWILIO_AUTH_TOKEN`, and `--public-url`.
+fn auth(token_file: Option<&Path>, public_url: Option<&str>) -> Result<Option<Auth>, String> {
+    let token = match token_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the auth token file {}: {e}", path.display()))?,
+        ),
+        None => std::env::var("TWILIO_AUTH_TOKEN").ok(),
+    };
+    let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let Some(url) = public_url else {
+        return Err("--public-url is required with an auth token: Twilio signs the exact URL it calls (e.g. --public-url https://bot.example.com)".into());
+    };
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!(
+            "--public-url {url:?} must start with https:// or http://"
+        ));
+    }
+    Ok(Some(Auth {
+        token: AuthToken::new(&token),
+        public_url: url.trim_end_matches('/').to_owned(),
+    }))
+}
+
+fn serve(
+    listen: SocketAddr,
+    flows: &FlowsArg,
+    db: &Path,
+    auth: Option<Auth>,
+) -> Result<ExitCode, String> {
     // Everything that can be wrong with the configuration is found before the port opens: the
     // server never starts half-configured.
     let (assistant, source) = load_flows(flows)?;
     let store = Store::open(db).map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::warn!(
-            "Twilio request signatures are not verified by this version: anyone who can reach {address} can drive calls. Keep it on loopback or a private network."
-        );
+        match &auth {
+            Some(auth) => tracing::info!("checking Twilio signatures against {}", auth.public_url),
+            None => tracing::warn!(
+                "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked, so anyone who can reach {address} can drive calls. Fine on a laptop; set it (with --public-url) before exposing the server."
+            ),
+        }
         tracing::info!(
             "switchboard listening on http://{address} with {} tasks from {source}, database {}",
             assistant.tasks.len(),
             db.display()
         );
-        let state = AppState::new(Arc::new(assistant), store);
+        let state = AppState::with_options(Arc::new(assistant), store, chrono::Utc::now, auth);
         http::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
         tracing::info!("switchboard stopped");
         Ok(ExitCode::SUCCESS)
@@ -168,7 +230,11 @@ fn check(flows: &FlowsArg) -> Result<ExitCode, String> {
     let (assistant, source) = load_flows(flows)?;
     let samples: usize = assistant.tasks.iter().map(|t| t.samples.len()).sum();
     let names: Vec<&str> = assistant.tasks.iter().map(|t| t.name.as_str()).collect();
-    println!("{source}: ok — {} tasks ({}), {samples} samples", names.len(), names.join(", "));
+    println!(
+        "{source}: ok — {} tasks ({}), {samples} samples",
+        names.len(),
+        names.join(", ")
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -201,7 +267,10 @@ fn round(x: f32) -> f64 {
 
 fn collected(db: &Path, format: Format) -> Result<ExitCode, String> {
     if !db.exists() {
-        return Err(format!("no database at {}: pass --db with the file `switchboard serve` wrote", db.display()));
+        return Err(format!(
+            "no database at {}: pass --db with the file `switchboard serve` wrote",
+            db.display()
+        ));
     }
     let rows = store::read_collected(db).map_err(|e| e.to_string())?;
     let mut out = io::stdout().lock();
@@ -215,20 +284,30 @@ fn collected(db: &Path, format: Format) -> Result<ExitCode, String> {
 }
 
 fn answers_line(row: &CollectedRow) -> String {
-    row.answers.iter().map(|a| format!("{}={}", a.question, a.value)).collect::<Vec<_>>().join("; ")
+    row.answers
+        .iter()
+        .map(|a| format!("{}={}", a.question, a.value))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn to_table(rows: &[CollectedRow]) -> String {
     if rows.is_empty() {
         return "nothing collected yet\n".into();
     }
-    let header = ["id", "started", "call", "caller", "collect", "status", "answers"];
+    let header = [
+        "id", "started", "call", "caller", "collect", "status", "answers",
+    ];
     let cells: Vec<[String; 7]> = rows
         .iter()
         .map(|r| {
             [
                 r.id.to_string(),
-                r.started_at.chars().take(19).collect::<String>().replace('T', " "),
+                r.started_at
+                    .chars()
+                    .take(19)
+                    .collect::<String>()
+                    .replace('T', " "),
                 r.session.clone(),
                 r.caller.clone().unwrap_or_default(),
                 r.collect.clone(),
@@ -245,7 +324,11 @@ fn to_table(rows: &[CollectedRow]) -> String {
     }
     let mut out = String::new();
     let mut line = |cols: Vec<&str>| {
-        let padded: Vec<String> = cols.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cols
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         out.push_str(padded.join("  ").trim_end());
         out.push('\n');
     };
@@ -267,9 +350,27 @@ fn to_csv(rows: &[CollectedRow]) -> String {
         }
     }
     let mut out = String::new();
-    let mut header: Vec<String> = ["id", "call", "channel", "caller", "task", "collect", "status", "started_at", "finished_at"].map(String::from).to_vec();
+    let mut header: Vec<String> = [
+        "id",
+        "call",
+        "channel",
+        "caller",
+        "task",
+        "collect",
+        "status",
+        "started_at",
+        "finished_at",
+    ]
+    .map(String::from)
+    .to_vec();
     header.extend(questions.iter().cloned());
-    out.push_str(&header.iter().map(|h| csv_cell(h)).collect::<Vec<_>>().join(","));
+    out.push_str(
+        &header
+            .iter()
+            .map(|h| csv_cell(h))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
     out.push('\n');
     for row in rows {
         let mut cells = vec![
@@ -284,9 +385,21 @@ fn to_csv(rows: &[CollectedRow]) -> String {
             row.finished_at.clone().unwrap_or_default(),
         ];
         for q in &questions {
-            cells.push(row.answers.iter().find(|a| &a.question == q).map(|a| a.value.clone()).unwrap_or_default());
+            cells.push(
+                row.answers
+                    .iter()
+                    .find(|a| &a.question == q)
+                    .map(|a| a.value.clone())
+                    .unwrap_or_default(),
+            );
         }
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push('\n');
     }
     out
@@ -300,7 +413,11 @@ fn csv_cell(value: &str) -> String {
         Some('+' | '-') => !value[1..].chars().all(|c| c.is_ascii_digit()),
         _ => false,
     };
-    let value = if formula { format!("'{value}") } else { value.to_owned() };
+    let value = if formula {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    cmd.env("RUST_LOG", "info").env_remove("SWITCHBOARD_FLOWS").env_remove("SWITCHBOARD_DB").env_remove("SWITCHBOARD_LISTEN");
+    cmd.env("RUST_LOG", "info")
+        .env_remove("SWITCHBOARD_FLOWS")
+        .env_remove("SWITCHBOARD_DB")
+        .env_remove("SWITCHBOARD_LISTEN");
     cmd
 }
 
@@ -19,10 +22,21 @@ fn repo_flows() -> PathBuf {
 
 #[test]
 fn check_accepts_the_repository_flows() {
-    let out = bin().args(["check", "--flows"]).arg(repo_flows()).output().expect("runs");
+    let out = bin()
+        .args(["check", "--flows"])
+        .arg(repo_flows())
+        .output()
+        .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("ok") && stdout.contains("register"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("ok") && stdout.contains("register"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -34,14 +48,31 @@ fn check_names_the_file_the_place_and_the_fix() {
         r#"{"actions": [{"say": "Hi"}, {"colect": {}}, {"redirect": "task://goodby"}]}"#,
     )
     .expect("write");
-    std::fs::write(dir.path().join("tasks/goodbye.json"), r#"{"actions": [{"say": "Bye"}"#).expect("write");
-    let out = bin().args(["check", "--flows"]).arg(dir.path()).output().expect("runs");
+    std::fs::write(
+        dir.path().join("tasks/goodbye.json"),
+        r#"{"actions": [{"say": "Bye"}"#,
+    )
+    .expect("write");
+    let out = bin()
+        .args(["check", "--flows"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("start.json: actions[1].colect: unknown action `colect`"), "{stderr}");
+    assert!(
+        stderr.contains("start.json: actions[1].colect: unknown action `colect`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("did you mean `collect`?"), "{stderr}");
-    assert!(stderr.contains("start.json: actions[2].redirect: no task named `goodby`"), "{stderr}");
-    assert!(stderr.contains("did you mean `task://goodbye`?"), "{stderr}");
+    assert!(
+        stderr.contains("start.json: actions[2].redirect: no task named `goodby`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `task://goodbye`?"),
+        "{stderr}"
+    );
     assert!(stderr.contains("goodbye.json: line 1, column"), "{stderr}");
     assert!(stderr.contains("invalid JSON"), "{stderr}");
 }
@@ -60,8 +91,14 @@ fn serve_refuses_to_start_on_broken_flows() {
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("a collect needs at least one question"), "{stderr}");
-    assert!(!dir.path().join("x.db").exists(), "nothing is created before the flows are valid");
+    assert!(
+        stderr.contains("a collect needs at least one question"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "nothing is created before the flows are valid"
+    );
 }
 
 #[test]
@@ -73,14 +110,26 @@ fn nlu_match_prints_one_json_line_per_utterance() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("runs");
-    child.stdin.take().expect("stdin").write_all(b"I want to regster\nwhat's the capital of France\n").expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"I want to regster\nwhat's the capital of France\n")
+        .expect("write");
     let out = child.wait_with_output().expect("exits");
     assert!(out.status.success());
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["text"], "I want to regster");
     assert_eq!(lines[0]["task"], "register");
-    assert!(lines[0]["confidence"].as_f64().is_some_and(|c| c > 0.0 && c <= 1.0));
+    assert!(
+        lines[0]["confidence"]
+            .as_f64()
+            .is_some_and(|c| c > 0.0 && c <= 1.0)
+    );
     assert_eq!(lines[1]["task"], serde_json::Value::Null);
 }
 
@@ -105,7 +154,10 @@ impl Server {
         let mut line = String::new();
         let addr = loop {
             line.clear();
-            assert!(stderr.read_line(&mut line).expect("reads") > 0, "server exited before listening");
+            assert!(
+                stderr.read_line(&mut line).expect("reads") > 0,
+                "server exited before listening"
+            );
             if let Some(rest) = line.split("listening on http://").nth(1) {
                 let addr = rest.split_whitespace().next().expect("address");
                 break addr.parse().expect("socket address");
@@ -122,7 +174,9 @@ impl Server {
     fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
         let body = serde_urlencoded::to_string(form).expect("encodes");
         let mut stream = TcpStream::connect(self.addr).expect("connects");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
         write!(
             stream,
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -144,7 +198,10 @@ impl Server {
 
     fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
         self.child.wait().expect("exits")
     }
 }
@@ -155,37 +212,86 @@ fn a_call_survives_kill_9_and_collected_shows_it() {
     let db = dir.path().join("calls.db");
 
     let server = Server::start(&db);
-    assert!(server.post("/voice", &[("CallSid", "CA1"), ("From", "+15551230000")]).contains("What would you like to do?"));
-    assert!(server.post("/voice/gather", &[("CallSid", "CA1"), ("SpeechResult", "register")]).contains("What is your name?"));
-    assert!(server.post("/voice/gather", &[("CallSid", "CA1"), ("SpeechResult", "Jason")]).contains("phone number"));
+    assert!(
+        server
+            .post("/voice", &[("CallSid", "CA1"), ("From", "+15551230000")])
+            .contains("What would you like to do?")
+    );
+    assert!(
+        server
+            .post(
+                "/voice/gather",
+                &[("CallSid", "CA1"), ("SpeechResult", "register")]
+            )
+            .contains("What is your name?")
+    );
+    assert!(
+        server
+            .post(
+                "/voice/gather",
+                &[("CallSid", "CA1"), ("SpeechResult", "Jason")]
+            )
+            .contains("phone number")
+    );
     server.kill_9();
 
     let server = Server::start(&db);
-    let reply = server.post("/voice/gather", &[("CallSid", "CA1"), ("Digits", "4155550123#")]);
+    let reply = server.post(
+        "/voice/gather",
+        &[("CallSid", "CA1"), ("Digits", "4155550123#")],
+    );
     assert!(reply.contains("Thank you, Jason."), "{reply}");
     let status = server.terminate();
     assert!(status.success(), "SIGTERM is a clean shutdown: {status:?}");
 
-    let table = bin().args(["collected", "--db"]).arg(&db).output().expect("runs");
+    let table = bin()
+        .args(["collected", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
     let table = String::from_utf8_lossy(&table.stdout);
-    assert!(table.contains("user_name=Jason; user_phone_number=4155550123"), "{table}");
+    assert!(
+        table.contains("user_name=Jason; user_phone_number=4155550123"),
+        "{table}"
+    );
     assert!(table.contains("complete"), "{table}");
 
-    let json = bin().args(["collected", "--format", "json", "--db"]).arg(&db).output().expect("runs");
+    let json = bin()
+        .args(["collected", "--format", "json", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
     let rows: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
     assert_eq!(rows.as_array().map(Vec::len), Some(1));
     assert_eq!(rows[0]["answers"][0]["value"], "Jason");
 
-    let csv = bin().args(["collected", "--format", "csv", "--db"]).arg(&db).output().expect("runs");
+    let csv = bin()
+        .args(["collected", "--format", "csv", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
     let csv = String::from_utf8_lossy(&csv.stdout);
     let mut lines = csv.lines();
-    assert!(lines.next().is_some_and(|h| h.ends_with("user_name,user_phone_number")), "{csv}");
-    assert!(lines.next().is_some_and(|r| r.ends_with("Jason,4155550123")), "{csv}");
+    assert!(
+        lines
+            .next()
+            .is_some_and(|h| h.ends_with("user_name,user_phone_number")),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|r| r.ends_with("Jason,4155550123")),
+        "{csv}"
+    );
 }
 
 #[test]
 fn collected_explains_a_missing_database() {
-    let out = bin().args(["collected", "--db", "/nonexistent/none.db"]).output().expect("runs");
+    let out = bin()
+        .args(["collected", "--db", "/nonexistent/none.db"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no database at /nonexistent/none.db"));
 }

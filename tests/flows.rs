@@ -7,7 +7,12 @@ use switchboard::engine::{self, Caller, Input, Next, Session};
 use switchboard::flow::{self, Assistant, FlowError, SourceFile};
 
 fn files(list: &[(&str, &str)]) -> Vec<SourceFile> {
-    list.iter().map(|(path, text)| SourceFile { path: PathBuf::from(path), text: (*text).to_owned() }).collect()
+    list.iter()
+        .map(|(path, text)| SourceFile {
+            path: PathBuf::from(path),
+            text: (*text).to_owned(),
+        })
+        .collect()
 }
 
 fn errors(list: &[(&str, &str)]) -> Vec<FlowError> {
@@ -20,27 +25,114 @@ fn errors(list: &[(&str, &str)]) -> Vec<FlowError> {
 /// Asserts one error names this file, this place, and says these words in problem and fix.
 #[track_caller]
 fn assert_error(errors: &[FlowError], file: &str, place: &str, problem: &str, fix: &str) {
-    let found = errors.iter().any(|e| e.file == PathBuf::from(file) && e.place == place && e.problem.contains(problem) && e.fix.contains(fix));
-    assert!(found, "no error at {file} {place} with {problem:?} / {fix:?} in:\n{}", errors.iter().map(|e| format!("  {e}\n")).collect::<String>());
+    let found = errors.iter().any(|e| {
+        e.file.as_path() == std::path::Path::new(file)
+            && e.place == place
+            && e.problem.contains(problem)
+            && e.fix.contains(fix)
+    });
+    assert!(
+        found,
+        "no error at {file} {place} with {problem:?} / {fix:?} in:\n{}",
+        errors
+            .iter()
+            .map(|e| format!("  {e}\n"))
+            .collect::<String>()
+    );
 }
 
-const GREETING: (&str, &str) = ("tasks/greeting.json", r#"{"actions": [{"say": "Hi"}, {"listen": true}]}"#);
+const GREETING: (&str, &str) = (
+    "tasks/greeting.json",
+    r#"{"actions": [{"say": "Hi"}, {"listen": true}]}"#,
+);
 
 #[test]
 fn each_kind_of_mistake_names_file_place_and_fix() {
     let cases: &[(&str, &str, &str, &str, &str)] = &[
-        (r#"{"actions": [{"say": "Hi"},]}"#, "line 1, column 28", "invalid JSON", "missing comma", ""),
-        (r#"{"actions": [{"handof": {}}]}"#, "actions[0].handof", "unknown action `handof`", "did you mean `handoff`?", ""),
-        (r#"{"actions": [{"say": "a", "listen": true}]}"#, "actions[0]", "exactly one key", "one action per array element", ""),
-        (r#"{"actions": [{"redirect": "task://nowhere"}]}"#, "actions[0].redirect", "no task named `nowhere`", "create tasks/nowhere.json", ""),
-        (r#"{"actions": [{"collect": {"name": "c", "questions": [], "on_complete": {"redirect": "task://greeting"}}}]}"#, "actions[0].collect.questions", "at least one question", "\"questions\"", ""),
-        (r#"{"actions": [{"collect": {"name": "c", "questions": [{"name": "q", "question": "?", "type": "Twilio.PHONE"}], "on_complete": {"redirect": "task://greeting"}}}]}"#, "actions[0].collect.questions[0].type", "unknown field type `Twilio.PHONE`", "Twilio.PHONE_NUMBER", ""),
-        (r#"{"actions": [{"collect": {"name": "c", "questions": [{"name": "q", "question": "?"}]}}]}"#, "actions[0].collect.on_complete", "needs `on_complete`", "task://", ""),
-        (r#"{"actions": [{"collect": {"name": "c", "questions": [{"name": "q", "questoin": "?"}], "on_complete": {"redirect": "task://greeting"}}}]}"#, "actions[0].collect.questions[0].questoin", "unknown key `questoin`", "did you mean `question`?", ""),
-        (r#"{"actions": [{"say": "Hi {{c.missing}}"}]}"#, "actions[0].say", "names no question", "", ""),
-        (r#"{"actions": [{"redirect": "https://example.com/x"}]}"#, "actions[0].redirect", "not supported yet", "task://", ""),
-        (r#"{"sample": ["hi"], "actions": []}"#, "sample", "unknown key `sample`", "did you mean `samples`?", ""),
-        (r#"{"samples": ["hi"]}"#, "actions", "no `actions`", "\"actions\"", ""),
+        (
+            r#"{"actions": [{"say": "Hi"},]}"#,
+            "line 1, column 28",
+            "invalid JSON",
+            "missing comma",
+            "",
+        ),
+        (
+            r#"{"actions": [{"handof": {}}]}"#,
+            "actions[0].handof",
+            "unknown action `handof`",
+            "did you mean `handoff`?",
+            "",
+        ),
+        (
+            r#"{"actions": [{"say": "a", "listen": true}]}"#,
+            "actions[0]",
+            "exactly one key",
+            "one action per array element",
+            "",
+        ),
+        (
+            r#"{"actions": [{"redirect": "task://nowhere"}]}"#,
+            "actions[0].redirect",
+            "no task named `nowhere`",
+            "create tasks/nowhere.json",
+            "",
+        ),
+        (
+            r#"{"actions": [{"collect": {"name": "c", "questions": [], "on_complete": {"redirect": "task://greeting"}}}]}"#,
+            "actions[0].collect.questions",
+            "at least one question",
+            "\"questions\"",
+            "",
+        ),
+        (
+            r#"{"actions": [{"collect": {"name": "c", "questions": [{"name": "q", "question": "?", "type": "Twilio.PHONE"}], "on_complete": {"redirect": "task://greeting"}}}]}"#,
+            "actions[0].collect.questions[0].type",
+            "unknown field type `Twilio.PHONE`",
+            "Twilio.PHONE_NUMBER",
+            "",
+        ),
+        (
+            r#"{"actions": [{"collect": {"name": "c", "questions": [{"name": "q", "question": "?"}]}}]}"#,
+            "actions[0].collect.on_complete",
+            "needs `on_complete`",
+            "task://",
+            "",
+        ),
+        (
+            r#"{"actions": [{"collect": {"name": "c", "questions": [{"name": "q", "questoin": "?"}], "on_complete": {"redirect": "task://greeting"}}}]}"#,
+            "actions[0].collect.questions[0].questoin",
+            "unknown key `questoin`",
+            "did you mean `question`?",
+            "",
+        ),
+        (
+            r#"{"actions": [{"say": "Hi {{c.missing}}"}]}"#,
+            "actions[0].say",
+            "names no question",
+            "",
+            "",
+        ),
+        (
+            r#"{"actions": [{"redirect": "https://example.com/x"}]}"#,
+            "actions[0].redirect",
+            "not supported yet",
+            "task://",
+            "",
+        ),
+        (
+            r#"{"sample": ["hi"], "actions": []}"#,
+            "sample",
+            "unknown key `sample`",
+            "did you mean `samples`?",
+            "",
+        ),
+        (
+            r#"{"samples": ["hi"]}"#,
+            "actions",
+            "no `actions`",
+            "\"actions\"",
+            "",
+        ),
     ];
     for (task, place, problem, fix, _) in cases {
         let errs = errors(&[GREETING, ("tasks/broken.json", task)]);
@@ -51,21 +143,52 @@ fn each_kind_of_mistake_names_file_place_and_fix() {
 #[test]
 fn duplicate_task_names_are_refused() {
     let errs = errors(&[GREETING, ("tasks/Greeting.json", r#"{"actions": []}"#)]);
-    assert_error(&errs, "tasks/Greeting.json", "(file name)", "duplicate task name", "own file name");
+    assert_error(
+        &errs,
+        "tasks/Greeting.json",
+        "(file name)",
+        "duplicate task name",
+        "own file name",
+    );
 }
 
 #[test]
 fn settings_mistakes_are_found_too() {
     let settings = r#"{"defaults": {"fallback": "task://nope"}, "style_sheet": {"voice": {"say_voice": 3}}, "field_types": [{"name": "size", "values": []}]}"#;
     let errs = errors(&[("assistant.json", settings), GREETING]);
-    assert_error(&errs, "assistant.json", "defaults.fallback", "no task named `nope`", "");
-    assert_error(&errs, "assistant.json", "style_sheet.voice.say_voice", "expected a string", "");
-    assert_error(&errs, "assistant.json", "field_types[0].values", "has no values", "");
+    assert_error(
+        &errs,
+        "assistant.json",
+        "defaults.fallback",
+        "no task named `nope`",
+        "",
+    );
+    assert_error(
+        &errs,
+        "assistant.json",
+        "style_sheet.voice.say_voice",
+        "expected a string",
+        "",
+    );
+    assert_error(
+        &errs,
+        "assistant.json",
+        "field_types[0].values",
+        "has no values",
+        "",
+    );
 }
 
 #[test]
 fn all_mistakes_are_reported_at_once() {
-    let errs = errors(&[GREETING, ("tasks/a.json", r#"{"actions": [{"sya": "x"}]}"#), ("tasks/b.json", r#"{"actions": [{"redirect": "task://zzz"}]}"#)]);
+    let errs = errors(&[
+        GREETING,
+        ("tasks/a.json", r#"{"actions": [{"sya": "x"}]}"#),
+        (
+            "tasks/b.json",
+            r#"{"actions": [{"redirect": "task://zzz"}]}"#,
+        ),
+    ]);
     assert_eq!(errs.len(), 2, "{errs:?}");
 }
 
@@ -81,10 +204,20 @@ fn autopilot_spellings_load_as_they_are() {
                      "validate": {"allowed_values": {"list": ["New York", "SF"]}, "max_attempts": {"num_attempts": "2", "redirect": "task://greeting"}}}],
                      "on_complete": {"redirect": {"uri": "task://greeting", "method": "POST"}}}}]}}"#;
     let greeting = r#"{"actions": [{"say": "Hi"}, {"listen": {"tasks": ["trip"]}}]}"#;
-    let assistant = flow::load(&files(&[("assistant.json", settings), ("tasks/greeting.json", greeting), ("tasks/trip.json", task)])).expect("loads");
+    let assistant = flow::load(&files(&[
+        ("assistant.json", settings),
+        ("tasks/greeting.json", greeting),
+        ("tasks/trip.json", task),
+    ]))
+    .expect("loads");
     assert_eq!(assistant.tasks.len(), 2);
     assert_eq!(assistant.style.say_voice.as_deref(), Some("Polly.Matthew"));
-    assert_eq!(assistant.task(assistant.task_id("trip").expect("trip")).samples, ["book a trip"]);
+    assert_eq!(
+        assistant
+            .task(assistant.task_id("trip").expect("trip"))
+            .samples,
+        ["book a trip"]
+    );
 }
 
 fn assistant(list: &[(&str, &str)]) -> Assistant {
@@ -93,8 +226,15 @@ fn assistant(list: &[(&str, &str)]) -> Assistant {
 
 /// Runs inputs through the engine alone, as the store would, and returns the replies.
 fn converse(assistant: &Assistant, inputs: Vec<Input>) -> Vec<engine::Reply> {
-    let caller = Caller { key: "CA1".into(), from: Some("+15550001111".into()), to: None };
-    let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().expect("valid time");
+    let caller = Caller {
+        key: "CA1".into(),
+        from: Some("+15550001111".into()),
+        to: None,
+    };
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+        .single()
+        .expect("valid time");
     let mut session: Option<Session> = None;
     let mut replies = Vec::new();
     for input in inputs {
@@ -108,28 +248,71 @@ fn converse(assistant: &Assistant, inputs: Vec<Input>) -> Vec<engine::Reply> {
 #[test]
 fn a_redirect_loop_is_cut_off_with_a_polite_goodbye() {
     let settings = r#"{"defaults": {"assistant_initiation": "task://a"}}"#;
-    let a = assistant(&[("assistant.json", settings), ("tasks/a.json", r#"{"actions": [{"redirect": "task://b"}]}"#), ("tasks/b.json", r#"{"actions": [{"redirect": "task://a"}]}"#)]);
+    let a = assistant(&[
+        ("assistant.json", settings),
+        ("tasks/a.json", r#"{"actions": [{"redirect": "task://b"}]}"#),
+        ("tasks/b.json", r#"{"actions": [{"redirect": "task://a"}]}"#),
+    ]);
     let replies = converse(&a, vec![Input::Start]);
     assert_eq!(replies[0].next, Next::Hangup);
-    assert!(format!("{:?}", replies[0].outputs).contains("something went wrong"), "{:?}", replies[0]);
+    assert!(
+        format!("{:?}", replies[0].outputs).contains("something went wrong"),
+        "{:?}",
+        replies[0]
+    );
 }
 
 #[test]
 fn a_call_has_a_maximum_number_of_turns() {
     let settings = r#"{"defaults": {"assistant_initiation": "task://a", "fallback": "task://a"}, "limits": {"max_turns": 5}}"#;
-    let a = assistant(&[("assistant.json", settings), ("tasks/a.json", r#"{"actions": [{"say": "Say something"}, {"listen": true}]}"#)]);
+    let a = assistant(&[
+        ("assistant.json", settings),
+        (
+            "tasks/a.json",
+            r#"{"actions": [{"say": "Say something"}, {"listen": true}]}"#,
+        ),
+    ]);
     let mut inputs = vec![Input::Start];
-    inputs.extend((0..10).map(|_| Input::Speech { text: "blah".into(), confidence: None }));
+    inputs.extend((0..10).map(|_| Input::Speech {
+        text: "blah".into(),
+        confidence: None,
+    }));
     let replies = converse(&a, inputs);
-    let first_hangup = replies.iter().position(|r| r.next == Next::Hangup).expect("the call ends");
+    let first_hangup = replies
+        .iter()
+        .position(|r| r.next == Next::Hangup)
+        .expect("the call ends");
     assert_eq!(first_hangup, 5, "turn 6 is past the limit of 5");
 }
 
 #[test]
 fn with_no_fallback_task_the_engine_asks_again_itself() {
     let settings = r#"{"defaults": {"assistant_initiation": "task://a"}}"#;
-    let a = assistant(&[("assistant.json", settings), ("tasks/a.json", r#"{"actions": [{"say": "Hello"}, {"listen": true}]}"#), ("tasks/b.json", r#"{"samples": ["book a table"], "actions": [{"say": "Booked"}]}"#)]);
-    let replies = converse(&a, vec![Input::Start, Input::Speech { text: "what's the weather on mars".into(), confidence: None }, Input::Speech { text: "book a table".into(), confidence: None }]);
+    let a = assistant(&[
+        ("assistant.json", settings),
+        (
+            "tasks/a.json",
+            r#"{"actions": [{"say": "Hello"}, {"listen": true}]}"#,
+        ),
+        (
+            "tasks/b.json",
+            r#"{"samples": ["book a table"], "actions": [{"say": "Booked"}]}"#,
+        ),
+    ]);
+    let replies = converse(
+        &a,
+        vec![
+            Input::Start,
+            Input::Speech {
+                text: "what's the weather on mars".into(),
+                confidence: None,
+            },
+            Input::Speech {
+                text: "book a table".into(),
+                confidence: None,
+            },
+        ],
+    );
     assert!(matches!(replies[1].next, Next::Gather(_)));
     assert!(format!("{:?}", replies[1].outputs).contains("didn't catch that"));
     assert!(format!("{:?}", replies[2].outputs).contains("Booked"));
@@ -142,12 +325,33 @@ fn allowed_values_pick_the_listed_value_from_a_sentence() {
         "validate": {"allowed_values": {"list": ["New York", "San Francisco"]}, "on_failure": {"messages": [{"say": "New York or San Francisco?"}], "repeat_question": false}}}],
         "on_complete": {"redirect": "task://done"}}}]}"#;
     let done = r#"{"actions": [{"say": "Going to {{trip.city}}."}]}"#;
-    let a = assistant(&[("assistant.json", settings), ("tasks/a.json", a), ("tasks/done.json", done)]);
+    let a = assistant(&[
+        ("assistant.json", settings),
+        ("tasks/a.json", a),
+        ("tasks/done.json", done),
+    ]);
     let replies = converse(
         &a,
-        vec![Input::Start, Input::Speech { text: "Boston".into(), confidence: None }, Input::Speech { text: "I'd like new york please".into(), confidence: None }],
+        vec![
+            Input::Start,
+            Input::Speech {
+                text: "Boston".into(),
+                confidence: None,
+            },
+            Input::Speech {
+                text: "I'd like new york please".into(),
+                confidence: None,
+            },
+        ],
     );
     let retry = format!("{:?}", replies[1].outputs);
-    assert!(retry.contains("New York or San Francisco?") && !retry.contains("Which city?"), "repeat_question false: {retry}");
-    assert!(format!("{:?}", replies[2].outputs).contains("Going to New York."), "{:?}", replies[2]);
+    assert!(
+        retry.contains("New York or San Francisco?") && !retry.contains("Which city?"),
+        "repeat_question false: {retry}"
+    );
+    assert!(
+        format!("{:?}", replies[2].outputs).contains("Going to New York."),
+        "{:?}",
+        replies[2]
+    );
 }

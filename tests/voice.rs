@@ -19,27 +19,60 @@ async fn a_whole_registration_call_is_saved_and_the_caller_thanked_by_name() {
     assert_eq!(greeting.gather_attr("action"), Some("/voice/gather"));
     assert_eq!(greeting.gather_attr("actionOnEmptyResult"), Some("true"));
     assert_eq!(greeting.gather_attr("speechTimeout"), Some("auto"));
-    assert!(greeting.gather_attr("hints").is_some_and(|h| h.contains("register")), "{}", greeting.xml);
-    assert!(greeting.xml.contains(r#"<Say voice="Polly.Joanna">"#), "the style sheet's voice is used");
+    assert!(
+        greeting
+            .gather_attr("hints")
+            .is_some_and(|h| h.contains("register")),
+        "{}",
+        greeting.xml
+    );
+    assert!(
+        greeting.xml.contains(r#"<Say voice="Polly.Joanna">"#),
+        "the style sheet's voice is used"
+    );
 
-    app.say("CA100", "I'd like to register please").await.expect_prompt(ASK_NAME);
+    app.say("CA100", "I'd like to register please")
+        .await
+        .expect_prompt(ASK_NAME);
     let phone = app.say("CA100", "my name is Jason").await;
     phone.expect_prompt(ASK_PHONE);
-    assert_eq!(phone.gather_attr("finishOnKey"), Some("#"), "the question's voice_digits reach the Gather");
-    app.say("CA100", "four one five, five five five, oh one two three").await.expect_prompt("Thank you, Jason.");
+    assert_eq!(
+        phone.gather_attr("finishOnKey"),
+        Some("#"),
+        "the question's voice_digits reach the Gather"
+    );
+    app.say("CA100", "four one five, five five five, oh one two three")
+        .await
+        .expect_prompt("Thank you, Jason.");
     app.say("CA100", "goodbye").await.expect_goodbye("Goodbye");
 
     let rows = app.collected();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let row = &rows[0];
-    assert_eq!((row.session.as_str(), row.task.as_str(), row.collect.as_str(), row.status.as_str()), ("CA100", "register", "user_information", "complete"));
+    assert_eq!(
+        (
+            row.session.as_str(),
+            row.task.as_str(),
+            row.collect.as_str(),
+            row.status.as_str()
+        ),
+        ("CA100", "register", "user_information", "complete")
+    );
     assert_eq!(row.caller.as_deref(), Some("+15551230000"));
-    let answers: Vec<(&str, &str, &str)> = row.answers.iter().map(|a| (a.question.as_str(), a.said.as_str(), a.value.as_str())).collect();
+    let answers: Vec<(&str, &str, &str)> = row
+        .answers
+        .iter()
+        .map(|a| (a.question.as_str(), a.said.as_str(), a.value.as_str()))
+        .collect();
     assert_eq!(
         answers,
         [
             ("user_name", "my name is Jason", "Jason"),
-            ("user_phone_number", "four one five, five five five, oh one two three", "4155550123"),
+            (
+                "user_phone_number",
+                "four one five, five five five, oh one two three",
+                "4155550123"
+            ),
         ]
     );
     assert!(row.finished_at.is_some());
@@ -51,7 +84,9 @@ async fn keypad_entry_answers_the_phone_question() {
     app.call("CA101").await;
     app.say("CA101", "sign me up").await.expect_prompt(ASK_NAME);
     app.say("CA101", "Maria").await.expect_prompt(ASK_PHONE);
-    app.press("CA101", "4155550123").await.expect_prompt("Thank you, Maria.");
+    app.press("CA101", "4155550123")
+        .await
+        .expect_prompt("Thank you, Maria.");
     let rows = app.collected();
     assert_eq!(rows[0].answers[1].value, "4155550123");
     assert_eq!(rows[0].answers[1].said, "4155550123");
@@ -64,7 +99,9 @@ async fn silence_re_prompts_and_too_much_silence_ends_the_call_politely() {
     // At the greeting's listen: the greeting is repeated.
     app.silence("CA102").await.expect_prompt(GREETING);
     app.silence("CA102").await.expect_prompt(GREETING);
-    app.silence("CA102").await.expect_goodbye("I haven't heard anything");
+    app.silence("CA102")
+        .await
+        .expect_goodbye("I haven't heard anything");
     // The call is over: anything more gets a hang-up, not a new conversation.
     let after = app.silence("CA102").await;
     assert!(after.hangup && after.gather.is_none(), "{}", after.xml);
@@ -77,8 +114,14 @@ async fn silence_during_a_question_asks_it_again() {
     app.say("CA103", "register").await;
     let again = app.silence("CA103").await;
     again.expect_prompt(ASK_NAME);
-    assert!(again.text().starts_with("Sorry, I didn't get that."), "{}", again.xml);
-    app.say("CA103", "it's Priya").await.expect_prompt(ASK_PHONE);
+    assert!(
+        again.text().starts_with("Sorry, I didn't get that."),
+        "{}",
+        again.xml
+    );
+    app.say("CA103", "it's Priya")
+        .await
+        .expect_prompt(ASK_PHONE);
 }
 
 #[tokio::test]
@@ -90,10 +133,15 @@ async fn an_invalid_answer_gets_the_failure_message_then_a_valid_one_is_accepted
     let retry = app.say("CA104", "banana").await;
     retry.expect_prompt("Sorry, I didn't get that number.");
     retry.expect_prompt(ASK_PHONE);
-    app.say("CA104", "415-555-0123").await.expect_prompt("Thank you, Jason.");
+    app.say("CA104", "415-555-0123")
+        .await
+        .expect_prompt("Thank you, Jason.");
     let rows = app.collected();
     assert_eq!(rows[0].status, "complete");
-    assert_eq!(rows[0].answers[1].attempts, 2, "the failed attempt is counted");
+    assert_eq!(
+        rows[0].answers[1].attempts, 2,
+        "the failed attempt is counted"
+    );
 }
 
 #[tokio::test]
@@ -102,8 +150,12 @@ async fn running_out_of_attempts_goes_where_max_attempts_says_and_keeps_partial_
     app.call("CA105").await;
     app.say("CA105", "register").await;
     app.say("CA105", "Jason").await;
-    app.say("CA105", "banana").await.expect_prompt("Sorry, I didn't get that number.");
-    app.say("CA105", "apple").await.expect_prompt("Try keying it in");
+    app.say("CA105", "banana")
+        .await
+        .expect_prompt("Sorry, I didn't get that number.");
+    app.say("CA105", "apple")
+        .await
+        .expect_prompt("Try keying it in");
     let trouble = app.say("CA105", "cherry").await;
     trouble.expect_prompt("I'm having trouble understanding");
     let rows = app.collected();
@@ -119,7 +171,11 @@ async fn running_out_of_attempts_goes_where_max_attempts_says_and_keeps_partial_
 async fn nonsense_falls_back_instead_of_guessing() {
     let app = TestApp::new();
     app.call("CA106").await;
-    for nonsense in ["what's the capital of France", "purple monkey dishwasher", "asdf qwerty"] {
+    for nonsense in [
+        "what's the capital of France",
+        "purple monkey dishwasher",
+        "asdf qwerty",
+    ] {
         let reply = app.say("CA106", nonsense).await;
         reply.expect_prompt("Sorry, I didn't catch that.");
     }
@@ -129,7 +185,15 @@ async fn nonsense_falls_back_instead_of_guessing() {
 #[tokio::test]
 async fn fuzzy_requests_reach_the_right_task() {
     let app = TestApp::new();
-    for (i, utterance) in ["I want to regster", "REGISTER!!!", "um uh sign me up please", "signup"].iter().enumerate() {
+    for (i, utterance) in [
+        "I want to regster",
+        "REGISTER!!!",
+        "um uh sign me up please",
+        "signup",
+    ]
+    .iter()
+    .enumerate()
+    {
         let sid = format!("CA2{i:02}");
         app.call(&sid).await;
         app.say(&sid, utterance).await.expect_prompt(ASK_NAME);
@@ -160,7 +224,9 @@ async fn a_restart_mid_call_carries_on_with_the_same_dialogue() {
     app.say("CA108", "Jason").await.expect_prompt(ASK_PHONE);
 
     let app = app.restart();
-    app.say("CA108", "4155550123").await.expect_prompt("Thank you, Jason.");
+    app.say("CA108", "4155550123")
+        .await
+        .expect_prompt("Thank you, Jason.");
     let rows = app.collected();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, "complete");
@@ -189,7 +255,9 @@ async fn fifty_concurrent_calls_are_each_saved_exactly_once() {
             app.call(&sid).await.expect_prompt(GREETING);
             app.say(&sid, "register").await.expect_prompt(ASK_NAME);
             app.say(&sid, "Jason").await.expect_prompt(ASK_PHONE);
-            app.press(&sid, &format!("415555{i:04}")).await.expect_prompt("Thank you, Jason.");
+            app.press(&sid, &format!("415555{i:04}"))
+                .await
+                .expect_prompt("Thank you, Jason.");
             app.say(&sid, "goodbye").await.expect_goodbye("Goodbye");
         }));
     }
@@ -201,7 +269,11 @@ async fn fifty_concurrent_calls_are_each_saved_exactly_once() {
     let mut numbers: Vec<String> = rows.iter().map(|r| r.answers[1].value.clone()).collect();
     numbers.sort();
     numbers.dedup();
-    assert_eq!(numbers.len(), 50, "each call's own answers, none lost or mixed up");
+    assert_eq!(
+        numbers.len(),
+        50,
+        "each call's own answers, none lost or mixed up"
+    );
     assert!(rows.iter().all(|r| r.status == "complete"));
 }
 
@@ -214,13 +286,20 @@ async fn two_webhooks_for_one_call_at_once_lose_no_update() {
     let (a, b) = tokio::join!(app.silence("CA110"), app.silence("CA110"));
     a.expect_prompt(GREETING);
     b.expect_prompt(GREETING);
-    app.silence("CA110").await.expect_goodbye("I haven't heard anything");
+    app.silence("CA110")
+        .await
+        .expect_goodbye("I haven't heard anything");
 }
 
 #[tokio::test]
 async fn a_status_callback_for_an_unknown_call_is_answered_quietly() {
     let app = TestApp::new();
-    let (status, body) = app.post("/voice/status", &[("CallSid", "CA999"), ("CallStatus", "completed")]).await;
+    let (status, body) = app
+        .post(
+            "/voice/status",
+            &[("CallSid", "CA999"), ("CallStatus", "completed")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(Twiml::parse(&body).says.is_empty());
 }
@@ -229,11 +308,41 @@ async fn a_status_callback_for_an_unknown_call_is_answered_quietly() {
 async fn bad_requests_get_a_4xx_with_one_clear_line() {
     let app = TestApp::new();
     let cases: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
-        ("/voice", "application/x-www-form-urlencoded", b"From=%2B1555".to_vec(), StatusCode::BAD_REQUEST, "missing CallSid"),
-        ("/voice/gather", "application/x-www-form-urlencoded", b"CallSid=CA%3Cx%3E".to_vec(), StatusCode::BAD_REQUEST, "invalid CallSid"),
-        ("/voice/gather", "application/x-www-form-urlencoded", b"CallSid=CA1&Digits=12ab".to_vec(), StatusCode::BAD_REQUEST, "invalid Digits"),
-        ("/voice", "application/json", br#"{"CallSid":"CA1"}"#.to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "application/x-www-form-urlencoded"),
-        ("/voice", "application/x-www-form-urlencoded", vec![b'a'; 70 * 1024], StatusCode::PAYLOAD_TOO_LARGE, "limit"),
+        (
+            "/voice",
+            "application/x-www-form-urlencoded",
+            b"From=%2B1555".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "missing CallSid",
+        ),
+        (
+            "/voice/gather",
+            "application/x-www-form-urlencoded",
+            b"CallSid=CA%3Cx%3E".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid CallSid",
+        ),
+        (
+            "/voice/gather",
+            "application/x-www-form-urlencoded",
+            b"CallSid=CA1&Digits=12ab".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid Digits",
+        ),
+        (
+            "/voice",
+            "application/json",
+            br#"{"CallSid":"CA1"}"#.to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            "/voice",
+            "application/x-www-form-urlencoded",
+            vec![b'a'; 70 * 1024],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "limit",
+        ),
     ];
     for (path, content_type, body, expected, words) in cases {
         let (status, text) = app.post_raw(path, content_type, body).await;
@@ -247,14 +356,23 @@ async fn bad_requests_get_a_4xx_with_one_clear_line() {
 async fn what_a_caller_says_cannot_break_the_twiml() {
     let app = TestApp::new();
     let long = "x".repeat(10_000);
-    let nasty = ["]]></Say><Redirect>http://evil.example</Redirect>", "<Say>&amp;", "\u{0}\u{7}\u{1b}[31m", long.as_str()];
+    let nasty = [
+        "]]></Say><Redirect>http://evil.example</Redirect>",
+        "<Say>&amp;",
+        "\u{0}\u{7}\u{1b}[31m",
+        long.as_str(),
+    ];
     for (i, text) in nasty.iter().enumerate() {
         let sid = format!("CA3{i:02}");
         app.call(&sid).await;
         // Twiml::parse fails the test on a malformed document; no verb may come from the caller.
         let reply = app.say(&sid, text).await;
         let doc = roxmltree::Document::parse(&reply.xml).expect("well-formed");
-        assert!(doc.descendants().all(|n| !n.has_tag_name("Redirect")), "{}", reply.xml);
+        assert!(
+            doc.descendants().all(|n| !n.has_tag_name("Redirect")),
+            "{}",
+            reply.xml
+        );
         assert!(reply.gather.is_some() || reply.hangup, "{}", reply.xml);
     }
 }

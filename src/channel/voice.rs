@@ -55,24 +55,39 @@ impl VoiceRequest {
     /// # Errors
     /// No or a malformed CallSid, or Digits that are not keypad keys.
     pub fn from_form(form: &[(String, String)]) -> Result<VoiceRequest, VoiceRequestError> {
-        let get = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-        let call_sid = get("CallSid").map(str::trim).filter(|s| !s.is_empty()).ok_or(VoiceRequestError::MissingCallSid)?;
+        let get = |name: &str| {
+            form.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let call_sid = get("CallSid")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or(VoiceRequestError::MissingCallSid)?;
         if call_sid.len() > MAX_SID_LEN || !call_sid.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(VoiceRequestError::BadCallSid);
         }
         let digits = get("Digits").map(str::trim).filter(|d| !d.is_empty());
-        if let Some(d) = digits {
-            if d.len() > MAX_SID_LEN || !d.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#') {
-                return Err(VoiceRequestError::BadDigits);
-            }
+        if let Some(d) = digits
+            && (d.len() > MAX_SID_LEN
+                || !d
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '*' || c == '#'))
+        {
+            return Err(VoiceRequestError::BadDigits);
         }
         Ok(VoiceRequest {
             call_sid: call_sid.to_owned(),
             from: get("From").map(str::to_owned),
             to: get("To").map(str::to_owned),
             call_status: get("CallStatus").map(str::to_owned),
-            speech: get("SpeechResult").map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
-            confidence: get("Confidence").and_then(|c| c.trim().parse::<f32>().ok()).filter(|c| c.is_finite()),
+            speech: get("SpeechResult")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            confidence: get("Confidence")
+                .and_then(|c| c.trim().parse::<f32>().ok())
+                .filter(|c| c.is_finite()),
             digits: digits.map(|d| d.trim_end_matches('#').to_owned()),
         })
     }
@@ -90,7 +105,10 @@ impl VoiceRequest {
     /// number's webhook, `Silence` for a Gather's action.
     pub fn input(&self, otherwise: Input) -> Input {
         if let Some(text) = &self.speech {
-            return Input::Speech { text: text.clone(), confidence: self.confidence };
+            return Input::Speech {
+                text: text.clone(),
+                confidence: self.confidence,
+            };
         }
         match &self.digits {
             Some(digits) if !digits.is_empty() => Input::Digits(digits.clone()),
@@ -137,15 +155,26 @@ pub fn render(reply: &Reply, voice: Option<&str>) -> Result<String, askama::Erro
         .outputs
         .iter()
         .map(|output| match output {
-            Output::Say { text } => Verb::Say { text: xml_safe(text) },
-            Output::Play { url, times } => Verb::Play { url: xml_safe(url), times: *times },
+            Output::Say { text } => Verb::Say {
+                text: xml_safe(text),
+            },
+            Output::Play { url, times } => Verb::Play {
+                url: xml_safe(url),
+                times: *times,
+            },
         })
         .collect();
     let gather = match &reply.next {
         Next::Gather(gather) => Some(gather),
         Next::Hangup => None,
     };
-    ReplyTwiml { voice, verbs, gather, action: GATHER_PATH }.render()
+    ReplyTwiml {
+        voice,
+        verbs,
+        gather,
+        action: GATHER_PATH,
+    }
+    .render()
 }
 
 /// The empty `<Response/>` document.
@@ -161,47 +190,96 @@ mod tests {
     use super::*;
 
     fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn speech_wins_over_digits_and_silence_is_the_fallback() {
-        let req = VoiceRequest::from_form(&form(&[("CallSid", "CA1"), ("SpeechResult", " register "), ("Digits", "1")])).expect("valid");
-        assert_eq!(req.input(Input::Silence), Input::Speech { text: "register".into(), confidence: None });
-        let req = VoiceRequest::from_form(&form(&[("CallSid", "CA1"), ("Digits", "4155550123#")])).expect("valid");
-        assert_eq!(req.input(Input::Silence), Input::Digits("4155550123".into()));
-        let req = VoiceRequest::from_form(&form(&[("CallSid", "CA1"), ("SpeechResult", "")])).expect("valid");
+        let req = VoiceRequest::from_form(&form(&[
+            ("CallSid", "CA1"),
+            ("SpeechResult", " register "),
+            ("Digits", "1"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            req.input(Input::Silence),
+            Input::Speech {
+                text: "register".into(),
+                confidence: None
+            }
+        );
+        let req = VoiceRequest::from_form(&form(&[("CallSid", "CA1"), ("Digits", "4155550123#")]))
+            .expect("valid");
+        assert_eq!(
+            req.input(Input::Silence),
+            Input::Digits("4155550123".into())
+        );
+        let req = VoiceRequest::from_form(&form(&[("CallSid", "CA1"), ("SpeechResult", "")]))
+            .expect("valid");
         assert_eq!(req.input(Input::Silence), Input::Silence);
     }
 
     #[test]
     fn bad_requests_are_named() {
-        assert_eq!(VoiceRequest::from_form(&form(&[])).unwrap_err(), VoiceRequestError::MissingCallSid);
-        assert_eq!(VoiceRequest::from_form(&form(&[("CallSid", "CA<1>")])).unwrap_err(), VoiceRequestError::BadCallSid);
-        assert_eq!(VoiceRequest::from_form(&form(&[("CallSid", "CA1"), ("Digits", "12a")])).unwrap_err(), VoiceRequestError::BadDigits);
+        assert_eq!(
+            VoiceRequest::from_form(&form(&[])).unwrap_err(),
+            VoiceRequestError::MissingCallSid
+        );
+        assert_eq!(
+            VoiceRequest::from_form(&form(&[("CallSid", "CA<1>")])).unwrap_err(),
+            VoiceRequestError::BadCallSid
+        );
+        assert_eq!(
+            VoiceRequest::from_form(&form(&[("CallSid", "CA1"), ("Digits", "12a")])).unwrap_err(),
+            VoiceRequestError::BadDigits
+        );
     }
 
     #[test]
     fn caller_text_is_escaped_and_cleaned() {
         let reply = Reply {
-            outputs: vec![Output::Say { text: "Hi <Jason> & ]]> \u{0}\u{8}friends".into() }],
-            next: Next::Gather(Gather { hints: "a \"b\", c".into(), num_digits: Some(10), finish_on_key: Some("#".into()) }),
+            outputs: vec![Output::Say {
+                text: "Hi <Jason> & ]]> \u{0}\u{8}friends".into(),
+            }],
+            next: Next::Gather(Gather {
+                hints: "a \"b\", c".into(),
+                num_digits: Some(10),
+                finish_on_key: Some("#".into()),
+            }),
         };
         let xml = render(&reply, Some("Polly.Joanna")).expect("renders");
-        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>"), "{xml}");
-        assert!(xml.contains("Hi &#60;Jason&#62; &#38; ]]&#62; friends"), "{xml}");
+        assert!(
+            xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("Hi &#60;Jason&#62; &#38; ]]&#62; friends"),
+            "{xml}"
+        );
         assert!(!xml.contains('\u{0}') && !xml.contains('\u{8}'));
         assert!(xml.contains(r#"<Say voice="Polly.Joanna">"#), "{xml}");
         assert!(xml.contains(r#"hints="a &#34;b&#34;, c""#), "{xml}");
-        assert!(xml.contains(r##"numDigits="10" finishOnKey="#">"##), "{xml}");
+        assert!(
+            xml.contains(r##"numDigits="10" finishOnKey="#">"##),
+            "{xml}"
+        );
         assert!(xml.contains("</Gather>\n</Response>"), "{xml}");
     }
 
     #[test]
     fn a_hangup_reply_has_no_gather() {
-        let reply = Reply { outputs: vec![Output::Say { text: "Bye".into() }], next: Next::Hangup };
+        let reply = Reply {
+            outputs: vec![Output::Say { text: "Bye".into() }],
+            next: Next::Hangup,
+        };
         let xml = render(&reply, None).expect("renders");
-        assert!(xml.ends_with("<Say>Bye</Say>\n<Hangup/>\n</Response>"), "{xml}");
+        assert!(
+            xml.ends_with("<Say>Bye</Say>\n<Hangup/>\n</Response>"),
+            "{xml}"
+        );
         assert!(!xml.contains("Gather"));
     }
 }

@@ -214,15 +214,25 @@ pub fn step(
         Some(session) if session.ended => {
             return Outcome {
                 session,
-                reply: Reply { outputs: Vec::new(), next: Next::Hangup },
+                reply: Reply {
+                    outputs: Vec::new(),
+                    next: Next::Hangup,
+                },
                 effects: Vec::new(),
             };
         }
         Some(session) if input == Input::Start && session.last_reply.is_some() => {
             // Twilio (or a proxy) replayed the call's first webhook: answer as before, change
             // nothing.
-            let reply = session.last_reply.clone().unwrap_or(Reply { outputs: Vec::new(), next: Next::Hangup });
-            return Outcome { session, reply, effects: Vec::new() };
+            let reply = session.last_reply.clone().unwrap_or(Reply {
+                outputs: Vec::new(),
+                next: Next::Hangup,
+            });
+            return Outcome {
+                session,
+                reply,
+                effects: Vec::new(),
+            };
         }
         Some(mut session) => {
             turn.input_event(&input);
@@ -245,9 +255,16 @@ pub fn step(
         session.ended = true;
         session.waiting = Waiting::Nothing;
     }
-    let reply = Reply { outputs: turn.outputs, next };
+    let reply = Reply {
+        outputs: turn.outputs,
+        next,
+    };
     session.last_reply = Some(reply.clone());
-    Outcome { session, reply, effects: turn.effects }
+    Outcome {
+        session,
+        reply,
+        effects: turn.effects,
+    }
 }
 
 fn initial_memory(caller: &Caller) -> Map<String, Value> {
@@ -274,7 +291,9 @@ struct Turn<'a> {
 impl Turn<'_> {
     fn say(&mut self, text: &str) {
         if !text.trim().is_empty() {
-            self.outputs.push(Output::Say { text: text.to_owned() });
+            self.outputs.push(Output::Say {
+                text: text.to_owned(),
+            });
         }
     }
 
@@ -310,7 +329,13 @@ impl Turn<'_> {
     }
 
     /// Routes an utterance to a task, or re-prompts on silence.
-    fn route(&mut self, session: &mut Session, input: Input, allowed: Option<Vec<String>>, silences: u32) -> Next {
+    fn route(
+        &mut self,
+        session: &mut Session,
+        input: Input,
+        allowed: Option<Vec<String>>,
+        silences: u32,
+    ) -> Next {
         let text = match input {
             Input::Speech { text, .. } => text,
             Input::Digits(digits) => digits,
@@ -328,11 +353,18 @@ impl Turn<'_> {
         // Names from an older version of the flows that no longer exist are dropped; if none is
         // left the listen is open to every task, which is better than matching nothing.
         let ids: Option<Vec<usize>> = allowed.as_ref().map(|names| {
-            names.iter().filter_map(|n| self.assistant.task_id(n)).map(|id| id.0).collect()
+            names
+                .iter()
+                .filter_map(|n| self.assistant.task_id(n))
+                .map(|id| id.0)
+                .collect()
         });
         let ids = ids.filter(|ids| !ids.is_empty());
         let class = self.assistant.matcher.classify(&text, ids.as_deref());
-        let name = |id: Option<(usize, f32)>| id.and_then(|(i, _)| self.assistant.tasks.get(i)).map(|t| t.name.clone());
+        let name = |id: Option<(usize, f32)>| {
+            id.and_then(|(i, _)| self.assistant.tasks.get(i))
+                .map(|t| t.name.clone())
+        };
         self.event(
             "route",
             json!({
@@ -349,13 +381,28 @@ impl Turn<'_> {
         }
     }
 
-    fn fallback(&mut self, session: &mut Session, allowed: Option<Vec<String>>, _why: Decision) -> Next {
+    fn fallback(
+        &mut self,
+        session: &mut Session,
+        allowed: Option<Vec<String>>,
+        _why: Decision,
+    ) -> Next {
         match self.assistant.defaults.fallback {
             Some(task) => self.run_task(session, task),
             None => {
                 self.say(&self.assistant.messages.not_understood);
-                let hints = session.last_reply.as_ref().and_then(gather_of).map(|g| g.hints.clone()).unwrap_or_default();
-                let ids = allowed.map(|names| names.iter().filter_map(|n| self.assistant.task_id(n)).collect());
+                let hints = session
+                    .last_reply
+                    .as_ref()
+                    .and_then(gather_of)
+                    .map(|g| g.hints.clone())
+                    .unwrap_or_default();
+                let ids = allowed.map(|names| {
+                    names
+                        .iter()
+                        .filter_map(|n| self.assistant.task_id(n))
+                        .collect()
+                });
                 self.listen(session, ids, hints)
             }
         }
@@ -373,10 +420,17 @@ impl Turn<'_> {
 
     fn listen(&mut self, session: &mut Session, tasks: Option<Vec<TaskId>>, hints: String) -> Next {
         session.waiting = Waiting::Intent {
-            allowed: tasks.map(|ids| ids.iter().map(|id| self.assistant.task(*id).name.clone()).collect()),
+            allowed: tasks.map(|ids| {
+                ids.iter()
+                    .map(|id| self.assistant.task(*id).name.clone())
+                    .collect()
+            }),
             silences: 0,
         };
-        Next::Gather(Gather { hints, ..Gather::default() })
+        Next::Gather(Gather {
+            hints,
+            ..Gather::default()
+        })
     }
 
     /// Runs a task's actions until one waits for the caller, hands over, or the list ends.
@@ -391,7 +445,10 @@ impl Turn<'_> {
                         let text = text.render(&session.memory);
                         self.say(&text);
                     }
-                    Action::Play { url, times } => self.outputs.push(Output::Play { url: url.clone(), times: *times }),
+                    Action::Play { url, times } => self.outputs.push(Output::Play {
+                        url: url.clone(),
+                        times: *times,
+                    }),
                     Action::Remember(values) => {
                         for (key, value) in values {
                             // `twilio` is reserved: a flow cannot overwrite what the platform wrote.
@@ -400,7 +457,9 @@ impl Turn<'_> {
                             }
                         }
                     }
-                    Action::Listen(listen) => return self.listen(session, listen.tasks.clone(), listen.hints.clone()),
+                    Action::Listen(listen) => {
+                        return self.listen(session, listen.tasks.clone(), listen.hints.clone());
+                    }
                     Action::Collect(collect) => {
                         session.collects_started += 1;
                         let run = CollectRun {
@@ -436,14 +495,23 @@ impl Turn<'_> {
         self.redirects += 1;
         if self.redirects > self.assistant.limits.max_redirects {
             self.say(&self.assistant.messages.loop_goodbye);
-            self.event("end", json!({"reason": "redirect_loop", "task": self.assistant.task(target).name}));
+            self.event(
+                "end",
+                json!({"reason": "redirect_loop", "task": self.assistant.task(target).name}),
+            );
             return None;
         }
         Some(target)
     }
 
     /// Asks the current question of a run (with its prompt if `with_prompt`).
-    fn ask(&mut self, session: &mut Session, collect: &Collect, run: CollectRun, with_prompt: bool) -> Next {
+    fn ask(
+        &mut self,
+        session: &mut Session,
+        collect: &Collect,
+        run: CollectRun,
+        with_prompt: bool,
+    ) -> Next {
         let Some(question) = collect.questions.get(run.question) else {
             return self.complete(session, collect, run);
         };
@@ -479,8 +547,14 @@ impl Turn<'_> {
             return self.complete(session, &collect, run);
         };
         let (said, parsed) = match &input {
-            Input::Speech { text, .. } => (text.clone(), parse_answer(question, Answer::Speech(text), self.now)),
-            Input::Digits(digits) => (digits.clone(), parse_answer(question, Answer::Digits(digits), self.now)),
+            Input::Speech { text, .. } => (
+                text.clone(),
+                parse_answer(question, Answer::Speech(text), self.now),
+            ),
+            Input::Digits(digits) => (
+                digits.clone(),
+                parse_answer(question, Answer::Digits(digits), self.now),
+            ),
             Input::Silence | Input::Start => (String::new(), None),
             Input::Hangup => {
                 self.abandon(session, &run);
@@ -514,12 +588,21 @@ impl Turn<'_> {
     }
 
     /// A failed or silent attempt: say why and ask again, or give up after `max_attempts`.
-    fn retry(&mut self, session: &mut Session, collect: &Collect, question: &Question, run: CollectRun, silent: bool) -> Next {
+    fn retry(
+        &mut self,
+        session: &mut Session,
+        collect: &Collect,
+        question: &Question,
+        run: CollectRun,
+        silent: bool,
+    ) -> Next {
         let validate = &question.validate;
         if run.attempts >= validate.max_attempts {
             self.abandon(session, &run);
             self.event("end_collect", json!({"reason": "max_attempts", "collect": run.collect, "question": question.name}));
-            let target = validate.on_max_attempts.or(self.assistant.defaults.validate_on_failure);
+            let target = validate
+                .on_max_attempts
+                .or(self.assistant.defaults.validate_on_failure);
             return match target.and_then(|t| self.redirect(t)) {
                 Some(task) => self.run_task(session, task),
                 None if target.is_some() => Next::Hangup,
@@ -530,7 +613,11 @@ impl Turn<'_> {
             };
         }
         let index = usize::try_from(run.attempts.saturating_sub(1)).unwrap_or(usize::MAX);
-        if let Some(message) = validate.on_failure.get(index).or(validate.on_failure.last()) {
+        if let Some(message) = validate
+            .on_failure
+            .get(index)
+            .or(validate.on_failure.last())
+        {
             let text = message.render(&session.memory);
             self.say(&text);
         }
@@ -569,7 +656,13 @@ impl Turn<'_> {
         self.event("end", json!({"reason": "hangup"}));
     }
 
-    fn save(&mut self, session: &mut Session, run: &CollectRun, status: CollectStatus, finished_at: Option<DateTime<Utc>>) {
+    fn save(
+        &mut self,
+        session: &mut Session,
+        run: &CollectRun,
+        status: CollectStatus,
+        finished_at: Option<DateTime<Utc>>,
+    ) {
         self.write_collected_memory(session, run, status);
         self.effects.push(Effect::Collected(CollectRecord {
             seq: run.seq,
@@ -584,7 +677,12 @@ impl Turn<'_> {
 
     /// Mirrors a run into `Memory.twilio.collected_data.<collect>`, in Autopilot's shape, so
     /// texts can name answers and webhooks see what they always saw.
-    fn write_collected_memory(&self, session: &mut Session, run: &CollectRun, status: CollectStatus) {
+    fn write_collected_memory(
+        &self,
+        session: &mut Session,
+        run: &CollectRun,
+        status: CollectStatus,
+    ) {
         let answers: Map<String, Value> = run
             .answers
             .iter()
@@ -606,7 +704,8 @@ impl Turn<'_> {
             "answers": answers,
         });
         if status != CollectStatus::InProgress {
-            entry["date_completed"] = json!(self.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            entry["date_completed"] =
+                json!(self.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
         let twilio = session.memory.entry("twilio").or_insert_with(|| json!({}));
         if !twilio.is_object() {
@@ -630,12 +729,14 @@ fn gather_of(reply: &Reply) -> Option<&Gather> {
 
 /// Parses an answer by the question's field type, then checks its allowed values.
 fn parse_answer(question: &Question, answer: Answer<'_>, now: DateTime<Utc>) -> Option<String> {
-    if let Answer::Digits(digits) = answer {
-        if let Some(mapped) = question.digits.mapping.get(digits) {
-            return Some(mapped.clone());
-        }
+    if let Answer::Digits(digits) = answer
+        && let Some(mapped) = question.digits.mapping.get(digits)
+    {
+        return Some(mapped.clone());
     }
-    let context = Context { today: now.date_naive() };
+    let context = Context {
+        today: now.date_naive(),
+    };
     let value = match &question.field {
         Field::FreeText => fields::parse_free_text(answer),
         Field::Builtin(ty) => fields::parse(*ty, answer, &context),
@@ -672,7 +773,13 @@ fn allowed_value(allowed: &[String], text: &str) -> Option<String> {
 
 fn simplify(text: &str) -> String {
     text.chars()
-        .flat_map(|c| if c.is_alphanumeric() { c.to_lowercase().collect::<Vec<_>>() } else { vec![' '] })
+        .flat_map(|c| {
+            if c.is_alphanumeric() {
+                c.to_lowercase().collect::<Vec<_>>()
+            } else {
+                vec![' ']
+            }
+        })
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()

@@ -53,7 +53,11 @@ pub struct Session {
 impl Session {
     /// The caller's number, as the call's first webhook gave it.
     pub fn caller(&self) -> Option<&str> {
-        self.memory.get("twilio")?.get("voice")?.get("From")?.as_str()
+        self.memory
+            .get("twilio")?
+            .get("voice")?
+            .get("From")?
+            .as_str()
     }
 }
 

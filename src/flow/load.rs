@@ -59,10 +59,10 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
                 // misleading error.
                 parsed.push((file, None));
                 cx.error(
-                &file.path,
-                format!("line {}, column {}", e.line(), e.column()),
-                format!("invalid JSON: {e}"),
-                "check for a missing comma, quote or bracket just before this point",
+                    &file.path,
+                    format!("line {}, column {}", e.line(), e.column()),
+                    format!("invalid JSON: {e}"),
+                    "check for a missing comma, quote or bracket just before this point",
                 );
             }
         }
@@ -80,7 +80,11 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             cx.error(
                 &file.path,
                 "(file name)",
@@ -93,7 +97,10 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
             cx.error(
                 &file.path,
                 "(file name)",
-                format!("duplicate task name `{name}`; {} has the same name", first.display()),
+                format!(
+                    "duplicate task name `{name}`; {} has the same name",
+                    first.display()
+                ),
                 "give each task its own file name (names are compared ignoring case)",
             );
             continue;
@@ -116,7 +123,11 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
     for (name, path, value) in &names {
         let task = match value {
             Some(value) => cx.task(path, name, Node::root(value), &settings),
-            None => Task { name: name.clone(), samples: Vec::new(), actions: Vec::new() },
+            None => Task {
+                name: name.clone(),
+                samples: Vec::new(),
+                actions: Vec::new(),
+            },
         };
         compiled.push(task);
     }
@@ -211,7 +222,13 @@ struct Cx {
 }
 
 impl Cx {
-    fn error(&mut self, file: &Path, place: impl Into<String>, problem: impl Into<String>, fix: impl Into<String>) {
+    fn error(
+        &mut self,
+        file: &Path,
+        place: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
         self.errors.push(FlowError {
             file: file.to_path_buf(),
             place: place.into(),
@@ -225,7 +242,10 @@ impl Cx {
         for (key, child) in node.entries() {
             if !known.contains(&key) {
                 let fix = match closest(key, known) {
-                    Some(near) => format!("did you mean `{near}`? Known keys here: {}", known.join(", ")),
+                    Some(near) => format!(
+                        "did you mean `{near}`? Known keys here: {}",
+                        known.join(", ")
+                    ),
                     None => format!("known keys here: {}", known.join(", ")),
                 };
                 self.error(file, child.path(), format!("unknown key `{key}`"), fix);
@@ -236,14 +256,31 @@ impl Cx {
     fn settings(&mut self, file: &Path, root: Node<'_>) -> Settings {
         let mut s = Settings::default();
         if root.as_object().is_none() {
-            self.error(file, root.path(), format!("expected an object, found {}", root.kind()), "see flows/assistant.json in the repository for the shape");
+            self.error(
+                file,
+                root.path(),
+                format!("expected an object, found {}", root.kind()),
+                "see flows/assistant.json in the repository for the shape",
+            );
             return s;
         }
-        self.unknown_keys(file, &root, &["name", "defaults", "style_sheet", "field_types", "nlu", "messages", "limits"]);
-        if let Some(name) = root.get("name") {
-            if let Some(text) = self.string(file, &name) {
-                s.name = text.to_owned();
-            }
+        self.unknown_keys(
+            file,
+            &root,
+            &[
+                "name",
+                "defaults",
+                "style_sheet",
+                "field_types",
+                "nlu",
+                "messages",
+                "limits",
+            ],
+        );
+        if let Some(name) = root.get("name")
+            && let Some(text) = self.string(file, &name)
+        {
+            s.name = text.to_owned();
         }
         // Custom field types first: questions refer to them.
         if let Some(types) = root.get("field_types") {
@@ -252,12 +289,20 @@ impl Cx {
         if let Some(defaults) = root.get("defaults") {
             // Autopilot exports wrap the object once more: {"defaults": {"defaults": {…}}}.
             let defaults = defaults.get("defaults").unwrap_or(defaults);
-            self.unknown_keys(file, &defaults, &["assistant_initiation", "fallback", "collect"]);
-            s.defaults.assistant_initiation = defaults.get("assistant_initiation").and_then(|n| self.target(file, &n));
+            self.unknown_keys(
+                file,
+                &defaults,
+                &["assistant_initiation", "fallback", "collect"],
+            );
+            s.defaults.assistant_initiation = defaults
+                .get("assistant_initiation")
+                .and_then(|n| self.target(file, &n));
             s.defaults.fallback = defaults.get("fallback").and_then(|n| self.target(file, &n));
             if let Some(collect) = defaults.get("collect") {
                 self.unknown_keys(file, &collect, &["validate_on_failure"]);
-                s.defaults.validate_on_failure = collect.get("validate_on_failure").and_then(|n| self.target(file, &n));
+                s.defaults.validate_on_failure = collect
+                    .get("validate_on_failure")
+                    .and_then(|n| self.target(file, &n));
             }
         }
         if let Some(style) = root.get("style_sheet") {
@@ -265,10 +310,17 @@ impl Cx {
             self.unknown_keys(file, &style, &["voice", "collect", "name"]);
             if let Some(voice) = style.get("voice") {
                 self.unknown_keys(file, &voice, &["say_voice"]);
-                s.style.say_voice = voice.get("say_voice").and_then(|n| self.string(file, &n)).map(str::to_owned);
+                s.style.say_voice = voice
+                    .get("say_voice")
+                    .and_then(|n| self.string(file, &n))
+                    .map(str::to_owned);
             }
             if let Some(validate) = style.get("collect").and_then(|c| c.get("validate")) {
-                self.unknown_keys(file, &validate, &["on_failure", "on_success", "max_attempts"]);
+                self.unknown_keys(
+                    file,
+                    &validate,
+                    &["on_failure", "on_success", "max_attempts"],
+                );
                 if let Some(on_failure) = validate.get("on_failure") {
                     self.unknown_keys(file, &on_failure, &["messages", "repeat_question"]);
                     if let Some(messages) = on_failure.get("messages") {
@@ -284,10 +336,10 @@ impl Cx {
                 if let Some(on_success) = validate.get("on_success") {
                     s.style.on_success = self.say_text(file, &on_success).filter(|t| !t.is_empty());
                 }
-                if let Some(max) = validate.get("max_attempts") {
-                    if let Some(n) = self.attempts(file, &max) {
-                        s.style.max_attempts = n;
-                    }
+                if let Some(max) = validate.get("max_attempts")
+                    && let Some(n) = self.attempts(file, &max)
+                {
+                    s.style.max_attempts = n;
                 }
             }
         }
@@ -301,7 +353,13 @@ impl Cx {
             }
         }
         if let Some(messages) = root.get("messages") {
-            let keys = ["not_understood", "no_input_goodbye", "too_many_attempts", "loop_goodbye", "error_goodbye"];
+            let keys = [
+                "not_understood",
+                "no_input_goodbye",
+                "too_many_attempts",
+                "loop_goodbye",
+                "error_goodbye",
+            ];
             self.unknown_keys(file, &messages, &keys);
             let m = &mut s.messages;
             for (key, slot) in keys.iter().zip([
@@ -317,9 +375,17 @@ impl Cx {
             }
         }
         if let Some(limits) = root.get("limits") {
-            self.unknown_keys(file, &limits, &["max_silences", "max_redirects", "max_turns"]);
+            self.unknown_keys(
+                file,
+                &limits,
+                &["max_silences", "max_redirects", "max_turns"],
+            );
             let l = &mut s.limits;
-            for (key, slot) in [("max_silences", &mut l.max_silences), ("max_redirects", &mut l.max_redirects), ("max_turns", &mut l.max_turns)] {
+            for (key, slot) in [
+                ("max_silences", &mut l.max_silences),
+                ("max_redirects", &mut l.max_redirects),
+                ("max_turns", &mut l.max_turns),
+            ] {
                 if let Some(n) = limits.get(key).and_then(|n| self.count(file, &n, 1, 1000)) {
                     *slot = n;
                 }
@@ -328,19 +394,39 @@ impl Cx {
         s
     }
 
-    fn field_types(&mut self, file: &Path, node: &Node<'_>, out: &mut HashMap<String, Arc<CustomType>>) {
+    fn field_types(
+        &mut self,
+        file: &Path,
+        node: &Node<'_>,
+        out: &mut HashMap<String, Arc<CustomType>>,
+    ) {
         if node.value().as_array().is_none() {
-            self.error(file, node.path(), format!("expected an array of field types, found {}", node.kind()), r#"write [{"name": "size", "values": [{"value": "large", "synonyms": ["big"]}]}]"#);
+            self.error(
+                file,
+                node.path(),
+                format!("expected an array of field types, found {}", node.kind()),
+                r#"write [{"name": "size", "values": [{"value": "large", "synonyms": ["big"]}]}]"#,
+            );
             return;
         }
         for ty in node.items() {
             self.unknown_keys(file, &ty, &["name", "values"]);
             let Some(name) = ty.get("name").and_then(|n| self.string(file, &n)) else {
-                self.error(file, ty.path_of("name"), "a field type needs a `name`", r#"add "name": "size""#);
+                self.error(
+                    file,
+                    ty.path_of("name"),
+                    "a field type needs a `name`",
+                    r#"add "name": "size""#,
+                );
                 continue;
             };
             if BuiltinType::from_name(name).is_some() || name.starts_with("Twilio.") {
-                self.error(file, ty.path_of("name"), format!("`{name}` is a built-in type name"), "custom types need their own name, without the Twilio. prefix");
+                self.error(
+                    file,
+                    ty.path_of("name"),
+                    format!("`{name}` is a built-in type name"),
+                    "custom types need their own name, without the Twilio. prefix",
+                );
                 continue;
             }
             let mut values = Vec::new();
@@ -351,54 +437,116 @@ impl Cx {
                 }
                 self.unknown_keys(file, &value, &["value", "synonyms"]);
                 let Some(canonical) = value.get("value").and_then(|n| self.string(file, &n)) else {
-                    self.error(file, value.path(), "a field value needs a `value`", r#"write {"value": "large", "synonyms": ["big"]}"#);
+                    self.error(
+                        file,
+                        value.path(),
+                        "a field value needs a `value`",
+                        r#"write {"value": "large", "synonyms": ["big"]}"#,
+                    );
                     continue;
                 };
                 let synonyms = value
                     .get("synonyms")
-                    .map(|s| s.items().iter().filter_map(|n| self.string(file, n).map(str::to_owned)).collect())
+                    .map(|s| {
+                        s.items()
+                            .iter()
+                            .filter_map(|n| self.string(file, n).map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 values.push((canonical.to_owned(), synonyms));
             }
             if values.is_empty() {
-                self.error(file, ty.path_of("values"), format!("field type `{name}` has no values"), r#"add "values": [{"value": "large", "synonyms": ["big"]}]"#);
+                self.error(
+                    file,
+                    ty.path_of("values"),
+                    format!("field type `{name}` has no values"),
+                    r#"add "values": [{"value": "large", "synonyms": ["big"]}]"#,
+                );
                 continue;
             }
-            if out.insert(name.to_owned(), Arc::new(CustomType::new(values))).is_some() {
-                self.error(file, ty.path_of("name"), format!("duplicate field type `{name}`"), "give each field type its own name");
+            if out
+                .insert(name.to_owned(), Arc::new(CustomType::new(values)))
+                .is_some()
+            {
+                self.error(
+                    file,
+                    ty.path_of("name"),
+                    format!("duplicate field type `{name}`"),
+                    "give each field type its own name",
+                );
             }
         }
     }
 
     fn task(&mut self, file: &Path, name: &str, root: Node<'_>, settings: &Settings) -> Task {
-        let mut task = Task { name: name.to_owned(), samples: Vec::new(), actions: Vec::new() };
+        let mut task = Task {
+            name: name.to_owned(),
+            samples: Vec::new(),
+            actions: Vec::new(),
+        };
         if root.as_object().is_none() {
-            self.error(file, root.path(), format!("expected an object, found {}", root.kind()), r#"write {"samples": ["…"], "actions": [{"say": "…"}]}"#);
+            self.error(
+                file,
+                root.path(),
+                format!("expected an object, found {}", root.kind()),
+                r#"write {"samples": ["…"], "actions": [{"say": "…"}]}"#,
+            );
             return task;
         }
         self.unknown_keys(file, &root, &["samples", "actions"]);
         if let Some(samples) = root.get("samples") {
             if samples.value().as_array().is_none() {
-                self.error(file, samples.path(), format!("expected an array of strings, found {}", samples.kind()), r#"write "samples": ["sign me up", "register"]"#);
+                self.error(
+                    file,
+                    samples.path(),
+                    format!("expected an array of strings, found {}", samples.kind()),
+                    r#"write "samples": ["sign me up", "register"]"#,
+                );
             }
             for sample in samples.items() {
                 // Autopilot exports write samples as {"taggedText": …}; plain strings are ours.
-                let text = sample.get("taggedText").map(|t| t.as_str()).unwrap_or(sample.as_str());
+                let text = sample
+                    .get("taggedText")
+                    .map(|t| t.as_str())
+                    .unwrap_or(sample.as_str());
                 match text {
-                    Some(text) if !text.trim().is_empty() => task.samples.push(text.trim().to_owned()),
-                    Some(_) => self.error(file, sample.path(), "empty sample", "remove it or write an utterance"),
-                    None => self.error(file, sample.path(), format!("expected a string, found {}", sample.kind()), r#"write "register me""#),
+                    Some(text) if !text.trim().is_empty() => {
+                        task.samples.push(text.trim().to_owned())
+                    }
+                    Some(_) => self.error(
+                        file,
+                        sample.path(),
+                        "empty sample",
+                        "remove it or write an utterance",
+                    ),
+                    None => self.error(
+                        file,
+                        sample.path(),
+                        format!("expected a string, found {}", sample.kind()),
+                        r#"write "register me""#,
+                    ),
                 }
             }
         }
         let Some(actions) = root.get("actions") else {
-            self.error(file, root.path_of("actions"), "the task has no `actions`", r#"add "actions": [{"say": "…"}]"#);
+            self.error(
+                file,
+                root.path_of("actions"),
+                "the task has no `actions`",
+                r#"add "actions": [{"say": "…"}]"#,
+            );
             return task;
         };
         // Autopilot exports double-wrap: {"actions": {"actions": […]}}.
         let actions = actions.get("actions").unwrap_or(actions);
         if actions.value().as_array().is_none() {
-            self.error(file, actions.path(), format!("expected an array of actions, found {}", actions.kind()), r#"write "actions": [{"say": "Hello"}, {"listen": true}]"#);
+            self.error(
+                file,
+                actions.path(),
+                format!("expected an array of actions, found {}", actions.kind()),
+                r#"write "actions": [{"say": "Hello"}, {"listen": true}]"#,
+            );
             return task;
         }
         for action in actions.items() {
@@ -412,34 +560,60 @@ impl Cx {
     fn action(&mut self, file: &Path, node: &Node<'_>, settings: &Settings) -> Option<Action> {
         let entries = node.entries();
         let [(verb, body)] = entries.as_slice() else {
-            self.error(file, node.path(), "each action must be an object with exactly one key", r#"write {"say": "Hello"} — one action per array element"#);
+            self.error(
+                file,
+                node.path(),
+                "each action must be an object with exactly one key",
+                r#"write {"say": "Hello"} — one action per array element"#,
+            );
             return None;
         };
         match *verb {
-            "say" => self.say_text(file, body).filter(|t| !t.is_empty()).map(Action::Say),
+            "say" => self
+                .say_text(file, body)
+                .filter(|t| !t.is_empty())
+                .map(Action::Say),
             "play" => self.play(file, body),
             "remember" => {
                 let Some(map) = body.as_object() else {
-                    self.error(file, body.path(), format!("expected an object, found {}", body.kind()), r#"write "remember": {"plan": "gold"}"#);
+                    self.error(
+                        file,
+                        body.path(),
+                        format!("expected an object, found {}", body.kind()),
+                        r#"write "remember": {"plan": "gold"}"#,
+                    );
                     return None;
                 };
                 self.remembered.extend(map.keys().cloned());
                 Some(Action::Remember(map.clone()))
             }
             "listen" => self.listen(file, body),
-            "collect" => self.collect(file, body, settings).map(|c| Action::Collect(Arc::new(c))),
+            "collect" => self
+                .collect(file, body, settings)
+                .map(|c| Action::Collect(Arc::new(c))),
             "redirect" => self.target(file, body).map(Action::Redirect),
             "handoff" | "show" => {
                 self.error(file, node.path_of(verb), format!("the `{verb}` action is not supported yet"), "use say/listen/collect/redirect for now; support for handoff and show is planned");
                 None
             }
             other => {
-                let verbs: Vec<&str> = ACTIONS.iter().chain(&["handoff", "show"]).copied().collect();
+                let verbs: Vec<&str> = ACTIONS
+                    .iter()
+                    .chain(&["handoff", "show"])
+                    .copied()
+                    .collect();
                 let fix = match closest(other, &verbs) {
-                    Some(near) => format!("did you mean `{near}`? Actions are: {}", ACTIONS.join(", ")),
+                    Some(near) => {
+                        format!("did you mean `{near}`? Actions are: {}", ACTIONS.join(", "))
+                    }
                     None => format!("actions are: {}", ACTIONS.join(", ")),
                 };
-                self.error(file, node.path_of(other), format!("unknown action `{other}`"), fix);
+                self.error(
+                    file,
+                    node.path_of(other),
+                    format!("unknown action `{other}`"),
+                    fix,
+                );
                 None
             }
         }
@@ -451,24 +625,43 @@ impl Cx {
             None => {
                 self.unknown_keys(file, body, &["url", "loop"]);
                 let url = body.get("url").and_then(|n| self.string(file, &n));
-                let times = body.get("loop").and_then(|n| self.count(file, &n, 1, 100)).unwrap_or(1);
+                let times = body
+                    .get("loop")
+                    .and_then(|n| self.count(file, &n, 1, 100))
+                    .unwrap_or(1);
                 let Some(url) = url else {
-                    self.error(file, body.path_of("url"), "`play` needs a `url`", r#"write "play": {"url": "https://example.com/hold.mp3", "loop": 1}"#);
+                    self.error(
+                        file,
+                        body.path_of("url"),
+                        "`play` needs a `url`",
+                        r#"write "play": {"url": "https://example.com/hold.mp3", "loop": 1}"#,
+                    );
                     return None;
                 };
                 (url, times)
             }
         };
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            self.error(file, body.path(), format!("`{url}` is not an http(s) URL"), "write the full address of the audio file, starting with https://");
+            self.error(
+                file,
+                body.path(),
+                format!("`{url}` is not an http(s) URL"),
+                "write the full address of the audio file, starting with https://",
+            );
             return None;
         }
-        Some(Action::Play { url: url.to_owned(), times })
+        Some(Action::Play {
+            url: url.to_owned(),
+            times,
+        })
     }
 
     fn listen(&mut self, file: &Path, body: &Node<'_>) -> Option<Action> {
         match body.value() {
-            Value::Bool(true) => Some(Action::Listen(Listen { tasks: None, hints: String::new() })),
+            Value::Bool(true) => Some(Action::Listen(Listen {
+                tasks: None,
+                hints: String::new(),
+            })),
             // `listen: false` is Autopilot's explicit "end the dialogue here": nothing to run.
             Value::Bool(false) => None,
             Value::Object(_) => {
@@ -483,10 +676,18 @@ impl Cx {
                         })
                         .collect::<Vec<_>>()
                 });
-                Some(Action::Listen(Listen { tasks, hints: String::new() }))
+                Some(Action::Listen(Listen {
+                    tasks,
+                    hints: String::new(),
+                }))
             }
             _ => {
-                self.error(file, body.path(), format!("expected true or an object, found {}", body.kind()), r#"write "listen": true, or "listen": {"tasks": ["register", "goodbye"]}"#);
+                self.error(
+                    file,
+                    body.path(),
+                    format!("expected true or an object, found {}", body.kind()),
+                    r#"write "listen": true, or "listen": {"tasks": ["register", "goodbye"]}"#,
+                );
                 None
             }
         }
@@ -499,13 +700,25 @@ impl Cx {
         }
         self.unknown_keys(file, body, &["name", "questions", "on_complete"]);
         let name = match body.get("name").and_then(|n| self.string(file, &n)) {
-            Some(name) if !name.is_empty() && !name.contains(char::is_whitespace) => name.to_owned(),
+            Some(name) if !name.is_empty() && !name.contains(char::is_whitespace) => {
+                name.to_owned()
+            }
             Some(name) => {
-                self.error(file, body.path_of("name"), format!("collect name `{name}` must be non-empty with no spaces"), "use a name like user_information");
+                self.error(
+                    file,
+                    body.path_of("name"),
+                    format!("collect name `{name}` must be non-empty with no spaces"),
+                    "use a name like user_information",
+                );
                 return None;
             }
             None => {
-                self.error(file, body.path_of("name"), "a collect needs a `name`", r#"add "name": "user_information""#);
+                self.error(
+                    file,
+                    body.path_of("name"),
+                    "a collect needs a `name`",
+                    r#"add "name": "user_information""#,
+                );
                 return None;
             }
         };
@@ -515,7 +728,12 @@ impl Cx {
                 match on_complete.get("redirect") {
                     Some(target) => self.target(file, &target),
                     None => {
-                        self.error(file, on_complete.path_of("redirect"), "`on_complete` needs a `redirect`", r#"write "on_complete": {"redirect": "task://registered"}"#);
+                        self.error(
+                            file,
+                            on_complete.path_of("redirect"),
+                            "`on_complete` needs a `redirect`",
+                            r#"write "on_complete": {"redirect": "task://registered"}"#,
+                        );
                         None
                     }
                 }
@@ -532,9 +750,15 @@ impl Cx {
                 for q in list.items() {
                     if let Some(question) = self.question(file, &q, settings) {
                         if !names.insert(question.name.clone()) {
-                            self.error(file, q.path_of("name"), format!("duplicate question name `{}`", question.name), "question names must be unique within a collect");
+                            self.error(
+                                file,
+                                q.path_of("name"),
+                                format!("duplicate question name `{}`", question.name),
+                                "question names must be unique within a collect",
+                            );
                         }
-                        self.answer_names.insert((name.clone(), question.name.clone()));
+                        self.answer_names
+                            .insert((name.clone(), question.name.clone()));
                         questions.push(question);
                     }
                 }
@@ -544,25 +768,58 @@ impl Cx {
                 return None;
             }
         }
-        Some(Collect { name, questions, on_complete: on_complete? })
+        Some(Collect {
+            name,
+            questions,
+            on_complete: on_complete?,
+        })
     }
 
     fn question(&mut self, file: &Path, q: &Node<'_>, settings: &Settings) -> Option<Question> {
         if q.as_object().is_none() {
-            self.error(file, q.path(), format!("expected a question object, found {}", q.kind()), r#"write {"name": "first_name", "question": "What is your name?"}"#);
+            self.error(
+                file,
+                q.path(),
+                format!("expected a question object, found {}", q.kind()),
+                r#"write {"name": "first_name", "question": "What is your name?"}"#,
+            );
             return None;
         }
         // `prefill` and `barge` are Autopilot keys we accept and do not act on yet.
-        self.unknown_keys(file, q, &["name", "question", "type", "validate", "voice_digits", "prefill", "barge"]);
+        self.unknown_keys(
+            file,
+            q,
+            &[
+                "name",
+                "question",
+                "type",
+                "validate",
+                "voice_digits",
+                "prefill",
+                "barge",
+            ],
+        );
         let name = match q.get("name").and_then(|n| self.string(file, &n)) {
-            Some(name) if !name.is_empty() && !name.contains(char::is_whitespace) => name.to_owned(),
+            Some(name) if !name.is_empty() && !name.contains(char::is_whitespace) => {
+                name.to_owned()
+            }
             _ => {
-                self.error(file, q.path_of("name"), "a question needs a `name` with no spaces", r#"add "name": "first_name""#);
+                self.error(
+                    file,
+                    q.path_of("name"),
+                    "a question needs a `name` with no spaces",
+                    r#"add "name": "first_name""#,
+                );
                 return None;
             }
         };
         let Some(prompt) = q.get("question").and_then(|n| self.say_text(file, &n)) else {
-            self.error(file, q.path_of("question"), "a question needs the `question` to ask", r#"add "question": "What is your name?""#);
+            self.error(
+                file,
+                q.path_of("question"),
+                "a question needs the `question` to ask",
+                r#"add "question": "What is your name?""#,
+            );
             return None;
         };
         let field = match q.get("type") {
@@ -577,8 +834,12 @@ impl Cx {
                     let mut known: Vec<&str> = BuiltinType::ALL.iter().map(|t| t.name()).collect();
                     known.extend(settings.field_types.keys().map(String::as_str));
                     let fix = match closest(name, &known) {
-                        Some(near) => format!("did you mean `{near}`? Or declare `{name}` under field_types in assistant.json"),
-                        None => format!("use a built-in type (e.g. Twilio.FIRST_NAME, Twilio.PHONE_NUMBER) or declare `{name}` under field_types in assistant.json"),
+                        Some(near) => format!(
+                            "did you mean `{near}`? Or declare `{name}` under field_types in assistant.json"
+                        ),
+                        None => format!(
+                            "use a built-in type (e.g. Twilio.FIRST_NAME, Twilio.PHONE_NUMBER) or declare `{name}` under field_types in assistant.json"
+                        ),
                     };
                     self.error(file, ty.path(), format!("unknown field type `{name}`"), fix);
                     return None;
@@ -591,7 +852,14 @@ impl Cx {
             None => VoiceDigits::default(),
         };
         let hints = question_hints(&field, &validate, &digits);
-        Some(Question { name, prompt, field, validate, digits, hints })
+        Some(Question {
+            name,
+            prompt,
+            field,
+            validate,
+            digits,
+            hints,
+        })
     }
 
     fn validate(&mut self, file: &Path, node: Option<Node<'_>>, style: &Style) -> Option<Validate> {
@@ -608,18 +876,43 @@ impl Cx {
         if node.value().is_boolean() {
             return Some(v);
         }
-        self.unknown_keys(file, &node, &["allowed_values", "on_failure", "on_success", "max_attempts", "webhook"]);
+        self.unknown_keys(
+            file,
+            &node,
+            &[
+                "allowed_values",
+                "on_failure",
+                "on_success",
+                "max_attempts",
+                "webhook",
+            ],
+        );
         if let Some(webhook) = node.get("webhook") {
-            self.error(file, webhook.path(), "validation webhooks are not supported yet", "remove `webhook`, or use allowed_values or a field type to check answers");
+            self.error(
+                file,
+                webhook.path(),
+                "validation webhooks are not supported yet",
+                "remove `webhook`, or use allowed_values or a field type to check answers",
+            );
         }
         if let Some(allowed) = node.get("allowed_values") {
             self.unknown_keys(file, &allowed, &["list"]);
             let list: Vec<String> = allowed
                 .get("list")
-                .map(|l| l.items().iter().filter_map(|n| self.string(file, n).map(str::to_owned)).collect())
+                .map(|l| {
+                    l.items()
+                        .iter()
+                        .filter_map(|n| self.string(file, n).map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             if list.is_empty() {
-                self.error(file, allowed.path(), "`allowed_values` needs a non-empty `list`", r#"write "allowed_values": {"list": ["New York", "San Francisco"]}"#);
+                self.error(
+                    file,
+                    allowed.path(),
+                    "`allowed_values` needs a non-empty `list`",
+                    r#"write "allowed_values": {"list": ["New York", "San Francisco"]}"#,
+                );
             }
             v.allowed_values = Some(list);
         }
@@ -653,19 +946,37 @@ impl Cx {
     fn voice_digits(&mut self, file: &Path, node: &Node<'_>) -> Option<VoiceDigits> {
         self.unknown_keys(file, node, &["num_digits", "finish_on_key", "mapping"]);
         let mut d = VoiceDigits {
-            num_digits: node.get("num_digits").and_then(|n| self.count(file, &n, 1, 64)),
+            num_digits: node
+                .get("num_digits")
+                .and_then(|n| self.count(file, &n, 1, 64)),
             ..VoiceDigits::default()
         };
         if let Some(key) = node.get("finish_on_key") {
             match key.as_str() {
-                Some(k) if k.is_empty() || (k.len() == 1 && "0123456789#*".contains(k)) => d.finish_on_key = Some(k.to_owned()),
-                _ => self.error(file, key.path(), "`finish_on_key` must be one of 0-9, # or *, or empty", r##"write "finish_on_key": "#""##),
+                Some(k) if k.is_empty() || (k.len() == 1 && "0123456789#*".contains(k)) => {
+                    d.finish_on_key = Some(k.to_owned())
+                }
+                _ => self.error(
+                    file,
+                    key.path(),
+                    "`finish_on_key` must be one of 0-9, # or *, or empty",
+                    r##"write "finish_on_key": "#""##,
+                ),
             }
         }
         if let Some(mapping) = node.get("mapping") {
             for (digits, value) in mapping.entries() {
-                if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#') {
-                    self.error(file, value.path(), format!("mapping key `{digits}` is not keypad digits"), r#"write "mapping": {"1": "sales", "2": "support"}"#);
+                if digits.is_empty()
+                    || !digits
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+                {
+                    self.error(
+                        file,
+                        value.path(),
+                        format!("mapping key `{digits}` is not keypad digits"),
+                        r#"write "mapping": {"1": "sales", "2": "support"}"#,
+                    );
                     continue;
                 }
                 if let Some(v) = self.string(file, &value) {
@@ -685,13 +996,23 @@ impl Cx {
                 match node.get("uri").and_then(|n| n.as_str()) {
                     Some(uri) => uri,
                     None => {
-                        self.error(file, node.path_of("uri"), "a redirect object needs a `uri`", r#"write {"uri": "task://goodbye"}"#);
+                        self.error(
+                            file,
+                            node.path_of("uri"),
+                            "a redirect object needs a `uri`",
+                            r#"write {"uri": "task://goodbye"}"#,
+                        );
                         return None;
                     }
                 }
             }
             _ => {
-                self.error(file, node.path(), format!("expected \"task://name\", found {}", node.kind()), r#"write "task://goodbye""#);
+                self.error(
+                    file,
+                    node.path(),
+                    format!("expected \"task://name\", found {}", node.kind()),
+                    r#"write "task://goodbye""#,
+                );
                 return None;
             }
         };
@@ -699,9 +1020,19 @@ impl Cx {
             return self.resolve(file, node, name);
         }
         if uri.starts_with("https://") || uri.starts_with("http://") {
-            self.error(file, node.path(), format!("redirects to web addresses (`{uri}`) are not supported yet"), "point it at a task with \"task://name\"; webhook redirects are planned");
+            self.error(
+                file,
+                node.path(),
+                format!("redirects to web addresses (`{uri}`) are not supported yet"),
+                "point it at a task with \"task://name\"; webhook redirects are planned",
+            );
         } else {
-            self.error(file, node.path(), format!("`{uri}` is not a task reference"), "write \"task://<task name>\"");
+            self.error(
+                file,
+                node.path(),
+                format!("`{uri}` is not a task reference"),
+                "write \"task://<task name>\"",
+            );
         }
         None
     }
@@ -713,7 +1044,10 @@ impl Cx {
         let names: Vec<&str> = self.tasks.keys().map(String::as_str).collect();
         let fix = match closest(name, &names) {
             Some(near) => format!("did you mean `task://{near}`?"),
-            None => format!("create tasks/{name}.json, or use one of: {}", sorted(&names).join(", ")),
+            None => format!(
+                "create tasks/{name}.json, or use one of: {}",
+                sorted(&names).join(", ")
+            ),
         };
         self.error(file, node.path(), format!("no task named `{name}`"), fix);
         None
@@ -726,37 +1060,62 @@ impl Cx {
             Value::Object(_) => match node.get("say").or_else(|| node.get("speech")) {
                 Some(inner) => return self.say_text(file, &inner),
                 None => {
-                    self.error(file, node.path(), "expected a text, or an object with `say` or `speech`", r#"write "Hello" or {"say": "Hello"}"#);
+                    self.error(
+                        file,
+                        node.path(),
+                        "expected a text, or an object with `say` or `speech`",
+                        r#"write "Hello" or {"say": "Hello"}"#,
+                    );
                     return None;
                 }
             },
             _ => {
-                self.error(file, node.path(), format!("expected a text, found {}", node.kind()), r#"write "Hello""#);
+                self.error(
+                    file,
+                    node.path(),
+                    format!("expected a text, found {}", node.kind()),
+                    r#"write "Hello""#,
+                );
                 return None;
             }
         };
         match Text::parse(text) {
             Ok(parsed) => {
                 for slot in parsed.slots() {
-                    self.placeholders.push((file.to_path_buf(), node.path(), slot.to_vec()));
+                    self.placeholders
+                        .push((file.to_path_buf(), node.path(), slot.to_vec()));
                 }
                 Some(parsed)
             }
             Err(problem) => {
-                self.error(file, node.path(), problem, "write placeholders as {{collect_name.question_name}}");
+                self.error(
+                    file,
+                    node.path(),
+                    problem,
+                    "write placeholders as {{collect_name.question_name}}",
+                );
                 None
             }
         }
     }
 
     fn messages(&mut self, file: &Path, node: &Node<'_>) -> Vec<Text> {
-        node.items().iter().filter_map(|m| self.say_text(file, m)).filter(|t| !t.is_empty()).collect()
+        node.items()
+            .iter()
+            .filter_map(|m| self.say_text(file, m))
+            .filter(|t| !t.is_empty())
+            .collect()
     }
 
     fn string<'n>(&mut self, file: &Path, node: &Node<'n>) -> Option<&'n str> {
         let s = node.as_str();
         if s.is_none() {
-            self.error(file, node.path(), format!("expected a string, found {}", node.kind()), "put the value in double quotes");
+            self.error(
+                file,
+                node.path(),
+                format!("expected a string, found {}", node.kind()),
+                "put the value in double quotes",
+            );
         }
         s
     }
@@ -764,7 +1123,12 @@ impl Cx {
     fn boolean(&mut self, file: &Path, node: &Node<'_>) -> Option<bool> {
         let b = node.value().as_bool();
         if b.is_none() {
-            self.error(file, node.path(), format!("expected true or false, found {}", node.kind()), "write true or false, without quotes");
+            self.error(
+                file,
+                node.path(),
+                format!("expected true or false, found {}", node.kind()),
+                "write true or false, without quotes",
+            );
         }
         b
     }
@@ -779,7 +1143,12 @@ impl Cx {
         match n {
             Some(n) if (min..=max).contains(&n) => u32::try_from(n).ok(),
             _ => {
-                self.error(file, node.path(), format!("expected a whole number from {min} to {max}"), format!("write a number such as {min}"));
+                self.error(
+                    file,
+                    node.path(),
+                    format!("expected a whole number from {min} to {max}"),
+                    format!("write a number such as {min}"),
+                );
                 None
             }
         }
@@ -789,7 +1158,12 @@ impl Cx {
         match node.value().as_f64() {
             Some(n) if (0.0..=1.0).contains(&n) => Some(n as f32),
             _ => {
-                self.error(file, node.path(), "expected a number from 0 to 1", "write e.g. 0.5");
+                self.error(
+                    file,
+                    node.path(),
+                    "expected a number from 0 to 1",
+                    "write e.g. 0.5",
+                );
                 None
             }
         }
@@ -810,13 +1184,19 @@ impl Cx {
         for (file, place, path) in placeholders {
             let known = match path.as_slice() {
                 [collect, question] => {
-                    self.answer_names.contains(&(collect.clone(), question.clone())) || self.remembered.contains(collect)
+                    self.answer_names
+                        .contains(&(collect.clone(), question.clone()))
+                        || self.remembered.contains(collect)
                 }
                 [first, ..] => self.remembered.contains(first),
                 [] => false,
             };
             if !known {
-                let mut names: Vec<String> = self.answer_names.iter().map(|(c, q)| format!("{c}.{q}")).collect();
+                let mut names: Vec<String> = self
+                    .answer_names
+                    .iter()
+                    .map(|(c, q)| format!("{c}.{q}"))
+                    .collect();
                 names.extend(self.remembered.iter().cloned());
                 names.sort();
                 let fix = if names.is_empty() {
@@ -824,7 +1204,15 @@ impl Cx {
                 } else {
                     format!("use one of: {}", names.join(", "))
                 };
-                self.error(&file, place, format!("placeholder `{{{{{}}}}}` names no question or remembered value", path.join(".")), fix);
+                self.error(
+                    &file,
+                    place,
+                    format!(
+                        "placeholder `{{{{{}}}}}` names no question or remembered value",
+                        path.join(".")
+                    ),
+                    fix,
+                );
             }
         }
     }
@@ -836,11 +1224,25 @@ fn sorted<'a>(names: &[&'a str]) -> Vec<&'a str> {
     names
 }
 
-/// The closest known word to a misspelt one, if it is close enough to be a likely typo.
+/// The closest known word to a misspelt one, if it is close enough to be a likely typo. A known
+/// word that starts with what was written wins first (`Twilio.PHONE` → `Twilio.PHONE_NUMBER`).
 fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    let prefixed = known
+        .iter()
+        .filter(|k| word.len() >= 3 && k.to_lowercase().starts_with(&word))
+        .min_by_key(|k| k.len());
+    if let Some(k) = prefixed {
+        return Some(k);
+    }
     known
         .iter()
-        .map(|k| (strsim::normalized_damerau_levenshtein(&word.to_lowercase(), &k.to_lowercase()), *k))
+        .map(|k| {
+            (
+                strsim::normalized_damerau_levenshtein(&word, &k.to_lowercase()),
+                *k,
+            )
+        })
         .filter(|(score, _)| *score >= 0.6)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k)
@@ -852,7 +1254,11 @@ fn sample_hints<'a>(samples: impl Iterator<Item = &'a [String]>) -> String {
     let mut out: Vec<String> = Vec::new();
     for sample in samples.flatten() {
         // Commas separate hints, so they cannot appear inside one.
-        let phrase = sample.replace(',', " ").split_whitespace().collect::<Vec<_>>().join(" ");
+        let phrase = sample
+            .replace(',', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if phrase.is_empty() || phrase.len() > 100 || !seen.insert(phrase.to_lowercase()) {
             continue;
         }

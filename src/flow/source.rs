@@ -21,12 +21,16 @@ pub struct SourceFile {
 /// # Errors
 /// The folder or a file cannot be read; the error message names the path.
 pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
-    let with_path = |path: &Path, e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+    let with_path =
+        |path: &Path, e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
     let mut files = Vec::new();
     let assistant = dir.join("assistant.json");
     if assistant.exists() {
         let text = std::fs::read_to_string(&assistant).map_err(|e| with_path(&assistant, e))?;
-        files.push(SourceFile { path: assistant, text });
+        files.push(SourceFile {
+            path: assistant,
+            text,
+        });
     }
     let tasks_dir = dir.join("tasks");
     let entries = std::fs::read_dir(&tasks_dir).map_err(|e| with_path(&tasks_dir, e))?;
@@ -60,12 +64,30 @@ pub fn embedded() -> Vec<SourceFile> {
 /// Every file of `flows/`; a test checks this list against the folder so the two cannot drift.
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("assistant.json", include_str!("../../flows/assistant.json")),
-    ("tasks/collect_trouble.json", include_str!("../../flows/tasks/collect_trouble.json")),
-    ("tasks/fallback.json", include_str!("../../flows/tasks/fallback.json")),
-    ("tasks/goodbye.json", include_str!("../../flows/tasks/goodbye.json")),
-    ("tasks/greeting.json", include_str!("../../flows/tasks/greeting.json")),
-    ("tasks/register.json", include_str!("../../flows/tasks/register.json")),
-    ("tasks/registered.json", include_str!("../../flows/tasks/registered.json")),
+    (
+        "tasks/collect_trouble.json",
+        include_str!("../../flows/tasks/collect_trouble.json"),
+    ),
+    (
+        "tasks/fallback.json",
+        include_str!("../../flows/tasks/fallback.json"),
+    ),
+    (
+        "tasks/goodbye.json",
+        include_str!("../../flows/tasks/goodbye.json"),
+    ),
+    (
+        "tasks/greeting.json",
+        include_str!("../../flows/tasks/greeting.json"),
+    ),
+    (
+        "tasks/register.json",
+        include_str!("../../flows/tasks/register.json"),
+    ),
+    (
+        "tasks/registered.json",
+        include_str!("../../flows/tasks/registered.json"),
+    ),
 ];
 
 #[cfg(test)]
@@ -79,14 +101,24 @@ mod tests {
         let mut disk: Vec<(String, String)> = on_disk
             .into_iter()
             .map(|f| {
-                let rel = f.path.strip_prefix(&dir).expect("under flows/").to_string_lossy().replace('\\', "/");
+                let rel = f
+                    .path
+                    .strip_prefix(&dir)
+                    .expect("under flows/")
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 (rel, f.text)
             })
             .collect();
         disk.sort();
-        let mut built: Vec<(String, String)> =
-            EMBEDDED.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect();
+        let mut built: Vec<(String, String)> = EMBEDDED
+            .iter()
+            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .collect();
         built.sort();
-        assert_eq!(disk, built, "flow::source::EMBEDDED must list every file in flows/");
+        assert_eq!(
+            disk, built,
+            "flow::source::EMBEDDED must list every file in flows/"
+        );
     }
 }

@@ -18,6 +18,14 @@ pub enum HttpError {
     /// The body could not be read or decoded.
     #[error("malformed form body: {0}")]
     BadForm(String),
+    /// No `X-Twilio-Signature` while signatures are required.
+    #[error("missing X-Twilio-Signature: this server only accepts webhooks signed by Twilio")]
+    Unsigned,
+    /// A signature that does not match.
+    #[error(
+        "invalid X-Twilio-Signature: check the auth token and that --public-url is the URL Twilio calls"
+    )]
+    BadSignature,
     /// The form lacks or mangles a parameter the webhook needs.
     #[error(transparent)]
     Voice(#[from] VoiceRequestError),
@@ -29,6 +37,7 @@ impl HttpError {
             HttpError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             HttpError::BadForm(_) | HttpError::Voice(_) => StatusCode::BAD_REQUEST,
+            HttpError::Unsigned | HttpError::BadSignature => StatusCode::FORBIDDEN,
         }
     }
 }

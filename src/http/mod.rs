@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod form;
+pub mod signature;
 mod voice;
 
 use std::future::Future;
@@ -32,17 +33,41 @@ struct Inner {
     store: Store,
     /// The clock. Injected so tests can control time; the engine itself never reads a clock.
     clock: fn() -> DateTime<Utc>,
+    /// When set, every webhook must carry a valid Twilio signature.
+    auth: Option<Auth>,
+}
+
+/// What signature checks need: the account's auth token and the public URL Twilio calls.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    /// The Twilio auth token.
+    pub token: signature::AuthToken,
+    /// The server's public base URL as configured in Twilio (`https://bot.example.com`), without
+    /// a trailing slash; a request's path and query are appended to it.
+    pub public_url: String,
 }
 
 impl AppState {
     /// State for a server on `assistant` and `store`, with the system clock.
     pub fn new(assistant: Arc<Assistant>, store: Store) -> AppState {
-        AppState::with_clock(assistant, store, Utc::now)
+        AppState::with_options(assistant, store, Utc::now, None)
     }
 
-    /// As [`AppState::new`] with another clock.
-    pub fn with_clock(assistant: Arc<Assistant>, store: Store, clock: fn() -> DateTime<Utc>) -> AppState {
-        AppState { inner: Arc::new(Inner { assistant, store, clock }) }
+    /// As [`AppState::new`] with another clock and, optionally, signature checks.
+    pub fn with_options(
+        assistant: Arc<Assistant>,
+        store: Store,
+        clock: fn() -> DateTime<Utc>,
+        auth: Option<Auth>,
+    ) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                assistant,
+                store,
+                clock,
+                auth,
+            }),
+        }
     }
 
     /// The loaded assistant.
@@ -66,6 +91,12 @@ pub fn router(state: AppState) -> Router {
 ///
 /// # Errors
 /// The listener fails.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

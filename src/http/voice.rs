@@ -13,14 +13,20 @@ use crate::channel::voice::{self, VoiceRequest};
 use crate::engine::{Input, Next, Output, Reply};
 
 /// `POST /voice`: a call arrives (or its first webhook is replayed).
-pub(super) async fn incoming(State(app): State<AppState>, TwilioForm(form): TwilioForm) -> Result<Response, HttpError> {
+pub(super) async fn incoming(
+    State(app): State<AppState>,
+    TwilioForm(form): TwilioForm,
+) -> Result<Response, HttpError> {
     let request = VoiceRequest::from_form(&form)?;
     let input = request.input(Input::Start);
     Ok(turn(&app, &request, input).await)
 }
 
 /// `POST /voice/gather`: what the caller said or keyed, or silence.
-pub(super) async fn gather(State(app): State<AppState>, TwilioForm(form): TwilioForm) -> Result<Response, HttpError> {
+pub(super) async fn gather(
+    State(app): State<AppState>,
+    TwilioForm(form): TwilioForm,
+) -> Result<Response, HttpError> {
     let request = VoiceRequest::from_form(&form)?;
     let input = request.input(Input::Silence);
     Ok(turn(&app, &request, input).await)
@@ -28,7 +34,10 @@ pub(super) async fn gather(State(app): State<AppState>, TwilioForm(form): Twilio
 
 /// `POST /voice/status`: Twilio's status callback. A finished call closes its session, keeping
 /// any half-answered collect as incomplete.
-pub(super) async fn status(State(app): State<AppState>, TwilioForm(form): TwilioForm) -> Result<Response, HttpError> {
+pub(super) async fn status(
+    State(app): State<AppState>,
+    TwilioForm(form): TwilioForm,
+) -> Result<Response, HttpError> {
     let request = VoiceRequest::from_form(&form)?;
     if request.call_ended() {
         let _ = turn(&app, &request, Input::Hangup).await;
@@ -52,7 +61,12 @@ async fn turn(app: &AppState, request: &VoiceRequest, input: Input) -> Response 
     let now = (app.inner.clock)();
     // Only the CallSid and the kind of input are logged: what callers say and their numbers are
     // personal data and stay in the database.
-    let reply = match app.inner.store.turn(assistant.clone(), request.caller(), input, now).await {
+    let reply = match app
+        .inner
+        .store
+        .turn(assistant.clone(), request.caller(), input, now)
+        .await
+    {
         Ok(reply) => {
             tracing::info!(call = %request.call_sid, input = kind, hangup = reply.next == Next::Hangup, micros = started.elapsed().as_micros() as u64, "turn");
             reply
@@ -60,7 +74,9 @@ async fn turn(app: &AppState, request: &VoiceRequest, input: Input) -> Response 
         Err(e) => {
             tracing::error!(call = %request.call_sid, input = kind, error = %e, "turn failed");
             Reply {
-                outputs: vec![Output::Say { text: assistant.messages.error_goodbye.clone() }],
+                outputs: vec![Output::Say {
+                    text: assistant.messages.error_goodbye.clone(),
+                }],
                 next: Next::Hangup,
             }
         }
@@ -75,7 +91,11 @@ fn twiml(rendered: Result<String, askama::Error>) -> Response {
         Err(e) => {
             // The templates are checked at compile time; this would be a bug, so say so loudly.
             tracing::error!(error = %e, "could not render TwiML");
-            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "could not render the reply\n").into_response()
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "could not render the reply\n",
+            )
+                .into_response()
         }
     }
 }

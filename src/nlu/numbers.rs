@@ -91,9 +91,11 @@ const ORDINALS: [(&str, &str); 28] = [
 
 /// Words a caller puts around a digit sequence that carry no digits.
 /// Dropped by [`parse_digit_sequence`] so "um, my number is 415..." works.
-const SEQUENCE_FILLERS: [&str; 24] = [
-    "it's", "its", "it", "is", "my", "the", "number", "phone", "um", "umm", "uh", "uhh", "er",
-    "erm", "ah", "hmm", "and", "that's", "thats", "so", "okay", "ok", "dash", "hyphen",
+const SEQUENCE_FILLERS: &[&str] = &[
+    "it's", "its", "it", "is", "my", "the", "number", "number's", "phone", "cell", "mobile",
+    "home", "work", "office", "area", "code", "you", "can", "reach", "me", "at", "on", "um", "umm",
+    "uh", "uhh", "er", "erm", "ah", "hmm", "and", "that's", "thats", "so", "okay", "ok", "dash",
+    "hyphen",
 ];
 
 /// Value of a word below twenty, accepting "zero".."nineteen".
@@ -635,6 +637,7 @@ mod tests {
         ("nineteen eighty four", Some("1984")),
         ("um my number is 0 1 2", Some("012")),
         ("it's five five five", Some("555")),
+        ("my cell is 415 555 0123", Some("4155550123")),
         ("double 5", Some("55")),
         ("double", None),
         ("double twenty", None),

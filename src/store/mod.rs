@@ -77,7 +77,10 @@ impl Store {
     /// # Errors
     /// The file cannot be opened, is not a database, or has a newer schema.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
         let mut conn = Connection::open(path).map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         schema::migrate(&mut conn).map_err(open_err)?;
@@ -86,7 +89,10 @@ impl Store {
             .name("switchboard-db".into())
             .spawn(move || writer(conn, &receiver))
             .map_err(|e| StoreError::Batch(format!("cannot start the database writer: {e}")))?;
-        Ok(Store { jobs, path: Arc::new(path.to_path_buf()) })
+        Ok(Store {
+            jobs,
+            path: Arc::new(path.to_path_buf()),
+        })
     }
 
     /// The database file.
@@ -98,10 +104,22 @@ impl Store {
     ///
     /// # Errors
     /// The turn could not be saved; nothing of it was written.
-    pub async fn turn(&self, assistant: Arc<Assistant>, caller: Caller, input: Input, now: DateTime<Utc>) -> Result<Reply, StoreError> {
+    pub async fn turn(
+        &self,
+        assistant: Arc<Assistant>,
+        caller: Caller,
+        input: Input,
+        now: DateTime<Utc>,
+    ) -> Result<Reply, StoreError> {
         let (reply, receive) = oneshot::channel();
         self.jobs
-            .send(Job { assistant, caller, input, now, reply })
+            .send(Job {
+                assistant,
+                caller,
+                input,
+                now,
+                reply,
+            })
             .map_err(|_| StoreError::WriterGone)?;
         receive.await.map_err(|_| StoreError::WriterGone)?
     }
@@ -142,7 +160,10 @@ fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>) {
     }
 }
 
-fn run_batch(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<Vec<Result<Reply, StoreError>>> {
+fn run_batch(
+    conn: &mut Connection,
+    batch: &[Job],
+) -> rusqlite::Result<Vec<Result<Reply, StoreError>>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
@@ -150,7 +171,13 @@ fn run_batch(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<Vec<Resul
         // The engine is pure and writes nothing until it returns, so a panic leaves the
         // transaction untouched: that turn fails, the others in the batch go on.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            engine::step(&job.assistant, session, job.input.clone(), &job.caller, job.now)
+            engine::step(
+                &job.assistant,
+                session,
+                job.input.clone(),
+                &job.caller,
+                job.now,
+            )
         }));
         match outcome {
             Ok(outcome) => {
@@ -169,7 +196,9 @@ fn run_batch(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<Vec<Resul
 
 fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session>> {
     let state: Option<String> = conn
-        .query_row("SELECT state FROM sessions WHERE key = ?1", [key], |r| r.get(0))
+        .query_row("SELECT state FROM sessions WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
         .optional()?;
     Ok(state.and_then(|json| match serde_json::from_str(&json) {
         Ok(session) => Some(session),
@@ -186,9 +215,15 @@ fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn save_outcome(conn: &Connection, caller: &Caller, outcome: &Outcome, now: DateTime<Utc>) -> rusqlite::Result<()> {
+fn save_outcome(
+    conn: &Connection,
+    caller: &Caller,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     let session = &outcome.session;
-    let state = serde_json::to_string(session).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let state = serde_json::to_string(session)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     conn.execute(
         "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -198,7 +233,8 @@ fn save_outcome(conn: &Connection, caller: &Caller, outcome: &Outcome, now: Date
     for effect in &outcome.effects {
         match effect {
             Effect::Collected(record) => {
-                let answers = serde_json::to_string(&record.answers).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                let answers = serde_json::to_string(&record.answers)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
                 conn.execute(
                     "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status, answers, started_at, updated_at, finished_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)

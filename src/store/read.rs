@@ -43,9 +43,16 @@ pub struct CollectedRow {
 /// # Errors
 /// The file is missing or not a Switchboard database.
 pub fn read_collected(path: &Path) -> Result<Vec<CollectedRow>, StoreError> {
-    let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
     // Read-only and never create: a mistyped --db must not leave an empty database behind.
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(open_err)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(open_err)?;
     let mut stmt = conn.prepare(
         "SELECT id, session_key, channel, caller, task, collect, status, answers, started_at, updated_at, finished_at
          FROM collected ORDER BY id",
@@ -60,7 +67,13 @@ pub fn read_collected(path: &Path) -> Result<Vec<CollectedRow>, StoreError> {
             task: r.get(4)?,
             collect: r.get(5)?,
             status: r.get(6)?,
-            answers: serde_json::from_str(&answers).map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))?,
+            answers: serde_json::from_str(&answers).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    7,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
             started_at: r.get(8)?,
             updated_at: r.get(9)?,
             finished_at: r.get(10)?,

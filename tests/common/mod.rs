@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header::CONTENT_TYPE};
 use switchboard::flow::{self, Assistant};
-use switchboard::http::{AppState, router};
+use switchboard::http::{AppState, Auth, router};
 use switchboard::store::{self, CollectedRow, Store};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -34,49 +34,133 @@ impl TestApp {
 
     /// The app on another flows folder.
     pub fn with_flows(flows: &Path) -> TestApp {
+        TestApp::build(flows, None)
+    }
+
+    /// The app on the repository's flows, requiring Twilio signatures.
+    pub fn with_auth(auth: Auth) -> TestApp {
+        TestApp::build(&repo_flows(), Some(auth))
+    }
+
+    fn build(flows: &Path, auth: Option<Auth>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("switchboard.db");
         let assistant = Arc::new(flow::load_dir(flows).expect("flows load"));
-        let router = router(AppState::new(assistant.clone(), Store::open(&db).expect("store opens")));
-        TestApp { dir, db, assistant, router }
+        let store = Store::open(&db).expect("store opens");
+        let router = router(AppState::with_options(
+            assistant.clone(),
+            store,
+            chrono::Utc::now,
+            auth,
+        ));
+        TestApp {
+            dir,
+            db,
+            assistant,
+            router,
+        }
     }
 
     /// Drops the server and starts a new one on the same database, as a restart would.
     pub fn restart(self) -> TestApp {
-        let TestApp { dir, db, assistant, router } = self;
+        let TestApp {
+            dir,
+            db,
+            assistant,
+            router,
+        } = self;
         drop(router);
         let router = router_on(&db, assistant.clone());
-        TestApp { dir, db, assistant, router }
+        TestApp {
+            dir,
+            db,
+            assistant,
+            router,
+        }
     }
 
     /// POSTs a form; returns the status and body.
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
         let body = serde_urlencoded::to_string(form).expect("encodes");
-        self.post_raw(path, "application/x-www-form-urlencoded", body.into_bytes()).await
+        self.post_raw(path, "application/x-www-form-urlencoded", body.into_bytes())
+            .await
+    }
+
+    /// POSTs a form with an `X-Twilio-Signature` header.
+    pub async fn post_signed(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        signature: &str,
+    ) -> (StatusCode, String) {
+        let body = serde_urlencoded::to_string(form).expect("encodes");
+        let request = Request::post(path)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("X-Twilio-Signature", signature)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
     }
 
     /// POSTs raw bytes with a content type.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, String) {
-        let request = Request::post(path).header(CONTENT_TYPE, content_type).body(Body::from(body)).expect("request");
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, String) {
+        let request = Request::post(path)
+            .header(CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, String) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
-        let bytes = to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        let bytes = to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
         (status, String::from_utf8(bytes.to_vec()).expect("utf-8"))
     }
 
     /// A call arrives.
     pub async fn call(&self, sid: &str) -> Twiml {
-        self.turn("/voice", &[("CallSid", sid), ("From", "+15551230000"), ("To", "+15559990000"), ("CallStatus", "ringing")]).await
+        self.turn(
+            "/voice",
+            &[
+                ("CallSid", sid),
+                ("From", "+15551230000"),
+                ("To", "+15559990000"),
+                ("CallStatus", "ringing"),
+            ],
+        )
+        .await
     }
 
     /// The caller says something.
     pub async fn say(&self, sid: &str, text: &str) -> Twiml {
-        self.turn("/voice/gather", &[("CallSid", sid), ("SpeechResult", text), ("Confidence", "0.91")]).await
+        self.turn(
+            "/voice/gather",
+            &[
+                ("CallSid", sid),
+                ("SpeechResult", text),
+                ("Confidence", "0.91"),
+            ],
+        )
+        .await
     }
 
     /// The caller keys digits.
     pub async fn press(&self, sid: &str, digits: &str) -> Twiml {
-        self.turn("/voice/gather", &[("CallSid", sid), ("Digits", digits)]).await
+        self.turn("/voice/gather", &[("CallSid", sid), ("Digits", digits)])
+            .await
     }
 
     /// The caller says nothing.
@@ -86,7 +170,12 @@ impl TestApp {
 
     /// Twilio's status callback for a finished call.
     pub async fn hang_up(&self, sid: &str) {
-        let (status, _) = self.post("/voice/status", &[("CallSid", sid), ("CallStatus", "completed")]).await;
+        let (status, _) = self
+            .post(
+                "/voice/status",
+                &[("CallSid", sid), ("CallStatus", "completed")],
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
     }
 
@@ -103,7 +192,10 @@ impl TestApp {
 }
 
 fn router_on(db: &Path, assistant: Arc<Assistant>) -> Router {
-    router(AppState::new(assistant, Store::open(db).expect("store reopens")))
+    router(AppState::new(
+        assistant,
+        Store::open(db).expect("store reopens"),
+    ))
 }
 
 /// A TwiML reply, parsed as XML (so a malformed document fails the test).
@@ -120,16 +212,27 @@ pub struct Twiml {
 
 impl Twiml {
     pub fn parse(xml: &str) -> Twiml {
-        let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("invalid XML ({e}):\n{xml}"));
+        let doc =
+            roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("invalid XML ({e}):\n{xml}"));
         let root = doc.root_element();
         assert_eq!(root.tag_name().name(), "Response", "{xml}");
-        let says = root.descendants().filter(|n| n.has_tag_name("Say")).map(|n| n.text().unwrap_or("").to_owned()).collect();
-        let gather = root
-            .children()
-            .find(|n| n.has_tag_name("Gather"))
-            .map(|g| g.attributes().map(|a| (a.name().to_owned(), a.value().to_owned())).collect());
+        let says = root
+            .descendants()
+            .filter(|n| n.has_tag_name("Say"))
+            .map(|n| n.text().unwrap_or("").to_owned())
+            .collect();
+        let gather = root.children().find(|n| n.has_tag_name("Gather")).map(|g| {
+            g.attributes()
+                .map(|a| (a.name().to_owned(), a.value().to_owned()))
+                .collect()
+        });
         let hangup = root.children().any(|n| n.has_tag_name("Hangup"));
-        Twiml { xml: xml.to_owned(), says, gather, hangup }
+        Twiml {
+            xml: xml.to_owned(),
+            says,
+            gather,
+            hangup,
+        }
     }
 
     /// All spoken text, joined.
@@ -139,7 +242,11 @@ impl Twiml {
 
     /// A Gather attribute.
     pub fn gather_attr(&self, name: &str) -> Option<&str> {
-        self.gather.as_ref()?.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.gather
+            .as_ref()?
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Asserts the reply waits for the caller and says `text` somewhere.
@@ -147,15 +254,27 @@ impl Twiml {
     pub fn expect_prompt(&self, text: &str) -> &Self {
         assert!(self.gather.is_some(), "expected a Gather:\n{}", self.xml);
         assert!(!self.hangup, "expected no hang-up:\n{}", self.xml);
-        assert!(self.text().contains(text), "expected {text:?} in:\n{}", self.xml);
+        assert!(
+            self.text().contains(text),
+            "expected {text:?} in:\n{}",
+            self.xml
+        );
         self
     }
 
     /// Asserts the reply ends the call and says `text` somewhere.
     #[track_caller]
     pub fn expect_goodbye(&self, text: &str) -> &Self {
-        assert!(self.gather.is_none() && self.hangup, "expected a hang-up:\n{}", self.xml);
-        assert!(self.text().contains(text), "expected {text:?} in:\n{}", self.xml);
+        assert!(
+            self.gather.is_none() && self.hangup,
+            "expected a hang-up:\n{}",
+            self.xml
+        );
+        assert!(
+            self.text().contains(text),
+            "expected {text:?} in:\n{}",
+            self.xml
+        );
         self
     }
 }

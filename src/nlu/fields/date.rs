@@ -138,6 +138,19 @@ fn parse_window(w: &[&str], today: NaiveDate, whole: bool) -> Option<Found> {
     if let Some(found) = month_and_day(w, today) {
         return Some(found.map_or(Found::Invalid, Found::Date));
     }
+    // "Thursday the 3rd", "Monday December 7th": the date decides; the
+    // weekday is only what the caller believes it to be.
+    if let [first, rest @ ..] = w
+        && weekday_from_word(first).is_some()
+        && !rest.is_empty()
+    {
+        if let Some(found) = month_and_day(rest, today) {
+            return Some(found.map_or(Found::Invalid, Found::Date));
+        }
+        if let Some(date) = day_only(rest, today) {
+            return Some(Found::Date(date));
+        }
+    }
     whole.then(|| day_only(w, today)).flatten().map(Found::Date)
 }
 
@@ -384,6 +397,8 @@ mod tests {
         ("last Friday", Some("2026-11-20")),
         ("Friday next week", Some("2026-12-04")),
         ("Monday", Some("2026-11-30")),
+        ("Thursday the 3rd", Some("2026-12-03")),
+        ("Monday, December 7th", Some("2026-12-07")),
         ("March 3rd", Some("2027-03-03")),
         ("3rd of March", Some("2027-03-03")),
         ("march third", Some("2027-03-03")),

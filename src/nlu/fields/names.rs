@@ -67,6 +67,23 @@ const LEAD_INS: &[&[&str]] = &[
     &["hey"],
     &["it"],
     &["is"],
+    // Titles: "Dr. Smith" is Smith.
+    &["mr"],
+    &["mrs"],
+    &["ms"],
+    &["miss"],
+    &["mister"],
+    &["dr"],
+    &["doctor"],
+    &["prof"],
+    &["professor"],
+    &["sir"],
+];
+
+/// Words after which the rest of the answer is not the name ("Sarah from
+/// accounting", "Jason calling about my order").
+const CUT_WORDS: &[&str] = &[
+    "from", "calling", "speaking", "here", "with", "at", "and", "about", "of",
 ];
 
 /// Politeness and confirmation removed from the end ("Jason please").
@@ -155,6 +172,11 @@ const NOT_NAME_WORDS: &[&str] = &[
     "ok",
     "um",
     "uh",
+    // "I'm good thanks" answers a greeting, not the question.
+    "good",
+    "fine",
+    "great",
+    "doing",
     // Number words: digits are rejected, so their spoken forms are too.
     "zero",
     "one",
@@ -218,6 +240,13 @@ fn parse(answer: Answer<'_>, part: Part) -> Option<String> {
     }
 
     strip_lead_ins(&mut words);
+    if let Some(cut) = words
+        .iter()
+        .skip(1)
+        .position(|w| CUT_WORDS.contains(&w.lower.as_str()))
+    {
+        words.truncate(cut + 1);
+    }
     strip_trail_offs(&mut words);
     let mut words = join_spelled_letters(words);
     // "Jason, J A S O N": said then spelled gives the same word twice.
@@ -471,6 +500,9 @@ mod tests {
             Some("Jason"),
         ),
         ("Will", Some("Will")),
+        ("Hi, this is Sarah from accounting", Some("Sarah")),
+        ("Dr. Smith", Some("Smith")),
+        ("I'm good thanks", None),
         ("Jason is my name", Some("Jason")),
         ("one two", None),
         ("I don't know", None),
@@ -517,6 +549,8 @@ mod tests {
             Some("Smith"),
         ),
         ("Jason J Smith", Some("Smith")),
+        ("this is Sarah Connor from accounting", Some("Connor")),
+        ("Mrs. Robinson", Some("Robinson")),
         ("I don't know", None),
         ("no", None),
         ("nope", None),

@@ -86,9 +86,41 @@ pub(super) fn parse_number_field(answer: Answer<'_>) -> Option<String> {
             {
                 tokens.pop();
             }
-            parse_number(&tokens.join(" ")).map(format_number)
+            parse_number(&tokens.join(" "))
+                .or_else(|| only_number_in(&tokens))
+                .map(format_number)
         }
         Answer::Digits(digits) => keypad_number(digits),
+    }
+}
+
+/// Longest run of words a number can take ("one million two hundred
+/// thousand three hundred and forty five" is 11).
+const MAX_NUMBER_WORDS: usize = 12;
+
+/// The one number inside a longer answer ("twenty five dollars", "I have 3
+/// kids"), or None when there is none or several ("between 5 and 10").
+fn only_number_in(tokens: &[&str]) -> Option<f64> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let longest = (1..=MAX_NUMBER_WORDS.min(tokens.len() - i))
+            .rev()
+            .find_map(|len| {
+                let window = tokens.get(i..i + len)?;
+                parse_number(&window.join(" ")).map(|n| (n, len))
+            });
+        match longest {
+            Some((n, len)) => {
+                found.push(n);
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+    match found.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     }
 }
 
@@ -277,6 +309,12 @@ pub(super) fn parse_alphanumeric(answer: Answer<'_>) -> Option<String> {
             i += 3;
             continue;
         }
+        // "x-ray" arrives split into "x" "ray".
+        if tok == "x" && tokens.get(i + 1) == Some(&"ray") {
+            out.push('X');
+            i += 2;
+            continue;
+        }
         let repeat = match tok {
             "double" => 2,
             "triple" => 3,
@@ -342,11 +380,14 @@ mod tests {
         ("zero", Some("0")),
         ("2.50", Some("2.5")),
         ("0025", Some("25")),
+        ("twenty five dollars", Some("25")),
+        ("I have 3 kids", Some("3")),
+        ("I'd like a dozen please", Some("12")),
         ("five five", None),
+        ("between 5 and 10", None),
         ("about", None),
         ("lots", None),
         ("", None),
-        ("twenty five apples", None),
     ];
 
     const NUMBER_DIGITS: &[(&str, Option<&str>)] = &[
@@ -457,6 +498,7 @@ mod tests {
         ("ABC-123", Some("ABC123")),
         ("abc123", Some("ABC123")),
         ("alpha bravo charlie 1 2 3", Some("ABC123")),
+        ("x-ray 9", Some("X9")),
         ("my code is x y z 9", Some("XYZ9")),
         ("b as in boy 4", Some("B4")),
         ("double a seven", Some("AA7")),

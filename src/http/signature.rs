@@ -1,0 +1,252 @@
+//! Twilio request signatures (`X-Twilio-Signature`): proof that a webhook came from Twilio.
+//!
+//! Twilio signs the full URL it requested, followed by every POST parameter name and value
+//! (names sorted; each name's distinct values sorted), with HMAC-SHA1 keyed by the account's
+//! auth token, and sends the Base64 digest. The URL must be the *public* one Twilio called, not
+//! what a proxy forwarded to us, which is why it comes from configuration (`--public-url`) and
+//! never from the request's `Host` header. Twilio is inconsistent about default ports, so the
+//! signature is checked against the URL both with and without `:443`/`:80`, as Twilio's own
+//! libraries do. The comparison is constant-time (`Mac::verify_slice`).
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, KeyInit, Mac};
+use sha1::Sha1;
+
+/// The header Twilio puts the signature in.
+pub const HEADER: &str = "X-Twilio-Signature";
+
+/// An auth token. Its `Debug` output is redacted so it can never reach a log.
+#[derive(Clone)]
+pub struct AuthToken(String);
+
+impl AuthToken {
+    /// Wraps a token, trimming the whitespace a file or environment variable tends to carry.
+    pub fn new(token: &str) -> AuthToken {
+        AuthToken(token.trim().to_owned())
+    }
+}
+
+impl fmt::Debug for AuthToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuthToken(<redacted>)")
+    }
+}
+
+/// The signature Twilio would send for `url` and form `params`, Base64-encoded.
+pub fn sign(token: &AuthToken, url: &str, params: &[(String, String)]) -> String {
+    STANDARD.encode(mac(token, url, params).finalize().into_bytes())
+}
+
+/// True when `signature` is Twilio's signature of `url` and `params`, with or without the
+/// default port in the URL.
+pub fn verify(token: &AuthToken, url: &str, params: &[(String, String)], signature: &str) -> bool {
+    let Ok(expected) = STANDARD.decode(signature.trim()) else {
+        return false;
+    };
+    url_variants(url).iter().any(|candidate| {
+        mac(token, candidate, params)
+            .verify_slice(&expected)
+            .is_ok()
+    })
+}
+
+fn mac(token: &AuthToken, url: &str, params: &[(String, String)]) -> Hmac<Sha1> {
+    // ok: HMAC accepts keys of any length, so this cannot fail.
+    let mut mac =
+        Hmac::<Sha1>::new_from_slice(token.0.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(url.as_bytes());
+    let mut names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let mut values: Vec<&str> = params
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        for value in values {
+            mac.update(name.as_bytes());
+            mac.update(value.as_bytes());
+        }
+    }
+    mac
+}
+
+/// The URL as given, with the scheme's default port added, and with any port removed.
+fn url_variants(url: &str) -> Vec<String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return vec![url.to_owned()];
+    };
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    // Credentials (`user:pass@host`) are kept as they are; only the host's port changes.
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((user, host)) => (format!("{user}@"), host),
+        None => (String::new(), authority),
+    };
+    let host = match hostport.rfind(']') {
+        // An IPv6 literal: the port, if any, follows the closing bracket.
+        Some(end) => &hostport[..=end],
+        None => hostport.split(':').next().unwrap_or(hostport),
+    };
+    let default_port = match scheme {
+        "https" => "443",
+        "http" => "80",
+        _ => return vec![url.to_owned()],
+    };
+    let with_port = format!("{scheme}://{userinfo}{host}:{default_port}{path}");
+    let without_port = format!("{scheme}://{userinfo}{host}{path}");
+    let mut variants = vec![url.to_owned()];
+    for variant in [with_port, without_port] {
+        if !variants.contains(&variant) {
+            variants.push(variant);
+        }
+    }
+    variants
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn basic_params() -> Vec<(String, String)> {
+        params(&[
+            ("CallSid", "CA1234567890ABCDE"),
+            ("Caller", "+14158675309"),
+            ("Digits", "1234"),
+            ("From", "+14158675309"),
+            ("To", "+18005551212"),
+        ])
+    }
+
+    const URL: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
+
+    // The official test vectors from Twilio's helper library (twilio-python's
+    // tests/unit/test_request_validator.py).
+    #[test]
+    fn official_vector_basic() {
+        let token = AuthToken::new("12345");
+        assert_eq!(
+            sign(&token, URL, &basic_params()),
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        );
+        assert!(verify(
+            &token,
+            URL,
+            &basic_params(),
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        ));
+    }
+
+    #[test]
+    fn official_vector_with_port_443() {
+        let token = AuthToken::new("12345");
+        let url = "https://mycompany.com:443/myapp.php?foo=1&bar=2";
+        assert_eq!(
+            sign(&token, url, &basic_params()),
+            "kvajT1Ptam85bY51eRf/AJRuM3w="
+        );
+        // Either form of the URL verifies either signature.
+        assert!(verify(
+            &token,
+            URL,
+            &basic_params(),
+            "kvajT1Ptam85bY51eRf/AJRuM3w="
+        ));
+        assert!(verify(
+            &token,
+            url,
+            &basic_params(),
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        ));
+    }
+
+    #[test]
+    fn official_vector_http_with_port_80() {
+        let token = AuthToken::new("12345");
+        let url = "http://mycompany.com:80/myapp.php?foo=1&bar=2";
+        assert_eq!(
+            sign(&token, url, &basic_params()),
+            "0ZXoZLH/DfblKGATFgpif+LLRf4="
+        );
+        assert!(verify(
+            &token,
+            "http://mycompany.com/myapp.php?foo=1&bar=2",
+            &basic_params(),
+            "0ZXoZLH/DfblKGATFgpif+LLRf4="
+        ));
+    }
+
+    #[test]
+    fn official_vector_repeated_values_are_deduplicated_and_sorted() {
+        let token = AuthToken::new("12345");
+        let p = params(&[
+            ("Sid", "CA123"),
+            ("SidAccount", "AC123"),
+            ("Digits", "5678"),
+            ("Digits", "1234"),
+            ("Digits", "1234"),
+        ]);
+        assert_eq!(sign(&token, URL, &p), "IK+Dwps556ElfBT0I3Rgjkr1wJU=");
+    }
+
+    #[test]
+    fn a_changed_parameter_token_or_url_fails() {
+        let token = AuthToken::new("12345");
+        let good = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
+        let mut tampered = basic_params();
+        tampered[2].1 = "9999".into();
+        assert!(!verify(&token, URL, &tampered, good));
+        assert!(!verify(
+            &AuthToken::new("54321"),
+            URL,
+            &basic_params(),
+            good
+        ));
+        assert!(!verify(
+            &token,
+            "https://evil.example/myapp.php?foo=1&bar=2",
+            &basic_params(),
+            good
+        ));
+        assert!(!verify(&token, URL, &basic_params(), "not base64!"));
+        assert!(!verify(&token, URL, &basic_params(), ""));
+    }
+
+    #[test]
+    fn url_variants_add_and_strip_default_ports() {
+        assert_eq!(
+            url_variants("https://a.example/x?y=1"),
+            ["https://a.example/x?y=1", "https://a.example:443/x?y=1"]
+        );
+        assert_eq!(
+            url_variants("http://[::1]:8080/voice"),
+            [
+                "http://[::1]:8080/voice",
+                "http://[::1]:80/voice",
+                "http://[::1]/voice"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_token_never_prints() {
+        assert_eq!(
+            format!("{:?}", AuthToken::new("secret")),
+            "AuthToken(<redacted>)"
+        );
+    }
+}

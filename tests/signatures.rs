@@ -1,0 +1,87 @@
+//! With an auth token configured, only webhooks signed by Twilio get through.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use switchboard::http::Auth;
+use switchboard::http::signature::{AuthToken, sign};
+
+const PUBLIC: &str = "https://bot.example.com";
+
+fn app() -> TestApp {
+    TestApp::with_auth(Auth {
+        token: AuthToken::new("test-token"),
+        public_url: PUBLIC.into(),
+    })
+}
+
+fn signature(path: &str, form: &[(&str, &str)]) -> String {
+    let pairs: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    sign(
+        &AuthToken::new("test-token"),
+        &format!("{PUBLIC}{path}"),
+        &pairs,
+    )
+}
+
+#[tokio::test]
+async fn a_signed_webhook_is_answered() {
+    let app = app();
+    let form = [("CallSid", "CA1"), ("From", "+15551230000")];
+    let (status, body) = app
+        .post_signed("/voice", &form, &signature("/voice", &form))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("<Gather"), "{body}");
+}
+
+#[tokio::test]
+async fn unsigned_or_forged_webhooks_get_403_and_change_nothing() {
+    let app = app();
+    let form = [("CallSid", "CA2"), ("From", "+15551230000")];
+
+    let (status, body) = app.post("/voice", &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        body,
+        "missing X-Twilio-Signature: this server only accepts webhooks signed by Twilio\n"
+    );
+
+    // Signed for other parameters, another path, or with another token.
+    let other = [("CallSid", "CA2"), ("From", "+15550000000")];
+    let wrong_token = sign(
+        &AuthToken::new("other"),
+        &format!("{PUBLIC}/voice"),
+        &[("CallSid".into(), "CA2".into())],
+    );
+    for forged in [
+        signature("/voice", &other),
+        signature("/voice/gather", &form),
+        wrong_token,
+        "garbage".into(),
+    ] {
+        let (status, body) = app.post_signed("/voice", &form, &forged).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body.starts_with("invalid X-Twilio-Signature"), "{body}");
+    }
+
+    // None of it started a call: the first signed webhook still gets the greeting.
+    let (status, body) = app
+        .post_signed("/voice", &form, &signature("/voice", &form))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("What would you like to do?"), "{body}");
+    let conn = rusqlite::Connection::open(&app.db).expect("db");
+    let events: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE session_key = 'CA2'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(events, 1, "only the signed webhook reached the engine");
+}
