@@ -355,3 +355,57 @@ fn allowed_values_pick_the_listed_value_from_a_sentence() {
         replies[2]
     );
 }
+
+#[test]
+fn dates_are_understood_in_the_assistant_time_zone() {
+    let task = r#"{"actions": [{"collect": {"name": "visit", "questions": [{"name": "day", "question": "Which day?", "type": "Twilio.DATE"}],
+        "on_complete": {"redirect": "task://done"}}}]}"#;
+    let done = r#"{"actions": [{"say": "See you on {{visit.day}}."}]}"#;
+    for (zone, expected) in [("UTC", "2026-11-26"), ("America/Los_Angeles", "2026-11-25")] {
+        let settings = format!(
+            r#"{{"defaults": {{"assistant_initiation": "task://a"}}, "time_zone": "{zone}"}}"#
+        );
+        let a = assistant(&[
+            ("assistant.json", &settings),
+            ("tasks/a.json", task),
+            ("tasks/done.json", done),
+        ]);
+        let caller = Caller {
+            key: "CA1".into(),
+            from: None,
+            to: None,
+        };
+        // 03:00 UTC on the 25th is still the evening of the 24th in Los Angeles.
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 25, 3, 0, 0)
+            .single()
+            .expect("valid time");
+        let first = engine::step(&a, None, Input::Start, &caller, now);
+        let second = engine::step(
+            &a,
+            Some(first.session),
+            Input::Speech {
+                text: "tomorrow".into(),
+                confidence: None,
+            },
+            &caller,
+            now,
+        );
+        assert!(
+            format!("{:?}", second.reply.outputs).contains(&format!("See you on {expected}.")),
+            "{zone}: {:?}",
+            second.reply
+        );
+    }
+    let errs = errors(&[
+        ("assistant.json", r#"{"time_zone": "Mars/Olympus"}"#),
+        GREETING,
+    ]);
+    assert_error(
+        &errs,
+        "assistant.json",
+        "time_zone",
+        "unknown time zone `Mars/Olympus`",
+        "America/New_York",
+    );
+}

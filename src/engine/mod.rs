@@ -12,7 +12,7 @@
 
 mod session;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -289,6 +289,14 @@ struct Turn<'a> {
 }
 
 impl Turn<'_> {
+    /// The caller's date, in the assistant's time zone: "tomorrow" said at 9pm in New York is
+    /// not the UTC tomorrow.
+    fn today(&self) -> NaiveDate {
+        self.now
+            .with_timezone(&self.assistant.time_zone)
+            .date_naive()
+    }
+
     fn say(&mut self, text: &str) {
         if !text.trim().is_empty() {
             self.outputs.push(Output::Say {
@@ -549,11 +557,11 @@ impl Turn<'_> {
         let (said, parsed) = match &input {
             Input::Speech { text, .. } => (
                 text.clone(),
-                parse_answer(question, Answer::Speech(text), self.now),
+                parse_answer(question, Answer::Speech(text), self.today()),
             ),
             Input::Digits(digits) => (
                 digits.clone(),
-                parse_answer(question, Answer::Digits(digits), self.now),
+                parse_answer(question, Answer::Digits(digits), self.today()),
             ),
             Input::Silence | Input::Start => (String::new(), None),
             Input::Hangup => {
@@ -728,15 +736,13 @@ fn gather_of(reply: &Reply) -> Option<&Gather> {
 }
 
 /// Parses an answer by the question's field type, then checks its allowed values.
-fn parse_answer(question: &Question, answer: Answer<'_>, now: DateTime<Utc>) -> Option<String> {
+fn parse_answer(question: &Question, answer: Answer<'_>, today: NaiveDate) -> Option<String> {
     if let Answer::Digits(digits) = answer
         && let Some(mapped) = question.digits.mapping.get(digits)
     {
         return Some(mapped.clone());
     }
-    let context = Context {
-        today: now.date_naive(),
-    };
+    let context = Context { today };
     let value = match &question.field {
         Field::FreeText => fields::parse_free_text(answer),
         Field::Builtin(ty) => fields::parse(*ty, answer, &context),

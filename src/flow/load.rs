@@ -160,6 +160,7 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
         style: settings.style,
         messages: settings.messages,
         limits: settings.limits,
+        time_zone: settings.time_zone,
         matcher,
         all_task_hints,
         by_name,
@@ -175,6 +176,7 @@ struct Settings {
     style: Style,
     messages: Messages,
     limits: Limits,
+    time_zone: chrono_tz::Tz,
     matcher: MatcherConfig,
     field_types: HashMap<String, Arc<CustomType>>,
 }
@@ -203,6 +205,7 @@ impl Default for Settings {
                 max_redirects: 5,
                 max_turns: 100,
             },
+            time_zone: chrono_tz::UTC,
             matcher: MatcherConfig::default(),
             field_types: HashMap::new(),
         }
@@ -275,12 +278,26 @@ impl Cx {
                 "nlu",
                 "messages",
                 "limits",
+                "time_zone",
             ],
         );
         if let Some(name) = root.get("name")
             && let Some(text) = self.string(file, &name)
         {
             s.name = text.to_owned();
+        }
+        if let Some(zone) = root.get("time_zone")
+            && let Some(name) = self.string(file, &zone)
+        {
+            match name.parse::<chrono_tz::Tz>() {
+                Ok(tz) => s.time_zone = tz,
+                Err(_) => self.error(
+                    file,
+                    zone.path(),
+                    format!("unknown time zone `{name}`"),
+                    "write an IANA time zone name such as America/New_York or Europe/London",
+                ),
+            }
         }
         // Custom field types first: questions refer to them.
         if let Some(types) = root.get("field_types") {

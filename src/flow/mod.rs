@@ -46,6 +46,8 @@ pub struct Assistant {
     pub messages: Messages,
     /// Safety limits that keep a call from going on forever.
     pub limits: Limits,
+    /// The time zone callers' dates are in ("tomorrow", "next Friday"); UTC unless set.
+    pub time_zone: chrono_tz::Tz,
     /// The intent matcher, indexed over every task's samples.
     pub matcher: Matcher,
     /// Speech hints for a `listen` that allows every task (all samples), precomputed.
