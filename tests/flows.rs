@@ -8,10 +8,7 @@ use switchboard::flow::{self, Assistant, FlowError, SourceFile};
 
 fn files(list: &[(&str, &str)]) -> Vec<SourceFile> {
     list.iter()
-        .map(|(path, text)| SourceFile {
-            path: PathBuf::from(path),
-            text: (*text).to_owned(),
-        })
+        .map(|(path, text)| SourceFile::from_path(PathBuf::from(path), (*text).to_owned()))
         .collect()
 }
 

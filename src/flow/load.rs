@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::json::Node;
-use super::source::{self, SourceFile};
+use super::source::{self, Role, SourceFile};
 use super::{
     Action, Assistant, Collect, Defaults, Field, FlowError, FlowErrors, Limits, Listen, Messages,
     Question, Style, Task, TaskId, Text, Validate, VoiceDigits,
@@ -68,18 +68,17 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
         }
     }
 
-    let is_assistant = |f: &SourceFile| f.path.file_name().is_some_and(|n| n == "assistant.json");
-    let (settings, tasks): (Vec<_>, Vec<_>) = parsed.iter().partition(|(f, _)| is_assistant(f));
+    let (settings, tasks): (Vec<_>, Vec<_>) =
+        parsed.iter().partition(|(f, _)| f.role == Role::Settings);
 
     // First pass: names, so that task:// references can be resolved in any order.
     let mut names: Vec<(String, &Path, Option<&Value>)> = Vec::new();
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for (file, value) in &tasks {
-        let name = file
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = match &file.role {
+            Role::Task(name) => name.clone(),
+            Role::Settings => continue,
+        };
         if name.is_empty()
             || !name
                 .chars()
@@ -126,6 +125,7 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
             None => Task {
                 name: name.clone(),
                 samples: Vec::new(),
+                fields: Vec::new(),
                 actions: Vec::new(),
             },
         };
@@ -500,6 +500,7 @@ impl Cx {
         let mut task = Task {
             name: name.to_owned(),
             samples: Vec::new(),
+            fields: Vec::new(),
             actions: Vec::new(),
         };
         if root.as_object().is_none() {
@@ -511,7 +512,34 @@ impl Cx {
             );
             return task;
         }
-        self.unknown_keys(file, &root, &["samples", "actions"]);
+        self.unknown_keys(file, &root, &["samples", "fields", "actions"]);
+        // Fields name the values a sample's `{tags}` stand for (Autopilot task fields).
+        for field in root.get("fields").map(|f| f.items()).unwrap_or_default() {
+            self.unknown_keys(file, &field, &["name", "type"]);
+            let name = field
+                .get("name")
+                .and_then(|n| self.string(file, &n))
+                .map(str::to_owned);
+            let ty = field
+                .get("type")
+                .and_then(|t| self.field_type(file, &t, settings));
+            match (name, ty) {
+                (Some(name), Some(ty)) => task.fields.push((name, ty)),
+                (None, _) => self.error(
+                    file,
+                    field.path_of("name"),
+                    "a field needs a `name`",
+                    r#"write {"name": "city", "type": "Twilio.CITY"}"#,
+                ),
+                (Some(_), None) if field.get("type").is_none() => self.error(
+                    file,
+                    field.path_of("type"),
+                    "a field needs a `type`",
+                    r#"write {"name": "city", "type": "Twilio.CITY"}"#,
+                ),
+                _ => {}
+            }
+        }
         if let Some(samples) = root.get("samples") {
             if samples.value().as_array().is_none() {
                 self.error(
@@ -841,27 +869,7 @@ impl Cx {
         };
         let field = match q.get("type") {
             None => Field::FreeText,
-            Some(ty) => {
-                let name = self.string(file, &ty)?;
-                if let Some(builtin) = BuiltinType::from_name(name) {
-                    Field::Builtin(builtin)
-                } else if let Some(custom) = settings.field_types.get(name) {
-                    Field::Custom(name.to_owned(), Arc::clone(custom))
-                } else {
-                    let mut known: Vec<&str> = BuiltinType::ALL.iter().map(|t| t.name()).collect();
-                    known.extend(settings.field_types.keys().map(String::as_str));
-                    let fix = match closest(name, &known) {
-                        Some(near) => format!(
-                            "did you mean `{near}`? Or declare `{name}` under field_types in assistant.json"
-                        ),
-                        None => format!(
-                            "use a built-in type (e.g. Twilio.FIRST_NAME, Twilio.PHONE_NUMBER) or declare `{name}` under field_types in assistant.json"
-                        ),
-                    };
-                    self.error(file, ty.path(), format!("unknown field type `{name}`"), fix);
-                    return None;
-                }
-            }
+            Some(ty) => self.field_type(file, &ty, settings)?,
         };
         let validate = self.validate(file, q.get("validate"), &settings.style)?;
         let digits = match q.get("voice_digits") {
@@ -877,6 +885,29 @@ impl Cx {
             digits,
             hints,
         })
+    }
+
+    /// A field type by name: built-in (`Twilio.DATE`) or declared in `assistant.json`.
+    fn field_type(&mut self, file: &Path, ty: &Node<'_>, settings: &Settings) -> Option<Field> {
+        let name = self.string(file, ty)?;
+        if let Some(builtin) = BuiltinType::from_name(name) {
+            return Some(Field::Builtin(builtin));
+        }
+        if let Some(custom) = settings.field_types.get(name) {
+            return Some(Field::Custom(name.to_owned(), Arc::clone(custom)));
+        }
+        let mut known: Vec<&str> = BuiltinType::ALL.iter().map(|t| t.name()).collect();
+        known.extend(settings.field_types.keys().map(String::as_str));
+        let fix = match closest(name, &known) {
+            Some(near) => format!(
+                "did you mean `{near}`? Or declare `{name}` under field_types in assistant.json"
+            ),
+            None => format!(
+                "use a built-in type (e.g. Twilio.FIRST_NAME, Twilio.PHONE_NUMBER) or declare `{name}` under field_types in assistant.json"
+            ),
+        };
+        self.error(file, ty.path(), format!("unknown field type `{name}`"), fix);
+        None
     }
 
     fn validate(&mut self, file: &Path, node: Option<Node<'_>>, style: &Style) -> Option<Validate> {

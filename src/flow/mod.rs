@@ -82,8 +82,10 @@ impl fmt::Debug for Assistant {
 pub struct Task {
     /// Unique name (the file stem), used in `task://name`.
     pub name: String,
-    /// Sample utterances that should trigger it.
+    /// Sample utterances that should trigger it; `{name}` tags mark where a field's value goes.
     pub samples: Vec<String>,
+    /// The fields its samples' tags name, with their types.
+    pub fields: Vec<(String, Field)>,
     /// What it does, in order.
     pub actions: Vec<Action>,
 }

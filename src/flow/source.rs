@@ -6,13 +6,41 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// One flow file's path and contents.
+/// One flow file's path, role and contents.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Path as shown in errors, relative to where the folder was named.
+    /// Path as shown in errors (for an Autopilot export, the export file and the task).
     pub path: PathBuf,
+    /// What the file defines.
+    pub role: Role,
     /// The file's text.
     pub text: String,
+}
+
+/// What a flow file defines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// `assistant.json`: settings for the whole assistant.
+    Settings,
+    /// One task, by name.
+    Task(String),
+}
+
+impl SourceFile {
+    /// A file whose role follows from its path: `assistant.json`, else a task named by the
+    /// file's stem (`tasks/register.json` is task `register`).
+    pub fn from_path(path: PathBuf, text: String) -> SourceFile {
+        let role = if path.file_name().is_some_and(|n| n == "assistant.json") {
+            Role::Settings
+        } else {
+            Role::Task(
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            )
+        };
+        SourceFile { path, role, text }
+    }
 }
 
 /// Reads `assistant.json` and every `tasks/*.json` under `dir`, sorted by name so the task order
@@ -27,10 +55,7 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
     let assistant = dir.join("assistant.json");
     if assistant.exists() {
         let text = std::fs::read_to_string(&assistant).map_err(|e| with_path(&assistant, e))?;
-        files.push(SourceFile {
-            path: assistant,
-            text,
-        });
+        files.push(SourceFile::from_path(assistant, text));
     }
     let tasks_dir = dir.join("tasks");
     let entries = std::fs::read_dir(&tasks_dir).map_err(|e| with_path(&tasks_dir, e))?;
@@ -44,7 +69,7 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
     paths.sort();
     for path in paths {
         let text = std::fs::read_to_string(&path).map_err(|e| with_path(&path, e))?;
-        files.push(SourceFile { path, text });
+        files.push(SourceFile::from_path(path, text));
     }
     Ok(files)
 }
@@ -54,9 +79,11 @@ pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
 pub fn embedded() -> Vec<SourceFile> {
     EMBEDDED
         .iter()
-        .map(|(path, text)| SourceFile {
-            path: PathBuf::from("(built in) flows").join(path),
-            text: (*text).to_owned(),
+        .map(|(path, text)| {
+            SourceFile::from_path(
+                PathBuf::from("(built in) flows").join(path),
+                (*text).to_owned(),
+            )
         })
         .collect()
 }
