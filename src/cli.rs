@@ -196,7 +196,8 @@ fn serve(
             assistant.tasks.len(),
             db.display()
         );
-        let state = AppState::with_options(Arc::new(assistant), store, chrono::Utc::now, auth);
+        let options = http::Options { auth, ..http::Options::default() };
+        let state = AppState::with_options(Arc::new(assistant), store, options)?;
         http::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
         tracing::info!("switchboard stopped");
         Ok(ExitCode::SUCCESS)

@@ -110,9 +110,9 @@ fn each_kind_of_mistake_names_file_place_and_fix() {
             "",
         ),
         (
-            r#"{"actions": [{"redirect": "https://example.com/x"}]}"#,
+            r#"{"actions": [{"redirect": "ftp://example.com/x"}]}"#,
             "actions[0].redirect",
-            "not supported yet",
+            "neither a task reference nor a web address",
             "task://",
             "",
         ),
@@ -226,7 +226,7 @@ fn converse(assistant: &Assistant, inputs: Vec<Input>) -> Vec<engine::Reply> {
     let caller = Caller {
         key: "CA1".into(),
         from: Some("+15550001111".into()),
-        to: None,
+        ..Caller::default()
     };
     let now = Utc
         .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
@@ -370,7 +370,7 @@ fn dates_are_understood_in_the_assistant_time_zone() {
         let caller = Caller {
             key: "CA1".into(),
             from: None,
-            to: None,
+            ..Caller::default()
         };
         // 03:00 UTC on the 25th is still the evening of the 24th in Los Angeles.
         let now = Utc

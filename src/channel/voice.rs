@@ -9,6 +9,7 @@ use askama::Template;
 
 use super::xml_safe;
 use crate::engine::{Caller, Gather, Input, Next, Output, Reply};
+use crate::flow::{Handoff, Method};
 
 /// Where a Gather sends the caller's answer.
 pub const GATHER_PATH: &str = "/voice/gather";
@@ -33,6 +34,12 @@ pub struct VoiceRequest {
     pub confidence: Option<f32>,
     /// `Digits`: keys pressed.
     pub digits: Option<String>,
+    /// `AccountSid`: the Twilio account.
+    pub account_sid: Option<String>,
+    /// `TargetTask`: start at this task (Autopilot's channel entry).
+    pub target_task: Option<String>,
+    /// `Memory`: a JSON object merged into the new session's memory.
+    pub memory: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A voice request that cannot be used, with the one line to answer it with.
@@ -47,6 +54,9 @@ pub enum VoiceRequestError {
     /// Digits that are not keypad keys.
     #[error("invalid Digits: only 0-9, * and # are keypad keys")]
     BadDigits,
+    /// A Memory parameter that is not a JSON object.
+    #[error("invalid Memory: it must be a JSON object, e.g. {{\"plan\":\"gold\"}}")]
+    BadMemory,
 }
 
 impl VoiceRequest {
@@ -89,6 +99,18 @@ impl VoiceRequest {
                 .and_then(|c| c.trim().parse::<f32>().ok())
                 .filter(|c| c.is_finite()),
             digits: digits.map(|d| d.trim_end_matches('#').to_owned()),
+            account_sid: get("AccountSid").map(str::to_owned),
+            target_task: get("TargetTask")
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+            memory: match get("Memory").map(str::trim).filter(|m| !m.is_empty()) {
+                None => None,
+                Some(json) => match serde_json::from_str::<serde_json::Value>(json) {
+                    Ok(serde_json::Value::Object(map)) => Some(map),
+                    _ => return Err(VoiceRequestError::BadMemory),
+                },
+            },
         })
     }
 
@@ -98,6 +120,9 @@ impl VoiceRequest {
             key: self.call_sid.clone(),
             from: self.from.clone(),
             to: self.to.clone(),
+            account_sid: self.account_sid.clone(),
+            target_task: self.target_task.clone(),
+            memory: self.memory.clone(),
         }
     }
 
@@ -132,7 +157,62 @@ struct ReplyTwiml<'a> {
     voice: Option<&'a str>,
     verbs: Vec<Verb>,
     gather: Option<&'a Gather>,
+    handoff: Option<HandoffVerb<'a>>,
     action: &'a str,
+}
+
+/// A handoff as the TwiML verb that performs it.
+enum HandoffVerb<'a> {
+    Dial {
+        number: &'a str,
+    },
+    Sip {
+        address: &'a str,
+    },
+    Redirect {
+        url: &'a str,
+        method: &'static str,
+    },
+    Enqueue {
+        workflow_sid: &'a str,
+        wait_url: Option<&'a str>,
+        action: Option<&'a str>,
+        priority: Option<u32>,
+        timeout: Option<u32>,
+    },
+}
+
+impl<'a> HandoffVerb<'a> {
+    fn of(handoff: &'a Handoff) -> HandoffVerb<'a> {
+        match handoff {
+            Handoff::Number { number } => HandoffVerb::Dial { number },
+            Handoff::Sip { address } => HandoffVerb::Sip { address },
+            Handoff::Twiml { url, method } => HandoffVerb::Redirect {
+                url,
+                method: method_name(*method),
+            },
+            Handoff::TaskRouter {
+                workflow_sid,
+                wait_url,
+                action,
+                priority,
+                timeout,
+            } => HandoffVerb::Enqueue {
+                workflow_sid,
+                wait_url: wait_url.as_deref(),
+                action: action.as_deref(),
+                priority: *priority,
+                timeout: *timeout,
+            },
+        }
+    }
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+    }
 }
 
 /// One spoken or played item, cleaned for XML.
@@ -164,14 +244,18 @@ pub fn render(reply: &Reply, voice: Option<&str>) -> Result<String, askama::Erro
             },
         })
         .collect();
-    let gather = match &reply.next {
-        Next::Gather(gather) => Some(gather),
-        Next::Hangup => None,
+    let (gather, handoff) = match &reply.next {
+        Next::Gather(gather) => (Some(gather), None),
+        Next::Handoff(handoff) => (None, Some(HandoffVerb::of(handoff))),
+        // The HTTP layer resolves web service calls before rendering; if one slipped through,
+        // ending the call is the only safe reading.
+        Next::Hangup | Next::Webhook(_) => (None, None),
     };
     ReplyTwiml {
         voice,
         verbs,
         gather,
+        handoff,
         action: GATHER_PATH,
     }
     .render()

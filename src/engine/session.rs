@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::Reply;
+use super::{Caller, Output, Reply};
 
 /// The channel a session runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +48,60 @@ pub struct Session {
     pub collects_started: u32,
     /// Autopilot-shaped memory: the `twilio` namespace and keys written by `remember`.
     pub memory: Map<String, Value>,
+    /// The Twilio account the call came through (`AccountSid` for web services).
+    #[serde(default)]
+    pub account_sid: Option<String>,
+    /// What the caller last said or keyed (`CurrentInput` for web services).
+    #[serde(default)]
+    pub last_input: Option<String>,
+    /// How the last utterance was routed (`CurrentTaskConfidence`, `NextBestTask`).
+    #[serde(default)]
+    pub last_route: Option<Route>,
+}
+
+/// The matcher's decision on the last utterance routed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    /// Confidence of the chosen (or best) task.
+    pub confidence: f32,
+    /// The runner-up task, if any.
+    pub next_best: Option<String>,
+}
+
+impl Session {
+    /// A new session for a caller, with Autopilot's `twilio.voice` memory and any `Memory`
+    /// the channel entry carried (its `twilio` key cannot overwrite the platform's).
+    pub fn new(channel: Channel, caller: &Caller, now: DateTime<Utc>) -> Session {
+        let mut memory = Map::new();
+        if let Some(extra) = &caller.memory {
+            for (key, value) in extra {
+                if key != "twilio" {
+                    memory.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        let voice = serde_json::json!({
+            "CallSid": caller.key,
+            "From": caller.from,
+            "To": caller.to,
+            "Direction": "inbound",
+        });
+        memory.insert("twilio".into(), serde_json::json!({ "voice": voice }));
+        Session {
+            channel,
+            started_at: now,
+            turns: 0,
+            ended: false,
+            task: None,
+            waiting: Waiting::Nothing,
+            last_reply: None,
+            collects_started: 0,
+            memory,
+            account_sid: caller.account_sid.clone(),
+            last_input: None,
+            last_route: None,
+        }
+    }
 }
 
 impl Session {
@@ -76,6 +130,32 @@ pub enum Waiting {
     },
     /// An answer to a collect's question.
     Answer(CollectRun),
+    /// A web service's answer, within the same caller turn.
+    Webhook {
+        /// What the answer is for.
+        pending: PendingWebhook,
+        /// Redirects already taken this turn (the limit spans web services too).
+        redirects: u32,
+        /// What the caller is to hear before whatever the web service adds.
+        outputs: Vec<Output>,
+    },
+}
+
+/// What a web service's answer will be used for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PendingWebhook {
+    /// Actions to run (a redirect to a URL).
+    Actions,
+    /// A verdict on an answer (a question's validation webhook).
+    Verdict {
+        /// The collect in progress.
+        run: CollectRun,
+        /// What the caller said.
+        said: String,
+        /// The parsed value awaiting approval.
+        value: String,
+    },
 }
 
 /// A collect in progress.
@@ -97,6 +177,10 @@ pub struct CollectRun {
     pub started_at: DateTime<Utc>,
     /// Answers accepted so far, in question order.
     pub answers: Vec<AnswerRecord>,
+    /// For a collect that came from a web service's answer, that Actions JSON document (the
+    /// collect is `action` within it); None for a collect in a task file.
+    #[serde(default)]
+    pub document: Option<Value>,
 }
 
 /// One accepted answer.

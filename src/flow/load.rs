@@ -15,14 +15,17 @@ use serde_json::Value;
 use super::json::Node;
 use super::source::{self, Role, SourceFile};
 use super::{
-    Action, Assistant, Collect, Defaults, Field, FlowError, FlowErrors, Limits, Listen, Messages,
-    Question, Style, Task, TaskId, Text, Validate, VoiceDigits,
+    Action, Assistant, Collect, Defaults, Field, FlowError, FlowErrors, Handoff, Limits, Listen,
+    Messages, Method, Question, Show, Style, Target, Task, TaskId, Text, Validate, VoiceDigits,
+    Webhook,
 };
 use crate::nlu::fields::{BuiltinType, CustomType};
 use crate::nlu::matcher::{Matcher, MatcherConfig};
 
 /// The actions Switchboard runs, for "write one of …" hints.
-const ACTIONS: &[&str] = &["say", "play", "listen", "collect", "redirect", "remember"];
+const ACTIONS: &[&str] = &[
+    "say", "play", "listen", "collect", "redirect", "handoff", "remember", "show",
+];
 
 /// Most phrases put in one Gather's `hints`; Twilio caps hints, and past a hundred phrases they
 /// stop helping recognition anyway.
@@ -153,6 +156,7 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
     let all_task_hints = sample_hints(compiled.iter().map(|t| t.samples.as_slice()));
     let by_name = cx.tasks.clone();
     let defaults = settings.defaults;
+    let sid = assistant_sid(&settings.name);
     let mut assistant = Assistant {
         name: settings.name,
         tasks: compiled,
@@ -163,10 +167,67 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
         time_zone: settings.time_zone,
         matcher,
         all_task_hints,
+        sid,
+        field_types: settings.field_types,
         by_name,
     };
     finish_listen_hints(&mut assistant);
     Ok(assistant)
+}
+
+/// Compiles an action list that arrived at run time (a webhook's answer) against a loaded
+/// assistant: same rules and messages as a task file, `task://` resolved against its tasks.
+/// Placeholders naming values this assistant never collects render as nothing rather than fail.
+///
+/// # Errors
+/// The document is not Actions JSON; the errors name the place, with `source` as the file.
+pub fn compile_actions(
+    assistant: &Assistant,
+    source: &Path,
+    document: &Value,
+) -> Result<Vec<Action>, FlowErrors> {
+    let mut cx = Cx {
+        tasks: assistant.by_name.clone(),
+        ..Cx::default()
+    };
+    let settings = Settings {
+        style: assistant.style.clone(),
+        field_types: assistant.field_types.clone(),
+        ..Settings::default()
+    };
+    let root = Node::root(document);
+    // Accept {"actions": [...]}, the double-wrapped export form, or a bare array.
+    let list = match root.get("actions") {
+        Some(actions) => actions.get("actions").unwrap_or(actions),
+        None => root.clone(),
+    };
+    if list.value().as_array().is_none() {
+        cx.error(
+            source,
+            list.path(),
+            format!("expected Actions JSON, found {}", list.kind()),
+            r#"answer with {"actions": [{"say": "…"}]}"#,
+        );
+    }
+    let actions: Vec<Action> = list
+        .items()
+        .iter()
+        .filter_map(|a| cx.action(source, a, &settings))
+        .collect();
+    if cx.errors.is_empty() {
+        Ok(actions)
+    } else {
+        Err(FlowErrors(cx.errors))
+    }
+}
+
+/// `UA` + 32 hex digits of the SHA-1 of the assistant's name: stable, and shaped like a real
+/// AssistantSid for web services that check.
+fn assistant_sid(name: &str) -> String {
+    use sha1::{Digest, Sha1};
+    let digest = Sha1::digest(name.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("UA{}", &hex[..32])
 }
 
 /// What `assistant.json` holds, with defaults for everything.
@@ -199,6 +260,7 @@ impl Default for Settings {
                 too_many_attempts: "Sorry, I'm having trouble understanding. Please call again later. Goodbye.".into(),
                 loop_goodbye: "Sorry, something went wrong on our side. Please call again later. Goodbye.".into(),
                 error_goodbye: "Sorry, something went wrong on our side and I couldn't save that. Please call again in a moment. Goodbye.".into(),
+                webhook_failed: "Sorry, I couldn't finish that just now.".into(),
             },
             limits: Limits {
                 max_silences: 3,
@@ -376,6 +438,7 @@ impl Cx {
                 "too_many_attempts",
                 "loop_goodbye",
                 "error_goodbye",
+                "webhook_failed",
             ];
             self.unknown_keys(file, &messages, &keys);
             let m = &mut s.messages;
@@ -385,6 +448,7 @@ impl Cx {
                 &mut m.too_many_attempts,
                 &mut m.loop_goodbye,
                 &mut m.error_goodbye,
+                &mut m.webhook_failed,
             ]) {
                 if let Some(text) = messages.get(key).and_then(|n| self.string(file, &n)) {
                     *slot = text.to_owned();
@@ -637,17 +701,10 @@ impl Cx {
                 .collect(file, body, settings)
                 .map(|c| Action::Collect(Arc::new(c))),
             "redirect" => self.target(file, body).map(Action::Redirect),
-            "handoff" | "show" => {
-                self.error(file, node.path_of(verb), format!("the `{verb}` action is not supported yet"), "use say/listen/collect/redirect for now; support for handoff and show is planned");
-                None
-            }
+            "handoff" => self.handoff(file, body),
+            "show" => self.show(file, body),
             other => {
-                let verbs: Vec<&str> = ACTIONS
-                    .iter()
-                    .chain(&["handoff", "show"])
-                    .copied()
-                    .collect();
-                let fix = match closest(other, &verbs) {
+                let fix = match closest(other, ACTIONS) {
                     Some(near) => {
                         format!("did you mean `{near}`? Actions are: {}", ACTIONS.join(", "))
                     }
@@ -918,6 +975,7 @@ impl Cx {
             on_success: style.on_success.clone(),
             max_attempts: style.max_attempts,
             on_max_attempts: None,
+            webhook: None,
         };
         let Some(node) = node else { return Some(v) };
         // A bare `"validate": true` appears in real bots: it means "the type's own check".
@@ -936,12 +994,28 @@ impl Cx {
             ],
         );
         if let Some(webhook) = node.get("webhook") {
-            self.error(
-                file,
-                webhook.path(),
-                "validation webhooks are not supported yet",
-                "remove `webhook`, or use allowed_values or a field type to check answers",
-            );
+            self.unknown_keys(file, &webhook, &["url", "method"]);
+            let method = match webhook.get("method") {
+                Some(m) => self.method(file, &m),
+                None => Some(Method::Post),
+            };
+            match (webhook.get("url").and_then(|u| u.as_str()), method) {
+                (Some(url), Some(method))
+                    if url.starts_with("https://") || url.starts_with("http://") =>
+                {
+                    v.webhook = Some(Webhook {
+                        url: url.to_owned(),
+                        method,
+                    });
+                }
+                (_, Some(_)) => self.error(
+                    file,
+                    webhook.path_of("url"),
+                    "a validation webhook needs an http(s) `url`",
+                    r#"write "webhook": {"url": "https://example.com/validate", "method": "POST"}"#,
+                ),
+                (_, None) => {}
+            }
         }
         if let Some(allowed) = node.get("allowed_values") {
             self.unknown_keys(file, &allowed, &["list"]);
@@ -1036,13 +1110,18 @@ impl Cx {
     }
 
     /// `task://name`, or `{"uri": "task://name", "method": …}`, resolved to a task.
-    fn target(&mut self, file: &Path, node: &Node<'_>) -> Option<TaskId> {
-        let uri = match node.value() {
-            Value::String(s) => s.as_str(),
+    /// `task://name`, an http(s) URL, or `{"uri": …, "method": …}`.
+    fn target(&mut self, file: &Path, node: &Node<'_>) -> Option<Target> {
+        let (uri, method) = match node.value() {
+            Value::String(s) => (s.as_str(), Method::Post),
             Value::Object(_) => {
                 self.unknown_keys(file, node, &["uri", "method"]);
+                let method = match node.get("method") {
+                    Some(m) => self.method(file, &m)?,
+                    None => Method::Post,
+                };
                 match node.get("uri").and_then(|n| n.as_str()) {
-                    Some(uri) => uri,
+                    Some(uri) => (uri, method),
                     None => {
                         self.error(
                             file,
@@ -1058,31 +1137,170 @@ impl Cx {
                 self.error(
                     file,
                     node.path(),
-                    format!("expected \"task://name\", found {}", node.kind()),
+                    format!("expected \"task://name\" or a URL, found {}", node.kind()),
                     r#"write "task://goodbye""#,
                 );
                 return None;
             }
         };
         if let Some(name) = uri.strip_prefix("task://") {
-            return self.resolve(file, node, name);
+            return self.resolve(file, node, name).map(Target::Task);
         }
         if uri.starts_with("https://") || uri.starts_with("http://") {
-            self.error(
-                file,
-                node.path(),
-                format!("redirects to web addresses (`{uri}`) are not supported yet"),
-                "point it at a task with \"task://name\"; webhook redirects are planned",
-            );
-        } else {
-            self.error(
-                file,
-                node.path(),
-                format!("`{uri}` is not a task reference"),
-                "write \"task://<task name>\"",
-            );
+            return Some(Target::Url(Webhook {
+                url: uri.to_owned(),
+                method,
+            }));
         }
+        self.error(
+            file,
+            node.path(),
+            format!("`{uri}` is neither a task reference nor a web address"),
+            "write \"task://<task name>\" or an https:// URL that answers with Actions JSON",
+        );
         None
+    }
+
+    fn method(&mut self, file: &Path, node: &Node<'_>) -> Option<Method> {
+        match node.as_str().map(str::to_ascii_uppercase).as_deref() {
+            Some("POST") => Some(Method::Post),
+            Some("GET") => Some(Method::Get),
+            _ => {
+                self.error(
+                    file,
+                    node.path(),
+                    "`method` must be \"GET\" or \"POST\"",
+                    r#"write "method": "POST""#,
+                );
+                None
+            }
+        }
+    }
+
+    fn handoff(&mut self, file: &Path, body: &Node<'_>) -> Option<Action> {
+        if body.as_object().is_none() {
+            self.error(
+                file,
+                body.path(),
+                format!("expected an object, found {}", body.kind()),
+                r#"write "handoff": {"channel": "voice", "uri": "+14155550123"}"#,
+            );
+            return None;
+        }
+        self.unknown_keys(
+            file,
+            body,
+            &[
+                "channel",
+                "uri",
+                "method",
+                "voice_status_callback_url",
+                "voice_status_callback_method",
+                "wait_url",
+                "wait_url_method",
+                "action",
+                "priority",
+                "timeout",
+            ],
+        );
+        let Some(uri) = body
+            .get("uri")
+            .and_then(|n| self.string(file, &n))
+            .map(str::trim)
+        else {
+            self.error(
+                file,
+                body.path_of("uri"),
+                "a handoff needs a `uri`",
+                "write a phone number (+14155550123), sip:…, a TwiML URL, or taskrouter://WW…",
+            );
+            return None;
+        };
+        let handoff = if let Some(sid) = uri.strip_prefix("taskrouter://") {
+            let optional = |cx: &mut Self, key: &str| {
+                body.get(key)
+                    .and_then(|n| cx.string(file, &n))
+                    .map(str::to_owned)
+            };
+            let wait_url = optional(self, "wait_url");
+            let action = optional(self, "action");
+            let priority = body
+                .get("priority")
+                .and_then(|n| self.count(file, &n, 0, u64::from(u32::MAX)));
+            let timeout = body
+                .get("timeout")
+                .and_then(|n| self.count(file, &n, 1, 86_400));
+            Handoff::TaskRouter {
+                workflow_sid: sid.to_owned(),
+                wait_url,
+                action,
+                priority,
+                timeout,
+            }
+        } else if uri.starts_with("https://") || uri.starts_with("http://") {
+            let method = match body.get("method") {
+                Some(m) => self.method(file, &m)?,
+                None => Method::Post,
+            };
+            Handoff::Twiml {
+                url: uri.to_owned(),
+                method,
+            }
+        } else if uri.starts_with("sip:") {
+            Handoff::Sip {
+                address: uri.to_owned(),
+            }
+        } else {
+            let number = uri.strip_prefix("tel:").unwrap_or(uri);
+            let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+            let clean = number
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+            if !clean || !(7..=15).contains(&digits.len()) {
+                self.error(
+                    file,
+                    body.path_of("uri"),
+                    format!(
+                        "`{uri}` is not a phone number, SIP address, URL or taskrouter:// workflow"
+                    ),
+                    "write +14155550123, sip:agent@example.com, https://… or taskrouter://WW…",
+                );
+                return None;
+            }
+            let plus = if number.trim_start().starts_with('+') {
+                "+"
+            } else {
+                ""
+            };
+            Handoff::Number {
+                number: format!("{plus}{digits}"),
+            }
+        };
+        Some(Action::Handoff(handoff))
+    }
+
+    fn show(&mut self, file: &Path, body: &Node<'_>) -> Option<Action> {
+        self.unknown_keys(file, body, &["body", "images"]);
+        let text = match body.get("body") {
+            Some(b) => self.say_text(file, &b)?,
+            None => Text::plain(""),
+        };
+        let mut images = Vec::new();
+        for image in body.get("images").map(|i| i.items()).unwrap_or_default() {
+            self.unknown_keys(file, &image, &["label", "url"]);
+            match image.get("url").and_then(|u| self.string(file, &u)) {
+                Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                    images.push(url.to_owned())
+                }
+                _ => self.error(
+                    file,
+                    image.path_of("url"),
+                    "an image needs an http(s) `url`",
+                    r#"write {"label": "Map", "url": "https://…/map.png"}"#,
+                ),
+            }
+        }
+        Some(Action::Show(Show { body: text, images }))
     }
 
     fn resolve(&mut self, file: &Path, node: &Node<'_>, name: &str) -> Option<TaskId> {

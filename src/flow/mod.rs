@@ -11,6 +11,7 @@
 //! by construction: every `task://` reference resolved, every field type known, every collect
 //! non-empty. Nothing downstream re-checks, and nothing downstream can fail on flow content.
 
+pub mod autopilot;
 mod json;
 pub mod load;
 pub mod source;
@@ -52,6 +53,11 @@ pub struct Assistant {
     pub matcher: Matcher,
     /// Speech hints for a `listen` that allows every task (all samples), precomputed.
     pub all_task_hints: String,
+    /// Autopilot's AssistantSid for webhooks: `UA` and 32 hex digits derived from the name, so it
+    /// is stable across restarts and machines.
+    pub sid: String,
+    /// Custom field types, for actions compiled at run time (a webhook's answer).
+    pub field_types: HashMap<String, Arc<CustomType>>,
     by_name: HashMap<String, TaskId>,
 }
 
@@ -108,8 +114,84 @@ pub enum Action {
     Listen(Listen),
     /// Ask a form's questions.
     Collect(Arc<Collect>),
-    /// Continue with another task.
-    Redirect(TaskId),
+    /// Continue with another task, or with actions fetched from a web service.
+    Redirect(Target),
+    /// Pass the call on: to a number, a SIP address, TwiML at a URL, or a TaskRouter workflow.
+    Handoff(Handoff),
+    /// Text and images for messaging channels; a phone call skips it.
+    Show(Show),
+}
+
+/// Where a redirect goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A task of this assistant (`task://name`).
+    Task(TaskId),
+    /// A web service that answers with Actions JSON (Autopilot's webhook redirect).
+    Url(Webhook),
+}
+
+/// A web service Switchboard calls with Autopilot's request parameters.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Webhook {
+    /// The URL, http or https.
+    pub url: String,
+    /// GET sends the parameters in the query string (without Memory, as Autopilot did); POST as a form.
+    pub method: Method,
+}
+
+/// HTTP method of a webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Method {
+    /// Parameters in the query string.
+    Get,
+    /// Parameters as a form body.
+    Post,
+}
+
+/// A `handoff`, resolved by destination.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Handoff {
+    /// Connect the caller to a phone number (`<Dial>`).
+    Number {
+        /// E.164 number.
+        number: String,
+    },
+    /// Connect the caller to a SIP address (`<Dial><Sip>`).
+    Sip {
+        /// `sip:…` address.
+        address: String,
+    },
+    /// Hand the call to TwiML at a URL (`<Redirect>`).
+    Twiml {
+        /// The TwiML URL.
+        url: String,
+        /// GET or POST.
+        method: Method,
+    },
+    /// Put the caller in a TaskRouter queue (`<Enqueue workflowSid>`).
+    TaskRouter {
+        /// The workflow, `WW…`.
+        workflow_sid: String,
+        /// Hold music TwiML.
+        wait_url: Option<String>,
+        /// Where Twilio goes when the caller leaves the queue.
+        action: Option<String>,
+        /// Task priority.
+        priority: Option<u32>,
+        /// Task timeout in seconds.
+        timeout: Option<u32>,
+    },
+}
+
+/// A `show`: text and images for channels that display them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Show {
+    /// The text.
+    pub body: Text,
+    /// Image URLs, in order.
+    pub images: Vec<String>,
 }
 
 /// A `listen`: which tasks the next utterance may go to.
@@ -128,8 +210,8 @@ pub struct Collect {
     pub name: String,
     /// Asked in order.
     pub questions: Vec<Question>,
-    /// The task that runs once every question is answered.
-    pub on_complete: TaskId,
+    /// Where the call goes once every question is answered.
+    pub on_complete: Target,
 }
 
 /// One question of a collect.
@@ -185,7 +267,9 @@ pub struct Validate {
     /// Failed attempts (silence included) allowed before giving up.
     pub max_attempts: u32,
     /// Where to go after `max_attempts`; None means the assistant's default, then a polite goodbye.
-    pub on_max_attempts: Option<TaskId>,
+    pub on_max_attempts: Option<Target>,
+    /// A web service that must approve each answer (`{"valid": true}`), after the type's own check.
+    pub webhook: Option<Webhook>,
 }
 
 /// Keypad entry for a question (Autopilot `voice_digits`).
@@ -203,15 +287,15 @@ pub struct VoiceDigits {
 #[derive(Debug, Default)]
 pub struct Defaults {
     /// Greets a new caller (Autopilot `assistant_initiation`).
-    pub assistant_initiation: Option<TaskId>,
+    pub assistant_initiation: Option<Target>,
     /// Runs when nothing matched (Autopilot `fallback`).
-    pub fallback: Option<TaskId>,
+    pub fallback: Option<Target>,
     /// Runs after a question's attempts run out (Autopilot `collect.validate_on_failure`).
-    pub validate_on_failure: Option<TaskId>,
+    pub validate_on_failure: Option<Target>,
 }
 
 /// The style sheet, reduced to what the engine uses.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Style {
     /// `<Say voice="…">`, e.g. `Polly.Joanna`.
     pub say_voice: Option<String>,
@@ -239,6 +323,9 @@ pub struct Messages {
     pub loop_goodbye: String,
     /// Said when the server cannot process a turn (storage failure).
     pub error_goodbye: String,
+    /// Said when a web service the flow calls fails or answers nonsense; the call then goes to
+    /// the fallback task.
+    pub webhook_failed: String,
 }
 
 /// Limits that guarantee every call ends.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod form;
 pub mod signature;
 mod voice;
+pub mod webhook;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -35,6 +36,30 @@ struct Inner {
     clock: fn() -> DateTime<Utc>,
     /// When set, every webhook must carry a valid Twilio signature.
     auth: Option<Auth>,
+    /// Calls the web services flows redirect to.
+    webhooks: webhook::WebhookClient,
+}
+
+/// How a server behaves beyond its flows and database.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The clock. Tests pass their own; the engine itself never reads a clock.
+    pub clock: fn() -> DateTime<Utc>,
+    /// When set, every webhook must carry a valid Twilio signature, and calls to web services
+    /// are signed.
+    pub auth: Option<Auth>,
+    /// Longest one web service call may take.
+    pub webhook_timeout: std::time::Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            clock: Utc::now,
+            auth: None,
+            webhook_timeout: webhook::CALL_TIMEOUT,
+        }
+    }
 }
 
 /// What signature checks need: the account's auth token and the public URL Twilio calls.
@@ -48,26 +73,41 @@ pub struct Auth {
 }
 
 impl AppState {
-    /// State for a server on `assistant` and `store`, with the system clock.
+    /// State for a server on `assistant` and `store`, with default [`Options`].
+    ///
+    /// # Panics
+    /// If the TLS backend for outgoing web service calls cannot start, which only happens on a
+    /// broken system; [`AppState::with_options`] reports it instead.
     pub fn new(assistant: Arc<Assistant>, store: Store) -> AppState {
-        AppState::with_options(assistant, store, Utc::now, None)
+        // ok: start-up only; documented above.
+        AppState::with_options(assistant, store, Options::default())
+            .expect("the HTTP client for web services starts")
     }
 
-    /// As [`AppState::new`] with another clock and, optionally, signature checks.
+    /// State for a server with the given options.
+    ///
+    /// # Errors
+    /// The TLS backend for outgoing web service calls could not be initialised.
     pub fn with_options(
         assistant: Arc<Assistant>,
         store: Store,
-        clock: fn() -> DateTime<Utc>,
-        auth: Option<Auth>,
-    ) -> AppState {
-        AppState {
+        options: Options,
+    ) -> Result<AppState, String> {
+        let webhooks = webhook::WebhookClient::new(
+            options.auth.as_ref().map(|a| a.token.clone()),
+            options.webhook_timeout,
+        )
+        .map_err(|e| format!("cannot start the HTTP client for web services: {e}"))?;
+        let Options { clock, auth, .. } = options;
+        Ok(AppState {
             inner: Arc::new(Inner {
                 assistant,
                 store,
                 clock,
                 auth,
+                webhooks,
             }),
-        }
+        })
     }
 
     /// The loaded assistant.

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header::CONTENT_TYPE};
 use switchboard::flow::{self, Assistant};
-use switchboard::http::{AppState, Auth, router};
+use switchboard::http::{AppState, Auth, Options, router};
 use switchboard::store::{self, CollectedRow, Store};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -43,16 +43,24 @@ impl TestApp {
     }
 
     fn build(flows: &Path, auth: Option<Auth>) -> TestApp {
+        TestApp::with_options(
+            flows,
+            Options {
+                auth,
+                webhook_timeout: std::time::Duration::from_millis(500),
+                ..Options::default()
+            },
+        )
+    }
+
+    /// The app on a flows folder with server options.
+    pub fn with_options(flows: &Path, options: Options) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("switchboard.db");
-        let assistant = Arc::new(flow::load_dir(flows).expect("flows load"));
+        let assistant = Arc::new(flow::load_dir(flows).unwrap_or_else(|e| panic!("{e}")));
         let store = Store::open(&db).expect("store opens");
-        let router = router(AppState::with_options(
-            assistant.clone(),
-            store,
-            chrono::Utc::now,
-            auth,
-        ));
+        let router =
+            router(AppState::with_options(assistant.clone(), store, options).expect("state"));
         TestApp {
             dir,
             db,

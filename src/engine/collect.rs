@@ -1,0 +1,393 @@
+//! Collects: asking questions, parsing and validating answers, re-prompting, giving up, and
+//! keeping every accepted answer — in the session's Memory and as an effect to save.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use super::run::Turn;
+use super::{
+    AnswerRecord, CollectRecord, CollectRun, CollectStatus, Effect, Gather, Input, Next,
+    PendingWebhook, Session, Waiting,
+};
+use crate::flow::{Action, Collect, Field, Question};
+use crate::nlu::fields::{self, Answer, Context};
+
+impl Turn<'_> {
+    /// Starts a collect found at `index` of `task`'s actions (or of a web service's document).
+    pub(super) fn start_collect(
+        &mut self,
+        session: &mut Session,
+        task: &str,
+        index: usize,
+        collect: &Collect,
+        document: Option<&Value>,
+    ) -> Next {
+        session.collects_started += 1;
+        let run = CollectRun {
+            seq: session.collects_started,
+            task: task.to_owned(),
+            action: index,
+            collect: collect.name.clone(),
+            question: 0,
+            attempts: 0,
+            started_at: self.now,
+            answers: Vec::new(),
+            document: document.cloned(),
+        };
+        write_collected_memory(session, &run, CollectStatus::InProgress, self.now);
+        self.ask(session, collect, run, true)
+    }
+
+    /// Asks the current question of a run (with its prompt if `with_prompt`).
+    fn ask(
+        &mut self,
+        session: &mut Session,
+        collect: &Collect,
+        run: CollectRun,
+        with_prompt: bool,
+    ) -> Next {
+        let Some(question) = collect.questions.get(run.question) else {
+            return self.complete(session, collect, run);
+        };
+        if with_prompt {
+            let prompt = question.prompt.render(&session.memory);
+            self.say(&prompt);
+        }
+        let gather = Gather {
+            hints: question.hints.clone(),
+            num_digits: question.digits.num_digits,
+            finish_on_key: question.digits.finish_on_key.clone(),
+        };
+        session.waiting = Waiting::Answer(run);
+        Next::Gather(gather)
+    }
+
+    /// Finds a run's collect again. None if the flows changed under a live call.
+    fn collect_of(&self, run: &CollectRun) -> Option<Arc<Collect>> {
+        let actions = match &run.document {
+            Some(document) => self.actions_of(document)?,
+            None => {
+                let task = self.assistant.task(self.assistant.task_id(&run.task)?);
+                return match task.actions.get(run.action)? {
+                    Action::Collect(c) if c.name == run.collect => Some(Arc::clone(c)),
+                    _ => None,
+                };
+            }
+        };
+        match actions.get(run.action)? {
+            Action::Collect(c) if c.name == run.collect => Some(Arc::clone(c)),
+            _ => None,
+        }
+    }
+
+    pub(super) fn answer(
+        &mut self,
+        session: &mut Session,
+        mut run: CollectRun,
+        input: Input,
+    ) -> Next {
+        let Some(collect) = self.collect_of(&run) else {
+            // The flows were edited while this call was in progress and its collect is gone.
+            // Keep what was said, then start the caller over rather than ask a stale question.
+            self.abandon(session, &run);
+            return self.start(session);
+        };
+        let Some(question) = collect.questions.get(run.question) else {
+            return self.complete(session, &collect, run);
+        };
+        let today = self.today();
+        let (said, parsed) = match &input {
+            Input::Speech { text, .. } => (
+                text.clone(),
+                parse_answer(question, Answer::Speech(text), today),
+            ),
+            Input::Digits(digits) => (
+                digits.clone(),
+                parse_answer(question, Answer::Digits(digits), today),
+            ),
+            Input::Silence | Input::Start | Input::Webhook(_) => (String::new(), None),
+            Input::Hangup => {
+                self.abandon(session, &run);
+                return Next::Hangup;
+            }
+        };
+        if !said.is_empty() {
+            session.last_input = Some(said.clone());
+        }
+        run.attempts += 1;
+        let Some(value) = parsed else {
+            self.event(
+                "invalid",
+                json!({"collect": run.collect, "question": question.name, "said": said, "attempt": run.attempts}),
+            );
+            return self.retry(session, &collect, question, run, said.is_empty());
+        };
+        if let Some(webhook) = &question.validate.webhook {
+            let extra = vec![
+                ("CollectName".to_owned(), run.collect.clone()),
+                ("ValidateFieldName".to_owned(), question.name.clone()),
+                ("ValidateFieldAnswer".to_owned(), value.clone()),
+            ];
+            let webhook = webhook.clone();
+            return self.call_webhook(
+                session,
+                &webhook,
+                extra,
+                PendingWebhook::Verdict { run, said, value },
+            );
+        }
+        self.accept(session, &collect, run, said, value)
+    }
+
+    /// A validation webhook's verdict (None: it failed, and the answer is accepted as parsed).
+    pub(super) fn verdict(
+        &mut self,
+        session: &mut Session,
+        run: CollectRun,
+        said: String,
+        value: String,
+        valid: Option<bool>,
+    ) -> Next {
+        let Some(collect) = self.collect_of(&run) else {
+            self.abandon(session, &run);
+            return self.start(session);
+        };
+        if valid == Some(false) {
+            let Some(question) = collect.questions.get(run.question) else {
+                return self.complete(session, &collect, run);
+            };
+            self.event(
+                "invalid",
+                json!({"collect": run.collect, "question": question.name, "said": said, "attempt": run.attempts, "by": "webhook"}),
+            );
+            return self.retry(session, &collect, question, run, false);
+        }
+        self.accept(session, &collect, run, said, value)
+    }
+
+    fn accept(
+        &mut self,
+        session: &mut Session,
+        collect: &Collect,
+        mut run: CollectRun,
+        said: String,
+        value: String,
+    ) -> Next {
+        let Some(question) = collect.questions.get(run.question) else {
+            return self.complete(session, collect, run);
+        };
+        self.event("answer", json!({"collect": run.collect, "question": question.name, "said": said, "value": value}));
+        run.answers.push(AnswerRecord {
+            question: question.name.clone(),
+            said,
+            value,
+            attempts: run.attempts,
+            at: self.now,
+        });
+        run.question += 1;
+        run.attempts = 0;
+        // The answer is in memory before on_success is said, so it can name it.
+        self.save(session, &run, CollectStatus::InProgress, None);
+        if let Some(on_success) = &question.validate.on_success {
+            let text = on_success.render(&session.memory);
+            self.say(&text);
+        }
+        if run.question >= collect.questions.len() {
+            return self.complete(session, collect, run);
+        }
+        self.ask(session, collect, run, true)
+    }
+
+    /// A failed or silent attempt: say why and ask again, or give up after `max_attempts`.
+    fn retry(
+        &mut self,
+        session: &mut Session,
+        collect: &Collect,
+        question: &Question,
+        run: CollectRun,
+        silent: bool,
+    ) -> Next {
+        let validate = &question.validate;
+        if run.attempts >= validate.max_attempts {
+            self.abandon(session, &run);
+            self.event("end_collect", json!({"reason": "max_attempts", "collect": run.collect, "question": question.name}));
+            let target = validate
+                .on_max_attempts
+                .clone()
+                .or_else(|| self.assistant.defaults.validate_on_failure.clone());
+            return match target {
+                Some(target) => match self.redirect(target) {
+                    Some(target) => self.run_target(session, target),
+                    None => Next::Hangup,
+                },
+                None => {
+                    self.say(&self.assistant.messages.too_many_attempts);
+                    Next::Hangup
+                }
+            };
+        }
+        let index = usize::try_from(run.attempts.saturating_sub(1)).unwrap_or(usize::MAX);
+        if let Some(message) = validate
+            .on_failure
+            .get(index)
+            .or(validate.on_failure.last())
+        {
+            let text = message.render(&session.memory);
+            self.say(&text);
+        }
+        // After silence the caller may not have heard the question at all, so it is always
+        // repeated; after a wrong answer the flow decides.
+        let repeat = validate.repeat_question || silent;
+        self.ask(session, collect, run, repeat)
+    }
+
+    fn complete(&mut self, session: &mut Session, collect: &Collect, run: CollectRun) -> Next {
+        self.save(session, &run, CollectStatus::Complete, Some(self.now));
+        match self.redirect(collect.on_complete.clone()) {
+            Some(target) => self.run_target(session, target),
+            None => Next::Hangup,
+        }
+    }
+
+    /// Keeps a run's partial answers, marked incomplete.
+    fn abandon(&mut self, session: &mut Session, run: &CollectRun) {
+        if run.answers.is_empty() {
+            write_collected_memory(session, run, CollectStatus::Incomplete, self.now);
+        } else {
+            self.save(session, run, CollectStatus::Incomplete, Some(self.now));
+        }
+    }
+
+    /// Ends a collect in progress when the call ends some other way.
+    pub(super) fn abandon_collect(&mut self, session: &mut Session) {
+        match std::mem::replace(&mut session.waiting, Waiting::Nothing) {
+            Waiting::Answer(run)
+            | Waiting::Webhook {
+                pending: PendingWebhook::Verdict { run, .. },
+                ..
+            } => self.abandon(session, &run),
+            _ => {}
+        }
+    }
+
+    fn save(
+        &mut self,
+        session: &mut Session,
+        run: &CollectRun,
+        status: CollectStatus,
+        finished_at: Option<DateTime<Utc>>,
+    ) {
+        write_collected_memory(session, run, status, self.now);
+        self.effect(Effect::Collected(CollectRecord {
+            seq: run.seq,
+            task: run.task.clone(),
+            collect: run.collect.clone(),
+            status,
+            answers: run.answers.clone(),
+            started_at: run.started_at,
+            finished_at,
+        }));
+    }
+}
+
+/// Mirrors a run into `Memory.twilio.collected_data.<collect>`, in Autopilot's shape, so texts
+/// can name answers and web services see what they always saw.
+fn write_collected_memory(
+    session: &mut Session,
+    run: &CollectRun,
+    status: CollectStatus,
+    now: DateTime<Utc>,
+) {
+    let answers: Map<String, Value> = run
+        .answers
+        .iter()
+        .map(|a| {
+            let entry = json!({
+                "answer": a.value,
+                "filled": true,
+                "attempts": a.attempts,
+                "validate_attempts": a.attempts.saturating_sub(1),
+                "confirm_attempts": 0,
+                "confirmed": false,
+            });
+            (a.question.clone(), entry)
+        })
+        .collect();
+    let mut entry = json!({
+        "status": status.as_str(),
+        "date_started": run.started_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "answers": answers,
+    });
+    if status != CollectStatus::InProgress {
+        entry["date_completed"] = json!(now.to_rfc3339_opts(SecondsFormat::Secs, true));
+    }
+    let twilio = session.memory.entry("twilio").or_insert_with(|| json!({}));
+    if !twilio.is_object() {
+        *twilio = json!({});
+    }
+    let collected = twilio
+        .as_object_mut()
+        .map(|t| t.entry("collected_data").or_insert_with(|| json!({})));
+    if let Some(Value::Object(collected)) = collected {
+        collected.insert(run.collect.clone(), entry);
+    }
+}
+
+/// Parses an answer by the question's field type, then checks its allowed values.
+fn parse_answer(question: &Question, answer: Answer<'_>, today: NaiveDate) -> Option<String> {
+    if let Answer::Digits(digits) = answer
+        && let Some(mapped) = question.digits.mapping.get(digits)
+    {
+        return Some(mapped.clone());
+    }
+    let context = Context { today };
+    let value = match &question.field {
+        Field::FreeText => fields::parse_free_text(answer),
+        Field::Builtin(ty) => fields::parse(*ty, answer, &context),
+        Field::Custom(_, custom) => custom.parse(answer),
+    };
+    let Some(allowed) = &question.validate.allowed_values else {
+        return value;
+    };
+    // The parsed value is tried first ("NYC" typed as a city), then the raw words, so an allowed
+    // value said inside a sentence ("New York please") is found either way.
+    let raw = match answer {
+        Answer::Speech(text) | Answer::Digits(text) => text,
+    };
+    value
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::once(raw))
+        .find_map(|candidate| allowed_value(allowed, candidate))
+}
+
+/// The allowed value a text means: equal to it, or contained in it as whole words, ignoring case
+/// and punctuation. The longest such value wins ("New York City" over "York").
+fn allowed_value(allowed: &[String], text: &str) -> Option<String> {
+    let said = format!(" {} ", simplify(text));
+    allowed
+        .iter()
+        .filter(|value| {
+            let value = simplify(value);
+            !value.is_empty() && said.contains(&format!(" {value} "))
+        })
+        .max_by_key(|value| value.len())
+        .cloned()
+}
+
+fn simplify(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_alphanumeric() {
+                c.to_lowercase().collect::<Vec<_>>()
+            } else {
+                vec![' ']
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,503 @@
+//! One turn's work: routing utterances to tasks, running action lists, redirects and web
+//! service calls. Questions and answers live in [`super::collect`].
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Value, json};
+
+use super::session::Route;
+use super::{
+    Caller, Effect, Expects, Gather, Input, Next, Output, PendingWebhook, Session, Waiting,
+    WebhookCall, WebhookResult,
+};
+use crate::flow::{Action, Assistant, Target, TaskId, Webhook};
+
+/// What running an action list led to.
+pub(super) enum Flow {
+    /// The reply is decided.
+    Next(Next),
+    /// Continue with this target (the redirect is already counted).
+    Redirect(Target),
+}
+
+/// One turn in progress: what the caller will hear and what must be persisted.
+pub(super) struct Turn<'a> {
+    pub(super) assistant: &'a Assistant,
+    pub(super) caller: &'a Caller,
+    pub(super) now: DateTime<Utc>,
+    outputs: Vec<Output>,
+    effects: Vec<Effect>,
+    redirects: u32,
+}
+
+impl<'a> Turn<'a> {
+    pub(super) fn new(
+        assistant: &'a Assistant,
+        caller: &'a Caller,
+        now: DateTime<Utc>,
+    ) -> Turn<'a> {
+        Turn {
+            assistant,
+            caller,
+            now,
+            outputs: Vec::new(),
+            effects: Vec::new(),
+            redirects: 0,
+        }
+    }
+
+    /// The outputs and effects gathered.
+    pub(super) fn finish(self) -> (Vec<Output>, Vec<Effect>) {
+        (self.outputs, self.effects)
+    }
+
+    /// The caller's date, in the assistant's time zone: "tomorrow" said at 9pm in New York is
+    /// not the UTC tomorrow.
+    pub(super) fn today(&self) -> NaiveDate {
+        self.now
+            .with_timezone(&self.assistant.time_zone)
+            .date_naive()
+    }
+
+    pub(super) fn say(&mut self, text: &str) {
+        if !text.trim().is_empty() {
+            self.outputs.push(Output::Say {
+                text: text.to_owned(),
+            });
+        }
+    }
+
+    pub(super) fn event(&mut self, kind: &'static str, detail: Value) {
+        self.effects.push(Effect::Event { kind, detail });
+    }
+
+    pub(super) fn effect(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
+    pub(super) fn input_event(&mut self, input: &Input) {
+        let detail = match input {
+            Input::Start => json!({"start": true}),
+            Input::Speech { text, confidence } => json!({"speech": text, "confidence": confidence}),
+            Input::Digits(d) => json!({"digits": d}),
+            Input::Silence => json!({"silence": true}),
+            Input::Hangup => json!({"hangup": true}),
+            Input::Webhook(WebhookResult::Actions { .. }) => json!({"webhook": "actions"}),
+            Input::Webhook(WebhookResult::Valid(valid)) => {
+                json!({"webhook": "verdict", "valid": valid})
+            }
+            Input::Webhook(WebhookResult::Failed { reason }) => {
+                json!({"webhook": "failed", "reason": reason})
+            }
+        };
+        self.event("input", detail);
+    }
+
+    /// A new call: `TargetTask` if it names a task, else the assistant's initiation, else a
+    /// plain listen.
+    pub(super) fn start(&mut self, session: &mut Session) -> Next {
+        if let Some(name) = &self.caller.target_task {
+            match self
+                .assistant
+                .task_id(name.strip_prefix("task://").unwrap_or(name))
+            {
+                Some(task) => return self.run_target(session, Target::Task(task)),
+                None => self.event("entry", json!({"unknown_target_task": name})),
+            }
+        }
+        self.greet(session)
+    }
+
+    fn greet(&mut self, session: &mut Session) -> Next {
+        match self.assistant.defaults.assistant_initiation.clone() {
+            Some(target) => self.run_target(session, target),
+            None => self.listen(session, None, self.assistant.all_task_hints.clone()),
+        }
+    }
+
+    pub(super) fn respond(&mut self, session: &mut Session, input: Input) -> Next {
+        match std::mem::replace(&mut session.waiting, Waiting::Nothing) {
+            Waiting::Webhook {
+                pending,
+                redirects,
+                outputs,
+            } => {
+                self.outputs = outputs;
+                self.redirects = redirects;
+                self.webhook_answered(session, pending, input)
+            }
+            Waiting::Nothing => self.greet(session),
+            Waiting::Intent { allowed, silences } => self.route(session, input, allowed, silences),
+            Waiting::Answer(run) => self.answer(session, run, input),
+        }
+    }
+
+    /// Routes an utterance to a task, or re-prompts on silence.
+    fn route(
+        &mut self,
+        session: &mut Session,
+        input: Input,
+        allowed: Option<Vec<String>>,
+        silences: u32,
+    ) -> Next {
+        let text = match input {
+            Input::Speech { text, .. } => text,
+            Input::Digits(digits) => digits,
+            Input::Silence | Input::Start => {
+                let silences = silences + 1;
+                if silences >= self.assistant.limits.max_silences {
+                    self.say(&self.assistant.messages.no_input_goodbye);
+                    self.event("end", json!({"reason": "no_input"}));
+                    return Next::Hangup;
+                }
+                return self.repeat_last(session, Waiting::Intent { allowed, silences });
+            }
+            Input::Hangup => return Next::Hangup,
+            Input::Webhook(_) => {
+                return self.repeat_last(session, Waiting::Intent { allowed, silences });
+            }
+        };
+        session.last_input = Some(text.clone());
+        // Names from an older version of the flows that no longer exist are dropped; if none is
+        // left the listen is open to every task, which is better than matching nothing.
+        let ids: Option<Vec<usize>> = allowed.as_ref().map(|names| {
+            names
+                .iter()
+                .filter_map(|n| self.assistant.task_id(n))
+                .map(|id| id.0)
+                .collect()
+        });
+        let ids = ids.filter(|ids| !ids.is_empty());
+        let class = self.assistant.matcher.classify(&text, ids.as_deref());
+        let name = |id: Option<(usize, f32)>| {
+            id.and_then(|(i, _)| self.assistant.tasks.get(i))
+                .map(|t| t.name.clone())
+        };
+        let chosen = class
+            .task
+            .and_then(|i| self.assistant.tasks.get(i))
+            .map(|t| t.name.clone());
+        self.event(
+            "route",
+            json!({
+                "task": chosen,
+                "confidence": class.confidence,
+                "best": name(class.best),
+                "next_best": name(class.next_best),
+                "decision": format!("{:?}", class.decision),
+            }),
+        );
+        session.last_route = Some(Route {
+            confidence: class.confidence,
+            next_best: name(class.next_best),
+        });
+        match class.task {
+            Some(i) => self.run_target(session, Target::Task(TaskId(i))),
+            None => self.fallback(session, allowed),
+        }
+    }
+
+    fn fallback(&mut self, session: &mut Session, allowed: Option<Vec<String>>) -> Next {
+        match self.assistant.defaults.fallback.clone() {
+            Some(target) => self.run_target(session, target),
+            None => {
+                self.say(&self.assistant.messages.not_understood);
+                let hints = session
+                    .last_reply
+                    .as_ref()
+                    .and_then(|r| match &r.next {
+                        Next::Gather(g) => Some(g.hints.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let ids = allowed.map(|names| {
+                    names
+                        .iter()
+                        .filter_map(|n| self.assistant.task_id(n))
+                        .collect()
+                });
+                self.listen(session, ids, hints)
+            }
+        }
+    }
+
+    /// Says the last reply again and waits as before.
+    pub(super) fn repeat_last(&mut self, session: &mut Session, waiting: Waiting) -> Next {
+        let Some(last) = session.last_reply.clone() else {
+            return self.greet(session);
+        };
+        self.outputs.extend(last.outputs);
+        session.waiting = waiting;
+        last.next
+    }
+
+    fn listen(&mut self, session: &mut Session, tasks: Option<Vec<TaskId>>, hints: String) -> Next {
+        session.waiting = Waiting::Intent {
+            allowed: tasks.map(|ids| {
+                ids.iter()
+                    .map(|id| self.assistant.task(*id).name.clone())
+                    .collect()
+            }),
+            silences: 0,
+        };
+        Next::Gather(Gather {
+            hints,
+            ..Gather::default()
+        })
+    }
+
+    /// Runs a target and whatever it redirects to, until something waits or the call ends.
+    pub(super) fn run_target(&mut self, session: &mut Session, mut target: Target) -> Next {
+        let assistant = self.assistant;
+        loop {
+            let flow = match target {
+                Target::Task(id) => {
+                    let task = assistant.task(id);
+                    self.run_actions(session, &task.name, &task.actions, None)
+                }
+                Target::Url(webhook) => {
+                    return self.call_webhook(
+                        session,
+                        &webhook,
+                        Vec::new(),
+                        PendingWebhook::Actions,
+                    );
+                }
+            };
+            match flow {
+                Flow::Next(next) => return next,
+                Flow::Redirect(next) => target = next,
+            }
+        }
+    }
+
+    /// Runs actions in order until one waits for the caller, hands over, redirects, or the list
+    /// ends. `document` is the Actions JSON they came from when a web service sent them.
+    fn run_actions(
+        &mut self,
+        session: &mut Session,
+        task: &str,
+        actions: &[Action],
+        document: Option<&Value>,
+    ) -> Flow {
+        session.task = Some(task.to_owned());
+        for (index, action) in actions.iter().enumerate() {
+            match action {
+                Action::Say(text) => {
+                    let text = text.render(&session.memory);
+                    self.say(&text);
+                }
+                Action::Play { url, times } => self.outputs.push(Output::Play {
+                    url: url.clone(),
+                    times: *times,
+                }),
+                Action::Remember(values) => {
+                    for (key, value) in values {
+                        // `twilio` is reserved: a flow cannot overwrite what the platform wrote.
+                        if key != "twilio" {
+                            session.memory.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+                // Text and images are for messaging channels; a phone call has nothing to show.
+                Action::Show(_) => {}
+                Action::Listen(listen) => {
+                    return Flow::Next(self.listen(
+                        session,
+                        listen.tasks.clone(),
+                        listen.hints.clone(),
+                    ));
+                }
+                Action::Collect(collect) => {
+                    let next = self.start_collect(session, task, index, collect, document);
+                    return Flow::Next(next);
+                }
+                Action::Handoff(handoff) => {
+                    self.abandon_collect(session);
+                    self.event("end", json!({"reason": "handoff", "task": task}));
+                    return Flow::Next(Next::Handoff(handoff.clone()));
+                }
+                Action::Redirect(target) => {
+                    return match self.redirect(target.clone()) {
+                        Some(target) => Flow::Redirect(target),
+                        None => Flow::Next(Next::Hangup),
+                    };
+                }
+            }
+        }
+        // Autopilot's rule: an action list without a listen ends the dialogue.
+        self.event("end", json!({"reason": "task_ended", "task": task}));
+        Flow::Next(Next::Hangup)
+    }
+
+    /// Counts a redirect; past the limit the call ends politely instead of looping.
+    pub(super) fn redirect(&mut self, target: Target) -> Option<Target> {
+        self.redirects += 1;
+        if self.redirects > self.assistant.limits.max_redirects {
+            self.say(&self.assistant.messages.loop_goodbye);
+            let to = match &target {
+                Target::Task(id) => self.assistant.task(*id).name.clone(),
+                Target::Url(w) => w.url.clone(),
+            };
+            self.event("end", json!({"reason": "redirect_loop", "to": to}));
+            return None;
+        }
+        Some(target)
+    }
+
+    /// Asks the edge to call a web service; the turn continues when its answer comes back.
+    pub(super) fn call_webhook(
+        &mut self,
+        session: &mut Session,
+        webhook: &Webhook,
+        extra: Vec<(String, String)>,
+        pending: PendingWebhook,
+    ) -> Next {
+        let expects = match pending {
+            PendingWebhook::Actions => Expects::Actions,
+            PendingWebhook::Verdict { .. } => Expects::Verdict,
+        };
+        let mut params = self.autopilot_params(session);
+        params.extend(extra);
+        self.event("webhook", json!({"url": webhook.url, "expects": expects}));
+        session.waiting = Waiting::Webhook {
+            pending,
+            redirects: self.redirects,
+            outputs: std::mem::take(&mut self.outputs),
+        };
+        Next::Webhook(WebhookCall {
+            url: webhook.url.clone(),
+            method: webhook.method,
+            params,
+            expects,
+        })
+    }
+
+    /// Autopilot's request parameters, as its web services read them.
+    fn autopilot_params(&self, session: &Session) -> Vec<(String, String)> {
+        let memory = Value::Object(session.memory.clone()).to_string();
+        let mut params = vec![
+            (
+                "AccountSid".to_owned(),
+                session.account_sid.clone().unwrap_or_default(),
+            ),
+            ("AssistantSid".to_owned(), self.assistant.sid.clone()),
+            ("DialogueSid".to_owned(), dialogue_sid(&self.caller.key)),
+            (
+                "UserIdentifier".to_owned(),
+                session.caller().unwrap_or_default().to_owned(),
+            ),
+            (
+                "CurrentInput".to_owned(),
+                session.last_input.clone().unwrap_or_default(),
+            ),
+            (
+                "CurrentTask".to_owned(),
+                session.task.clone().unwrap_or_default(),
+            ),
+            ("Channel".to_owned(), session.channel.as_str().to_owned()),
+            ("Memory".to_owned(), memory),
+        ];
+        if let Some(route) = &session.last_route {
+            params.push((
+                "CurrentTaskConfidence".to_owned(),
+                format!("{:.4}", route.confidence),
+            ));
+            params.push((
+                "NextBestTask".to_owned(),
+                route.next_best.clone().unwrap_or_default(),
+            ));
+        }
+        params
+    }
+
+    /// The web service answered (or failed): carry on with the caller's turn.
+    fn webhook_answered(
+        &mut self,
+        session: &mut Session,
+        pending: PendingWebhook,
+        input: Input,
+    ) -> Next {
+        let result = match input {
+            Input::Webhook(result) => result,
+            // Anything else means the answer never came back (the server restarted mid-call):
+            // the caller's new input cannot be matched to what they were doing.
+            _ => WebhookResult::Failed {
+                reason: "the call moved on before the web service answered".into(),
+            },
+        };
+        match (pending, result) {
+            (PendingWebhook::Actions, WebhookResult::Actions { actions, document }) => {
+                let task = session.task.clone().unwrap_or_default();
+                match self.run_actions(session, &task, &actions, Some(&document)) {
+                    Flow::Next(next) => next,
+                    Flow::Redirect(target) => self.run_target(session, target),
+                }
+            }
+            (PendingWebhook::Verdict { run, said, value }, WebhookResult::Valid(valid)) => {
+                self.verdict(session, run, said, value, Some(valid))
+            }
+            (PendingWebhook::Verdict { run, said, value }, WebhookResult::Failed { reason }) => {
+                // Fail open: a validation service being down must not trap callers; the answer
+                // already passed its type's own check.
+                self.event(
+                    "webhook_failed",
+                    json!({"reason": reason, "accepted_unvalidated": true}),
+                );
+                self.verdict(session, run, said, value, None)
+            }
+            (PendingWebhook::Verdict { run, said, value }, WebhookResult::Actions { .. }) => {
+                self.event("webhook_failed", json!({"reason": "expected {\"valid\": …}, got actions", "accepted_unvalidated": true}));
+                self.verdict(session, run, said, value, None)
+            }
+            (PendingWebhook::Actions, WebhookResult::Failed { reason }) => {
+                self.webhook_failed(session, &reason)
+            }
+            (PendingWebhook::Actions, WebhookResult::Valid(_)) => {
+                self.webhook_failed(session, "expected Actions JSON, got a verdict")
+            }
+        }
+    }
+
+    /// A redirect's web service failed: apologise and carry on at the fallback task.
+    fn webhook_failed(&mut self, session: &mut Session, reason: &str) -> Next {
+        self.event("webhook_failed", json!({"reason": reason}));
+        self.say(&self.assistant.messages.webhook_failed);
+        // Only a fallback *task*: a fallback web service could be the very one that failed.
+        match self.assistant.defaults.fallback.clone() {
+            Some(target @ Target::Task(_)) => match self.redirect(target) {
+                Some(target) => self.run_target(session, target),
+                None => Next::Hangup,
+            },
+            _ => {
+                self.say(&self.assistant.messages.too_many_attempts);
+                Next::Hangup
+            }
+        }
+    }
+
+    pub(super) fn hang_up(&mut self, session: &mut Session) {
+        self.abandon_collect(session);
+        self.event("end", json!({"reason": "hangup"}));
+    }
+
+    /// Redirect counter, for a collect's completion inside the same turn.
+    pub(super) fn actions_of(&self, document: &Value) -> Option<Arc<Vec<Action>>> {
+        crate::flow::load::compile_actions(
+            self.assistant,
+            std::path::Path::new("(web service)"),
+            document,
+        )
+        .ok()
+        .map(Arc::new)
+    }
+}
+
+/// Autopilot's DialogueSid: `UK` and 32 hex digits derived from the session key.
+fn dialogue_sid(key: &str) -> String {
+    use sha1::{Digest, Sha1};
+    let digest = Sha1::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("UK{}", &hex[..32])
+}
