@@ -191,6 +191,9 @@ fn serve(
                 "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked, so anyone who can reach {address} can drive calls. Fine on a laptop; set it (with --public-url) before exposing the server."
             ),
         }
+        for warning in &assistant.warnings {
+            tracing::warn!("{warning}");
+        }
         tracing::info!(
             "switchboard listening on http://{address} with {} tasks from {source}, database {}",
             assistant.tasks.len(),
@@ -231,8 +234,16 @@ fn check(flows: &FlowsArg) -> Result<ExitCode, String> {
     let (assistant, source) = load_flows(flows)?;
     let samples: usize = assistant.tasks.iter().map(|t| t.samples.len()).sum();
     let names: Vec<&str> = assistant.tasks.iter().map(|t| t.name.as_str()).collect();
+    for warning in &assistant.warnings {
+        println!("warning: {warning}");
+    }
+    let warnings = match assistant.warnings.len() {
+        0 => String::new(),
+        1 => ", 1 warning".to_owned(),
+        n => format!(", {n} warnings"),
+    };
     println!(
-        "{source}: ok — {} tasks ({}), {samples} samples",
+        "{source}: ok — {} tasks ({}), {samples} samples{warnings}",
         names.len(),
         names.join(", ")
     );

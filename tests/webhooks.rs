@@ -267,6 +267,11 @@ fn bot(service: &Service, dir: &Path) {
     );
     write(
         dir,
+        "to_twiml",
+        &json!({"actions": [{"handoff": {"channel": "voice", "uri": "https://example.com/agent", "method": "GET"}}]}),
+    );
+    write(
+        dir,
         "queue",
         &json!({"actions": [{"handoff": {"channel": "voice", "uri": "taskrouter://WW0123456789abcdef0123456789abcdef",
         "wait_url": "https://example.com/hold", "priority": "5", "timeout": "200"}}]}),
@@ -447,6 +452,14 @@ async fn handoffs_become_dial_and_enqueue() {
         queue.xml.contains(r#"<Enqueue workflowSid="WW0123456789abcdef0123456789abcdef" waitUrl="https://example.com/hold"><Task priority="5" timeout="200">{}</Task></Enqueue>"#),
         "{}",
         queue.xml
+    );
+    let redirect = enter(&app, "CA10", "to_twiml").await;
+    assert!(
+        redirect
+            .xml
+            .contains(r#"<Redirect method="GET">https://example.com/agent</Redirect>"#),
+        "{}",
+        redirect.xml
     );
     // The session is over: Twilio now owns the call.
     let after = app.silence("CA5").await;

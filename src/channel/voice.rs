@@ -163,6 +163,7 @@ struct ReplyTwiml<'a> {
 
 /// A handoff as the TwiML verb that performs it.
 enum HandoffVerb<'a> {
+    Hangup,
     Dial {
         number: &'a str,
     },
@@ -187,6 +188,9 @@ impl<'a> HandoffVerb<'a> {
         match handoff {
             Handoff::Number { number } => HandoffVerb::Dial { number },
             Handoff::Sip { address } => HandoffVerb::Sip { address },
+            // The engine never hands off to an unusable destination; ending the call is the only
+            // safe reading if one slipped through.
+            Handoff::Unusable { .. } => HandoffVerb::Hangup,
             Handoff::Twiml { url, method } => HandoffVerb::Redirect {
                 url,
                 method: method_name(*method),

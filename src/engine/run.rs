@@ -313,6 +313,10 @@ impl<'a> Turn<'a> {
                     let next = self.start_collect(session, task, index, collect, document);
                     return Flow::Next(next);
                 }
+                Action::Handoff(crate::flow::Handoff::Unusable { uri }) => {
+                    let reason = format!("handoff to `{uri}` cannot be made");
+                    return Flow::Next(self.webhook_failed(session, &reason));
+                }
                 Action::Handoff(handoff) => {
                     self.abandon_collect(session);
                     self.event("end", json!({"reason": "handoff", "task": task}));
@@ -471,7 +475,7 @@ impl<'a> Turn<'a> {
                 None => Next::Hangup,
             },
             _ => {
-                self.say(&self.assistant.messages.too_many_attempts);
+                self.say(&self.assistant.messages.loop_goodbye);
                 Next::Hangup
             }
         }

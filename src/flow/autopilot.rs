@@ -406,12 +406,9 @@ impl Converter<'_> {
             renames,
             &mut names,
         );
-        for task in &tasks {
-            self.scan(
-                &task.actions_place,
-                &Value::Array(task.actions.clone()),
-                None,
-            );
+        for task in &mut tasks {
+            self.repair_addresses(task);
+            self.scan(&task.actions_place, &Value::Array(task.actions.clone()), None);
         }
         self.scan_defaults(&defaults, &defaults_place);
         tasks.extend(generated);

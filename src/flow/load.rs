@@ -169,6 +169,7 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
         all_task_hints,
         sid,
         field_types: settings.field_types,
+        warnings: cx.warnings,
         by_name,
     };
     finish_listen_hints(&mut assistant);
@@ -274,10 +275,11 @@ impl Default for Settings {
     }
 }
 
-/// Load context: the task table and the errors found so far.
+/// Load context: the task table and the errors and warnings found so far.
 #[derive(Default)]
 struct Cx {
     errors: Vec<FlowError>,
+    warnings: Vec<FlowError>,
     tasks: HashMap<String, TaskId>,
     /// Placeholders seen in texts, checked once every collect and remember is known.
     placeholders: Vec<(PathBuf, String, Vec<String>)>,
@@ -287,6 +289,21 @@ struct Cx {
 }
 
 impl Cx {
+    fn warn(
+        &mut self,
+        file: &Path,
+        place: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.warnings.push(FlowError {
+            file: file.to_path_buf(),
+            place: place.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        });
+    }
+
     fn error(
         &mut self,
         file: &Path,
@@ -1216,6 +1233,27 @@ impl Cx {
             );
             return None;
         };
+        let unusable = |cx: &mut Self, why: &str| {
+            cx.warn(
+                file,
+                body.path_of("uri"),
+                format!("handoff to `{uri}` cannot work: {why}; callers who reach it hear an apology and go to the fallback task"),
+                "write +14155550123, sip:agent@example.com, https://… or taskrouter://WW… with a real workflow SID",
+            );
+            Some(Action::Handoff(Handoff::Unusable {
+                uri: uri.to_owned(),
+            }))
+        };
+        if let Some(sid) = uri.strip_prefix("taskrouter://")
+            && !(sid.len() == 34
+                && sid.starts_with("WW")
+                && sid[2..].chars().all(|c| c.is_ascii_hexdigit()))
+        {
+            return unusable(
+                self,
+                "a TaskRouter workflow SID is WW followed by 32 hex digits",
+            );
+        }
         let handoff = if let Some(sid) = uri.strip_prefix("taskrouter://") {
             let optional = |cx: &mut Self, key: &str| {
                 body.get(key)
@@ -1257,15 +1295,10 @@ impl Cx {
                 .chars()
                 .all(|c| c.is_ascii_digit() || " +-().".contains(c));
             if !clean || !(7..=15).contains(&digits.len()) {
-                self.error(
-                    file,
-                    body.path_of("uri"),
-                    format!(
-                        "`{uri}` is not a phone number, SIP address, URL or taskrouter:// workflow"
-                    ),
-                    "write +14155550123, sip:agent@example.com, https://… or taskrouter://WW…",
+                return unusable(
+                    self,
+                    "it is not a phone number, SIP address, URL or taskrouter:// workflow",
                 );
-                return None;
             }
             let plus = if number.trim_start().starts_with('+') {
                 "+"

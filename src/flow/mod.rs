@@ -58,6 +58,8 @@ pub struct Assistant {
     pub sid: String,
     /// Custom field types, for actions compiled at run time (a webhook's answer).
     pub field_types: HashMap<String, Arc<CustomType>>,
+    /// Things that load but deserve a look: `switchboard check` prints them and `serve` logs them.
+    pub warnings: Vec<FlowError>,
     by_name: HashMap<String, TaskId>,
 }
 
@@ -182,6 +184,12 @@ pub enum Handoff {
         priority: Option<u32>,
         /// Task timeout in seconds.
         timeout: Option<u32>,
+    },
+    /// A destination that cannot work (a template's "INSERT YOUR URL HERE"); loading warns, and
+    /// a caller who reaches it hears an apology and goes to the fallback task.
+    Unusable {
+        /// What the flow said.
+        uri: String,
     },
 }
 
