@@ -44,6 +44,10 @@ enum Command {
         /// signatures behind a proxy or tunnel.
         #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Call web services under another address: FROM=TO replaces the URL prefix FROM with
+        /// TO (e.g. a migrated bot's Twilio Functions URL with your own server). Repeatable.
+        #[arg(long = "map-url", value_name = "FROM=TO")]
+        map_url: Vec<crate::http::webhook::UrlMap>,
     },
     /// Validate a flows folder; exits non-zero if it has errors.
     Check {
@@ -59,10 +63,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Convert a bot from another platform into a flows folder.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Tools for the intent matcher.
     Nlu {
         #[command(subcommand)]
         command: NluCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Turn a Twilio Autopilot assistant export (schema.json) into a flows folder that loads to
+    /// the same assistant. (`serve --flows schema.json` also runs an export directly.)
+    Autopilot {
+        /// The export file.
+        export: PathBuf,
+        /// The folder to write (created; existing files are never overwritten).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -101,10 +123,20 @@ pub fn main() -> ExitCode {
             db,
             auth_token_file,
             public_url,
-        } => auth(auth_token_file.as_deref(), public_url.as_deref())
-            .and_then(|auth| serve(listen, &flows, &db, auth)),
+            map_url,
+        } => auth(auth_token_file.as_deref(), public_url.as_deref()).and_then(|auth| {
+            let options = http::Options {
+                auth,
+                url_map: map_url,
+                ..http::Options::default()
+            };
+            serve(listen, &flows, &db, options)
+        }),
         Command::Check { flows } => check(&flows),
         Command::Collected { db, format } => collected(&db, format),
+        Command::Import {
+            command: ImportCommand::Autopilot { export, out },
+        } => import_autopilot(&export, &out),
         Command::Nlu {
             command: NluCommand::Match { flows },
         } => nlu_match(&flows),
@@ -132,8 +164,8 @@ fn init_tracing() {
 fn load_flows(arg: &FlowsArg) -> Result<(Assistant, String), String> {
     let render = |e: FlowErrors| e.to_string();
     match &arg.flows {
-        Some(dir) => flow::load_dir(dir)
-            .map(|a| (a, dir.display().to_string()))
+        Some(path) => flow::load_path(path)
+            .map(|a| (a, path.display().to_string()))
             .map_err(render),
         None if Path::new("flows").is_dir() => flow::load_dir(Path::new("flows"))
             .map(|a| (a, "flows/".into()))
@@ -174,7 +206,7 @@ fn serve(
     listen: SocketAddr,
     flows: &FlowsArg,
     db: &Path,
-    auth: Option<Auth>,
+    options: http::Options,
 ) -> Result<ExitCode, String> {
     // Everything that can be wrong with the configuration is found before the port opens: the
     // server never starts half-configured.
@@ -185,7 +217,7 @@ fn serve(
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        match &auth {
+        match &options.auth {
             Some(auth) => tracing::info!("checking Twilio signatures against {}", auth.public_url),
             None => tracing::warn!(
                 "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked, so anyone who can reach {address} can drive calls. Fine on a laptop; set it (with --public-url) before exposing the server."
@@ -199,7 +231,6 @@ fn serve(
             assistant.tasks.len(),
             db.display()
         );
-        let options = http::Options { auth, ..http::Options::default() };
         let state = AppState::with_options(Arc::new(assistant), store, options)?;
         http::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
         tracing::info!("switchboard stopped");
@@ -246,6 +277,26 @@ fn check(flows: &FlowsArg) -> Result<ExitCode, String> {
         "{source}: ok — {} tasks ({}), {samples} samples{warnings}",
         names.len(),
         names.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_autopilot(export: &Path, out: &Path) -> Result<ExitCode, String> {
+    let text = std::fs::read_to_string(export)
+        .map_err(|e| format!("cannot read {}: {e}", export.display()))?;
+    let import = flow::autopilot::convert(export, &text).map_err(|e| e.to_string())?;
+    // Refuse to write a folder that would not load: the import is only done when it runs.
+    let assistant = flow::load(&import.files).map_err(|e| e.to_string())?;
+    flow::autopilot::write_folder(&import, out)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    for warning in import.warnings.iter().chain(&assistant.warnings) {
+        println!("warning: {warning}");
+    }
+    println!(
+        "wrote {} ({} tasks); check it with: switchboard check --flows {}",
+        out.display(),
+        assistant.tasks.len(),
+        out.display()
     );
     Ok(ExitCode::SUCCESS)
 }

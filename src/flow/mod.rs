@@ -26,6 +26,31 @@ use crate::nlu::fields::{BuiltinType, CustomType};
 use crate::nlu::matcher::Matcher;
 
 pub use load::{load, load_dir};
+
+/// Loads an assistant from a flows folder, or from an Autopilot export file (`schema.json`),
+/// converted on the fly; the conversion's warnings come first among the assistant's.
+///
+/// # Errors
+/// The folder or file cannot be read, is not a flows folder or an export, or has mistakes.
+pub fn load_path(path: &std::path::Path) -> Result<Assistant, FlowErrors> {
+    if path.is_dir() {
+        return load_dir(path);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        FlowErrors(vec![FlowError {
+            file: path.to_path_buf(),
+            place: "(file)".into(),
+            problem: format!("cannot read it: {e}"),
+            fix: "pass --flows with a flows folder or an Autopilot export (schema.json)".into(),
+        }])
+    })?;
+    let import = autopilot::convert(path, &text)?;
+    let mut assistant = load(&import.files)?;
+    let mut warnings = import.warnings;
+    warnings.append(&mut assistant.warnings);
+    assistant.warnings = warnings;
+    Ok(assistant)
+}
 pub use source::SourceFile;
 pub use text::Text;
 

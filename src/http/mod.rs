@@ -50,6 +50,8 @@ pub struct Options {
     pub auth: Option<Auth>,
     /// Longest one web service call may take.
     pub webhook_timeout: std::time::Duration,
+    /// URL prefixes of web services to call elsewhere (`--map-url`).
+    pub url_map: Vec<webhook::UrlMap>,
 }
 
 impl Default for Options {
@@ -58,6 +60,7 @@ impl Default for Options {
             clock: Utc::now,
             auth: None,
             webhook_timeout: webhook::CALL_TIMEOUT,
+            url_map: Vec::new(),
         }
     }
 }
@@ -96,6 +99,7 @@ impl AppState {
         let webhooks = webhook::WebhookClient::new(
             options.auth.as_ref().map(|a| a.token.clone()),
             options.webhook_timeout,
+            options.url_map.clone(),
         )
         .map_err(|e| format!("cannot start the HTTP client for web services: {e}"))?;
         let Options { clock, auth, .. } = options;

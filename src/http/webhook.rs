@@ -30,6 +30,38 @@ pub struct WebhookClient {
     client: reqwest::Client,
     token: Option<AuthToken>,
     timeout: Duration,
+    url_map: Vec<UrlMap>,
+}
+
+/// Sends calls for URLs starting with `from` to `to` + the rest of the URL instead: point a
+/// migrated bot's Twilio Functions at your own server, or a staging copy at a local one,
+/// without editing its flows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlMap {
+    /// The prefix to replace.
+    pub from: String,
+    /// What replaces it.
+    pub to: String,
+}
+
+impl std::str::FromStr for UrlMap {
+    type Err = String;
+
+    /// `FROM=TO`, both http(s) prefixes.
+    fn from_str(s: &str) -> Result<UrlMap, String> {
+        let (from, to) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}` is not FROM=TO"))?;
+        for part in [from, to] {
+            if !(part.starts_with("https://") || part.starts_with("http://")) {
+                return Err(format!("`{part}` must start with https:// or http://"));
+            }
+        }
+        Ok(UrlMap {
+            from: from.to_owned(),
+            to: to.to_owned(),
+        })
+    }
 }
 
 impl WebhookClient {
@@ -41,6 +73,7 @@ impl WebhookClient {
     pub fn new(
         token: Option<AuthToken>,
         timeout: Duration,
+        url_map: Vec<UrlMap>,
     ) -> Result<WebhookClient, reqwest::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
@@ -51,6 +84,7 @@ impl WebhookClient {
             client,
             token,
             timeout,
+            url_map,
         })
     }
 
@@ -73,12 +107,23 @@ impl WebhookClient {
         }
     }
 
+    /// The URL to call, after `--map-url` rules (the first matching prefix wins).
+    fn mapped(&self, url: &str) -> String {
+        for rule in &self.url_map {
+            if let Some(rest) = url.strip_prefix(&rule.from) {
+                return format!("{}{rest}", rule.to);
+            }
+        }
+        url.to_owned()
+    }
+
     async fn try_call(
         &self,
         assistant: &Assistant,
         call: &WebhookCall,
         deadline: Instant,
     ) -> Result<WebhookResult, String> {
+        let target = self.mapped(&call.url);
         let remaining = deadline
             .saturating_duration_since(Instant::now())
             .min(self.timeout);
@@ -87,11 +132,11 @@ impl WebhookClient {
         }
         let request = match call.method {
             Method::Post => {
-                let mut request = self.client.post(&call.url).form(&call.params);
+                let mut request = self.client.post(&target).form(&call.params);
                 if let Some(token) = &self.token {
                     request = request.header(
                         signature::HEADER,
-                        signature::sign(token, &call.url, &call.params),
+                        signature::sign(token, &target, &call.params),
                     );
                 }
                 request
@@ -101,8 +146,8 @@ impl WebhookClient {
                 let params: Vec<&(String, String)> =
                     call.params.iter().filter(|(k, _)| k != "Memory").collect();
                 let query = serde_urlencoded::to_string(&params).map_err(|e| e.to_string())?;
-                let separator = if call.url.contains('?') { '&' } else { '?' };
-                let url = format!("{}{separator}{query}", call.url);
+                let separator = if target.contains('?') { '&' } else { '?' };
+                let url = format!("{target}{separator}{query}");
                 let mut request = self.client.get(&url);
                 if let Some(token) = &self.token {
                     request = request.header(signature::HEADER, signature::sign(token, &url, &[]));
@@ -203,7 +248,33 @@ fn loggable(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::loggable;
+    use super::{UrlMap, WebhookClient, loggable};
+
+    #[test]
+    fn url_maps_replace_the_first_matching_prefix() {
+        let rules: Vec<UrlMap> = [
+            "https://fn.twil.io/=http://127.0.0.1:3000/",
+            "https://=http://127.0.0.1:9/",
+        ]
+        .iter()
+        .map(|r| r.parse().expect("valid rule"))
+        .collect();
+        let client = WebhookClient::new(None, super::CALL_TIMEOUT, rules).expect("client");
+        assert_eq!(
+            client.mapped("https://fn.twil.io/save?x=1"),
+            "http://127.0.0.1:3000/save?x=1"
+        );
+        assert_eq!(
+            client.mapped("https://other.example/a"),
+            "http://127.0.0.1:9/other.example/a"
+        );
+        assert_eq!(
+            client.mapped("http://plain.example/a"),
+            "http://plain.example/a"
+        );
+        assert!("no-equals".parse::<UrlMap>().is_err());
+        assert!("ftp://a=http://b".parse::<UrlMap>().is_err());
+    }
 
     #[test]
     fn logged_urls_lose_queries_and_credentials() {

@@ -57,7 +57,7 @@ impl TestApp {
     pub fn with_options(flows: &Path, options: Options) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("switchboard.db");
-        let assistant = Arc::new(flow::load_dir(flows).unwrap_or_else(|e| panic!("{e}")));
+        let assistant = Arc::new(flow::load_path(flows).unwrap_or_else(|e| panic!("{e}")));
         let store = Store::open(&db).expect("store opens");
         let router =
             router(AppState::with_options(assistant.clone(), store, options).expect("state"));
