@@ -406,3 +406,48 @@ fn dates_are_understood_in_the_assistant_time_zone() {
         "America/New_York",
     );
 }
+
+#[test]
+fn a_listen_keypad_menu_routes_keys_to_tasks() {
+    let settings = r#"{"defaults": {"assistant_initiation": "task://menu"}}"#;
+    let menu = r#"{"actions": [{"say": "Press 1 for sales or 2 for support."},
+        {"listen": {"voice_digits": {"num_digits": 1, "redirects": {"1": "task://sales", "2": "task://support"}}}}]}"#;
+    let a = assistant(&[
+        ("assistant.json", settings),
+        ("tasks/menu.json", menu),
+        (
+            "tasks/sales.json",
+            r#"{"samples": ["sales"], "actions": [{"say": "Sales here."}]}"#,
+        ),
+        (
+            "tasks/support.json",
+            r#"{"samples": ["support"], "actions": [{"say": "Support here."}]}"#,
+        ),
+    ]);
+    let replies = converse(&a, vec![Input::Start, Input::Digits("2".into())]);
+    match &replies[0].next {
+        Next::Gather(g) => assert_eq!(g.num_digits, Some(1)),
+        other => panic!("expected a Gather, got {other:?}"),
+    }
+    assert!(
+        format!("{:?}", replies[1].outputs).contains("Support here."),
+        "{:?}",
+        replies[1]
+    );
+    // Speech still works at the same menu.
+    let replies = converse(
+        &a,
+        vec![
+            Input::Start,
+            Input::Speech {
+                text: "sales please".into(),
+                confidence: None,
+            },
+        ],
+    );
+    assert!(
+        format!("{:?}", replies[1].outputs).contains("Sales here."),
+        "{:?}",
+        replies[1]
+    );
+}

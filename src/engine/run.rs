@@ -11,7 +11,7 @@ use super::{
     Caller, Effect, Expects, Gather, Input, Next, Output, PendingWebhook, Session, Waiting,
     WebhookCall, WebhookResult,
 };
-use crate::flow::{Action, Assistant, Target, TaskId, Webhook};
+use crate::flow::{Action, Assistant, Keypad, Target, TaskId, Webhook};
 
 /// What running an action list led to.
 pub(super) enum Flow {
@@ -112,7 +112,7 @@ impl<'a> Turn<'a> {
     fn greet(&mut self, session: &mut Session) -> Next {
         match self.assistant.defaults.assistant_initiation.clone() {
             Some(target) => self.run_target(session, target),
-            None => self.listen(session, None, self.assistant.all_task_hints.clone()),
+            None => self.listen(session, None, self.assistant.all_task_hints.clone(), None),
         }
     }
 
@@ -128,7 +128,11 @@ impl<'a> Turn<'a> {
                 self.webhook_answered(session, pending, input)
             }
             Waiting::Nothing => self.greet(session),
-            Waiting::Intent { allowed, silences } => self.route(session, input, allowed, silences),
+            Waiting::Intent {
+                allowed,
+                silences,
+                keypad,
+            } => self.route(session, input, allowed, silences, keypad),
             Waiting::Answer(run) => self.answer(session, run, input),
         }
     }
@@ -140,10 +144,29 @@ impl<'a> Turn<'a> {
         input: Input,
         allowed: Option<Vec<String>>,
         silences: u32,
+        keypad: Option<Vec<(String, String)>>,
     ) -> Next {
         let text = match input {
             Input::Speech { text, .. } => text,
-            Input::Digits(digits) => digits,
+            Input::Digits(digits) => {
+                // A keypad menu entry goes straight to its task; other keys are matched as text.
+                let choice = keypad
+                    .as_ref()
+                    .and_then(|k| k.iter().find(|(keys, _)| *keys == digits));
+                if let Some(task) = choice.and_then(|(_, name)| self.assistant.task_id(name)) {
+                    self.event(
+                        "route",
+                        json!({"task": self.assistant.task(task).name, "keypad": digits}),
+                    );
+                    session.last_input = Some(digits);
+                    session.last_route = Some(Route {
+                        confidence: 1.0,
+                        next_best: None,
+                    });
+                    return self.run_target(session, Target::Task(task));
+                }
+                digits
+            }
             Input::Silence | Input::Start => {
                 let silences = silences + 1;
                 if silences >= self.assistant.limits.max_silences {
@@ -151,11 +174,25 @@ impl<'a> Turn<'a> {
                     self.event("end", json!({"reason": "no_input"}));
                     return Next::Hangup;
                 }
-                return self.repeat_last(session, Waiting::Intent { allowed, silences });
+                return self.repeat_last(
+                    session,
+                    Waiting::Intent {
+                        allowed,
+                        silences,
+                        keypad,
+                    },
+                );
             }
             Input::Hangup => return Next::Hangup,
             Input::Webhook(_) => {
-                return self.repeat_last(session, Waiting::Intent { allowed, silences });
+                return self.repeat_last(
+                    session,
+                    Waiting::Intent {
+                        allowed,
+                        silences,
+                        keypad,
+                    },
+                );
             }
         };
         session.last_input = Some(text.clone());
@@ -217,7 +254,7 @@ impl<'a> Turn<'a> {
                         .filter_map(|n| self.assistant.task_id(n))
                         .collect()
                 });
-                self.listen(session, ids, hints)
+                self.listen(session, ids, hints, None)
             }
         }
     }
@@ -232,18 +269,28 @@ impl<'a> Turn<'a> {
         last.next
     }
 
-    fn listen(&mut self, session: &mut Session, tasks: Option<Vec<TaskId>>, hints: String) -> Next {
+    fn listen(
+        &mut self,
+        session: &mut Session,
+        tasks: Option<Vec<TaskId>>,
+        hints: String,
+        keypad: Option<&Keypad>,
+    ) -> Next {
+        let name = |id: &TaskId| self.assistant.task(*id).name.clone();
         session.waiting = Waiting::Intent {
-            allowed: tasks.map(|ids| {
-                ids.iter()
-                    .map(|id| self.assistant.task(*id).name.clone())
+            allowed: tasks.map(|ids| ids.iter().map(name).collect()),
+            silences: 0,
+            keypad: keypad.map(|k| {
+                k.redirects
+                    .iter()
+                    .map(|(keys, id)| (keys.clone(), name(id)))
                     .collect()
             }),
-            silences: 0,
         };
         Next::Gather(Gather {
             hints,
-            ..Gather::default()
+            num_digits: keypad.and_then(|k| k.num_digits),
+            finish_on_key: keypad.and_then(|k| k.finish_on_key.clone()),
         })
     }
 
@@ -307,6 +354,7 @@ impl<'a> Turn<'a> {
                         session,
                         listen.tasks.clone(),
                         listen.hints.clone(),
+                        listen.keypad.as_ref(),
                     ));
                 }
                 Action::Collect(collect) => {

@@ -127,6 +127,9 @@ pub enum Waiting {
         allowed: Option<Vec<String>>,
         /// Silent turns in a row so far.
         silences: u32,
+        /// A keypad menu: keys → task name (Autopilot `listen.voice_digits`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        keypad: Option<Vec<(String, String)>>,
     },
     /// An answer to a collect's question.
     Answer(CollectRun),

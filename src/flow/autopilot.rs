@@ -528,12 +528,11 @@ impl Converter<'_> {
             &mut names,
         );
         for task in &mut tasks {
+            // Left-out items are blanked first, so warnings name places as in the export.
             self.repair_addresses(task);
-            self.scan(
-                &task.actions_place,
-                &Value::Array(task.actions.clone()),
-                None,
-            );
+            let actions = Value::Array(task.actions.clone());
+            self.scan(&task.actions_place, &actions, None);
+            compact(task);
         }
         self.scan_defaults(&defaults, &defaults_place);
         tasks.extend(generated);
@@ -1166,8 +1165,8 @@ impl Converter<'_> {
 
     /// Leaves out what needs a web address but has none (a template's placeholder, typically):
     /// a `play`, a `show` image, a validation webhook. Each would otherwise stop the bot loading.
+    /// Actions and images left out become `null` until [`compact`].
     fn repair_addresses(&mut self, task: &mut TaskOut) {
-        let mut dropped = Vec::new();
         for (i, action) in task.actions.iter_mut().enumerate() {
             let place = format!("{}[{i}]", task.actions_place);
             if let Some(play) = action.get("play") {
@@ -1180,7 +1179,8 @@ impl Converter<'_> {
                         format!("`{url}` is not an audio file's address; the `play` is left out"),
                         "write the https:// address of the audio file",
                     );
-                    dropped.push(i);
+                    *action = Value::Null;
+                    continue;
                 }
             }
             let images = action
@@ -1188,10 +1188,9 @@ impl Converter<'_> {
                 .and_then(|s| s.get_mut("images"))
                 .and_then(Value::as_array_mut);
             if let Some(images) = images {
-                for (j, image) in std::mem::take(images).into_iter().enumerate() {
+                for (j, image) in images.iter_mut().enumerate() {
                     let url = image.get("url").and_then(Value::as_str).unwrap_or_default();
                     if web_address(url) {
-                        images.push(image);
                         continue;
                     }
                     self.warn(
@@ -1202,6 +1201,7 @@ impl Converter<'_> {
                         ),
                         "write the https:// address of the image",
                     );
+                    *image = Value::Null;
                 }
             }
             let questions = action
@@ -1233,9 +1233,6 @@ impl Converter<'_> {
                 );
                 validate.remove("webhook");
             }
-        }
-        for i in dropped.into_iter().rev() {
-            task.actions.remove(i);
         }
     }
 
@@ -1422,6 +1419,20 @@ fn drop_nulls(tasks: &mut [TaskOut], defaults: &mut Map<String, Value>) {
         collect.retain(|_, v| !v.is_null());
         if collect.is_empty() {
             defaults.remove("collect");
+        }
+    }
+}
+
+/// Removes the actions and `show` images [`Converter::repair_addresses`] left out.
+fn compact(task: &mut TaskOut) {
+    task.actions.retain(|action| !action.is_null());
+    for action in &mut task.actions {
+        let images = action
+            .get_mut("show")
+            .and_then(|s| s.get_mut("images"))
+            .and_then(Value::as_array_mut);
+        if let Some(images) = images {
+            images.retain(|image| !image.is_null());
         }
     }
 }

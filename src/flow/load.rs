@@ -15,9 +15,9 @@ use serde_json::Value;
 use super::json::Node;
 use super::source::{self, Role, SourceFile};
 use super::{
-    Action, Assistant, Collect, Defaults, Field, FlowError, FlowErrors, Handoff, Limits, Listen,
-    Messages, Method, Question, Show, Style, Target, Task, TaskId, Text, Validate, VoiceDigits,
-    Webhook,
+    Action, Assistant, Collect, Defaults, Field, FlowError, FlowErrors, Handoff, Keypad, Limits,
+    Listen, Messages, Method, Question, Show, Style, Target, Task, TaskId, Text, Validate,
+    VoiceDigits, Webhook,
 };
 use crate::nlu::fields::{BuiltinType, CustomType};
 use crate::nlu::matcher::{Matcher, MatcherConfig};
@@ -780,6 +780,7 @@ impl Cx {
             Value::Bool(true) => Some(Action::Listen(Listen {
                 tasks: None,
                 hints: String::new(),
+                keypad: None,
             })),
             // `listen: false` is Autopilot's explicit "end the dialogue here": nothing to run.
             Value::Bool(false) => None,
@@ -795,9 +796,11 @@ impl Cx {
                         })
                         .collect::<Vec<_>>()
                 });
+                let keypad = body.get("voice_digits").map(|d| self.keypad(file, &d));
                 Some(Action::Listen(Listen {
                     tasks,
                     hints: String::new(),
+                    keypad,
                 }))
             }
             _ => {
@@ -809,6 +812,59 @@ impl Cx {
                 );
                 None
             }
+        }
+    }
+
+    /// A listen's `voice_digits`: `num_digits`, `finish_on_key`, and `redirects` (or `mapping`)
+    /// from keys to `task://` targets.
+    fn keypad(&mut self, file: &Path, node: &Node<'_>) -> Keypad {
+        self.unknown_keys(
+            file,
+            node,
+            &["num_digits", "finish_on_key", "redirects", "mapping"],
+        );
+        let digits = self.voice_digits_settings(file, node);
+        let mut redirects = Vec::new();
+        for (keys, target) in node
+            .get("redirects")
+            .or_else(|| node.get("mapping"))
+            .map(|m| m.entries())
+            .unwrap_or_default()
+        {
+            if keys.is_empty()
+                || !keys
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+            {
+                self.error(
+                    file,
+                    target.path(),
+                    format!("`{keys}` is not keypad keys"),
+                    r#"write "redirects": {"1": "task://sales"}"#,
+                );
+                continue;
+            }
+            let name = target
+                .as_str()
+                .map(|s| s.strip_prefix("task://").unwrap_or(s));
+            match name {
+                Some(name) => {
+                    if let Some(id) = self.resolve(file, &target, name) {
+                        redirects.push((keys.to_owned(), id));
+                    }
+                }
+                None => self.error(
+                    file,
+                    target.path(),
+                    "a keypad redirect must be \"task://name\"",
+                    r#"write "1": "task://sales""#,
+                ),
+            }
+        }
+        Keypad {
+            num_digits: digits.num_digits,
+            finish_on_key: digits.finish_on_key,
+            redirects,
         }
     }
 
@@ -1084,25 +1140,7 @@ impl Cx {
 
     fn voice_digits(&mut self, file: &Path, node: &Node<'_>) -> Option<VoiceDigits> {
         self.unknown_keys(file, node, &["num_digits", "finish_on_key", "mapping"]);
-        let mut d = VoiceDigits {
-            num_digits: node
-                .get("num_digits")
-                .and_then(|n| self.count(file, &n, 1, 64)),
-            ..VoiceDigits::default()
-        };
-        if let Some(key) = node.get("finish_on_key") {
-            match key.as_str() {
-                Some(k) if k.is_empty() || (k.len() == 1 && "0123456789#*".contains(k)) => {
-                    d.finish_on_key = Some(k.to_owned())
-                }
-                _ => self.error(
-                    file,
-                    key.path(),
-                    "`finish_on_key` must be one of 0-9, # or *, or empty",
-                    r##"write "finish_on_key": "#""##,
-                ),
-            }
-        }
+        let mut d = self.voice_digits_settings(file, node);
         if let Some(mapping) = node.get("mapping") {
             for (digits, value) in mapping.entries() {
                 if digits.is_empty()
@@ -1124,6 +1162,30 @@ impl Cx {
             }
         }
         Some(d)
+    }
+
+    /// `num_digits` and `finish_on_key`, shared by questions and listens.
+    fn voice_digits_settings(&mut self, file: &Path, node: &Node<'_>) -> VoiceDigits {
+        let mut d = VoiceDigits {
+            num_digits: node
+                .get("num_digits")
+                .and_then(|n| self.count(file, &n, 1, 64)),
+            ..VoiceDigits::default()
+        };
+        if let Some(key) = node.get("finish_on_key") {
+            match key.as_str() {
+                Some(k) if k.is_empty() || (k.len() == 1 && "0123456789#*".contains(k)) => {
+                    d.finish_on_key = Some(k.to_owned())
+                }
+                _ => self.error(
+                    file,
+                    key.path(),
+                    "`finish_on_key` must be one of 0-9, # or *, or empty",
+                    r##"write "finish_on_key": "#""##,
+                ),
+            }
+        }
+        d
     }
 
     /// `task://name`, or `{"uri": "task://name", "method": …}`, resolved to a task.

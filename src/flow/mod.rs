@@ -234,6 +234,19 @@ pub struct Listen {
     pub tasks: Option<Vec<TaskId>>,
     /// Speech hints for the Gather, drawn from the allowed tasks' samples.
     pub hints: String,
+    /// Keypad menu: keys pressed → task (Autopilot's `listen.voice_digits`).
+    pub keypad: Option<Keypad>,
+}
+
+/// A keypad menu at a listen: "press 1 for sales".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keypad {
+    /// Stop after this many keys.
+    pub num_digits: Option<u32>,
+    /// The key that ends entry.
+    pub finish_on_key: Option<String>,
+    /// Keys → task.
+    pub redirects: Vec<(String, TaskId)>,
 }
 
 /// A form: ordered questions whose answers are saved together.
