@@ -935,15 +935,14 @@ impl Converter<'_> {
                     }
                     let ty = ty.to_owned();
                     q.remove("type");
-                    self.warnings.push(FlowError {
-                        file: self.path.to_path_buf(),
-                        place: format!("{}[{i}].collect.questions[{j}].type", task.actions_place),
-                        problem: format!(
+                    self.warn(
+                        format!("{}[{i}].collect.questions[{j}].type", task.actions_place),
+                        format!(
                             "field type `{ty}` is not defined; Switchboard drops the `type`, so \
                              the question takes any answer"
                         ),
-                        fix: format!("define `{ty}` under fieldTypes, or use a Twilio type"),
-                    });
+                        format!("define `{ty}` under fieldTypes, or use a Twilio type"),
+                    );
                 }
             }
         }
@@ -1040,7 +1039,7 @@ impl Converter<'_> {
             }
         }
         rewrite.extend(renames);
-        // Names as written first, so `task://a_b` keeps its name even if `task://a b` is missing too.
+        // Valid names first, so `task://a_b` keeps its name when `task://a b` is missing too.
         let mut stubs: Vec<(String, usize)> = Vec::new();
         for pass_valid in [true, false] {
             for (m, group) in missing.iter().enumerate() {
