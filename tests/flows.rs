@@ -451,3 +451,63 @@ fn a_listen_keypad_menu_routes_keys_to_tasks() {
         replies[1]
     );
 }
+
+#[test]
+fn values_said_with_the_request_prefill_questions_and_reach_web_services() {
+    let settings = r#"{"defaults": {"assistant_initiation": "task://hello"}}"#;
+    let hello = r#"{"actions": [{"say": "How can I help?"}, {"listen": true}]}"#;
+    let book = r#"{"samples": ["book a table for {party_size} people {date}", "table for {party_size}", "I'd like to book a table"],
+        "fields": [{"name": "party_size", "type": "Twilio.NUMBER"}, {"name": "date", "type": "Twilio.DATE"}],
+        "actions": [{"collect": {"name": "booking", "questions": [
+            {"name": "party_size", "question": "For how many?", "type": "Twilio.NUMBER", "prefill": "party_size"},
+            {"name": "date", "question": "Which day?", "type": "Twilio.DATE", "prefill": "date"},
+            {"name": "time", "question": "What time?", "type": "Twilio.TIME"}],
+          "on_complete": {"redirect": "https://example.com/book"}}}]}"#;
+    let a = assistant(&[
+        ("assistant.json", settings),
+        ("tasks/hello.json", hello),
+        ("tasks/book.json", book),
+    ]);
+    let said = |text: &str| Input::Speech {
+        text: text.into(),
+        confidence: None,
+    };
+    let replies = converse(
+        &a,
+        vec![
+            Input::Start,
+            said("I'd like to book a table for four people tomorrow"),
+            said("half past seven pm"),
+        ],
+    );
+    let asked = format!("{:?}", replies[1].outputs);
+    assert!(
+        asked.contains("What time?")
+            && !asked.contains("For how many?")
+            && !asked.contains("Which day?"),
+        "{asked}"
+    );
+    let Next::Webhook(call) = &replies[2].next else {
+        panic!("expected the web service call, got {:?}", replies[2])
+    };
+    let param = |name: &str| {
+        call.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(param("Field_party_size_Value"), Some("4"));
+    assert_eq!(param("Field_party_size_Type"), Some("Twilio.NUMBER"));
+    assert_eq!(param("Field_date_Value"), Some("2026-11-26"));
+    let memory: serde_json::Value =
+        serde_json::from_str(param("Memory").expect("Memory")).expect("json");
+    let answers = &memory["twilio"]["collected_data"]["booking"]["answers"];
+    assert_eq!(
+        (
+            answers["party_size"]["answer"].as_str(),
+            answers["date"]["answer"].as_str(),
+            answers["time"]["answer"].as_str()
+        ),
+        (Some("4"), Some("2026-11-26"), Some("19:30"))
+    );
+}

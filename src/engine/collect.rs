@@ -51,6 +51,24 @@ impl Turn<'_> {
         let Some(question) = collect.questions.get(run.question) else {
             return self.complete(session, collect, run);
         };
+        // Already said in the request that started the task ("a table for four"): take it
+        // rather than ask again, if it is a valid answer to this question.
+        if let Some(field) = &question.prefill {
+            let found = session
+                .fields
+                .iter()
+                .find(|f| &f.name == field)
+                .map(|f| f.value.clone());
+            if let Some(value) =
+                found.and_then(|v| parse_answer(question, Answer::Speech(&v), self.today()))
+            {
+                self.event(
+                    "prefill",
+                    json!({"collect": run.collect, "question": question.name, "field": field}),
+                );
+                return self.accept(session, collect, run, value.clone(), value);
+            }
+        }
         if with_prompt {
             let prompt = question.prompt.render(&session.memory);
             self.say(&prompt);

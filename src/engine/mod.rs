@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::flow::{Action, Assistant, Handoff, Method};
-pub use session::{AnswerRecord, Channel, CollectRun, PendingWebhook, Session, Waiting};
+pub use session::{
+    AnswerRecord, Channel, CollectRun, FieldValue, PendingWebhook, Session, Waiting,
+};
 
 /// What the caller did this turn, or what a web service answered.
 #[derive(Debug, Clone, PartialEq)]

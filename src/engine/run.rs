@@ -6,12 +6,14 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
+use super::session::FieldValue;
 use super::session::Route;
 use super::{
     Caller, Effect, Expects, Gather, Input, Next, Output, PendingWebhook, Session, Waiting,
     WebhookCall, WebhookResult,
 };
-use crate::flow::{Action, Assistant, Keypad, Target, TaskId, Webhook};
+use crate::flow::{Action, Assistant, Field, Keypad, Target, TaskId, Webhook};
+use crate::nlu::extract::{FieldKind, extract};
 
 /// What running an action list led to.
 pub(super) enum Flow {
@@ -230,7 +232,14 @@ impl<'a> Turn<'a> {
             next_best: name(class.next_best),
         });
         match class.task {
-            Some(i) => self.run_target(session, Target::Task(TaskId(i))),
+            Some(i) => {
+                session.fields = self.fields_in(TaskId(i), &text);
+                if !session.fields.is_empty() {
+                    let found: Vec<&str> = session.fields.iter().map(|f| f.name.as_str()).collect();
+                    self.event("fields", json!({"found": found}));
+                }
+                self.run_target(session, Target::Task(TaskId(i)))
+            }
             None => self.fallback(session, allowed),
         }
     }
@@ -426,6 +435,42 @@ impl<'a> Turn<'a> {
         })
     }
 
+    /// The task's field values in an utterance, from its tagged samples.
+    fn fields_in(&self, task: TaskId, text: &str) -> Vec<FieldValue> {
+        let task = self.assistant.task(task);
+        if task.fields.is_empty() {
+            return Vec::new();
+        }
+        let kinds: Vec<(&str, FieldKind<'_>)> = task
+            .fields
+            .iter()
+            .map(|(name, field)| {
+                let kind = match field {
+                    Field::Builtin(ty) => FieldKind::Builtin(*ty),
+                    Field::Custom(_, custom) => FieldKind::Custom(custom),
+                    Field::FreeText => FieldKind::FreeText,
+                };
+                (name.as_str(), kind)
+            })
+            .collect();
+        extract(text, &task.samples, &kinds, self.today())
+            .into_iter()
+            .map(|found| {
+                let field_type = task
+                    .fields
+                    .iter()
+                    .find(|(n, _)| *n == found.name)
+                    .map(|(_, f)| f.type_name().to_owned())
+                    .unwrap_or_default();
+                FieldValue {
+                    name: found.name,
+                    value: found.value,
+                    field_type,
+                }
+            })
+            .collect()
+    }
+
     /// Autopilot's request parameters, as its web services read them.
     fn autopilot_params(&self, session: &Session) -> Vec<(String, String)> {
         let memory = Value::Object(session.memory.clone()).to_string();
@@ -459,6 +504,13 @@ impl<'a> Turn<'a> {
             params.push((
                 "NextBestTask".to_owned(),
                 route.next_best.clone().unwrap_or_default(),
+            ));
+        }
+        for field in &session.fields {
+            params.push((format!("Field_{}_Value", field.name), field.value.clone()));
+            params.push((
+                format!("Field_{}_Type", field.name),
+                field.field_type.clone(),
             ));
         }
         params

@@ -57,6 +57,21 @@ pub struct Session {
     /// How the last utterance was routed (`CurrentTaskConfidence`, `NextBestTask`).
     #[serde(default)]
     pub last_route: Option<Route>,
+    /// Field values found in the utterance that chose the current task (`Field_<name>_Value`),
+    /// used by questions' `prefill`.
+    #[serde(default)]
+    pub fields: Vec<FieldValue>,
+}
+
+/// A field value found in an utterance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldValue {
+    /// The field's name.
+    pub name: String,
+    /// The normalised value.
+    pub value: String,
+    /// The field's type name (`Twilio.DATE`).
+    pub field_type: String,
 }
 
 /// The matcher's decision on the last utterance routed.
@@ -100,6 +115,7 @@ impl Session {
             account_sid: caller.account_sid.clone(),
             last_input: None,
             last_route: None,
+            fields: Vec::new(),
         }
     }
 }

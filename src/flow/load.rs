@@ -1006,6 +1006,10 @@ impl Cx {
             Some(d) => self.voice_digits(file, &d)?,
             None => VoiceDigits::default(),
         };
+        let prefill = q
+            .get("prefill")
+            .and_then(|p| self.string(file, &p))
+            .map(str::to_owned);
         let hints = question_hints(&field, &validate, &digits);
         Some(Question {
             name,
@@ -1014,6 +1018,7 @@ impl Cx {
             validate,
             digits,
             hints,
+            prefill,
         })
     }
 

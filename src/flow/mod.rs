@@ -275,6 +275,9 @@ pub struct Question {
     pub digits: VoiceDigits,
     /// Speech hints for the Gather, from the field type and allowed values.
     pub hints: String,
+    /// A field of the triggering utterance that answers this question without asking
+    /// (Autopilot `prefill`).
+    pub prefill: Option<String>,
 }
 
 /// How an answer is parsed and normalised.
