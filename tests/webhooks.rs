@@ -190,6 +190,27 @@ async fn validate(
     Json(json!({"valid": param(&form, "ValidateFieldAnswer") != "Bob"}))
 }
 
+/// A server that answers 200 and starts a JSON body, then never finishes it.
+fn trickling_server() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n";
+                let _ = stream.write_all(head.as_bytes());
+                // Hold the connection open without finishing the body, then give up.
+                std::thread::sleep(Duration::from_secs(20));
+            });
+        }
+    });
+    port
+}
+
 /// A port nothing listens on.
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
@@ -243,6 +264,10 @@ fn bot(service: &Service, dir: &Path) {
         ("slow", format!("{base}/slow")),
         ("refused", format!("http://127.0.0.1:{}/x", closed_port())),
         ("looping", format!("{base}/loop")),
+        (
+            "trickle",
+            format!("http://127.0.0.1:{}/t", trickling_server()),
+        ),
     ] {
         write(
             dir,
@@ -374,9 +399,16 @@ async fn calls_to_web_services_are_signed_when_a_token_is_set() {
 #[tokio::test]
 async fn every_kind_of_failing_web_service_ends_in_an_apology_and_the_fallback() {
     let (_service, app, _flows) = setup(false).await;
-    for (i, task) in ["broken", "garbage", "not_actions", "slow", "refused"]
-        .iter()
-        .enumerate()
+    for (i, task) in [
+        "broken",
+        "garbage",
+        "not_actions",
+        "slow",
+        "refused",
+        "trickle",
+    ]
+    .iter()
+    .enumerate()
     {
         let sid = format!("CA2{i}");
         let started = std::time::Instant::now();

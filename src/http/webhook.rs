@@ -130,6 +130,9 @@ impl WebhookClient {
         if remaining.is_zero() {
             return Err("no time left in this turn to call it".into());
         }
+        // One clock for the whole exchange: an answer that starts quickly but trickles in
+        // forever is cut off as surely as one that never starts.
+        let call_deadline = Instant::now() + remaining;
         let request = match call.method {
             Method::Post => {
                 let mut request = self.client.post(&target).form(&call.params);
@@ -164,7 +167,7 @@ impl WebhookClient {
             return Err(format!("answered HTTP {status}"));
         }
         let body = tokio::time::timeout(
-            deadline.saturating_duration_since(Instant::now()),
+            call_deadline.saturating_duration_since(Instant::now()),
             read_limited(response),
         )
         .await
