@@ -14,7 +14,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::flow::{self, Assistant, FlowErrors};
 use crate::http::signature::AuthToken;
 use crate::http::{self, AppState, Auth};
+use crate::runner::{Runner, RunnerOptions};
 use crate::store::{self, CollectedRow, Store};
+use crate::webhook::UrlMap;
 
 /// A self-hosted phone bot engine that runs Twilio Autopilot bots.
 #[derive(Debug, Parser)]
@@ -47,7 +49,7 @@ enum Command {
         /// Call web services under another address: FROM=TO replaces the URL prefix FROM with
         /// TO (e.g. a migrated bot's Twilio Functions URL with your own server). Repeatable.
         #[arg(long = "map-url", value_name = "FROM=TO")]
-        map_url: Vec<crate::http::webhook::UrlMap>,
+        map_url: Vec<UrlMap>,
     },
     /// Validate a flows folder; exits non-zero if it has errors.
     Check {
@@ -124,14 +126,8 @@ pub fn main() -> ExitCode {
             auth_token_file,
             public_url,
             map_url,
-        } => auth(auth_token_file.as_deref(), public_url.as_deref()).and_then(|auth| {
-            let options = http::Options {
-                auth,
-                url_map: map_url,
-                ..http::Options::default()
-            };
-            serve(listen, &flows, &db, options)
-        }),
+        } => auth(auth_token_file.as_deref(), public_url.as_deref())
+            .and_then(|auth| serve(listen, &flows, &db, auth, map_url)),
         Command::Check { flows } => check(&flows),
         Command::Collected { db, format } => collected(&db, format),
         Command::Import {
@@ -206,7 +202,8 @@ fn serve(
     listen: SocketAddr,
     flows: &FlowsArg,
     db: &Path,
-    options: http::Options,
+    auth: Option<Auth>,
+    url_map: Vec<UrlMap>,
 ) -> Result<ExitCode, String> {
     // Everything that can be wrong with the configuration is found before the port opens: the
     // server never starts half-configured.
@@ -217,7 +214,7 @@ fn serve(
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        match &options.auth {
+        match &auth {
             Some(auth) => tracing::info!("checking Twilio signatures against {}", auth.public_url),
             None => tracing::warn!(
                 "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked, so anyone who can reach {address} can drive calls. Fine on a laptop; set it (with --public-url) before exposing the server."
@@ -231,7 +228,9 @@ fn serve(
             assistant.tasks.len(),
             db.display()
         );
-        let state = AppState::with_options(Arc::new(assistant), store, options)?;
+        let options = RunnerOptions { token: auth.as_ref().map(|a| a.token.clone()), url_map, ..RunnerOptions::default() };
+        let runner = Runner::new(Arc::new(assistant), store, options)?;
+        let state = AppState::new(runner, auth);
         http::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
         tracing::info!("switchboard stopped");
         Ok(ExitCode::SUCCESS)

@@ -23,4 +23,7 @@ pub mod engine;
 pub mod flow;
 pub mod http;
 pub mod nlu;
+pub mod runner;
+pub mod script;
 pub mod store;
+pub mod webhook;

@@ -13,8 +13,8 @@ use axum::Json;
 use axum::routing::any;
 use common::TestApp;
 use serde_json::json;
-use switchboard::http::Options;
-use switchboard::http::webhook::UrlMap;
+use switchboard::runner::RunnerOptions;
+use switchboard::webhook::UrlMap;
 
 fn assistants() -> Option<Vec<PathBuf>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/autopilot/Assistants");
@@ -64,10 +64,11 @@ async fn every_published_assistant_greets_and_routes_each_task() {
             .unwrap_or_default();
         let app = TestApp::with_options(
             &export,
-            Options {
+            RunnerOptions {
                 url_map: url_map.clone(),
-                ..Options::default()
+                ..RunnerOptions::default()
             },
+            None,
         );
         let tasks: Vec<(String, String)> = app
             .assistant

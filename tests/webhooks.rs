@@ -16,8 +16,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use common::{TestApp, Twiml};
 use serde_json::{Value, json};
+use switchboard::http::Auth;
 use switchboard::http::signature::{AuthToken, verify};
-use switchboard::http::{Auth, Options};
+use switchboard::runner::RunnerOptions;
 
 type Params = Vec<(String, String)>;
 
@@ -311,12 +312,16 @@ async fn setup(auth: bool) -> (Service, TestApp, tempfile::TempDir) {
         token: AuthToken::new("test-token"),
         public_url: "https://bot.example.com".into(),
     });
-    let options = Options {
-        auth,
+    let options = RunnerOptions {
+        token: auth.as_ref().map(|a| a.token.clone()),
         webhook_timeout: Duration::from_millis(700),
-        ..Options::default()
+        ..RunnerOptions::default()
     };
-    (service, TestApp::with_options(flows.path(), options), flows)
+    (
+        service,
+        TestApp::with_options(flows.path(), options, auth),
+        flows,
+    )
 }
 
 async fn enter(app: &TestApp, sid: &str, task: &str) -> Twiml {

@@ -239,6 +239,8 @@ pub struct Outcome {
     pub reply: Reply,
     /// What to persist with it.
     pub effects: Vec<Effect>,
+    /// Some when the input was routed to a task this step (None inside: the matcher declined).
+    pub routed: Option<Option<String>>,
 }
 
 /// Runs one turn of a session.
@@ -275,6 +277,7 @@ pub fn step(
                     next: Next::Hangup,
                 },
                 effects: Vec::new(),
+                routed: None,
             };
         }
         Some(session) if input == Input::Start && session.last_reply.is_some() => {
@@ -288,6 +291,7 @@ pub fn step(
                 session,
                 reply,
                 effects: Vec::new(),
+                routed: None,
             };
         }
         Some(mut session) => {
@@ -314,7 +318,7 @@ pub fn step(
         session.ended = true;
         session.waiting = Waiting::Nothing;
     }
-    let (outputs, effects) = turn.finish();
+    let (outputs, effects, routed) = turn.finish();
     let reply = Reply { outputs, next };
     // Only a reply that reached the caller can be repeated; one waiting on a web service is not.
     if !matches!(reply.next, Next::Webhook(_)) {
@@ -324,6 +328,7 @@ pub fn step(
         session,
         reply,
         effects,
+        routed,
     }
 }
 

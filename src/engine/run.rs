@@ -31,6 +31,7 @@ pub(super) struct Turn<'a> {
     outputs: Vec<Output>,
     effects: Vec<Effect>,
     redirects: u32,
+    routed: Option<Option<String>>,
 }
 
 impl<'a> Turn<'a> {
@@ -46,12 +47,13 @@ impl<'a> Turn<'a> {
             outputs: Vec::new(),
             effects: Vec::new(),
             redirects: 0,
+            routed: None,
         }
     }
 
     /// The outputs and effects gathered.
-    pub(super) fn finish(self) -> (Vec<Output>, Vec<Effect>) {
-        (self.outputs, self.effects)
+    pub(super) fn finish(self) -> (Vec<Output>, Vec<Effect>, Option<Option<String>>) {
+        (self.outputs, self.effects, self.routed)
     }
 
     /// The caller's date, in the assistant's time zone: "tomorrow" said at 9pm in New York is
@@ -161,6 +163,7 @@ impl<'a> Turn<'a> {
                         json!({"task": self.assistant.task(task).name, "keypad": digits}),
                     );
                     session.last_input = Some(digits);
+                    self.routed = Some(Some(self.assistant.task(task).name.clone()));
                     session.last_route = Some(Route {
                         confidence: 1.0,
                         next_best: None,
@@ -227,6 +230,7 @@ impl<'a> Turn<'a> {
                 "decision": format!("{:?}", class.decision),
             }),
         );
+        self.routed = Some(chosen.clone());
         session.last_route = Some(Route {
             confidence: class.confidence,
             next_best: name(class.next_best),

@@ -10,13 +10,7 @@ use super::AppState;
 use super::error::HttpError;
 use super::form::TwilioForm;
 use crate::channel::voice::{self, VoiceRequest};
-use crate::engine::{Input, Next, Output, Reply};
-
-/// Time a turn may spend on web services, leaving Twilio's 15 s budget room for everything else.
-const TURN_BUDGET: std::time::Duration = std::time::Duration::from_secs(12);
-
-/// Web service calls one turn may make.
-const MAX_HOPS: u32 = 8;
+use crate::engine::{Input, Next};
 
 /// `POST /voice`: a call arrives (or its first webhook is replayed).
 pub(super) async fn incoming(
@@ -64,47 +58,20 @@ async fn turn(app: &AppState, request: &VoiceRequest, input: Input) -> Response 
         Input::Hangup => "hangup",
         Input::Webhook(_) => "webhook",
     };
-    let assistant = app.assistant();
-    // Web services a flow calls must answer within this, so the caller's reply reaches Twilio
-    // inside its 15-second limit.
-    let deadline = tokio::time::Instant::now() + TURN_BUDGET;
-    let caller = request.caller();
-    let mut input = input;
-    let mut hops = 0;
+    let runner = &app.inner.runner;
     // Only the CallSid and the kind of input are logged: what callers say and their numbers are
     // personal data and stay in the database.
-    let reply = loop {
-        let now = (app.inner.clock)();
-        match app
-            .inner
-            .store
-            .turn(assistant.clone(), caller.clone(), input, now)
-            .await
-        {
-            // The engine bounds redirects (and so web service hops) per turn; `hops` is a second
-            // guard that holds even if a flow somehow slipped past it.
-            Ok(Reply {
-                next: Next::Webhook(call),
-                ..
-            }) if hops < MAX_HOPS => {
-                hops += 1;
-                input = Input::Webhook(app.inner.webhooks.call(assistant, &call, deadline).await);
-            }
-            Ok(reply) => {
-                tracing::info!(call = %request.call_sid, input = kind, webhooks = hops, ended = !matches!(reply.next, Next::Gather(_)), micros = started.elapsed().as_micros() as u64, "turn");
-                break reply;
-            }
-            Err(e) => {
-                tracing::error!(call = %request.call_sid, input = kind, error = %e, "turn failed");
-                break Reply {
-                    outputs: vec![Output::Say {
-                        text: assistant.messages.error_goodbye.clone(),
-                    }],
-                    next: Next::Hangup,
-                };
-            }
+    let reply = match runner.turn(&request.caller(), input).await {
+        Ok(turned) => {
+            tracing::info!(call = %request.call_sid, input = kind, webhooks = turned.hops, ended = !matches!(turned.reply.next, Next::Gather(_)), micros = started.elapsed().as_micros() as u64, "turn");
+            turned.reply
+        }
+        Err(e) => {
+            tracing::error!(call = %request.call_sid, input = kind, error = %e, "turn failed");
+            runner.apology()
         }
     };
+    let assistant = app.assistant();
     twiml(voice::render(&reply, assistant.style.say_voice.as_deref()))
 }
 

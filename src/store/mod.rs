@@ -55,6 +55,15 @@ pub enum StoreError {
     Batch(String),
 }
 
+/// One committed engine step: its reply, and whether the input was routed to a task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stepped {
+    /// The reply (it may ask for a web service call: [`crate::engine::Next::Webhook`]).
+    pub reply: Reply,
+    /// Some when the input was routed this step; None inside when the matcher declined.
+    pub routed: Option<Option<String>>,
+}
+
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -68,7 +77,7 @@ struct Job {
     caller: Caller,
     input: Input,
     now: DateTime<Utc>,
-    reply: oneshot::Sender<Result<Reply, StoreError>>,
+    reply: oneshot::Sender<Result<Stepped, StoreError>>,
 }
 
 impl Store {
@@ -110,7 +119,7 @@ impl Store {
         caller: Caller,
         input: Input,
         now: DateTime<Utc>,
-    ) -> Result<Reply, StoreError> {
+    ) -> Result<Stepped, StoreError> {
         let (reply, receive) = oneshot::channel();
         self.jobs
             .send(Job {
@@ -163,7 +172,7 @@ fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>) {
 fn run_batch(
     conn: &mut Connection,
     batch: &[Job],
-) -> rusqlite::Result<Vec<Result<Reply, StoreError>>> {
+) -> rusqlite::Result<Vec<Result<Stepped, StoreError>>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
@@ -182,7 +191,10 @@ fn run_batch(
         match outcome {
             Ok(outcome) => {
                 save_outcome(&tx, &job.caller, &outcome, job.now)?;
-                results.push(Ok(outcome.reply));
+                results.push(Ok(Stepped {
+                    reply: outcome.reply,
+                    routed: outcome.routed,
+                }));
             }
             Err(_) => {
                 tracing::error!(call = %job.caller.key, "engine panicked; turn not saved");

@@ -8,7 +8,8 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header::CONTENT_TYPE};
 use switchboard::flow::{self, Assistant};
-use switchboard::http::{AppState, Auth, Options, router};
+use switchboard::http::{AppState, Auth, router};
+use switchboard::runner::{Runner, RunnerOptions};
 use switchboard::store::{self, CollectedRow, Store};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -24,6 +25,8 @@ pub struct TestApp {
     pub db: PathBuf,
     pub assistant: Arc<Assistant>,
     router: Router,
+    options: RunnerOptions,
+    auth: Option<Auth>,
 }
 
 impl TestApp {
@@ -43,29 +46,31 @@ impl TestApp {
     }
 
     fn build(flows: &Path, auth: Option<Auth>) -> TestApp {
-        TestApp::with_options(
-            flows,
-            Options {
-                auth,
-                webhook_timeout: std::time::Duration::from_millis(500),
-                ..Options::default()
-            },
-        )
+        let token = auth.as_ref().map(|a| a.token.clone());
+        let options = RunnerOptions {
+            token,
+            webhook_timeout: std::time::Duration::from_millis(500),
+            ..RunnerOptions::default()
+        };
+        TestApp::with_options(flows, options, auth)
     }
 
-    /// The app on a flows folder with server options.
-    pub fn with_options(flows: &Path, options: Options) -> TestApp {
+    /// The app on flows (a folder or an Autopilot export) with runner options and, optionally,
+    /// signature checks.
+    pub fn with_options(flows: &Path, options: RunnerOptions, auth: Option<Auth>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("switchboard.db");
         let assistant = Arc::new(flow::load_path(flows).unwrap_or_else(|e| panic!("{e}")));
         let store = Store::open(&db).expect("store opens");
-        let router =
-            router(AppState::with_options(assistant.clone(), store, options).expect("state"));
+        let runner = Runner::new(assistant.clone(), store, options.clone()).expect("runner");
+        let router = router(AppState::new(runner, auth.clone()));
         TestApp {
             dir,
             db,
             assistant,
             router,
+            options,
+            auth,
         }
     }
 
@@ -76,14 +81,20 @@ impl TestApp {
             db,
             assistant,
             router,
+            options,
+            auth,
         } = self;
         drop(router);
-        let router = router_on(&db, assistant.clone());
+        let store = Store::open(&db).expect("store reopens");
+        let runner = Runner::new(assistant.clone(), store, options.clone()).expect("runner");
+        let router = router_for(AppState::new(runner, auth.clone()));
         TestApp {
             dir,
             db,
             assistant,
             router,
+            options,
+            auth,
         }
     }
 
@@ -199,11 +210,8 @@ impl TestApp {
     }
 }
 
-fn router_on(db: &Path, assistant: Arc<Assistant>) -> Router {
-    router(AppState::new(
-        assistant,
-        Store::open(db).expect("store reopens"),
-    ))
+fn router_for(state: AppState) -> Router {
+    router(state)
 }
 
 /// A TwiML reply, parsed as XML (so a malformed document fails the test).
