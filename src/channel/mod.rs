@@ -5,6 +5,7 @@
 //! `templates/`. Every text — flow-authored or said by a caller — reaches the XML through the
 //! template engine's escaping; nothing here builds XML by hand.
 
+pub mod sms;
 pub mod voice;
 
 /// Removes characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE/U+FFFF).

@@ -8,7 +8,7 @@
 use askama::Template;
 
 use super::xml_safe;
-use crate::engine::{Caller, Gather, Input, Next, Output, Reply};
+use crate::engine::{Caller, Channel, Gather, Input, Next, Output, Reply};
 use crate::flow::{Handoff, Method};
 
 /// Where a Gather sends the caller's answer.
@@ -117,6 +117,7 @@ impl VoiceRequest {
     /// Who is calling, for the engine.
     pub fn caller(&self) -> Caller {
         Caller {
+            channel: Channel::Voice,
             key: self.call_sid.clone(),
             from: self.from.clone(),
             to: self.to.clone(),
@@ -238,14 +239,16 @@ pub fn render(reply: &Reply, voice: Option<&str>) -> Result<String, askama::Erro
     let verbs = reply
         .outputs
         .iter()
-        .map(|output| match output {
-            Output::Say { text } => Verb::Say {
+        .filter_map(|output| match output {
+            Output::Say { text } => Some(Verb::Say {
                 text: xml_safe(text),
-            },
-            Output::Play { url, times } => Verb::Play {
+            }),
+            Output::Play { url, times } => Some(Verb::Play {
                 url: xml_safe(url),
                 times: *times,
-            },
+            }),
+            // The engine only shows on messaging channels; a call has no screen.
+            Output::Show { .. } => None,
         })
         .collect();
     let (gather, handoff) = match &reply.next {

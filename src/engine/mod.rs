@@ -96,6 +96,8 @@ pub struct Caller {
     pub target_task: Option<String>,
     /// Merged into memory before the dialogue starts (Autopilot's `Memory` parameter).
     pub memory: Option<Map<String, Value>>,
+    /// The channel the conversation is on.
+    pub channel: Channel,
 }
 
 /// What the bot does in reply to one turn.
@@ -122,6 +124,13 @@ pub enum Output {
         url: String,
         /// How many times.
         times: u32,
+    },
+    /// Text and pictures for a messaging channel (Autopilot `show`).
+    Show {
+        /// The text.
+        text: String,
+        /// Image URLs.
+        images: Vec<String>,
     },
 }
 
@@ -254,9 +263,27 @@ pub fn step(
     now: DateTime<Utc>,
 ) -> Outcome {
     let mut turn = run::Turn::new(assistant, caller, now);
+    // A text conversation that ended, or has been idle longer than the assistant allows, starts
+    // afresh with the next message (Autopilot kept them 4 hours); what was half-collected is
+    // kept as incomplete. Collect numbering carries on, so the new conversation's answers never
+    // overwrite the old one's.
+    let (session, carried) = match session {
+        Some(mut old)
+            if old.channel == Channel::Sms
+                && (old.ended || idle_too_long(assistant, &old, now)) =>
+        {
+            if !old.ended {
+                turn.abandon_collect(&mut old);
+                turn.event("end", json!({"reason": "idle"}));
+            }
+            (None, old.collects_started)
+        }
+        other => (other, 0),
+    };
     let (mut session, next) = match session {
         None => {
-            let mut session = Session::new(Channel::Voice, caller, now);
+            let mut session = Session::new(caller, now);
+            session.collects_started = carried;
             if input == Input::Hangup {
                 // A status callback for a call we never answered: remember it ended, say nothing.
                 (session, Next::Hangup)
@@ -265,7 +292,21 @@ pub fn step(
                 // caller is greeted: guessing what they were answering would be worse.
                 session.turns = 1;
                 turn.input_event(&input);
-                let next = turn.start(&mut session);
+                let next = match turn.keyword(&input) {
+                    // A first text that is STOP or CANCEL starts nothing.
+                    Some(keyword @ (run::Keyword::Stop | run::Keyword::Cancel)) => {
+                        turn.end_by_keyword(&mut session, keyword)
+                    }
+                    // Autopilot's rule: the assistant speaks first only on a phone call; a
+                    // conversation by text starts with what was texted.
+                    _ if caller.channel == Channel::Sms
+                        && caller.target_task.is_none()
+                        && matches!(input, Input::Speech { .. } | Input::Digits(_)) =>
+                    {
+                        turn.respond(&mut session, input.clone())
+                    }
+                    _ => turn.start(&mut session),
+                };
                 (session, next)
             }
         }
@@ -308,12 +349,17 @@ pub fn step(
                 turn.say(&assistant.messages.loop_goodbye);
                 turn.event("end", json!({"reason": "max_turns"}));
                 Next::Hangup
+            } else if let Some(keyword) = turn.keyword(&input) {
+                turn.keyword_reply(&mut session, keyword)
             } else {
                 turn.respond(&mut session, input)
             };
             (session, next)
         }
     };
+    if !matches!(next, Next::Webhook(_)) {
+        session.last_active = Some(now);
+    }
     if matches!(next, Next::Hangup | Next::Handoff(_)) {
         session.ended = true;
         session.waiting = Waiting::Nothing;
@@ -330,6 +376,13 @@ pub fn step(
         effects,
         routed,
     }
+}
+
+/// True when a conversation's last turn is older than the assistant's SMS idle time.
+fn idle_too_long(assistant: &Assistant, session: &Session, now: DateTime<Utc>) -> bool {
+    session
+        .last_active
+        .is_some_and(|last| now - last > assistant.sms.idle)
 }
 
 #[cfg(test)]

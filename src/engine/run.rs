@@ -6,14 +6,27 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
+use super::Channel;
 use super::session::FieldValue;
 use super::session::Route;
 use super::{
     Caller, Effect, Expects, Gather, Input, Next, Output, PendingWebhook, Session, Waiting,
     WebhookCall, WebhookResult,
 };
+use crate::flow::load::keyword;
 use crate::flow::{Action, Assistant, Field, Keypad, Target, TaskId, Webhook};
 use crate::nlu::extract::{FieldKind, extract};
+
+/// Words people text to steer a conversation, and the empty message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Keyword {
+    Stop,
+    Cancel,
+    Restart,
+    Help,
+    /// An empty or picture-only message.
+    Empty,
+}
 
 /// What running an action list led to.
 pub(super) enum Flow {
@@ -130,6 +143,13 @@ impl<'a> Turn<'a> {
                 self.outputs = outputs;
                 self.redirects = redirects;
                 self.webhook_answered(session, pending, input)
+            }
+            // A conversation's first text (SMS) is routed like any utterance.
+            Waiting::Nothing
+                if self.caller.channel == Channel::Sms
+                    && matches!(input, Input::Speech { .. } | Input::Digits(_)) =>
+            {
+                self.route(session, input, None, 0, None)
             }
             Waiting::Nothing => self.greet(session),
             Waiting::Intent {
@@ -348,6 +368,8 @@ impl<'a> Turn<'a> {
                     let text = text.render(&session.memory);
                     self.say(&text);
                 }
+                // Audio has no place in a text conversation.
+                Action::Play { .. } if session.channel == Channel::Sms => {}
                 Action::Play { url, times } => self.outputs.push(Output::Play {
                     url: url.clone(),
                     times: *times,
@@ -359,6 +381,13 @@ impl<'a> Turn<'a> {
                             session.memory.insert(key.clone(), value.clone());
                         }
                     }
+                }
+                Action::Show(show) if session.channel == Channel::Sms => {
+                    let text = show.body.render(&session.memory);
+                    self.outputs.push(Output::Show {
+                        text,
+                        images: show.images.clone(),
+                    });
                 }
                 // Text and images are for messaging channels; a phone call has nothing to show.
                 Action::Show(_) => {}
@@ -377,6 +406,20 @@ impl<'a> Turn<'a> {
                 Action::Handoff(crate::flow::Handoff::Unusable { uri }) => {
                     let reason = format!("handoff to `{uri}` cannot be made");
                     return Flow::Next(self.webhook_failed(session, &reason));
+                }
+                Action::Handoff(handoff) if session.channel == Channel::Sms => {
+                    // A text cannot be put through to a person: say how to reach one instead.
+                    self.abandon_collect(session);
+                    let messages = &self.assistant.messages;
+                    let text = match handoff {
+                        crate::flow::Handoff::Number { number } => {
+                            format!("{} {number}.", messages.sms_handoff_number)
+                        }
+                        _ => messages.sms_handoff.clone(),
+                    };
+                    self.say(&text);
+                    self.event("end", json!({"reason": "handoff", "task": task}));
+                    return Flow::Next(Next::Hangup);
                 }
                 Action::Handoff(handoff) => {
                     self.abandon_collect(session);
@@ -581,6 +624,68 @@ impl<'a> Turn<'a> {
             _ => {
                 self.say(&self.assistant.messages.loop_goodbye);
                 Next::Hangup
+            }
+        }
+    }
+
+    /// What a text means if it is one of the assistant's keywords (or empty), on SMS only.
+    pub(super) fn keyword(&self, input: &Input) -> Option<Keyword> {
+        if self.caller.channel != Channel::Sms {
+            return None;
+        }
+        let text = match input {
+            Input::Speech { text, .. } => keyword(text),
+            Input::Silence => return Some(Keyword::Empty),
+            _ => return None,
+        };
+        let sms = &self.assistant.sms;
+        let is = |list: &[String]| list.contains(&text);
+        if is(&sms.stop_words) {
+            Some(Keyword::Stop)
+        } else if is(&sms.cancel_words) {
+            Some(Keyword::Cancel)
+        } else if is(&sms.restart_words) {
+            Some(Keyword::Restart)
+        } else if is(&sms.help_words) {
+            Some(Keyword::Help)
+        } else {
+            None
+        }
+    }
+
+    /// Ends a text conversation for STOP (silently: the carrier's opt-out answers) or CANCEL.
+    pub(super) fn end_by_keyword(&mut self, session: &mut Session, keyword: Keyword) -> Next {
+        self.abandon_collect(session);
+        if keyword == Keyword::Cancel {
+            self.say(&self.assistant.messages.sms_cancelled);
+        }
+        self.event(
+            "end",
+            json!({"reason": format!("{keyword:?}").to_lowercase()}),
+        );
+        Next::Hangup
+    }
+
+    /// Does what a keyword asks.
+    pub(super) fn keyword_reply(&mut self, session: &mut Session, keyword: Keyword) -> Next {
+        match keyword {
+            Keyword::Stop | Keyword::Cancel => self.end_by_keyword(session, keyword),
+            Keyword::Restart => {
+                self.abandon_collect(session);
+                self.event("restart", json!({}));
+                session.waiting = Waiting::Nothing;
+                self.start(session)
+            }
+            Keyword::Help | Keyword::Empty => {
+                let message = if keyword == Keyword::Help {
+                    &self.assistant.messages.sms_help
+                } else {
+                    &self.assistant.messages.sms_empty
+                };
+                self.say(message);
+                // The question stands and no attempt is counted: neither is an answer.
+                let waiting = session.waiting.clone();
+                self.repeat_last(session, waiting)
             }
         }
     }

@@ -11,11 +11,14 @@ use serde_json::{Map, Value};
 use super::{Caller, Output, Reply};
 
 /// The channel a session runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// A phone call.
+    #[default]
     Voice,
+    /// A text conversation.
+    Sms,
 }
 
 impl Channel {
@@ -23,6 +26,7 @@ impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Voice => "voice",
+            Channel::Sms => "sms",
         }
     }
 }
@@ -61,6 +65,9 @@ pub struct Session {
     /// used by questions' `prefill`.
     #[serde(default)]
     pub fields: Vec<FieldValue>,
+    /// When the last turn arrived; a text conversation idle too long starts afresh.
+    #[serde(default)]
+    pub last_active: Option<DateTime<Utc>>,
 }
 
 /// A field value found in an utterance.
@@ -86,7 +93,8 @@ pub struct Route {
 impl Session {
     /// A new session for a caller, with Autopilot's `twilio.voice` memory and any `Memory`
     /// the channel entry carried (its `twilio` key cannot overwrite the platform's).
-    pub fn new(channel: Channel, caller: &Caller, now: DateTime<Utc>) -> Session {
+    pub fn new(caller: &Caller, now: DateTime<Utc>) -> Session {
+        let channel = caller.channel;
         let mut memory = Map::new();
         if let Some(extra) = &caller.memory {
             for (key, value) in extra {
@@ -95,13 +103,16 @@ impl Session {
                 }
             }
         }
-        let voice = serde_json::json!({
-            "CallSid": caller.key,
-            "From": caller.from,
-            "To": caller.to,
-            "Direction": "inbound",
-        });
-        memory.insert("twilio".into(), serde_json::json!({ "voice": voice }));
+        let platform = match channel {
+            Channel::Voice => serde_json::json!({"voice": {
+                "CallSid": caller.key,
+                "From": caller.from,
+                "To": caller.to,
+                "Direction": "inbound",
+            }}),
+            Channel::Sms => serde_json::json!({"sms": {"From": caller.from, "To": caller.to}}),
+        };
+        memory.insert("twilio".into(), platform);
         Session {
             channel,
             started_at: now,
@@ -116,16 +127,17 @@ impl Session {
             last_input: None,
             last_route: None,
             fields: Vec::new(),
+            last_active: Some(now),
         }
     }
 }
 
 impl Session {
-    /// The caller's number, as the call's first webhook gave it.
+    /// The caller's number, as the conversation's first webhook gave it.
     pub fn caller(&self) -> Option<&str> {
         self.memory
             .get("twilio")?
-            .get("voice")?
+            .get(self.channel.as_str())?
             .get("From")?
             .as_str()
     }

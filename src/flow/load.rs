@@ -16,8 +16,8 @@ use super::json::Node;
 use super::source::{self, Role, SourceFile};
 use super::{
     Action, Assistant, Collect, Defaults, Field, FlowError, FlowErrors, Handoff, Keypad, Limits,
-    Listen, Messages, Method, Question, Show, Style, Target, Task, TaskId, Text, Validate,
-    VoiceDigits, Webhook,
+    Listen, Messages, Method, Question, Show, SmsSettings, Style, Target, Task, TaskId, Text,
+    Validate, VoiceDigits, Webhook,
 };
 use crate::nlu::fields::{BuiltinType, CustomType};
 use crate::nlu::matcher::{Matcher, MatcherConfig};
@@ -165,6 +165,7 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
         messages: settings.messages,
         limits: settings.limits,
         time_zone: settings.time_zone,
+        sms: settings.sms,
         matcher,
         all_task_hints,
         sid,
@@ -239,6 +240,7 @@ struct Settings {
     messages: Messages,
     limits: Limits,
     time_zone: chrono_tz::Tz,
+    sms: SmsSettings,
     matcher: MatcherConfig,
     field_types: HashMap<String, Arc<CustomType>>,
 }
@@ -262,6 +264,11 @@ impl Default for Settings {
                 loop_goodbye: "Sorry, something went wrong on our side. Please call again later. Goodbye.".into(),
                 error_goodbye: "Sorry, something went wrong on our side and I couldn't save that. Please call again in a moment. Goodbye.".into(),
                 webhook_failed: "Sorry, I couldn't finish that just now.".into(),
+                sms_help: "This is an automated assistant. Reply to the question, text START OVER to begin again, or CANCEL to stop.".into(),
+                sms_cancelled: "Okay, I've stopped. Text anything to start again.".into(),
+                sms_empty: "I can only read text, so please type your answer.".into(),
+                sms_handoff: "To talk to someone, please call us.".into(),
+                sms_handoff_number: "To talk to someone, please call".into(),
             },
             limits: Limits {
                 max_silences: 3,
@@ -269,6 +276,13 @@ impl Default for Settings {
                 max_turns: 100,
             },
             time_zone: chrono_tz::UTC,
+            sms: SmsSettings {
+                idle: chrono::Duration::hours(4),
+                stop_words: words(&["stop", "stopall", "unsubscribe", "end", "quit"]),
+                cancel_words: words(&["cancel"]),
+                restart_words: words(&["start over", "restart", "reset"]),
+                help_words: words(&["help", "info"]),
+            },
             matcher: MatcherConfig::default(),
             field_types: HashMap::new(),
         }
@@ -358,6 +372,7 @@ impl Cx {
                 "messages",
                 "limits",
                 "time_zone",
+                "sms",
             ],
         );
         if let Some(name) = root.get("name")
@@ -456,6 +471,11 @@ impl Cx {
                 "loop_goodbye",
                 "error_goodbye",
                 "webhook_failed",
+                "sms_help",
+                "sms_cancelled",
+                "sms_empty",
+                "sms_handoff",
+                "sms_handoff_number",
             ];
             self.unknown_keys(file, &messages, &keys);
             let m = &mut s.messages;
@@ -466,9 +486,50 @@ impl Cx {
                 &mut m.loop_goodbye,
                 &mut m.error_goodbye,
                 &mut m.webhook_failed,
+                &mut m.sms_help,
+                &mut m.sms_cancelled,
+                &mut m.sms_empty,
+                &mut m.sms_handoff,
+                &mut m.sms_handoff_number,
             ]) {
                 if let Some(text) = messages.get(key).and_then(|n| self.string(file, &n)) {
                     *slot = text.to_owned();
+                }
+            }
+        }
+        if let Some(sms) = root.get("sms") {
+            self.unknown_keys(
+                file,
+                &sms,
+                &[
+                    "idle_minutes",
+                    "stop_words",
+                    "cancel_words",
+                    "restart_words",
+                    "help_words",
+                ],
+            );
+            if let Some(n) = sms
+                .get("idle_minutes")
+                .and_then(|n| self.count(file, &n, 1, 60 * 24 * 365))
+            {
+                s.sms.idle = chrono::Duration::minutes(i64::from(n));
+            }
+            let lists = [
+                ("stop_words", &mut s.sms.stop_words),
+                ("cancel_words", &mut s.sms.cancel_words),
+                ("restart_words", &mut s.sms.restart_words),
+                ("help_words", &mut s.sms.help_words),
+            ];
+            for (key, slot) in lists {
+                if let Some(list) = sms.get(key) {
+                    // An empty list turns the keyword off.
+                    *slot = list
+                        .items()
+                        .iter()
+                        .filter_map(|n| self.string(file, n))
+                        .map(keyword)
+                        .collect();
                 }
             }
         }
@@ -1582,6 +1643,26 @@ impl Cx {
             }
         }
     }
+}
+
+/// A keyword as compared with what people text: lower case, letters, digits and single spaces.
+pub(crate) fn keyword(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn words(list: &[&str]) -> Vec<String> {
+    list.iter().map(|w| keyword(w)).collect()
 }
 
 fn sorted<'a>(names: &[&'a str]) -> Vec<&'a str> {

@@ -74,6 +74,8 @@ pub struct Assistant {
     pub limits: Limits,
     /// The time zone callers' dates are in ("tomorrow", "next Friday"); UTC unless set.
     pub time_zone: chrono_tz::Tz,
+    /// How text conversations behave: idle expiry and the words people text to get out.
+    pub sms: SmsSettings,
     /// The intent matcher, indexed over every task's samples.
     pub matcher: Matcher,
     /// Speech hints for a `listen` that allows every task (all samples), precomputed.
@@ -375,6 +377,32 @@ pub struct Messages {
     /// Said when a web service the flow calls fails or answers nonsense; the call then goes to
     /// the fallback task.
     pub webhook_failed: String,
+    /// Texted in reply to a help word, before the last question again.
+    pub sms_help: String,
+    /// Texted when a cancel word ends the conversation.
+    pub sms_cancelled: String,
+    /// Texted for an empty or picture-only message, before the last question again.
+    pub sms_empty: String,
+    /// Texted where a call would be handed to a person; `{number}` is replaced when the handoff
+    /// is to a phone number.
+    pub sms_handoff: String,
+    /// Texted where a handoff goes to a number, as "{sms_handoff} {number}".
+    pub sms_handoff_number: String,
+}
+
+/// Text conversation settings (`sms` in `assistant.json`).
+#[derive(Debug, Clone)]
+pub struct SmsSettings {
+    /// A conversation idle this long starts afresh with the next text (Autopilot: 4 hours).
+    pub idle: chrono::Duration,
+    /// Words that end the conversation silently (the carrier's opt-out, STOP, answers itself).
+    pub stop_words: Vec<String>,
+    /// Words that end the conversation with a confirmation.
+    pub cancel_words: Vec<String>,
+    /// Words that start the conversation over.
+    pub restart_words: Vec<String>,
+    /// Words that get the help text and the last question again.
+    pub help_words: Vec<String>,
 }
 
 /// Limits that guarantee every call ends.

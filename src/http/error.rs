@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::channel::sms::SmsRequestError;
 use crate::channel::voice::VoiceRequestError;
 
 /// A request Switchboard will not process.
@@ -29,6 +30,9 @@ pub enum HttpError {
     /// The form lacks or mangles a parameter the webhook needs.
     #[error(transparent)]
     Voice(#[from] VoiceRequestError),
+    /// The form lacks or mangles a parameter the messaging webhook needs.
+    #[error(transparent)]
+    Sms(#[from] SmsRequestError),
 }
 
 impl HttpError {
@@ -36,7 +40,9 @@ impl HttpError {
         match self {
             HttpError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            HttpError::BadForm(_) | HttpError::Voice(_) => StatusCode::BAD_REQUEST,
+            HttpError::BadForm(_) | HttpError::Voice(_) | HttpError::Sms(_) => {
+                StatusCode::BAD_REQUEST
+            }
             HttpError::Unsigned | HttpError::BadSignature => StatusCode::FORBIDDEN,
         }
     }

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod form;
 pub mod signature;
+mod sms;
 mod voice;
 
 use std::future::Future;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/voice", post(voice::incoming))
         .route(crate::channel::voice::GATHER_PATH, post(voice::gather))
         .route("/voice/status", post(voice::status))
+        .route("/sms", post(sms::incoming))
         .route("/health", get(|| async { "ok\n" }))
         .with_state(state)
 }

@@ -76,7 +76,7 @@ async fn turn(app: &AppState, request: &VoiceRequest, input: Input) -> Response 
 }
 
 /// A rendered TwiML document as a response.
-fn twiml(rendered: Result<String, askama::Error>) -> Response {
+pub(super) fn twiml(rendered: Result<String, askama::Error>) -> Response {
     match rendered {
         Ok(xml) => ([(CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response(),
         Err(e) => {

@@ -294,3 +294,75 @@ impl Twiml {
         self
     }
 }
+
+/// An SMS reply: each `<Message>`'s text and pictures, parsed as XML.
+#[derive(Debug, Clone)]
+pub struct Texts {
+    pub xml: String,
+    pub messages: Vec<String>,
+    pub media: Vec<String>,
+}
+
+impl Texts {
+    pub fn parse(xml: &str) -> Texts {
+        let doc =
+            roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("invalid XML ({e}):\n{xml}"));
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "Response", "{xml}");
+        let mut messages = Vec::new();
+        let mut media = Vec::new();
+        for message in root.children().filter(|n| n.has_tag_name("Message")) {
+            let body = match message.children().find(|n| n.has_tag_name("Body")) {
+                Some(body) => body.text().unwrap_or("").to_owned(),
+                None => message.text().unwrap_or("").to_owned(),
+            };
+            messages.push(body);
+            media.extend(
+                message
+                    .children()
+                    .filter(|n| n.has_tag_name("Media"))
+                    .map(|n| n.text().unwrap_or("").to_owned()),
+            );
+        }
+        Texts {
+            xml: xml.to_owned(),
+            messages,
+            media,
+        }
+    }
+
+    /// All text, joined.
+    pub fn text(&self) -> String {
+        self.messages.join(" ")
+    }
+
+    #[track_caller]
+    pub fn expect(&self, text: &str) -> &Self {
+        assert!(
+            self.text().contains(text),
+            "expected {text:?} in:\n{}",
+            self.xml
+        );
+        self
+    }
+}
+
+impl TestApp {
+    /// Someone texts the bot.
+    pub async fn text(&self, from: &str, body: &str) -> Texts {
+        self.text_with(&[
+            ("From", from),
+            ("To", "+15559990000"),
+            ("Body", body),
+            ("MessageSid", "SM1"),
+        ])
+        .await
+    }
+
+    /// A text with any parameters.
+    pub async fn text_with(&self, form: &[(&str, &str)]) -> Texts {
+        let (status, body) = self.post("/sms", form).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        Texts::parse(&body)
+    }
+}

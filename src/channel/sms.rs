@@ -1,0 +1,403 @@
+//! Programmable Messaging: Twilio's incoming-message parameters in, `<Message>` TwiML out.
+//!
+//! A text conversation is keyed by the From/To pair. Everything the bot says in one turn goes
+//! out as one message — split at sentence boundaries when it is over Twilio's 1,600-character
+//! limit, and never more than the 10 messages Twilio accepts in one reply.
+
+use askama::Template;
+
+use super::xml_safe;
+use crate::engine::{Caller, Channel, Input, Output, Reply};
+
+/// Longest body Twilio sends in one message.
+pub const MAX_BODY: usize = 1600;
+
+/// Most `<Message>`s Twilio accepts in one reply.
+pub const MAX_MESSAGES: usize = 10;
+
+/// Most pictures in one message.
+const MAX_MEDIA: usize = 10;
+
+/// The incoming-message parameters the engine uses.
+#[derive(Debug, Clone, Default)]
+pub struct SmsRequest {
+    /// `From`: who texted.
+    pub from: String,
+    /// `To`: the number they texted.
+    pub to: String,
+    /// `Body`: the text (may be empty for a picture-only message).
+    pub body: String,
+    /// `NumMedia`: pictures attached.
+    pub num_media: u32,
+    /// `AccountSid`.
+    pub account_sid: Option<String>,
+    /// `TargetTask`: start a new conversation at this task.
+    pub target_task: Option<String>,
+    /// `Memory`: JSON merged into a new conversation's memory.
+    pub memory: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A message request that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmsRequestError {
+    /// No sender.
+    #[error("missing From: an incoming message must say who sent it")]
+    MissingFrom,
+    /// No recipient.
+    #[error("missing To: an incoming message must say which number it was sent to")]
+    MissingTo,
+    /// No Body parameter at all (an empty one is fine).
+    #[error("missing Body: an incoming message must carry a Body parameter, even if empty")]
+    MissingBody,
+    /// A Memory parameter that is not a JSON object.
+    #[error("invalid Memory: it must be a JSON object, e.g. {{\"plan\":\"gold\"}}")]
+    BadMemory,
+}
+
+impl SmsRequest {
+    /// Reads the parameters from a decoded form. When a parameter is repeated, the first wins.
+    ///
+    /// # Errors
+    /// From, To or Body missing, or Memory that is not a JSON object.
+    pub fn from_form(form: &[(String, String)]) -> Result<SmsRequest, SmsRequestError> {
+        let get = |name: &str| {
+            form.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let present = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let from = present(get("From")).ok_or(SmsRequestError::MissingFrom)?;
+        let to = present(get("To")).ok_or(SmsRequestError::MissingTo)?;
+        let body = get("Body")
+            .ok_or(SmsRequestError::MissingBody)?
+            .trim()
+            .to_owned();
+        let memory = match present(get("Memory")) {
+            None => None,
+            Some(json) => match serde_json::from_str::<serde_json::Value>(&json) {
+                Ok(serde_json::Value::Object(map)) => Some(map),
+                _ => return Err(SmsRequestError::BadMemory),
+            },
+        };
+        Ok(SmsRequest {
+            from,
+            to,
+            body,
+            num_media: get("NumMedia")
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0),
+            account_sid: get("AccountSid").map(str::to_owned),
+            target_task: present(get("TargetTask")),
+            memory,
+        })
+    }
+
+    /// The conversation's key: one per sender and number texted.
+    pub fn key(&self) -> String {
+        format!("sms:{}:{}", self.to, self.from)
+    }
+
+    /// Who is texting.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            key: self.key(),
+            from: Some(self.from.clone()),
+            to: Some(self.to.clone()),
+            account_sid: self.account_sid.clone(),
+            target_task: self.target_task.clone(),
+            memory: self.memory.clone(),
+            channel: Channel::Sms,
+        }
+    }
+
+    /// What the texter did: words, keypad-style digits typed as a message, or nothing readable
+    /// (an empty or picture-only message).
+    pub fn input(&self) -> Input {
+        let body = self.body.trim();
+        if body.is_empty() {
+            Input::Silence
+        } else if body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+        {
+            Input::Digits(body.trim_end_matches('#').to_owned())
+        } else {
+            Input::Speech {
+                text: body.to_owned(),
+                confidence: None,
+            }
+        }
+    }
+}
+
+/// One outgoing message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The text.
+    pub body: String,
+    /// Picture URLs.
+    pub media: Vec<String>,
+}
+
+/// A reply as TwiML.
+#[derive(Template)]
+#[template(path = "sms/reply.xml")]
+struct ReplyTwiml<'a> {
+    messages: &'a [Message],
+}
+
+/// The messages a reply sends: its says and shows joined into one text, split to fit.
+pub fn messages(reply: &Reply) -> Vec<Message> {
+    let mut texts = Vec::new();
+    let mut media = Vec::new();
+    for output in &reply.outputs {
+        match output {
+            Output::Say { text } => texts.push(text.trim().to_owned()),
+            Output::Show { text, images } => {
+                texts.push(text.trim().to_owned());
+                media.extend(images.iter().cloned());
+            }
+            // Audio cannot be texted; the engine does not play on this channel anyway.
+            Output::Play { .. } => {}
+        }
+    }
+    let text = texts
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut bodies = split(&xml_safe(&text));
+    if bodies.is_empty() && !media.is_empty() {
+        bodies.push(String::new());
+    }
+    let mut messages: Vec<Message> = bodies
+        .into_iter()
+        .map(|body| Message {
+            body,
+            media: Vec::new(),
+        })
+        .collect();
+    if let Some(last) = messages.last_mut() {
+        media.truncate(MAX_MEDIA);
+        last.media = media.iter().map(|m| xml_safe(m)).collect();
+    }
+    messages
+}
+
+/// Splits a text into bodies of at most [`MAX_BODY`] characters, at sentence ends where it can,
+/// else at a space, else anywhere; at most [`MAX_MESSAGES`], the last ending in "…" if cut.
+pub fn split(text: &str) -> Vec<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let mut bodies: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for sentence in sentences(text) {
+        for piece in fit(sentence) {
+            let joined = if current.is_empty() {
+                piece.chars().count()
+            } else {
+                current.chars().count() + 1 + piece.chars().count()
+            };
+            if joined <= MAX_BODY {
+                if !current.is_empty() {
+                    current.push(' ');
+                }
+                current.push_str(piece);
+            } else {
+                bodies.push(std::mem::take(&mut current));
+                current.push_str(piece);
+            }
+        }
+    }
+    if !current.is_empty() {
+        bodies.push(current);
+    }
+    if bodies.len() > MAX_MESSAGES {
+        bodies.truncate(MAX_MESSAGES);
+        if let Some(last) = bodies.last_mut() {
+            let keep: String = last.chars().take(MAX_BODY - 1).collect();
+            *last = format!("{}…", keep.trim_end());
+        }
+    }
+    bodies
+}
+
+/// Sentences: text up to and including `.`, `!` or `?` followed by a space.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes: Vec<(usize, char)> = text.char_indices().collect();
+    for window in bytes.windows(2) {
+        let [(i, c), (_, next)] = window else {
+            continue;
+        };
+        if matches!(c, '.' | '!' | '?') && next.is_whitespace() {
+            let end = i + c.len_utf8();
+            out.push(text[start..end].trim());
+            start = end;
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out.into_iter().filter(|s| !s.is_empty()).collect()
+}
+
+/// A sentence in pieces of at most [`MAX_BODY`] characters, cut at spaces where possible.
+fn fit(sentence: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = sentence;
+    while rest.chars().count() > MAX_BODY {
+        // The byte index of the MAX_BODY-th character: always a char boundary.
+        let limit = rest
+            .char_indices()
+            .nth(MAX_BODY)
+            .map_or(rest.len(), |(i, _)| i);
+        let cut = rest[..limit].rfind(' ').filter(|&i| i > 0).unwrap_or(limit);
+        pieces.push(rest[..cut].trim());
+        rest = rest[cut..].trim_start();
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
+}
+
+/// Renders a reply as `<Message>` TwiML; no says means an empty `<Response/>` (nothing sent).
+///
+/// # Errors
+/// Only if askama fails to render, which the compile-time checked template makes unexpected.
+pub fn render(reply: &Reply) -> Result<String, askama::Error> {
+    ReplyTwiml {
+        messages: &messages(reply),
+    }
+    .render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Next;
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn bad_requests_are_named_and_empty_bodies_are_fine() {
+        assert_eq!(
+            SmsRequest::from_form(&form(&[("To", "+1"), ("Body", "hi")])).unwrap_err(),
+            SmsRequestError::MissingFrom
+        );
+        assert_eq!(
+            SmsRequest::from_form(&form(&[("From", "+1"), ("Body", "hi")])).unwrap_err(),
+            SmsRequestError::MissingTo
+        );
+        assert_eq!(
+            SmsRequest::from_form(&form(&[("From", "+1"), ("To", "+2")])).unwrap_err(),
+            SmsRequestError::MissingBody
+        );
+        let picture = SmsRequest::from_form(&form(&[
+            ("From", "+1"),
+            ("To", "+2"),
+            ("Body", ""),
+            ("NumMedia", "1"),
+        ]))
+        .expect("valid");
+        assert_eq!(picture.input(), Input::Silence);
+        let digits = SmsRequest::from_form(&form(&[
+            ("From", "+1"),
+            ("To", "+2"),
+            ("Body", " 4155550123 "),
+        ]))
+        .expect("valid");
+        assert_eq!(digits.input(), Input::Digits("4155550123".into()));
+    }
+
+    #[test]
+    fn the_key_keeps_two_texters_apart() {
+        let a = SmsRequest {
+            from: "+1555".into(),
+            to: "+1999".into(),
+            ..SmsRequest::default()
+        };
+        let b = SmsRequest {
+            from: "+1556".into(),
+            to: "+1999".into(),
+            ..SmsRequest::default()
+        };
+        assert_ne!(a.key(), b.key());
+    }
+
+    #[test]
+    fn a_2000_character_reply_splits_at_a_sentence_end() {
+        let sentence = format!("{}.", "word ".repeat(100).trim_end()); // 500 characters
+        let text = [sentence.as_str(); 4].join(" ");
+        assert_eq!(text.chars().count(), 2003);
+        let bodies = split(&text);
+        assert_eq!(bodies.len(), 2);
+        assert!(bodies.iter().all(|b| b.chars().count() <= MAX_BODY));
+        assert!(
+            bodies[0].ends_with('.') && bodies[1].ends_with('.'),
+            "{bodies:?}"
+        );
+        assert_eq!(bodies[0].chars().count(), 3 * 500 + 2);
+        assert_eq!(bodies.join(" "), text, "nothing lost or reordered");
+    }
+
+    #[test]
+    fn a_sentence_longer_than_a_message_is_cut_at_a_space_and_the_total_is_capped() {
+        let long = "a".repeat(10) + &" bb".repeat(700);
+        let bodies = split(&long);
+        assert!(
+            bodies.iter().all(|b| b.chars().count() <= MAX_BODY),
+            "{:?}",
+            bodies.iter().map(|b| b.len()).collect::<Vec<_>>()
+        );
+        assert!(bodies.len() == 2 && !bodies[0].ends_with(' '));
+        let huge = "x. ".repeat(20_000);
+        let bodies = split(&huge);
+        assert_eq!(bodies.len(), MAX_MESSAGES);
+        assert!(bodies[MAX_MESSAGES - 1].ends_with('…'));
+        let emoji = "😀".repeat(4000);
+        assert!(split(&emoji).iter().all(|b| b.chars().count() <= MAX_BODY));
+    }
+
+    #[test]
+    fn says_and_shows_become_one_message_with_pictures() {
+        let reply = Reply {
+            outputs: vec![
+                Output::Say {
+                    text: "Here is the map.".into(),
+                },
+                Output::Show {
+                    text: "Hall B <3 & more".into(),
+                    images: vec!["https://x.example/map.png".into()],
+                },
+            ],
+            next: Next::Hangup,
+        };
+        let xml = render(&reply).expect("renders");
+        assert!(xml.contains("<Message><Body>Here is the map. Hall B &#60;3 &#38; more</Body><Media>https://x.example/map.png</Media></Message>"), "{xml}");
+        let silent = Reply {
+            outputs: vec![],
+            next: Next::Hangup,
+        };
+        assert!(
+            render(&silent)
+                .expect("renders")
+                .contains("<Response>\n</Response>")
+                || render(&silent).expect("renders").contains("<Response/>")
+        );
+    }
+}

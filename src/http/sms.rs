@@ -1,0 +1,40 @@
+//! The messaging webhook: a text arrives, the reply goes back as `<Message>` TwiML.
+
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::AppState;
+use super::error::HttpError;
+use super::form::TwilioForm;
+use super::voice::twiml;
+use crate::channel::sms::{self, SmsRequest};
+
+/// `POST /sms`: a text message.
+pub(super) async fn incoming(
+    State(app): State<AppState>,
+    TwilioForm(form): TwilioForm,
+) -> Result<Response, HttpError> {
+    let started = Instant::now();
+    let request = SmsRequest::from_form(&form)?;
+    let runner = &app.inner.runner;
+    let caller = request.caller();
+    // The conversation key holds phone numbers, so only the message count is logged.
+    let reply = match runner.turn(&caller, request.input()).await {
+        Ok(turned) => {
+            tracing::info!(
+                channel = "sms",
+                webhooks = turned.hops,
+                micros = started.elapsed().as_micros() as u64,
+                "turn"
+            );
+            turned.reply
+        }
+        Err(e) => {
+            tracing::error!(channel = "sms", error = %e, "turn failed");
+            runner.apology()
+        }
+    };
+    Ok(twiml(sms::render(&reply)))
+}
