@@ -295,3 +295,148 @@ fn collected_explains_a_missing_database() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no database at /nonexistent/none.db"));
 }
+
+#[test]
+fn the_repository_flows_pass_their_conversation_tests_by_voice_and_by_text() {
+    for channel in ["voice", "sms"] {
+        let out = bin()
+            .args(["test", "--channel", channel, "--flows"])
+            .arg(repo_flows())
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{channel}:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.trim_end().ends_with("3 passed, 0 failed"),
+            "{channel}:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn a_failing_conversation_test_shows_a_diff_and_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("wrong.txt");
+    std::fs::write(&file, "caller: register\nbot: What is your email?\ncaller: Jason\nsaved user_information.user_name: Bob\n").expect("write");
+    let out = bin()
+        .args(["test", "--flows"])
+        .arg(repo_flows())
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let expected = format!(
+        "{}:2: bot: What is your email?\n  expected a reply containing: What is your email?\n  the bot said:                What is your name?",
+        file.display()
+    );
+    assert!(stdout.contains(&expected), "{stdout}");
+    assert!(
+        stdout.contains("saved user_information.user_name: Bob"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.trim_end().ends_with("0 passed, 1 failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_malformed_conversation_test_names_its_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("typo.txt");
+    std::fs::write(
+        &file,
+        "# a typo on line 3\ncaller: register\ncalller: Jason\n",
+    )
+    .expect("write");
+    let out = bin()
+        .args(["test", "--flows"])
+        .arg(repo_flows())
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{}:3: unknown step", file.display())),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_scripted_chat_collects_what_collected_then_shows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("chat.db");
+    let mut child = bin()
+        .args(["chat", "--explain", "--flows"])
+        .arg(repo_flows())
+        .arg("--db")
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"I want to register\n/silence\nJason\n/digits 4155550123\n/hangup\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("exits");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    for expected in [
+        "bot> Hello!",
+        "[matched task register",
+        "bot> What is your name?",
+        "bot> Sorry, I didn't get that.",
+        "bot> Thank you, Jason.",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    let table = bin()
+        .args(["collected", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&table.stdout)
+            .contains("user_name=Jason; user_phone_number=4155550123")
+    );
+}
+
+#[test]
+fn a_chat_by_text_reads_like_messages() {
+    let mut child = bin()
+        .args(["chat", "--channel", "sms", "--flows"])
+        .arg(repo_flows())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"register\nhelp\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("exits");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        !stdout.contains("bot> Hello!"),
+        "a text conversation starts with the first text:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("bot> What is your name?") && stdout.contains("automated assistant"),
+        "{stdout}"
+    );
+}

@@ -1,7 +1,11 @@
-//! The `switchboard` command line: `serve`, `check`, `collected` and `nlu match`.
+//! The `switchboard` command line: `serve`, `chat`, `test`, `check`, `collected`, `import` and
+//! `nlu match`.
 //!
 //! Each subcommand is a small function over the library; this module owns argument parsing,
 //! exit codes and what is printed. Errors go to stderr as one readable block, never a panic.
+
+mod chat;
+mod conversation;
 
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
@@ -11,6 +15,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::engine::Channel;
 use crate::flow::{self, Assistant, FlowErrors};
 use crate::http::signature::AuthToken;
 use crate::http::{self, AppState, Auth};
@@ -50,6 +55,30 @@ enum Command {
         /// TO (e.g. a migrated bot's Twilio Functions URL with your own server). Repeatable.
         #[arg(long = "map-url", value_name = "FROM=TO")]
         map_url: Vec<UrlMap>,
+    },
+    /// Talk to the bot in the terminal: you are the caller (or the texter, with --channel sms).
+    Chat {
+        #[command(flatten)]
+        flows: FlowsArg,
+        /// Talk as on a phone call or by text.
+        #[arg(long, value_enum, default_value_t = ChannelArg::Voice)]
+        channel: ChannelArg,
+        /// SQLite database to keep what the chat collects (default: a temporary one).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Show which task each thing you say goes to, and how sure the matcher is.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Run conversation tests: the files named, or tests/*.txt in the flows folder.
+    Test {
+        #[command(flatten)]
+        flows: FlowsArg,
+        /// Run the conversations as phone calls or by text.
+        #[arg(long, value_enum, default_value_t = ChannelArg::Voice)]
+        channel: ChannelArg,
+        /// Conversation test files.
+        files: Vec<PathBuf>,
     },
     /// Validate a flows folder; exits non-zero if it has errors.
     Check {
@@ -107,6 +136,21 @@ struct FlowsArg {
     flows: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ChannelArg {
+    Voice,
+    Sms,
+}
+
+impl From<ChannelArg> for Channel {
+    fn from(arg: ChannelArg) -> Channel {
+        match arg {
+            ChannelArg::Voice => Channel::Voice,
+            ChannelArg::Sms => Channel::Sms,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
     Table,
@@ -129,6 +173,19 @@ pub fn main() -> ExitCode {
         } => auth(auth_token_file.as_deref(), public_url.as_deref())
             .and_then(|auth| serve(listen, &flows, &db, auth, map_url)),
         Command::Check { flows } => check(&flows),
+        Command::Chat {
+            flows,
+            channel,
+            db,
+            explain,
+        } => load_flows(&flows).and_then(|(assistant, _)| {
+            chat::run(assistant, channel.into(), db.as_deref(), explain)
+        }),
+        Command::Test {
+            flows,
+            channel,
+            files,
+        } => test(&flows, channel.into(), files),
         Command::Collected { db, format } => collected(&db, format),
         Command::Import {
             command: ImportCommand::Autopilot { export, out },
@@ -258,6 +315,20 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn test(flows: &FlowsArg, channel: Channel, files: Vec<PathBuf>) -> Result<ExitCode, String> {
+    let (assistant, _) = load_flows(flows)?;
+    let files = if files.is_empty() {
+        let dir = flows
+            .flows
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("flows"));
+        conversation::default_files(&dir)?
+    } else {
+        files
+    };
+    conversation::run(assistant, channel, &files)
 }
 
 fn check(flows: &FlowsArg) -> Result<ExitCode, String> {
