@@ -8,6 +8,8 @@
 pub mod sms;
 pub mod voice;
 
+use serde_json::{Map, Value};
+
 /// Removes characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE/U+FFFF).
 ///
 /// Escaping makes `<`, `&` and quotes safe, but a NUL or a form feed in a transcript would still
@@ -18,4 +20,16 @@ pub(crate) fn xml_safe(text: &str) -> String {
             matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
         })
         .collect()
+}
+
+/// Autopilot's `Memory` channel parameter: absent or blank is no memory; otherwise it must be a
+/// JSON object (Err otherwise, for the channel to name in its 400).
+pub(crate) fn memory_param(value: Option<&str>) -> Result<Option<Map<String, Value>>, ()> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(json) => match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(map)) => Ok(Some(map)),
+            _ => Err(()),
+        },
+    }
 }

@@ -6,7 +6,7 @@
 
 use askama::Template;
 
-use super::xml_safe;
+use super::{memory_param, xml_safe};
 use crate::engine::{Caller, Channel, Input, Output, Reply};
 
 /// Longest body Twilio sends in one message.
@@ -76,13 +76,7 @@ impl SmsRequest {
             .ok_or(SmsRequestError::MissingBody)?
             .trim()
             .to_owned();
-        let memory = match present(get("Memory")) {
-            None => None,
-            Some(json) => match serde_json::from_str::<serde_json::Value>(&json) {
-                Ok(serde_json::Value::Object(map)) => Some(map),
-                _ => return Err(SmsRequestError::BadMemory),
-            },
-        };
+        let memory = memory_param(get("Memory")).map_err(|()| SmsRequestError::BadMemory)?;
         Ok(SmsRequest {
             from,
             to,

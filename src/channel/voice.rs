@@ -7,7 +7,7 @@
 
 use askama::Template;
 
-use super::xml_safe;
+use super::{memory_param, xml_safe};
 use crate::engine::{Caller, Channel, Gather, Input, Next, Output, Reply};
 use crate::flow::{Handoff, Method};
 
@@ -104,13 +104,7 @@ impl VoiceRequest {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned),
-            memory: match get("Memory").map(str::trim).filter(|m| !m.is_empty()) {
-                None => None,
-                Some(json) => match serde_json::from_str::<serde_json::Value>(json) {
-                    Ok(serde_json::Value::Object(map)) => Some(map),
-                    _ => return Err(VoiceRequestError::BadMemory),
-                },
-            },
+            memory: memory_param(get("Memory")).map_err(|()| VoiceRequestError::BadMemory)?,
         })
     }
 

@@ -192,24 +192,19 @@ impl<'a> Turn<'a> {
                 }
                 digits
             }
-            Input::Silence | Input::Start => {
-                let silences = silences + 1;
+            Input::Hangup => return Next::Hangup,
+            // No words: silence (counted), or a stray web service answer (not counted).
+            other => {
+                let silences = if matches!(other, Input::Webhook(_)) {
+                    silences
+                } else {
+                    silences + 1
+                };
                 if silences >= self.assistant.limits.max_silences {
                     self.say(&self.assistant.messages.no_input_goodbye);
                     self.event("end", json!({"reason": "no_input"}));
                     return Next::Hangup;
                 }
-                return self.repeat_last(
-                    session,
-                    Waiting::Intent {
-                        allowed,
-                        silences,
-                        keypad,
-                    },
-                );
-            }
-            Input::Hangup => return Next::Hangup,
-            Input::Webhook(_) => {
                 return self.repeat_last(
                     session,
                     Waiting::Intent {

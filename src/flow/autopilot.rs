@@ -1603,16 +1603,7 @@ fn template_placeholder(text: &str) -> Option<&str> {
     None
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+use super::json::kind_of as kind;
 
 /// Pretty-printed JSON (two-space indent) with a trailing newline.
 fn pretty(value: &impl Serialize) -> String {
