@@ -20,11 +20,13 @@ pub(super) async fn incoming(
     let request = SmsRequest::from_form(&form)?;
     let runner = &app.inner.runner;
     let caller = request.caller();
-    // The conversation key holds phone numbers, so only the message count is logged.
+    // The conversation key holds phone numbers: only its digest is logged.
+    let session = crate::store::loggable_key(&caller.key);
     let reply = match runner.turn(&caller, request.input()).await {
         Ok(turned) => {
             tracing::info!(
                 channel = "sms",
+                %session,
                 webhooks = turned.hops,
                 micros = started.elapsed().as_micros() as u64,
                 "turn"
@@ -32,7 +34,7 @@ pub(super) async fn incoming(
             turned.reply
         }
         Err(e) => {
-            tracing::error!(channel = "sms", error = %e, "turn failed");
+            tracing::error!(channel = "sms", %session, error = %e, "turn failed");
             runner.apology()
         }
     };

@@ -197,7 +197,7 @@ fn run_batch(
                 }));
             }
             Err(_) => {
-                tracing::error!(call = %job.caller.key, "engine panicked; turn not saved");
+                tracing::error!(session = %loggable_key(&job.caller.key), "engine panicked; turn not saved");
                 results.push(Err(StoreError::EnginePanic));
             }
         }
@@ -217,10 +217,23 @@ fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session
         Err(e) => {
             // Unreadable state (written by an incompatible version): start the call over rather
             // than fail every turn of it.
-            tracing::error!(call = %key, error = %e, "unreadable session state; starting over");
+            tracing::error!(session = %loggable_key(key), error = %e, "unreadable session state; starting over");
             None
         }
     }))
+}
+
+/// A session key fit for a log line. CallSids are opaque and stay as they are; a text
+/// conversation's key holds two phone numbers, which are personal data, so it is replaced by a
+/// short stable digest that still lets an operator tell conversations apart.
+pub fn loggable_key(key: &str) -> String {
+    if !key.starts_with("sms:") {
+        return key.to_owned();
+    }
+    use sha1::{Digest, Sha1};
+    let digest = Sha1::digest(key.as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("sms-{hex}")
 }
 
 fn timestamp(t: DateTime<Utc>) -> String {
@@ -277,4 +290,19 @@ fn save_outcome(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_key;
+
+    #[test]
+    fn text_conversation_keys_never_reach_the_log_as_numbers() {
+        let key = "sms:+15559990000:+15551230000";
+        let logged = loggable_key(key);
+        assert!(!logged.contains("555"), "{logged}");
+        assert_eq!(logged, loggable_key(key), "stable");
+        assert_ne!(logged, loggable_key("sms:+15559990000:+15551230001"));
+        assert_eq!(loggable_key("CA123"), "CA123");
+    }
 }
