@@ -440,3 +440,57 @@ fn a_chat_by_text_reads_like_messages() {
         "{stdout}"
     );
 }
+
+#[test]
+fn nlu_eval_scores_labelled_utterances_and_names_bad_lines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = dir.path().join("cases.jsonl");
+    std::fs::write(
+        &cases,
+        concat!(
+            r#"{"text": "I want to regster", "task": "register"}"#,
+            "\n",
+            r#"{"text": "goodbye", "task": "goodbye"}"#,
+            "\n",
+            r#"{"text": "purple monkey dishwasher", "task": null}"#,
+            "\n",
+        ),
+    )
+    .expect("write");
+    let out = bin()
+        .args(["nlu", "eval", "--flows"])
+        .arg(repo_flows())
+        .arg("--cases")
+        .arg(&cases)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("in scope:      2 cases, 2 right (100.0%)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("out of scope:  1 cases, 1 declined (recall 100.0%)"),
+        "{stdout}"
+    );
+
+    std::fs::write(&cases, "{\"text\": \"hi\"}\nnot json\n").expect("write");
+    let out = bin()
+        .args(["nlu", "eval", "--flows"])
+        .arg(repo_flows())
+        .arg("--cases")
+        .arg(&cases)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cases.jsonl:2: expected"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

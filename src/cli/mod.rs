@@ -127,6 +127,15 @@ enum NluCommand {
         #[command(flatten)]
         flows: FlowsArg,
     },
+    /// Score the matcher on labelled utterances: a JSON Lines file of
+    /// {"text": "…", "task": "name" or null (should decline)}.
+    Eval {
+        #[command(flatten)]
+        flows: FlowsArg,
+        /// The labelled utterances.
+        #[arg(long)]
+        cases: PathBuf,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -193,6 +202,9 @@ pub fn main() -> ExitCode {
         Command::Nlu {
             command: NluCommand::Match { flows },
         } => nlu_match(&flows),
+        Command::Nlu {
+            command: NluCommand::Eval { flows, cases },
+        } => nlu_eval(&flows, &cases),
     };
     match result {
         Ok(code) => code,
@@ -335,10 +347,12 @@ fn check(flows: &FlowsArg) -> Result<ExitCode, String> {
     let (assistant, source) = load_flows(flows)?;
     let samples: usize = assistant.tasks.iter().map(|t| t.samples.len()).sum();
     let names: Vec<&str> = assistant.tasks.iter().map(|t| t.name.as_str()).collect();
-    for warning in &assistant.warnings {
+    let mut warnings = assistant.warnings.clone();
+    warnings.extend(flow::lint::lint(&assistant));
+    for warning in &warnings {
         println!("warning: {warning}");
     }
-    let warnings = match assistant.warnings.len() {
+    let warnings = match warnings.len() {
         0 => String::new(),
         1 => ", 1 warning".to_owned(),
         n => format!(", {n} warnings"),
@@ -390,6 +404,41 @@ fn nlu_match(flows: &FlowsArg) -> Result<ExitCode, String> {
         writeln!(out, "{row}").map_err(|e| e.to_string())?;
     }
     out.flush().map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn nlu_eval(flows: &FlowsArg, cases: &Path) -> Result<ExitCode, String> {
+    let (assistant, _) = load_flows(flows)?;
+    let text = std::fs::read_to_string(cases)
+        .map_err(|e| format!("cannot read {}: {e}", cases.display()))?;
+    let mut parsed = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = || {
+            format!(
+                r#"{}:{}: expected {{"text": "…", "task": "name" or null}}"#,
+                cases.display(),
+                n + 1
+            )
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("{} ({e})", bad()))?;
+        let text = value.get("text").and_then(|t| t.as_str()).ok_or_else(bad)?;
+        let task = match value.get("task") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(bad()),
+        };
+        parsed.push(crate::nlu::eval::Case {
+            text: text.to_owned(),
+            task,
+        });
+    }
+    let names: Vec<String> = assistant.tasks.iter().map(|t| t.name.clone()).collect();
+    let report = crate::nlu::eval::evaluate(&assistant.matcher, &names, &parsed);
+    print!("{report}");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -13,6 +13,7 @@
 
 pub mod autopilot;
 mod json;
+pub mod lint;
 pub mod load;
 pub mod source;
 pub mod text;
