@@ -376,3 +376,43 @@ async fn what_a_caller_says_cannot_break_the_twiml() {
         assert!(reply.gather.is_some() || reply.hangup, "{}", reply.xml);
     }
 }
+
+#[tokio::test]
+async fn a_retried_delivery_gets_the_same_reply_and_moves_nothing_on() {
+    let app = TestApp::new();
+    app.call("CA120").await;
+    let register = [("CallSid", "CA120"), ("SpeechResult", "register")];
+    let (_, first) = app
+        .post_delivery("/voice/gather", &register, "token-1")
+        .await;
+    let (_, retry) = app
+        .post_delivery("/voice/gather", &register, "token-1")
+        .await;
+    assert_eq!(first, retry);
+    Twiml::parse(&retry).expect_prompt(ASK_NAME);
+    // Had the retry moved the dialogue on, "register" would have been taken as the name.
+    let (_, name) = app
+        .post_delivery(
+            "/voice/gather",
+            &[("CallSid", "CA120"), ("SpeechResult", "Jason")],
+            "token-2",
+        )
+        .await;
+    Twiml::parse(&name).expect_prompt(ASK_PHONE);
+    let phone = [("CallSid", "CA120"), ("Digits", "4155550123")];
+    let (_, done) = app.post_delivery("/voice/gather", &phone, "token-3").await;
+    let (_, again) = app.post_delivery("/voice/gather", &phone, "token-3").await;
+    assert_eq!(done, again);
+    Twiml::parse(&again).expect_prompt("Thank you, Jason.");
+    let rows = app.collected();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].answers.len(), 2, "each answer saved once: {rows:?}");
+    // Without a token, the same words are a new turn (a caller may say the same thing twice).
+    let (_, plain) = app
+        .post(
+            "/voice/gather",
+            &[("CallSid", "CA120"), ("SpeechResult", "register")],
+        )
+        .await;
+    Twiml::parse(&plain).expect_prompt(ASK_NAME);
+}

@@ -105,6 +105,7 @@ impl SmsRequest {
             target_task: self.target_task.clone(),
             memory: self.memory.clone(),
             channel: Channel::Sms,
+            delivery_token: None,
         }
     }
 

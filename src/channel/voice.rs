@@ -112,6 +112,7 @@ impl VoiceRequest {
     pub fn caller(&self) -> Caller {
         Caller {
             channel: Channel::Voice,
+            delivery_token: None,
             key: self.call_sid.clone(),
             from: self.from.clone(),
             to: self.to.clone(),

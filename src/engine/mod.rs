@@ -98,6 +98,9 @@ pub struct Caller {
     pub memory: Option<Map<String, Value>>,
     /// The channel the conversation is on.
     pub channel: Channel,
+    /// The webhook delivery's idempotency token: a retry with the same token gets the same
+    /// reply without the dialogue moving on twice. Not used by the engine; the store keeps it.
+    pub delivery_token: Option<String>,
 }
 
 /// What the bot does in reply to one turn.

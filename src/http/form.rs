@@ -1,5 +1,6 @@
 //! The form extractor for Twilio webhooks: checks the content type, enforces the size limit and
-//! decodes `application/x-www-form-urlencoded` into name/value pairs.
+//! decodes `application/x-www-form-urlencoded` into name/value pairs, with the delivery's
+//! idempotency token when Twilio sent one.
 //!
 //! When an auth token is configured the extractor also checks the Twilio signature, so no
 //! handler can see an unverified form. Pairs rather than a struct, because the signature covers
@@ -19,7 +20,11 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 /// A decoded form body, in the order sent.
 #[derive(Debug)]
-pub struct TwilioForm(pub Vec<(String, String)>);
+pub struct TwilioForm(pub Vec<(String, String)>, pub Option<String>);
+
+/// The header Twilio sends with every webhook delivery; a retry of the same delivery carries the
+/// same value.
+pub const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
 
 impl FromRequest<AppState> for TwilioForm {
     type Rejection = HttpError;
@@ -37,6 +42,14 @@ impl FromRequest<AppState> for TwilioForm {
         if !is_form {
             return Err(HttpError::UnsupportedMediaType);
         }
+        // Long or odd tokens are ignored rather than stored: they are only an optimisation's key.
+        let token = req
+            .headers()
+            .get(IDEMPOTENCY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 128)
+            .map(str::to_owned);
         let claimed = req
             .headers()
             .get(signature::HEADER)
@@ -64,6 +77,6 @@ impl FromRequest<AppState> for TwilioForm {
                 return Err(HttpError::BadSignature);
             }
         }
-        Ok(TwilioForm(pairs))
+        Ok(TwilioForm(pairs, token))
     }
 }

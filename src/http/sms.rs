@@ -10,16 +10,20 @@ use super::error::HttpError;
 use super::form::TwilioForm;
 use super::voice::twiml;
 use crate::channel::sms::{self, SmsRequest};
+use crate::engine::Caller;
 
 /// `POST /sms`: a text message.
 pub(super) async fn incoming(
     State(app): State<AppState>,
-    TwilioForm(form): TwilioForm,
+    TwilioForm(form, token): TwilioForm,
 ) -> Result<Response, HttpError> {
     let started = Instant::now();
     let request = SmsRequest::from_form(&form)?;
     let runner = &app.inner.runner;
-    let caller = request.caller();
+    let caller = Caller {
+        delivery_token: token,
+        ..request.caller()
+    };
     // The conversation key holds phone numbers: only its digest is logged.
     let session = crate::store::loggable_key(&caller.key);
     let reply = match runner.turn(&caller, request.input()).await {

@@ -10,37 +10,37 @@ use super::AppState;
 use super::error::HttpError;
 use super::form::TwilioForm;
 use crate::channel::voice::{self, VoiceRequest};
-use crate::engine::{Input, Next};
+use crate::engine::{Caller, Input, Next};
 
 /// `POST /voice`: a call arrives (or its first webhook is replayed).
 pub(super) async fn incoming(
     State(app): State<AppState>,
-    TwilioForm(form): TwilioForm,
+    TwilioForm(form, token): TwilioForm,
 ) -> Result<Response, HttpError> {
     let request = VoiceRequest::from_form(&form)?;
     let input = request.input(Input::Start);
-    Ok(turn(&app, &request, input).await)
+    Ok(turn(&app, &request, input, token).await)
 }
 
 /// `POST /voice/gather`: what the caller said or keyed, or silence.
 pub(super) async fn gather(
     State(app): State<AppState>,
-    TwilioForm(form): TwilioForm,
+    TwilioForm(form, token): TwilioForm,
 ) -> Result<Response, HttpError> {
     let request = VoiceRequest::from_form(&form)?;
     let input = request.input(Input::Silence);
-    Ok(turn(&app, &request, input).await)
+    Ok(turn(&app, &request, input, token).await)
 }
 
 /// `POST /voice/status`: Twilio's status callback. A finished call closes its session, keeping
 /// any half-answered collect as incomplete.
 pub(super) async fn status(
     State(app): State<AppState>,
-    TwilioForm(form): TwilioForm,
+    TwilioForm(form, token): TwilioForm,
 ) -> Result<Response, HttpError> {
     let request = VoiceRequest::from_form(&form)?;
     if request.call_ended() {
-        let _ = turn(&app, &request, Input::Hangup).await;
+        let _ = turn(&app, &request, Input::Hangup, token).await;
     }
     Ok(twiml(voice::render_empty()))
 }
@@ -48,7 +48,12 @@ pub(super) async fn status(
 /// Runs one turn through the store and renders the reply. A storage failure becomes a spoken
 /// apology and a hang-up: the caller hears what happened instead of Twilio's generic error, and
 /// nothing is claimed saved that was not.
-async fn turn(app: &AppState, request: &VoiceRequest, input: Input) -> Response {
+async fn turn(
+    app: &AppState,
+    request: &VoiceRequest,
+    input: Input,
+    token: Option<String>,
+) -> Response {
     let started = Instant::now();
     let kind = match &input {
         Input::Start => "start",
@@ -61,7 +66,11 @@ async fn turn(app: &AppState, request: &VoiceRequest, input: Input) -> Response 
     let runner = &app.inner.runner;
     // Only the CallSid and the kind of input are logged: what callers say and their numbers are
     // personal data and stay in the database.
-    let reply = match runner.turn(&request.caller(), input).await {
+    let caller = Caller {
+        delivery_token: token,
+        ..request.caller()
+    };
+    let reply = match runner.turn(&caller, input).await {
         Ok(turned) => {
             tracing::info!(call = %request.call_sid, input = kind, webhooks = turned.hops, ended = !matches!(turned.reply.next, Next::Gather(_)), micros = started.elapsed().as_micros() as u64, "turn");
             turned.reply

@@ -23,9 +23,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
-use crate::engine::{self, Caller, Effect, Input, Outcome, Reply, Session};
+use crate::engine::{self, Caller, Effect, Input, Next, Outcome, Reply, Session};
 use crate::flow::Assistant;
 pub use read::{CollectedRow, read_collected};
+
+/// How often the writer forgets old delivery replies (between batches, never during one).
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Most turns committed in one transaction; bounds the latency a turn can wait behind others.
 const MAX_BATCH: usize = 64;
@@ -144,7 +147,14 @@ pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 /// The writer thread: takes every turn waiting, runs them in one transaction, then answers each.
 fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>) {
+    let mut last_purge = std::time::Instant::now();
     while let Ok(first) = jobs.recv() {
+        if last_purge.elapsed() > PURGE_EVERY {
+            last_purge = std::time::Instant::now();
+            if let Err(e) = purge_deliveries(&conn, first.now) {
+                tracing::warn!(error = %e, "could not purge old delivery replies");
+            }
+        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -176,6 +186,18 @@ fn run_batch(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
+        let token = job.caller.delivery_token.as_deref();
+        // A retried delivery (same idempotency token) gets the reply the first one got, and the
+        // dialogue does not move on twice. Web service answers are not deliveries of Twilio's.
+        if let Some(token) = token.filter(|_| !matches!(job.input, Input::Webhook(_)))
+            && let Some(reply) = load_delivery(&tx, token, &job.caller.key)?
+        {
+            results.push(Ok(Stepped {
+                reply,
+                routed: None,
+            }));
+            continue;
+        }
         let session = load_session(&tx, &job.caller.key)?;
         // The engine is pure and writes nothing until it returns, so a panic leaves the
         // transaction untouched: that turn fails, the others in the batch go on.
@@ -191,6 +213,13 @@ fn run_batch(
         match outcome {
             Ok(outcome) => {
                 save_outcome(&tx, &job.caller, &outcome, job.now)?;
+                // Saved with the step that finishes the reply, in the same transaction: a crash
+                // leaves either both or neither.
+                if let Some(token) = token
+                    && !matches!(outcome.reply.next, Next::Webhook(_))
+                {
+                    save_delivery(&tx, token, &job.caller.key, &outcome.reply, job.now)?;
+                }
                 results.push(Ok(Stepped {
                     reply: outcome.reply,
                     routed: outcome.routed,
@@ -204,6 +233,44 @@ fn run_batch(
     }
     tx.commit()?;
     Ok(results)
+}
+
+fn load_delivery(conn: &Connection, token: &str, key: &str) -> rusqlite::Result<Option<Reply>> {
+    let reply: Option<String> = conn
+        .query_row(
+            "SELECT reply FROM deliveries WHERE token = ?1 AND session_key = ?2",
+            [token, key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(reply.and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+fn save_delivery(
+    conn: &Connection,
+    token: &str,
+    key: &str,
+    reply: &Reply,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let json = serde_json::to_string(reply)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.execute(
+        "INSERT OR REPLACE INTO deliveries (token, session_key, reply, at) VALUES (?1, ?2, ?3, ?4)",
+        params![token, key, json, timestamp(now)],
+    )?;
+    Ok(())
+}
+
+/// Twilio retries a delivery within seconds; a day of replies is far more than enough.
+const DELIVERY_RETENTION: chrono::Duration = chrono::Duration::days(1);
+
+/// Forgets replies to deliveries too old to be retried.
+fn purge_deliveries(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM deliveries WHERE at < ?1",
+        [timestamp(now - DELIVERY_RETENTION)],
+    )
 }
 
 fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session>> {

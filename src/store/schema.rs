@@ -42,6 +42,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX events_by_session ON events (session_key, id);
     ",
+    // 2: replies by webhook delivery, so a retried delivery gets the same reply.
+    "
+    CREATE TABLE deliveries (
+        token       TEXT PRIMARY KEY,  -- I-Twilio-Idempotency-Token
+        session_key TEXT NOT NULL,
+        reply       TEXT NOT NULL,     -- engine::Reply as JSON
+        at          TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_by_time ON deliveries (at);
+    ",
 ];
 
 /// Brings a database up to the current schema.

@@ -121,6 +121,22 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// POSTs a form as one webhook delivery, with Twilio's idempotency token.
+    pub async fn post_delivery(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        token: &str,
+    ) -> (StatusCode, String) {
+        let body = serde_urlencoded::to_string(form).expect("encodes");
+        let request = Request::post(path)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("I-Twilio-Idempotency-Token", token)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
     /// POSTs raw bytes with a content type.
     pub async fn post_raw(
         &self,
