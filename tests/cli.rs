@@ -494,3 +494,24 @@ fn nlu_eval_scores_labelled_utterances_and_names_bad_lines() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn require_signature_refuses_to_start_open() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = bin()
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .args([
+            "serve",
+            "--require-signature",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+        ])
+        .arg(dir.path().join("x.db"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--require-signature: set TWILIO_AUTH_TOKEN")
+    );
+}

@@ -85,3 +85,40 @@ async fn unsigned_or_forged_webhooks_get_403_and_change_nothing() {
         .expect("count");
     assert_eq!(events, 1, "only the signed webhook reached the engine");
 }
+
+#[tokio::test]
+async fn health_says_whether_anyone_can_post() {
+    let (status, open) = TestApp::new().get("/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(open.contains("NOT checked"), "{open}");
+    let (_, guarded) = app().get("/health").await;
+    assert!(guarded.contains("signatures are checked"), "{guarded}");
+}
+
+#[tokio::test]
+async fn every_webhook_is_guarded() {
+    let app = app();
+    for (path, form) in [
+        (
+            "/voice/gather",
+            vec![("CallSid", "CA3"), ("SpeechResult", "register")],
+        ),
+        (
+            "/voice/status",
+            vec![("CallSid", "CA3"), ("CallStatus", "completed")],
+        ),
+        (
+            "/sms",
+            vec![
+                ("From", "+15551230000"),
+                ("To", "+15559990000"),
+                ("Body", "register"),
+            ],
+        ),
+    ] {
+        let (status, body) = app.post(path, &form).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        let (status, body) = app.post_signed(path, &form, &signature(path, &form)).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+}

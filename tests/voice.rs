@@ -330,6 +330,13 @@ async fn bad_requests_get_a_4xx_with_one_clear_line() {
             "invalid Digits",
         ),
         (
+            "/voice/gather",
+            "application/x-www-form-urlencoded",
+            b"CallSid=CA1&SpeechResult=%FF%FE".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "SpeechResult is not valid UTF-8",
+        ),
+        (
             "/voice",
             "application/json",
             br#"{"CallSid":"CA1"}"#.to_vec(),

@@ -55,6 +55,9 @@ enum Command {
         /// TO (e.g. a migrated bot's Twilio Functions URL with your own server). Repeatable.
         #[arg(long = "map-url", value_name = "FROM=TO")]
         map_url: Vec<UrlMap>,
+        /// Refuse to start without an auth token, so a misconfigured deployment never runs open.
+        #[arg(long)]
+        require_signature: bool,
     },
     /// Talk to the bot in the terminal: you are the caller (or the texter, with --channel sms).
     Chat {
@@ -179,8 +182,13 @@ pub fn main() -> ExitCode {
             auth_token_file,
             public_url,
             map_url,
-        } => auth(auth_token_file.as_deref(), public_url.as_deref())
-            .and_then(|auth| serve(listen, &flows, &db, auth, map_url)),
+            require_signature,
+        } => auth(auth_token_file.as_deref(), public_url.as_deref()).and_then(|auth| {
+            if require_signature && auth.is_none() {
+                return Err("--require-signature: set TWILIO_AUTH_TOKEN (or --auth-token-file) and --public-url".into());
+            }
+            serve(listen, &flows, &db, auth, map_url)
+        }),
         Command::Check { flows } => check(&flows),
         Command::Chat {
             flows,

@@ -66,8 +66,7 @@ impl FromRequest<AppState> for TwilioForm {
                 HttpError::BadForm(format!("could not read the body: {inner}"))
             }
         })?;
-        let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-            .map_err(|e| HttpError::BadForm(e.to_string()))?;
+        let pairs = decode(&body)?;
         if let Some(auth) = &state.inner.auth {
             let Some(claimed) = claimed else {
                 return Err(HttpError::Unsigned);
@@ -78,5 +77,61 @@ impl FromRequest<AppState> for TwilioForm {
             }
         }
         Ok(TwilioForm(pairs, token))
+    }
+}
+
+/// Decodes a form body. Unlike a lossy decoder, text that is not UTF-8 is refused with the
+/// parameter's name: a caller's words must never be silently changed.
+fn decode(body: &[u8]) -> Result<Vec<(String, String)>, HttpError> {
+    let text = |raw: &[u8]| -> Option<String> {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        String::from_utf8(percent_encoding::percent_decode(&spaced).collect()).ok()
+    };
+    let mut pairs = Vec::new();
+    for part in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match part.iter().position(|&b| b == b'=') {
+            Some(i) => (&part[..i], &part[i + 1..]),
+            None => (part, &b""[..]),
+        };
+        let name = text(name)
+            .ok_or_else(|| HttpError::BadForm("a parameter name is not valid UTF-8".into()))?;
+        let value = text(value)
+            .ok_or_else(|| HttpError::BadForm(format!("parameter {name} is not valid UTF-8")))?;
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    #[test]
+    fn decodes_like_a_browser_and_refuses_broken_utf8() {
+        let pairs = decode(b"CallSid=CA1&SpeechResult=caf%C3%A9+au+lait&Empty=&Flag&From=%2B1555")
+            .expect("valid");
+        let got: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("CallSid", "CA1"),
+                ("SpeechResult", "café au lait"),
+                ("Empty", ""),
+                ("Flag", ""),
+                ("From", "+1555")
+            ]
+        );
+        let err = decode(b"CallSid=CA1&SpeechResult=%FF%FE").expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "malformed form body: parameter SpeechResult is not valid UTF-8"
+        );
+        assert!(decode(b"%C3=x").is_err());
     }
 }

@@ -64,8 +64,18 @@ pub fn router(state: AppState) -> Router {
         .route(crate::channel::voice::GATHER_PATH, post(voice::gather))
         .route("/voice/status", post(voice::status))
         .route("/sms", post(sms::incoming))
-        .route("/health", get(|| async { "ok\n" }))
+        .route("/health", get(health))
         .with_state(state)
+}
+
+/// `GET /health`: up, and whether webhooks are checked — an open server says so every time
+/// someone looks.
+async fn health(axum::extract::State(app): axum::extract::State<AppState>) -> &'static str {
+    if app.inner.auth.is_some() {
+        "ok: Twilio signatures are checked\n"
+    } else {
+        "ok: WARNING Twilio signatures are NOT checked (no auth token): anyone who can reach this server can post to it\n"
+    }
 }
 
 /// Serves the router on an already-bound listener until `shutdown` completes, then finishes the

@@ -121,6 +121,12 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// GETs a path.
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
     /// POSTs a form as one webhook delivery, with Twilio's idempotency token.
     pub async fn post_delivery(
         &self,
