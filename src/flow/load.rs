@@ -135,6 +135,8 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
         compiled.push(task);
     }
     cx.check_placeholders(&compiled);
+    let paths: Vec<&Path> = names.iter().map(|(_, path, _)| *path).collect();
+    check_redirect_cycles(&mut cx, &compiled, &paths);
 
     if !cx.errors.is_empty() {
         return Err(FlowErrors(cx.errors));
@@ -175,6 +177,57 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
     };
     finish_listen_hints(&mut assistant);
     Ok(assistant)
+}
+
+/// Refuses tasks that redirect to each other in a circle before anything waits for the caller:
+/// such a call could never go anywhere. (Loops through a listen or a question are fine — the
+/// caller moves them on — and loops through web services are cut off at run time.)
+fn check_redirect_cycles(cx: &mut Cx, tasks: &[Task], paths: &[&Path]) {
+    // Each task has at most one unconditional redirect: the first redirect reached before
+    // anything that waits, asks, hands off or calls out.
+    let next: Vec<Option<(usize, usize)>> = tasks
+        .iter()
+        .map(|task| {
+            for (i, action) in task.actions.iter().enumerate() {
+                match action {
+                    Action::Say(_) | Action::Play { .. } | Action::Remember(_) | Action::Show(_) => {}
+                    Action::Redirect(Target::Task(id)) => return Some((id.0, i)),
+                    _ => return None,
+                }
+            }
+            None
+        })
+        .collect();
+    let mut reported = vec![false; tasks.len()];
+    for start in 0..tasks.len() {
+        let mut path = vec![start];
+        let mut at = start;
+        while let Some((to, _)) = next.get(at).copied().flatten() {
+            if let Some(pos) = path.iter().position(|&p| p == to) {
+                let cycle = &path[pos..];
+                if !cycle.iter().any(|&t| reported[t]) {
+                    for &t in cycle {
+                        reported[t] = true;
+                    }
+                    let first = cycle[0];
+                    let names: Vec<&str> = cycle.iter().chain(std::iter::once(&cycle[0])).map(|&t| tasks[t].name.as_str()).collect();
+                    let place = next[first].map_or_else(|| "actions".to_owned(), |(_, i)| format!("actions[{i}].redirect"));
+                    cx.error(
+                        paths.get(first).copied().unwrap_or(Path::new("tasks")),
+                        place,
+                        format!("tasks redirect in a circle before waiting for the caller: {}", names.join(" → ")),
+                        "put a listen or a question in the circle, or end one of the tasks",
+                    );
+                }
+                break;
+            }
+            if path.len() > tasks.len() {
+                break;
+            }
+            path.push(to);
+            at = to;
+        }
+    }
 }
 
 /// Compiles an action list that arrived at run time (a webhook's answer) against a loaded
