@@ -247,29 +247,56 @@ fn a_redirect_circle_is_refused_at_load_and_a_long_chain_cut_off_at_run_time() {
     let settings = r#"{"defaults": {"assistant_initiation": "task://a"}}"#;
     let errs = errors(&[
         ("assistant.json", settings),
-        ("tasks/a.json", r#"{"actions": [{"say": "hi"}, {"redirect": "task://b"}]}"#),
+        (
+            "tasks/a.json",
+            r#"{"actions": [{"say": "hi"}, {"redirect": "task://b"}]}"#,
+        ),
         ("tasks/b.json", r#"{"actions": [{"redirect": "task://a"}]}"#),
     ]);
-    assert_error(&errs, "tasks/a.json", "actions[1].redirect", "redirect in a circle before waiting for the caller: a → b → a", "put a listen");
+    assert_error(
+        &errs,
+        "tasks/a.json",
+        "actions[1].redirect",
+        "redirect in a circle before waiting for the caller: a → b → a",
+        "put a listen",
+    );
     assert_eq!(errs.len(), 1, "one circle, one error: {errs:?}");
     // A circle through a listen is fine: the caller moves it on.
     let _ = assistant(&[
         ("assistant.json", settings),
-        ("tasks/a.json", r#"{"actions": [{"say": "hi"}, {"listen": true}]}"#),
-        ("tasks/b.json", r#"{"samples": ["b"], "actions": [{"redirect": "task://a"}]}"#),
+        (
+            "tasks/a.json",
+            r#"{"actions": [{"say": "hi"}, {"listen": true}]}"#,
+        ),
+        (
+            "tasks/b.json",
+            r#"{"samples": ["b"], "actions": [{"redirect": "task://a"}]}"#,
+        ),
     ]);
     // Seven tasks in a row: no circle, but more redirects than one turn allows (5).
     let mut files = vec![("assistant.json".to_owned(), settings.to_owned())];
     let names = ["a", "b", "c", "d", "e", "f", "g"];
     for pair in names.windows(2) {
-        files.push((format!("tasks/{}.json", pair[0]), format!(r#"{{"actions": [{{"redirect": "task://{}"}}]}}"#, pair[1])));
+        files.push((
+            format!("tasks/{}.json", pair[0]),
+            format!(r#"{{"actions": [{{"redirect": "task://{}"}}]}}"#, pair[1]),
+        ));
     }
-    files.push(("tasks/g.json".into(), r#"{"actions": [{"say": "never reached"}]}"#.into()));
-    let list: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    files.push((
+        "tasks/g.json".into(),
+        r#"{"actions": [{"say": "never reached"}]}"#.into(),
+    ));
+    let list: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
     let replies = converse(&assistant(&list), vec![Input::Start]);
     assert_eq!(replies[0].next, Next::Hangup);
     let said = format!("{:?}", replies[0].outputs);
-    assert!(said.contains("something went wrong") && !said.contains("never reached"), "{said}");
+    assert!(
+        said.contains("something went wrong") && !said.contains("never reached"),
+        "{said}"
+    );
 }
 
 #[test]

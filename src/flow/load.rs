@@ -190,7 +190,10 @@ fn check_redirect_cycles(cx: &mut Cx, tasks: &[Task], paths: &[&Path]) {
         .map(|task| {
             for (i, action) in task.actions.iter().enumerate() {
                 match action {
-                    Action::Say(_) | Action::Play { .. } | Action::Remember(_) | Action::Show(_) => {}
+                    Action::Say(_)
+                    | Action::Play { .. }
+                    | Action::Remember(_)
+                    | Action::Show(_) => {}
                     Action::Redirect(Target::Task(id)) => return Some((id.0, i)),
                     _ => return None,
                 }
@@ -210,12 +213,22 @@ fn check_redirect_cycles(cx: &mut Cx, tasks: &[Task], paths: &[&Path]) {
                         reported[t] = true;
                     }
                     let first = cycle[0];
-                    let names: Vec<&str> = cycle.iter().chain(std::iter::once(&cycle[0])).map(|&t| tasks[t].name.as_str()).collect();
-                    let place = next[first].map_or_else(|| "actions".to_owned(), |(_, i)| format!("actions[{i}].redirect"));
+                    let names: Vec<&str> = cycle
+                        .iter()
+                        .chain(std::iter::once(&cycle[0]))
+                        .map(|&t| tasks[t].name.as_str())
+                        .collect();
+                    let place = next[first].map_or_else(
+                        || "actions".to_owned(),
+                        |(_, i)| format!("actions[{i}].redirect"),
+                    );
                     cx.error(
                         paths.get(first).copied().unwrap_or(Path::new("tasks")),
                         place,
-                        format!("tasks redirect in a circle before waiting for the caller: {}", names.join(" → ")),
+                        format!(
+                            "tasks redirect in a circle before waiting for the caller: {}",
+                            names.join(" → ")
+                        ),
                         "put a listen or a question in the circle, or end one of the tasks",
                     );
                 }

@@ -143,9 +143,28 @@ const COMMON_POSTINGS: usize = 128;
 /// Share of the word family in a sample's similarity; the rest is the character n-gram family.
 /// Words are more precise, n-grams more robust to recogniser errors.
 const WORD_SHARE: f32 = 0.6;
-/// Share of task-level coverage in a task's score; the rest is its best sample's similarity.
-/// Kept small because coverage grows with the number of samples a task has.
-const COVERAGE_SHARE: f32 = 0.2;
+fn knob(name: &str, default: f32) -> f32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A task's score from its best sample's similarity, its centroid similarity and its coverage.
+fn combine(max_sim: f32, centroid: f32, cov: f32) -> f32 {
+    let (a, b, c) = (
+        knob("SB_MAX", 0.4),
+        knob("SB_CENT", 0.4),
+        knob("SB_COV", 0.2),
+    );
+    let blend = (a * max_sim + b * centroid + c * cov) / (a + b + c);
+    let score = blend.max(max_sim.powf(knob("SB_POW", 2.0)));
+    if score.is_finite() {
+        score.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
 /// Weight factor of stop words relative to content words.
 const STOP_FACTOR: f32 = 0.3;
 /// Weight factor of number tokens: slot values, weak evidence of intent.
@@ -181,6 +200,11 @@ pub struct Matcher {
     num_tasks: usize,
     /// Task of each indexed sample.
     sample_task: Vec<u32>,
+    /// Task -> its samples, a contiguous range of sample indexes (samples are indexed in task
+    /// order).
+    task_samples: Vec<std::ops::Range<u32>>,
+    /// Task -> norm of its centroid (the sum of its samples' unit vectors), per family.
+    centroid_norm: Vec<[f32; 2]>,
     /// Whether task i has at least one usable sample.
     task_has_samples: Vec<bool>,
     /// IDF of a feature the index has never seen (as rare as possible: one task).
@@ -412,9 +436,39 @@ impl Matcher {
             }
         }
 
+        // Task ranges and centroid norms.
+        let mut task_samples = vec![0..0; tasks.len()];
+        for (sample, (task, _)) in prepared.iter().enumerate() {
+            let r = &mut task_samples[*task as usize];
+            if r.is_empty() {
+                *r = sample as u32..sample as u32 + 1;
+            } else {
+                r.end = sample as u32 + 1;
+            }
+        }
+        let mut centroid_norm = vec![[0.0f32; 2]; tasks.len()];
+        for (task, range) in task_samples.iter().enumerate() {
+            for (slot, family) in [&words, &chars].into_iter().enumerate() {
+                let mut sum: HashMap<u32, f32> = HashMap::new();
+                for s in range.clone() {
+                    let norm = family.sample_norm[s as usize];
+                    if norm > 0.0 {
+                        for &(id, w) in &family.forward[s as usize] {
+                            *sum.entry(id).or_default() += w / norm;
+                        }
+                    }
+                }
+                let mut squares: Vec<f32> = sum.values().map(|v| v * v).collect();
+                squares.sort_by(f32::total_cmp); // summation order independent of hashing
+                centroid_norm[task][slot] = squares.iter().sum::<f32>().sqrt();
+            }
+        }
+
         Matcher {
             config,
             num_tasks: tasks.len(),
+            task_samples,
+            centroid_norm,
             sample_task: prepared.iter().map(|(t, _)| *t).collect(),
             task_has_samples,
             oov_idf,
@@ -548,11 +602,25 @@ impl Matcher {
                 }
             }
         }
-        // Then common ones: everywhere, or only for the candidates found so far.
+        // Then common ones: everywhere, or only for the candidates found so far. Candidates
+        // are all samples of every task that shares a rarer feature with the utterance (every
+        // sample, not only the touched ones, so that task centroids are exact).
         let prune = prune && !acc.touched.is_empty();
-        let mut candidate_task = vec![false; if prune { self.num_tasks } else { 0 }];
-        for &sample in acc.touched.iter().filter(|_| prune) {
+        let mut candidate_task = vec![false; self.num_tasks];
+        for &sample in &acc.touched {
             candidate_task[self.sample_task[sample as usize] as usize] = true;
+        }
+        let mut candidates: Vec<u32> = Vec::new();
+        let mut is_candidate = vec![false; if prune { self.sample_task.len() } else { 0 }];
+        if prune {
+            for (task, range) in self.task_samples.iter().enumerate() {
+                if candidate_task[task] {
+                    for s in range.clone() {
+                        candidates.push(s);
+                        is_candidate[s as usize] = true;
+                    }
+                }
+            }
         }
         let mut pruned_sq = [0.0f32; 2];
         for (slot, (family, query)) in families.iter().enumerate() {
@@ -567,18 +635,16 @@ impl Matcher {
                 pruned_sq[slot] += weight * weight;
                 // Add the feature to candidates only, by whichever is cheaper: scanning its
                 // postings, or looking it up in each candidate's forward vector. Either way
-                // each candidate gets the same single addition. Candidates are exactly the
-                // samples with a non-zero dot product, and only they are added to here.
+                // each candidate gets the same single addition.
                 let postings = &family.postings[id as usize];
-                if postings.len() <= acc.touched.len() * 8 {
+                if postings.len() <= candidates.len() * 8 {
                     for &(sample, w) in postings {
-                        let d = &mut acc.dots[sample as usize];
-                        if *d != [0.0; 2] {
-                            d[slot] += weight * w;
+                        if is_candidate[sample as usize] {
+                            acc.dots[sample as usize][slot] += weight * w;
                         }
                     }
                 } else {
-                    for &sample in &acc.touched {
+                    for &sample in &candidates {
                         let forward = &family.forward[sample as usize];
                         if let Ok(i) = forward.binary_search_by_key(&id, |&(f, _)| f) {
                             acc.dots[sample as usize][slot] += weight * forward[i].1;
@@ -592,38 +658,50 @@ impl Matcher {
                 }
             }
         }
-
-        let mut best_sample = vec![0.0f32; self.num_tasks];
-        for &sample in &acc.touched {
-            let s = sample as usize;
-            let [dot_w, dot_c] = acc.dots[s];
-            let sim = WORD_SHARE * cosine(dot_w, wq.norm, self.words.sample_norm[s])
-                + (1.0 - WORD_SHARE) * cosine(dot_c, cq.norm, self.chars.sample_norm[s]);
-            let t = self.sample_task[s] as usize;
-            best_sample[t] = best_sample[t].max(sim);
-        }
-        let combine = |max_sim: f32, cov: [f32; 2]| {
-            let cov = WORD_SHARE * ratio(cov[0], wq.norm * wq.norm)
-                + (1.0 - WORD_SHARE) * ratio(cov[1], cq.norm * cq.norm);
-            let score = (1.0 - COVERAGE_SHARE) * max_sim + COVERAGE_SHARE * cov;
-            if score.is_finite() {
-                score.clamp(0.0, 1.0)
-            } else {
-                0.0
+        if !prune {
+            for &sample in &acc.touched {
+                candidate_task[self.sample_task[sample as usize] as usize] = true;
             }
-        };
-        let scores = best_sample
-            .iter()
-            .zip(&acc.coverage)
-            .map(|(&max_sim, &cov)| combine(max_sim, cov))
-            .collect();
-        // A non-candidate shares only pruned features with the utterance, so its cosine in each
-        // family is at most |pruned part of the query| / |query|, and its coverage at most the
-        // pruned share of the query's weight.
+        }
+
+        let norms = [wq.norm, cq.norm];
+        let mut scores = vec![0.0f32; self.num_tasks];
+        for (task, range) in self.task_samples.iter().enumerate() {
+            if !candidate_task[task] {
+                continue;
+            }
+            // Best single sample, and the cosine with the task centroid (the sum of its
+            // samples' unit vectors), whose dot product is the sum of the samples' normalised
+            // dot products.
+            let mut max_sim = 0.0f32;
+            let mut centroid_dot = [0.0f32; 2];
+            for s in range.clone() {
+                let s = s as usize;
+                let dots = acc.dots[s];
+                let w_norm = self.words.sample_norm[s];
+                let c_norm = self.chars.sample_norm[s];
+                let sim = WORD_SHARE * cosine(dots[0], wq.norm, w_norm)
+                    + (1.0 - WORD_SHARE) * cosine(dots[1], cq.norm, c_norm);
+                max_sim = max_sim.max(sim);
+                centroid_dot[0] += ratio(dots[0], w_norm);
+                centroid_dot[1] += ratio(dots[1], c_norm);
+            }
+            let cn = self.centroid_norm[task];
+            let centroid = WORD_SHARE * ratio(centroid_dot[0], norms[0] * cn[0])
+                + (1.0 - WORD_SHARE) * ratio(centroid_dot[1], norms[1] * cn[1]);
+            let cov = WORD_SHARE * ratio(acc.coverage[task][0], wq.norm * wq.norm)
+                + (1.0 - WORD_SHARE) * ratio(acc.coverage[task][1], cq.norm * cq.norm);
+            scores[task] = combine(max_sim, centroid, cov);
+        }
+        // A non-candidate shares only pruned features with the utterance, so its cosine with
+        // any sample or centroid in each family is at most |pruned part of the query| /
+        // |query|, and its coverage at most the pruned share of the query's weight.
         let bound_sim = WORD_SHARE * ratio(pruned_sq[0].sqrt(), wq.norm)
             + (1.0 - WORD_SHARE) * ratio(pruned_sq[1].sqrt(), cq.norm);
+        let bound_cov = WORD_SHARE * ratio(pruned_sq[0], wq.norm * wq.norm)
+            + (1.0 - WORD_SHARE) * ratio(pruned_sq[1], cq.norm * cq.norm);
         let bound = if prune {
-            combine(bound_sim, pruned_sq)
+            combine(bound_sim, bound_sim, bound_cov)
         } else {
             0.0
         };
@@ -838,6 +916,49 @@ fn stem(tok: &str) -> String {
     if len < 4 || text::is_stop_word(tok) || !tok.is_ascii() {
         return tok.to_owned();
     }
+    if knob("SB_STEM", 1.0) == 0.0 {
+        return old_stem(tok);
+    }
+    if let Some(base) = tok.strip_suffix("ies").filter(|_| len >= 5) {
+        return format!("{base}y");
+    }
+    if let Some(base) = tok.strip_suffix("sses") {
+        return format!("{base}ss");
+    }
+    // Inflectional endings, then a final silent "e" and a doubled final consonant, so that
+    // "charge", "charged", "charges" and "charging" meet, as do "run", "running" and "stop",
+    // "stopped". A base keeps at least three letters ("using", "need" stay whole).
+    let mut base = tok;
+    for suffix in ["ing", "ed", "es", "s"] {
+        if let Some(b) = tok.strip_suffix(suffix)
+            && b.len() >= 3
+            && !(suffix == "s" && (b.ends_with('s') || b.ends_with('u') || b.ends_with('i')))
+        {
+            base = b;
+            break;
+        }
+    }
+    if base.len() >= 4
+        && let Some(b) = base.strip_suffix('e')
+    {
+        base = b;
+    }
+    let bytes = base.as_bytes();
+    let n = bytes.len();
+    if n >= 4
+        && bytes[n - 1] == bytes[n - 2]
+        && !matches!(
+            bytes[n - 1],
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'l' | b's' | b'z'
+        )
+    {
+        base = &base[..n - 1];
+    }
+    base.to_owned()
+}
+
+fn old_stem(tok: &str) -> String {
+    let len = tok.chars().count();
     if let Some(base) = tok.strip_suffix("ies").filter(|_| len >= 5) {
         return format!("{base}y");
     }

@@ -151,8 +151,8 @@ fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         if last_purge.elapsed() > PURGE_EVERY {
             last_purge = std::time::Instant::now();
-            if let Err(e) = purge_deliveries(&conn, first.now) {
-                tracing::warn!(error = %e, "could not purge old delivery replies");
+            if let Err(e) = purge(&conn, first.now, first.assistant.sms.idle) {
+                tracing::warn!(error = %e, "could not purge old sessions and delivery replies");
             }
         }
         let mut batch = vec![first];
@@ -265,12 +265,37 @@ fn save_delivery(
 /// Twilio retries a delivery within seconds; a day of replies is far more than enough.
 const DELIVERY_RETENTION: chrono::Duration = chrono::Duration::days(1);
 
-/// Forgets replies to deliveries too old to be retried.
-fn purge_deliveries(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<usize> {
-    conn.execute(
+/// A call's session is kept this long after its last webhook: Twilio calls last at most hours.
+const CALL_RETENTION: chrono::Duration = chrono::Duration::days(1);
+
+/// Forgets what no webhook can need any more, so senders cannot grow the database without
+/// bound: replies to deliveries too old to be retried, calls long over, and text conversations
+/// past their idle time. A collect such a session left half-done is marked incomplete first —
+/// its answers stay.
+pub(crate) fn purge(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    sms_idle: chrono::Duration,
+) -> rusqlite::Result<usize> {
+    let calls = timestamp(now - CALL_RETENTION);
+    let texts = timestamp(now - sms_idle - chrono::Duration::hours(1));
+    let stale = "SELECT key FROM sessions WHERE (channel = 'voice' AND updated_at < ?1) OR (channel = 'sms' AND updated_at < ?2)";
+    let mut purged = conn.execute(
         "DELETE FROM deliveries WHERE at < ?1",
         [timestamp(now - DELIVERY_RETENTION)],
-    )
+    )?;
+    purged += conn.execute(
+        &format!(
+            "UPDATE collected SET status = 'incomplete', finished_at = ?3, updated_at = ?3
+             WHERE status = 'in_progress' AND session_key IN ({stale})"
+        ),
+        params![calls, texts, timestamp(now)],
+    )?;
+    purged += conn.execute(
+        "DELETE FROM sessions WHERE (channel = 'voice' AND updated_at < ?1) OR (channel = 'sms' AND updated_at < ?2)",
+        params![calls, texts],
+    )?;
+    Ok(purged)
 }
 
 fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session>> {
@@ -330,7 +355,7 @@ fn save_outcome(
                 conn.execute(
                     "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status, answers, started_at, updated_at, finished_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                     ON CONFLICT (session_key, seq) DO UPDATE SET
+                     ON CONFLICT (session_key, seq, started_at) DO UPDATE SET
                         status = excluded.status, answers = excluded.answers,
                         updated_at = excluded.updated_at, finished_at = excluded.finished_at",
                     params![
@@ -361,7 +386,8 @@ fn save_outcome(
 
 #[cfg(test)]
 mod tests {
-    use super::loggable_key;
+    use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn text_conversation_keys_never_reach_the_log_as_numbers() {
@@ -371,5 +397,54 @@ mod tests {
         assert_eq!(logged, loggable_key(key), "stable");
         assert_ne!(logged, loggable_key("sms:+15559990000:+15551230001"));
         assert_eq!(loggable_key("CA123"), "CA123");
+    }
+
+    #[test]
+    fn purging_forgets_stale_sessions_but_keeps_their_answers_as_incomplete() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        schema::migrate(&mut conn).expect("schema");
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+            .single()
+            .expect("valid");
+        let at = |hours: i64| timestamp(now - chrono::Duration::hours(hours));
+        for (key, channel, hours) in [
+            ("CAold", "voice", 30),
+            ("CAnew", "voice", 2),
+            ("sms:a:b", "sms", 6),
+            ("sms:c:d", "sms", 1),
+        ] {
+            conn.execute(
+                "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at) VALUES (?1, ?2, '{}', 0, ?3, ?3)",
+                params![key, channel, at(hours)],
+            )
+            .expect("session");
+            conn.execute(
+                "INSERT INTO collected (session_key, seq, channel, task, collect, status, answers, started_at, updated_at)
+                 VALUES (?1, 1, ?2, 't', 'c', 'in_progress', '[]', ?3, ?3)",
+                params![key, channel, at(hours)],
+            )
+            .expect("collected");
+        }
+        purge(&conn, now, chrono::Duration::hours(4)).expect("purges");
+        let left: Vec<String> = conn
+            .prepare("SELECT key FROM sessions ORDER BY key")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("keys");
+        assert_eq!(left, ["CAnew", "sms:c:d"]);
+        let statuses: Vec<(String, String)> = conn
+            .prepare("SELECT session_key, status FROM collected ORDER BY session_key")
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .expect("rows");
+        let expected: Vec<(String, String)> = [
+            ("CAnew", "in_progress"),
+            ("CAold", "incomplete"),
+            ("sms:a:b", "incomplete"),
+            ("sms:c:d", "in_progress"),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+        assert_eq!(statuses, expected);
     }
 }

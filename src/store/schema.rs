@@ -30,7 +30,7 @@ const MIGRATIONS: &[&str] = &[
         started_at  TEXT NOT NULL,
         updated_at  TEXT NOT NULL,
         finished_at TEXT,
-        UNIQUE (session_key, seq)
+        UNIQUE (session_key, seq, started_at)  -- a run is its seq and start: a key reused later never overwrites
     );
     CREATE TABLE events (
         id          INTEGER PRIMARY KEY,
