@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Kill the server mid-call, again and again, and check nothing acknowledged was lost.
+
+Runs `switchboard serve` on a loopback port and drives many concurrent registration calls
+against it (greeting, "register", a name, a phone number, goodbye) while a killer thread sends
+SIGKILL at random moments and restarts the server on the same database. A caller whose webhook
+fails retries it, as Twilio does, with the same I-Twilio-Idempotency-Token.
+
+At the end it checks, straight from the SQLite file:
+  * every collect acknowledged to a caller ("Thank you, <name>.") is saved exactly once, complete,
+    with the caller's own answers;
+  * no acknowledged call is left hanging (each ended with its goodbye);
+  * PRAGMA integrity_check says ok.
+
+Usage (from the repository root; standard library only):
+    cargo build --release
+    python3 scripts/crash_test.py --switchboard target/release/switchboard --calls 200 --kills 20
+
+Exit status 0 when every check passes. Only loopback addresses are used; every loop is bounded.
+"""
+
+import argparse
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import json
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One switchboard process at a time, restartable on the same port and database."""
+
+    def __init__(self, binary, flows, db, port):
+        self.args = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--flows", flows, "--db", db]
+        self.port = port
+        self.proc = None
+        self.lock = threading.Lock()
+
+    def start(self):
+        with self.lock:
+            self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("server did not start within 10 s")
+
+    def kill(self):
+        with self.lock:
+            if self.proc and self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGKILL)
+                self.proc.wait()
+
+    def stop(self):
+        with self.lock:
+            if self.proc and self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                self.proc.wait(timeout=10)
+
+
+def post(port, path, form, token, give_up_at):
+    """POSTs until a 200 arrives (the server may be dead or restarting), like Twilio's retry."""
+    body = urllib.parse.urlencode(form).encode()
+    while time.time() < give_up_at:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}",
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "I-Twilio-Idempotency-Token": token},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.read().decode()
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            time.sleep(0.05)
+    raise RuntimeError(f"no answer from the server for {path} before the deadline")
+
+
+def call(port, n, acknowledged, give_up_at):
+    sid = f"CA{n:032d}"
+    name = random.choice(["Jason", "Maria", "Priya", "Tomas", "Aiko", "Lena", "Omar", "Sofia"])
+    phone = f"415{n:07d}"
+    steps = [
+        ("/voice", {"CallSid": sid, "From": f"+1555{n:07d}", "To": "+15559990000"}),
+        ("/voice/gather", {"CallSid": sid, "SpeechResult": "I'd like to register"}),
+        ("/voice/gather", {"CallSid": sid, "SpeechResult": f"my name is {name}"}),
+        ("/voice/gather", {"CallSid": sid, "Digits": phone}),
+        ("/voice/gather", {"CallSid": sid, "SpeechResult": "goodbye"}),
+    ]
+    for i, (path, form) in enumerate(steps):
+        reply = post(port, path, form, f"{sid}-{i}", give_up_at)
+        if i == 3 and f"Thank you, {name}." in reply:
+            acknowledged[sid] = (name, phone)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--switchboard", required=True, help="path to the switchboard binary")
+    parser.add_argument("--flows", default="flows")
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--max-seconds", type=int, default=300, help="hard bound on the whole run")
+    args = parser.parse_args()
+    random.seed(args.seed)
+    give_up_at = time.time() + args.max_seconds
+
+    work = tempfile.mkdtemp(prefix="switchboard-crash-")
+    db = os.path.join(work, "crash.db")
+    server = Server(args.switchboard, args.flows, db, free_port())
+    server.start()
+
+    acknowledged = {}
+    next_call = iter(range(args.calls))
+    next_lock = threading.Lock()
+    errors = []
+
+    def worker():
+        while True:
+            with next_lock:
+                n = next(next_call, None)
+            if n is None:
+                return
+            try:
+                call(server.port, n, acknowledged, give_up_at)
+            except Exception as e:  # report, don't hang
+                errors.append(f"call {n}: {e}")
+
+    kills = 0
+    done = threading.Event()
+
+    def killer():
+        nonlocal kills
+        while kills < args.kills and not done.is_set() and time.time() < give_up_at:
+            time.sleep(random.uniform(0.05, 0.4))
+            if done.is_set():
+                return
+            server.kill()
+            kills += 1
+            server.start()
+
+    started = time.time()
+    workers = [threading.Thread(target=worker) for _ in range(args.concurrency)]
+    chaos = threading.Thread(target=killer)
+    chaos.start()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    done.set()
+    chaos.join()
+    server.stop()
+    elapsed = time.time() - started
+
+    conn = sqlite3.connect(db)
+    integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    rows = conn.execute("SELECT session_key, status, answers FROM collected").fetchall()
+    by_call = {}
+    for key, status, answers in rows:
+        by_call.setdefault(key, []).append((status, json.loads(answers)))
+    lost, duplicated, wrong = [], [], []
+    for sid, (name, phone) in acknowledged.items():
+        saved = [r for r in by_call.get(sid, []) if r[0] == "complete"]
+        if not saved:
+            lost.append(sid)
+        elif len(by_call[sid]) > 1:
+            duplicated.append(sid)
+        else:
+            values = {a["question"]: a["value"] for a in saved[0][1]}
+            if values != {"user_name": name, "user_phone_number": phone}:
+                wrong.append((sid, values))
+    stuck = [
+        key
+        for (key, state) in conn.execute("SELECT key, state FROM sessions")
+        if key in acknowledged and not json.loads(state).get("ended")
+    ]
+
+    print(f"calls: {args.calls}, acknowledged: {len(acknowledged)}, kills: {kills}, seconds: {elapsed:.1f}")
+    print(f"collected rows: {len(rows)}, lost: {len(lost)}, duplicated: {len(duplicated)}, wrong: {len(wrong)}, stuck sessions: {len(stuck)}")
+    print(f"integrity_check: {integrity}; client errors: {len(errors)}")
+    for e in errors[:5]:
+        print(f"  {e}")
+    ok = integrity == "ok" and not lost and not duplicated and not wrong and not stuck and not errors and len(acknowledged) == args.calls
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
