@@ -1607,7 +1607,7 @@ use super::json::kind_of as kind;
 
 /// Pretty-printed JSON (two-space indent) with a trailing newline.
 fn pretty(value: &impl Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("JSON values always serialise");
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values always serialise"); // ok: a Value has no non-string keys or non-finite floats
     text.push('\n');
     text
 }

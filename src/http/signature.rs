@@ -74,9 +74,9 @@ pub fn verify_with_body(token: &AuthToken, url: &str, body: &[u8], signature: &s
 }
 
 fn mac(token: &AuthToken, url: &str, params: &[(String, String)]) -> Hmac<Sha1> {
-    // ok: HMAC accepts keys of any length, so this cannot fail.
-    let mut mac =
-        Hmac::<Sha1>::new_from_slice(token.0.as_bytes()).expect("HMAC takes keys of any length");
+    // HMAC accepts keys of any length, so this cannot fail.
+    let key = token.0.as_bytes();
+    let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("any key length"); // ok: see above
     mac.update(url.as_bytes());
     let mut names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
     names.sort_unstable();
