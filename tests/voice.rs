@@ -302,6 +302,11 @@ async fn a_status_callback_for_an_unknown_call_is_answered_quietly() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(Twiml::parse(&body).says.is_empty());
+    let conn = rusqlite::Connection::open(&app.db).expect("db");
+    let sessions: i64 = conn
+        .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(sessions, 0, "nothing is kept for a call never seen");
 }
 
 #[tokio::test]

@@ -199,6 +199,9 @@ fn run_batch(
             continue;
         }
         let session = load_session(&tx, &job.caller.key)?;
+        // A status callback for a call never seen (or long purged) changes nothing: no row is
+        // made for a session that never had a turn.
+        let nothing_to_keep = session.is_none() && job.input == Input::Hangup;
         // The engine is pure and writes nothing until it returns, so a panic leaves the
         // transaction untouched: that turn fails, the others in the batch go on.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -212,7 +215,9 @@ fn run_batch(
         }));
         match outcome {
             Ok(outcome) => {
-                save_outcome(&tx, &job.caller, &outcome, job.now)?;
+                if !nothing_to_keep {
+                    save_outcome(&tx, &job.caller, &outcome, job.now)?;
+                }
                 // Saved with the step that finishes the reply, in the same transaction: a crash
                 // leaves either both or neither.
                 if let Some(token) = token
