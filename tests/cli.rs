@@ -515,3 +515,97 @@ fn require_signature_refuses_to_start_open() {
         String::from_utf8_lossy(&out.stderr).contains("--require-signature: set TWILIO_AUTH_TOKEN")
     );
 }
+
+#[test]
+fn purge_deletes_old_answers_and_keeps_recent_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("calls.db");
+    // Record a call through a real server, then age its rows by hand.
+    let server = Server::start(&db);
+    server.post("/voice", &[("CallSid", "CA1"), ("From", "+15551230000")]);
+    server.post(
+        "/voice/gather",
+        &[("CallSid", "CA1"), ("SpeechResult", "register")],
+    );
+    server.post(
+        "/voice/gather",
+        &[("CallSid", "CA1"), ("SpeechResult", "Jason")],
+    );
+    server.post(
+        "/voice/gather",
+        &[("CallSid", "CA1"), ("Digits", "4155550123")],
+    );
+    server.post(
+        "/voice/gather",
+        &[("CallSid", "CA1"), ("SpeechResult", "goodbye")],
+    );
+    server.post("/voice", &[("CallSid", "CA2"), ("From", "+15551230001")]);
+    server.terminate();
+    let conn = rusqlite::Connection::open(&db).expect("db");
+    conn.execute_batch(
+        "UPDATE collected SET updated_at = '2020-01-01T00:00:00.000Z';
+         UPDATE events SET at = '2020-01-01T00:00:00.000Z' WHERE session_key = 'CA1';
+         UPDATE sessions SET updated_at = '2020-01-01T00:00:00.000Z' WHERE key = 'CA1';",
+    )
+    .expect("age");
+    drop(conn);
+    let out = bin()
+        .args(["purge", "--older-than-days", "30", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("deleted 1 collected rows") && stdout.contains("1 finished sessions"),
+        "{stdout}"
+    );
+    let conn = rusqlite::Connection::open(&db).expect("db");
+    let count = |sql: &str| {
+        conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+            .expect("count")
+    };
+    assert_eq!(count("SELECT count(*) FROM collected"), 0);
+    assert_eq!(
+        count("SELECT count(*) FROM events WHERE session_key = 'CA1'"),
+        0
+    );
+    assert!(
+        count("SELECT count(*) FROM events WHERE session_key = 'CA2'") > 0,
+        "recent history stays"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM sessions WHERE key = 'CA2'"),
+        1,
+        "a live call stays"
+    );
+}
+
+#[test]
+fn a_corrupt_database_is_a_clear_error_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("broken.db");
+    std::fs::write(
+        &db,
+        b"this is not a database, just some bytes that look nothing like SQLite",
+    )
+    .expect("write");
+    let out = bin()
+        .args(["serve", "--listen", "127.0.0.1:0", "--flows"])
+        .arg(repo_flows())
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot open database {}", db.display()))
+            && stderr.contains("not a database"),
+        "{stderr}"
+    );
+}

@@ -428,3 +428,26 @@ async fn a_retried_delivery_gets_the_same_reply_and_moves_nothing_on() {
         .await;
     Twiml::parse(&plain).expect_prompt(ASK_NAME);
 }
+
+#[tokio::test]
+async fn a_database_failure_mid_call_is_an_apology_not_an_application_error() {
+    let app = TestApp::new();
+    app.call("CA130").await;
+    app.say("CA130", "register").await.expect_prompt(ASK_NAME);
+    // Break the database under the running server.
+    let conn = rusqlite::Connection::open(&app.db).expect("db");
+    conn.execute_batch("DROP TABLE events;").expect("drop");
+    let (status, body) = app
+        .post(
+            "/voice/gather",
+            &[("CallSid", "CA130"), ("SpeechResult", "Jason")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "Twilio gets TwiML, not a 500");
+    Twiml::parse(&body).expect_goodbye("couldn't save that");
+    // Nothing half-written: the answer the failed turn would have saved is not there.
+    let answers: i64 = conn
+        .query_row("SELECT count(*) FROM collected", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(answers, 0);
+}

@@ -58,6 +58,10 @@ enum Command {
         /// Refuse to start without an auth token, so a misconfigured deployment never runs open.
         #[arg(long)]
         require_signature: bool,
+        /// Delete callers' answers and call history older than this many days, as the server
+        /// runs (`switchboard purge` does it on demand).
+        #[arg(long, env = "SWITCHBOARD_RETENTION_DAYS", value_name = "DAYS")]
+        retention_days: Option<u32>,
     },
     /// Talk to the bot in the terminal: you are the caller (or the texter, with --channel sms).
     Chat {
@@ -96,6 +100,15 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Delete callers' answers and call history older than a number of days.
+    Purge {
+        /// SQLite database file.
+        #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
+        db: PathBuf,
+        /// Keep this many days; older answers, history and finished sessions are deleted.
+        #[arg(long, value_name = "DAYS")]
+        older_than_days: u32,
     },
     /// Convert a bot from another platform into a flows folder.
     Import {
@@ -183,11 +196,13 @@ pub fn main() -> ExitCode {
             public_url,
             map_url,
             require_signature,
+            retention_days,
         } => auth(auth_token_file.as_deref(), public_url.as_deref()).and_then(|auth| {
             if require_signature && auth.is_none() {
                 return Err("--require-signature: set TWILIO_AUTH_TOKEN (or --auth-token-file) and --public-url".into());
             }
-            serve(listen, &flows, &db, auth, map_url)
+            let retention = retention_days.map(|d| chrono::Duration::days(i64::from(d)));
+            serve(listen, &flows, &db, auth, map_url, retention)
         }),
         Command::Check { flows } => check(&flows),
         Command::Chat {
@@ -204,6 +219,7 @@ pub fn main() -> ExitCode {
             files,
         } => test(&flows, channel.into(), files),
         Command::Collected { db, format } => collected(&db, format),
+        Command::Purge { db, older_than_days } => purge(&db, older_than_days),
         Command::Import {
             command: ImportCommand::Autopilot { export, out },
         } => import_autopilot(&export, &out),
@@ -281,11 +297,12 @@ fn serve(
     db: &Path,
     auth: Option<Auth>,
     url_map: Vec<UrlMap>,
+    retention: Option<chrono::Duration>,
 ) -> Result<ExitCode, String> {
     // Everything that can be wrong with the configuration is found before the port opens: the
     // server never starts half-configured.
     let (assistant, source) = load_flows(flows)?;
-    let store = Store::open(db).map_err(|e| e.to_string())?;
+    let store = Store::open_with_retention(db, retention).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
@@ -453,6 +470,22 @@ fn nlu_eval(flows: &FlowsArg, cases: &Path) -> Result<ExitCode, String> {
 /// Confidence to 4 decimals: f32 noise like 0.8299999833106995 helps nobody reading the output.
 fn round(x: f32) -> f64 {
     (f64::from(x) * 10_000.0).round() / 10_000.0
+}
+
+fn purge(db: &Path, days: u32) -> Result<ExitCode, String> {
+    if !db.exists() {
+        return Err(format!(
+            "no database at {}: pass --db with the file `switchboard serve` wrote",
+            db.display()
+        ));
+    }
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+    let purged = store::purge_older_than(db, cutoff).map_err(|e| e.to_string())?;
+    println!(
+        "deleted {} collected rows, {} history lines and {} finished sessions older than {days} days",
+        purged.collected, purged.events, purged.sessions
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn collected(db: &Path, format: Format) -> Result<ExitCode, String> {

@@ -89,6 +89,18 @@ impl Store {
     /// # Errors
     /// The file cannot be opened, is not a database, or has a newer schema.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_retention(path, None)
+    }
+
+    /// As [`Store::open`], and the writer also deletes answers and call history older than
+    /// `retention` as it goes (the same as `switchboard purge`).
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    pub fn open_with_retention(
+        path: &Path,
+        retention: Option<chrono::Duration>,
+    ) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -99,7 +111,7 @@ impl Store {
         let (jobs, receiver) = mpsc::channel();
         std::thread::Builder::new()
             .name("switchboard-db".into())
-            .spawn(move || writer(conn, &receiver))
+            .spawn(move || writer(conn, &receiver, retention))
             .map_err(|e| StoreError::Batch(format!("cannot start the database writer: {e}")))?;
         Ok(Store {
             jobs,
@@ -146,13 +158,24 @@ pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// The writer thread: takes every turn waiting, runs them in one transaction, then answers each.
-fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>) {
+fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>, retention: Option<chrono::Duration>) {
     let mut last_purge = std::time::Instant::now();
     while let Ok(first) = jobs.recv() {
         if last_purge.elapsed() > PURGE_EVERY {
             last_purge = std::time::Instant::now();
             if let Err(e) = purge(&conn, first.now, first.assistant.sms.idle) {
                 tracing::warn!(error = %e, "could not purge old sessions and delivery replies");
+            }
+            if let Some(keep) = retention {
+                match delete_older_than(&conn, first.now - keep) {
+                    Ok(p) => tracing::info!(
+                        collected = p.collected,
+                        events = p.events,
+                        sessions = p.sessions,
+                        "retention: deleted old answers and history"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "could not apply the retention limit"),
+                }
             }
         }
         let mut batch = vec![first];
@@ -269,6 +292,58 @@ fn save_delivery(
 
 /// Twilio retries a delivery within seconds; a day of replies is far more than enough.
 const DELIVERY_RETENTION: chrono::Duration = chrono::Duration::days(1);
+
+/// What [`purge_older_than`] removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    /// Collected rows (callers' answers) deleted.
+    pub collected: usize,
+    /// Call-history lines deleted.
+    pub events: usize,
+    /// Finished sessions deleted.
+    pub sessions: usize,
+}
+
+/// Deletes callers' answers and call history older than `cutoff`, and sessions that ended
+/// before it — the retention limit an operator owes the people who called. Runs in one
+/// transaction on its own connection, beside a running server.
+///
+/// # Errors
+/// The database cannot be opened or written.
+pub fn purge_older_than(path: &Path, cutoff: DateTime<Utc>) -> Result<Purged, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(open_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(open_err)?;
+    schema::migrate(&mut conn).map_err(open_err)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let purged = delete_older_than(&tx, cutoff)?;
+    tx.commit()?;
+    Ok(purged)
+}
+
+fn delete_older_than(conn: &Connection, cutoff: DateTime<Utc>) -> rusqlite::Result<Purged> {
+    let cutoff = timestamp(cutoff);
+    // A collect still in progress is kept whatever its age: its call may be going on.
+    let collected = conn.execute(
+        "DELETE FROM collected WHERE updated_at < ?1 AND status != 'in_progress'",
+        [&cutoff],
+    )?;
+    let events = conn.execute("DELETE FROM events WHERE at < ?1", [&cutoff])?;
+    let sessions = conn.execute(
+        "DELETE FROM sessions WHERE updated_at < ?1 AND ended = 1",
+        [&cutoff],
+    )?;
+    Ok(Purged {
+        collected,
+        events,
+        sessions,
+    })
+}
 
 /// A call's session is kept this long after its last webhook: Twilio calls last at most hours.
 const CALL_RETENTION: chrono::Duration = chrono::Duration::days(1);
