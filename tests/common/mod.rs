@@ -112,10 +112,22 @@ impl TestApp {
         form: &[(&str, &str)],
         signature: &str,
     ) -> (StatusCode, String) {
+        self.post_with_header(path, form, "X-Twilio-Signature", signature)
+            .await
+    }
+
+    /// POSTs a form with one extra header.
+    pub async fn post_with_header(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        header: &str,
+        value: &str,
+    ) -> (StatusCode, String) {
         let body = serde_urlencoded::to_string(form).expect("encodes");
         let request = Request::post(path)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("X-Twilio-Signature", signature)
+            .header(header, value)
             .body(Body::from(body))
             .expect("request");
         self.send(request).await
@@ -134,13 +146,8 @@ impl TestApp {
         form: &[(&str, &str)],
         token: &str,
     ) -> (StatusCode, String) {
-        let body = serde_urlencoded::to_string(form).expect("encodes");
-        let request = Request::post(path)
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header("I-Twilio-Idempotency-Token", token)
-            .body(Body::from(body))
-            .expect("request");
-        self.send(request).await
+        self.post_with_header(path, form, "I-Twilio-Idempotency-Token", token)
+            .await
     }
 
     /// POSTs raw bytes with a content type.
