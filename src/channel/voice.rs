@@ -334,6 +334,7 @@ mod tests {
                 hints: "a \"b\", c".into(),
                 num_digits: Some(10),
                 finish_on_key: Some("#".into()),
+                no_barge_in: true,
             }),
         };
         let xml = render(&reply, Some("Polly.Joanna")).expect("renders");
@@ -349,7 +350,7 @@ mod tests {
         assert!(xml.contains(r#"<Say voice="Polly.Joanna">"#), "{xml}");
         assert!(xml.contains(r#"hints="a &#34;b&#34;, c""#), "{xml}");
         assert!(
-            xml.contains(r##"numDigits="10" finishOnKey="#">"##),
+            xml.contains(r##"numDigits="10" finishOnKey="#" bargeIn="false">"##),
             "{xml}"
         );
         assert!(xml.contains("</Gather>\n</Response>"), "{xml}");

@@ -77,6 +77,7 @@ impl Turn<'_> {
             hints: question.hints.clone(),
             num_digits: question.digits.num_digits,
             finish_on_key: question.digits.finish_on_key.clone(),
+            no_barge_in: !question.barge,
         };
         session.waiting = Waiting::Answer(run);
         Next::Gather(gather)

@@ -184,6 +184,9 @@ pub struct Gather {
     pub num_digits: Option<u32>,
     /// The key that ends keypad entry.
     pub finish_on_key: Option<String>,
+    /// The caller cannot interrupt the prompt (Autopilot `barge: false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_barge_in: bool,
 }
 
 /// Work the engine asks the caller of [`step`] to persist with the new state, in one transaction.
@@ -400,6 +403,7 @@ mod tests {
                 hints: "a, b".into(),
                 num_digits: Some(4),
                 finish_on_key: Some("#".into()),
+                no_barge_in: true,
             }),
             Next::Hangup,
             Next::Handoff(Handoff::Number {

@@ -129,7 +129,13 @@ impl<'a> Turn<'a> {
     fn greet(&mut self, session: &mut Session) -> Next {
         match self.assistant.defaults.assistant_initiation.clone() {
             Some(target) => self.run_target(session, target),
-            None => self.listen(session, None, self.assistant.all_task_hints.clone(), None),
+            None => self.listen(
+                session,
+                None,
+                self.assistant.all_task_hints.clone(),
+                None,
+                true,
+            ),
         }
     }
 
@@ -282,7 +288,7 @@ impl<'a> Turn<'a> {
                         .filter_map(|n| self.assistant.task_id(n))
                         .collect()
                 });
-                self.listen(session, ids, hints, None)
+                self.listen(session, ids, hints, None, true)
             }
         }
     }
@@ -303,6 +309,7 @@ impl<'a> Turn<'a> {
         tasks: Option<Vec<TaskId>>,
         hints: String,
         keypad: Option<&Keypad>,
+        barge: bool,
     ) -> Next {
         let name = |id: &TaskId| self.assistant.task(*id).name.clone();
         session.waiting = Waiting::Intent {
@@ -319,6 +326,7 @@ impl<'a> Turn<'a> {
             hints,
             num_digits: keypad.and_then(|k| k.num_digits),
             finish_on_key: keypad.and_then(|k| k.finish_on_key.clone()),
+            no_barge_in: !barge,
         })
     }
 
@@ -392,6 +400,7 @@ impl<'a> Turn<'a> {
                         listen.tasks.clone(),
                         listen.hints.clone(),
                         listen.keypad.as_ref(),
+                        listen.barge,
                     ));
                 }
                 Action::Collect(collect) => {

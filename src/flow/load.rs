@@ -908,6 +908,7 @@ impl Cx {
                 tasks: None,
                 hints: String::new(),
                 keypad: None,
+                barge: true,
             })),
             // `listen: false` is Autopilot's explicit "end the dialogue here": nothing to run.
             Value::Bool(false) => None,
@@ -924,10 +925,15 @@ impl Cx {
                         .collect::<Vec<_>>()
                 });
                 let keypad = body.get("voice_digits").map(|d| self.keypad(file, &d));
+                let barge = match body.get("barge") {
+                    Some(b) => self.boolean(file, &b).unwrap_or(true),
+                    None => true,
+                };
                 Some(Action::Listen(Listen {
                     tasks,
                     hints: String::new(),
                     keypad,
+                    barge,
                 }))
             }
             _ => {
@@ -1087,7 +1093,6 @@ impl Cx {
             );
             return None;
         }
-        // `prefill` and `barge` are Autopilot keys we accept and do not act on yet.
         self.unknown_keys(
             file,
             q,
@@ -1137,6 +1142,10 @@ impl Cx {
             .get("prefill")
             .and_then(|p| self.string(file, &p))
             .map(str::to_owned);
+        let barge = match q.get("barge") {
+            Some(b) => self.boolean(file, &b).unwrap_or(true),
+            None => true,
+        };
         let hints = question_hints(&field, &validate, &digits);
         Some(Question {
             name,
@@ -1146,6 +1155,7 @@ impl Cx {
             digits,
             hints,
             prefill,
+            barge,
         })
     }
 

@@ -239,6 +239,8 @@ pub struct Listen {
     pub hints: String,
     /// Keypad menu: keys pressed → task (Autopilot's `listen.voice_digits`).
     pub keypad: Option<Keypad>,
+    /// Whether the caller may talk over the prompt (Autopilot `listen.barge`, default true).
+    pub barge: bool,
 }
 
 /// A keypad menu at a listen: "press 1 for sales".
@@ -281,6 +283,8 @@ pub struct Question {
     /// A field of the triggering utterance that answers this question without asking
     /// (Autopilot `prefill`).
     pub prefill: Option<String>,
+    /// Whether the caller may talk over the question (Autopilot `barge`, default true).
+    pub barge: bool,
 }
 
 /// How an answer is parsed and normalised.
