@@ -122,3 +122,27 @@ async fn every_webhook_is_guarded() {
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
     }
 }
+
+#[tokio::test]
+async fn collected_answers_are_only_served_with_the_admin_token() {
+    use switchboard::http::admin::AdminToken;
+    // Without a token the route does not exist.
+    let (status, _) = TestApp::new().get("/admin/collected").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let app = TestApp::with_admin(AdminToken::new("admin-secret").expect("token"));
+    app.call("CA1").await;
+    app.say("CA1", "register").await;
+    app.say("CA1", "Jason").await;
+    let (status, body) = app.get("/admin/collected").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body.trim_end().lines().count(), 1);
+    let (status, _) = app.get_with_bearer("/admin/collected", "wrong").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = app
+        .get_with_bearer("/admin/collected", "admin-secret")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(rows[0]["answers"][0]["value"], "Jason");
+}

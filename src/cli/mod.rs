@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::engine::Channel;
 use crate::flow::{self, Assistant, FlowErrors};
+use crate::http::admin::AdminToken;
 use crate::http::signature::AuthToken;
 use crate::http::{self, AppState, Auth};
 use crate::runner::{Runner, RunnerOptions};
@@ -62,6 +63,10 @@ enum Command {
         /// runs (`switchboard purge` does it on demand).
         #[arg(long, env = "SWITCHBOARD_RETENTION_DAYS", value_name = "DAYS")]
         retention_days: Option<u32>,
+        /// File holding the admin token for GET /admin/collected (or set SWITCHBOARD_ADMIN_TOKEN).
+        /// Without one, no admin route exists.
+        #[arg(long)]
+        admin_token_file: Option<PathBuf>,
     },
     /// Talk to the bot in the terminal: you are the caller (or the texter, with --channel sms).
     Chat {
@@ -197,12 +202,14 @@ pub fn main() -> ExitCode {
             map_url,
             require_signature,
             retention_days,
+            admin_token_file,
         } => auth(auth_token_file.as_deref(), public_url.as_deref()).and_then(|auth| {
             if require_signature && auth.is_none() {
                 return Err("--require-signature: set TWILIO_AUTH_TOKEN (or --auth-token-file) and --public-url".into());
             }
             let retention = retention_days.map(|d| chrono::Duration::days(i64::from(d)));
-            serve(listen, &flows, &db, auth, map_url, retention)
+            let admin = admin_token(admin_token_file.as_deref())?;
+            serve(listen, &flows, &db, auth, map_url, retention, admin)
         }),
         Command::Check { flows } => check(&flows),
         Command::Chat {
@@ -265,6 +272,18 @@ fn load_flows(arg: &FlowsArg) -> Result<(Assistant, String), String> {
     }
 }
 
+/// The admin token from `--admin-token-file` or `SWITCHBOARD_ADMIN_TOKEN`, if any.
+fn admin_token(file: Option<&Path>) -> Result<Option<AdminToken>, String> {
+    let token = match file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the admin token file {}: {e}", path.display()))?,
+        ),
+        None => std::env::var("SWITCHBOARD_ADMIN_TOKEN").ok(),
+    };
+    Ok(token.as_deref().and_then(AdminToken::new))
+}
+
 /// The signature settings from `--auth-token-file` or `TWILIO_AUTH_TOKEN`, and `--public-url`.
 fn auth(token_file: Option<&Path>, public_url: Option<&str>) -> Result<Option<Auth>, String> {
     let token = match token_file {
@@ -298,6 +317,7 @@ fn serve(
     auth: Option<Auth>,
     url_map: Vec<UrlMap>,
     retention: Option<chrono::Duration>,
+    admin: Option<AdminToken>,
 ) -> Result<ExitCode, String> {
     // Everything that can be wrong with the configuration is found before the port opens: the
     // server never starts half-configured.
@@ -324,7 +344,10 @@ fn serve(
         );
         let options = RunnerOptions { token: auth.as_ref().map(|a| a.token.clone()), url_map, ..RunnerOptions::default() };
         let runner = Runner::new(Arc::new(assistant), store, options)?;
-        let state = AppState::new(runner, auth);
+        if admin.is_some() {
+            tracing::info!("admin API on: GET /admin/collected with the admin bearer token");
+        }
+        let state = AppState::with_admin(runner, auth, admin);
         http::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
         tracing::info!("switchboard stopped");
         Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@
 //! (which runs the engine and commits), and render the reply. Status codes are chosen in
 //! [`error`] alone.
 
+pub mod admin;
 pub mod error;
 pub mod form;
 pub mod signature;
@@ -31,6 +32,8 @@ struct Inner {
     runner: Runner,
     /// When set, every webhook must carry a valid Twilio signature.
     auth: Option<Auth>,
+    /// When set, `/admin/*` exists and requires this bearer token.
+    admin: Option<admin::AdminToken>,
 }
 
 /// What signature checks need: the account's auth token and the public URL Twilio calls.
@@ -46,8 +49,21 @@ pub struct Auth {
 impl AppState {
     /// State for a server running turns with `runner`, checking signatures when `auth` is set.
     pub fn new(runner: Runner, auth: Option<Auth>) -> AppState {
+        AppState::with_admin(runner, auth, None)
+    }
+
+    /// As [`AppState::new`], with the operator's read API behind `admin`.
+    pub fn with_admin(
+        runner: Runner,
+        auth: Option<Auth>,
+        admin: Option<admin::AdminToken>,
+    ) -> AppState {
         AppState {
-            inner: Arc::new(Inner { runner, auth }),
+            inner: Arc::new(Inner {
+                runner,
+                auth,
+                admin,
+            }),
         }
     }
 
@@ -59,7 +75,15 @@ impl AppState {
 
 /// The whole application's routes.
 pub fn router(state: AppState) -> Router {
+    // Without an admin token the admin routes do not exist at all (404), rather than exist
+    // and refuse: there is nothing to probe.
+    let admin = if state.inner.admin.is_some() {
+        Router::new().route("/admin/collected", get(admin::collected))
+    } else {
+        Router::new()
+    };
     Router::new()
+        .merge(admin)
         .route("/voice", post(voice::incoming))
         .route(crate::channel::voice::GATHER_PATH, post(voice::gather))
         .route("/voice/status", post(voice::status))

@@ -133,6 +133,25 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// The app on the repository's flows with the admin API on.
+    pub fn with_admin(token: switchboard::http::admin::AdminToken) -> TestApp {
+        let app = TestApp::new();
+        let store = Store::open(&app.db).expect("store");
+        let runner =
+            Runner::new(app.assistant.clone(), store, app.options.clone()).expect("runner");
+        let router = router(AppState::with_admin(runner, None, Some(token)));
+        TestApp { router, ..app }
+    }
+
+    /// GETs a path with `Authorization: Bearer …`.
+    pub async fn get_with_bearer(&self, path: &str, token: &str) -> (StatusCode, String) {
+        let request = Request::get(path)
+            .header("Authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
+    }
+
     /// GETs a path.
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
         self.send(Request::get(path).body(Body::empty()).expect("request"))

@@ -1,0 +1,95 @@
+//! The operator's read access over HTTP: collected answers, behind a bearer token.
+//!
+//! Autopilot's classic sample served everyone's answers on an open GET; here the route only
+//! exists when an admin token is configured (`SWITCHBOARD_ADMIN_TOKEN`), and every request must
+//! carry it as `Authorization: Bearer …`, compared in constant time.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use crate::store;
+
+/// An admin token. Its `Debug` output is redacted so it can never reach a log.
+#[derive(Clone)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// Wraps a token; None when it is blank (which would let anyone in).
+    pub fn new(token: &str) -> Option<AdminToken> {
+        let token = token.trim();
+        (!token.is_empty()).then(|| AdminToken(token.to_owned()))
+    }
+
+    fn matches(&self, header: Option<&str>) -> bool {
+        let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
+            return false;
+        };
+        // Constant time over the longer length: no early exit that would leak a prefix.
+        let (a, b) = (self.0.as_bytes(), given.trim().as_bytes());
+        let mut diff = a.len() ^ b.len();
+        for i in 0..a.len().max(b.len()) {
+            diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
+        }
+        diff == 0
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
+}
+
+/// `GET /admin/collected`: every collect run as JSON, oldest first.
+pub(super) async fn collected(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let allowed = app.inner.admin.as_ref().is_some_and(|token| {
+        token.matches(headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()))
+    });
+    if !allowed {
+        tracing::warn!("refused an admin request without a valid bearer token");
+        return (
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong admin token: send Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>\n",
+        )
+            .into_response();
+    }
+    let path = app.inner.runner.store().path().to_path_buf();
+    // SQLite reads block: keep them off the async threads.
+    match tokio::task::spawn_blocking(move || store::read_collected(&path)).await {
+        Ok(Ok(rows)) => Json(rows).into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "admin read failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not read the database\n",
+            )
+                .into_response()
+        }
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not read the database\n",
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AdminToken;
+
+    #[test]
+    fn tokens_compare_exactly_and_blank_ones_are_refused() {
+        let token = AdminToken::new(" s3cret ").expect("token");
+        assert!(token.matches(Some("Bearer s3cret")));
+        assert!(!token.matches(Some("Bearer s3cre")));
+        assert!(!token.matches(Some("Bearer s3cretX")));
+        assert!(!token.matches(Some("s3cret")));
+        assert!(!token.matches(None));
+        assert!(AdminToken::new("   ").is_none());
+        assert_eq!(format!("{token:?}"), "AdminToken(<redacted>)");
+    }
+}
