@@ -83,6 +83,17 @@ impl Turn<'_> {
         Next::Gather(gather)
     }
 
+    /// True when the session waits for the answer to a sensitive question.
+    pub(super) fn awaiting_sensitive(&self, session: &Session) -> bool {
+        match &session.waiting {
+            Waiting::Answer(run) => self
+                .collect_of(run)
+                .and_then(|c| c.questions.get(run.question).map(|q| q.sensitive))
+                .unwrap_or(false),
+            _ => false,
+        }
+    }
+
     /// Finds a run's collect again. None if the flows changed under a live call.
     fn collect_of(&self, run: &CollectRun) -> Option<Arc<Collect>> {
         let actions = match &run.document {
@@ -133,13 +144,13 @@ impl Turn<'_> {
             }
         };
         if !said.is_empty() {
-            session.last_input = Some(said.clone());
+            session.last_input = Some(shown(question, &said));
         }
         run.attempts += 1;
         let Some(value) = parsed else {
             self.event(
                 "invalid",
-                json!({"collect": run.collect, "question": question.name, "said": said, "attempt": run.attempts}),
+                json!({"collect": run.collect, "question": question.name, "said": shown(question, &said), "attempt": run.attempts}),
             );
             return self.retry(session, &collect, question, run, said.is_empty());
         };
@@ -179,7 +190,7 @@ impl Turn<'_> {
             };
             self.event(
                 "invalid",
-                json!({"collect": run.collect, "question": question.name, "said": said, "attempt": run.attempts, "by": "webhook"}),
+                json!({"collect": run.collect, "question": question.name, "said": shown(question, &said), "attempt": run.attempts, "by": "webhook"}),
             );
             return self.retry(session, &collect, question, run, false);
         }
@@ -197,13 +208,17 @@ impl Turn<'_> {
         let Some(question) = collect.questions.get(run.question) else {
             return self.complete(session, collect, run);
         };
-        self.event("answer", json!({"collect": run.collect, "question": question.name, "said": said, "value": value}));
+        self.event(
+            "answer",
+            json!({"collect": run.collect, "question": question.name, "said": shown(question, &said), "value": shown(question, &value)}),
+        );
         run.answers.push(AnswerRecord {
             question: question.name.clone(),
             said,
             value,
             attempts: run.attempts,
             at: self.now,
+            sensitive: question.sensitive,
         });
         run.question += 1;
         run.attempts = 0;
@@ -311,6 +326,39 @@ impl Turn<'_> {
     }
 }
 
+/// What the call history may show of an answer: nothing of a sensitive one.
+fn shown(question: &Question, text: &str) -> String {
+    if question.sensitive {
+        SENSITIVE.to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// What stands in for a sensitive answer wherever it is not needed.
+pub(super) const SENSITIVE: &str = "[sensitive]";
+
+/// Replaces every sensitive answer in the session's memory with [`SENSITIVE`]: once the call is
+/// over no placeholder or web service needs it, and the session row outlives the call.
+pub(super) fn scrub_sensitive(session: &mut Session) {
+    let Some(Value::Object(collected)) = session
+        .memory
+        .get_mut("twilio")
+        .and_then(|t| t.get_mut("collected_data"))
+    else {
+        return;
+    };
+    for collect in collected.values_mut() {
+        if let Some(Value::Object(answers)) = collect.get_mut("answers") {
+            for answer in answers.values_mut() {
+                if answer.get("sensitive") == Some(&Value::Bool(true)) {
+                    answer["answer"] = json!(SENSITIVE);
+                }
+            }
+        }
+    }
+}
+
 /// Mirrors a run into `Memory.twilio.collected_data.<collect>`, in Autopilot's shape, so texts
 /// can name answers and web services see what they always saw.
 fn write_collected_memory(
@@ -323,7 +371,7 @@ fn write_collected_memory(
         .answers
         .iter()
         .map(|a| {
-            let entry = json!({
+            let mut entry = json!({
                 "answer": a.value,
                 "filled": true,
                 "attempts": a.attempts,
@@ -331,6 +379,9 @@ fn write_collected_memory(
                 "confirm_attempts": 0,
                 "confirmed": false,
             });
+            if a.sensitive {
+                entry["sensitive"] = json!(true);
+            }
             (a.question.clone(), entry)
         })
         .collect();

@@ -342,7 +342,16 @@ pub fn step(
             };
         }
         Some(mut session) => {
-            turn.input_event(&input);
+            // An answer to a sensitive question is not written into the call history.
+            let guarded = turn.awaiting_sensitive(&session);
+            if guarded && matches!(input, Input::Speech { .. } | Input::Digits(_)) {
+                turn.input_event(&Input::Speech {
+                    text: collect::SENSITIVE.to_owned(),
+                    confidence: None,
+                });
+            } else {
+                turn.input_event(&input);
+            }
             // A web service's answer continues the caller's turn; it is not a turn of its own.
             if !matches!(input, Input::Webhook(_)) {
                 session.turns += 1;
@@ -369,11 +378,16 @@ pub fn step(
     if matches!(next, Next::Hangup | Next::Handoff(_)) {
         session.ended = true;
         session.waiting = Waiting::Nothing;
+        collect::scrub_sensitive(&mut session);
     }
     let (outputs, effects, routed) = turn.finish();
     let reply = Reply { outputs, next };
-    // Only a reply that reached the caller can be repeated; one waiting on a web service is not.
-    if !matches!(reply.next, Next::Webhook(_)) {
+    // Only a reply that reached the caller can be repeated; one waiting on a web service is not,
+    // and an ended conversation repeats nothing (which also keeps what it said back out of the
+    // stored session).
+    if session.ended {
+        session.last_reply = None;
+    } else if !matches!(reply.next, Next::Webhook(_)) {
         session.last_reply = Some(reply.clone());
     }
     Outcome {

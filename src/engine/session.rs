@@ -227,4 +227,7 @@ pub struct AnswerRecord {
     pub attempts: u32,
     /// When it was accepted.
     pub at: DateTime<Utc>,
+    /// The question is marked sensitive: the store keeps only a hash of this answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }

@@ -1104,6 +1104,7 @@ impl Cx {
                 "voice_digits",
                 "prefill",
                 "barge",
+                "sensitive",
             ],
         );
         let name = match q.get("name").and_then(|n| self.string(file, &n)) {
@@ -1146,6 +1147,10 @@ impl Cx {
             Some(b) => self.boolean(file, &b).unwrap_or(true),
             None => true,
         };
+        let sensitive = q
+            .get("sensitive")
+            .and_then(|b| self.boolean(file, &b))
+            .unwrap_or(false);
         let hints = question_hints(&field, &validate, &digits);
         Some(Question {
             name,
@@ -1156,6 +1161,7 @@ impl Cx {
             hints,
             prefill,
             barge,
+            sensitive,
         })
     }
 

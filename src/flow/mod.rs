@@ -285,6 +285,10 @@ pub struct Question {
     pub prefill: Option<String>,
     /// Whether the caller may talk over the question (Autopilot `barge`, default true).
     pub barge: bool,
+    /// The answer is personal data to guard (a date of birth, an account number): kept only
+    /// hashed in the database, never in the call history, and scrubbed from the session's
+    /// memory when the call ends.
+    pub sensitive: bool,
 }
 
 /// How an answer is parsed and normalised.

@@ -23,7 +23,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
-use crate::engine::{self, Caller, Effect, Input, Next, Outcome, Reply, Session};
+use crate::engine::{self, AnswerRecord, Caller, Effect, Input, Next, Outcome, Reply, Session};
 use crate::flow::Assistant;
 pub use read::{CollectedRow, read_collected};
 
@@ -108,10 +108,11 @@ impl Store {
         let mut conn = Connection::open(path).map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
         schema::migrate(&mut conn).map_err(open_err)?;
+        let key = answer_key(&conn).map_err(open_err)?;
         let (jobs, receiver) = mpsc::channel();
         std::thread::Builder::new()
             .name("switchboard-db".into())
-            .spawn(move || writer(conn, &receiver, retention))
+            .spawn(move || writer(conn, &receiver, retention, &key))
             .map_err(|e| StoreError::Batch(format!("cannot start the database writer: {e}")))?;
         Ok(Store {
             jobs,
@@ -158,7 +159,12 @@ pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// The writer thread: takes every turn waiting, runs them in one transaction, then answers each.
-fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>, retention: Option<chrono::Duration>) {
+fn writer(
+    mut conn: Connection,
+    jobs: &mpsc::Receiver<Job>,
+    retention: Option<chrono::Duration>,
+    key: &AnswerKey,
+) {
     let mut last_purge = std::time::Instant::now();
     while let Ok(first) = jobs.recv() {
         if last_purge.elapsed() > PURGE_EVERY {
@@ -185,7 +191,7 @@ fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>, retention: Option<ch
                 Err(_) => break,
             }
         }
-        match run_batch(&mut conn, &batch) {
+        match run_batch(&mut conn, &batch, key) {
             Ok(results) => {
                 for (job, result) in batch.into_iter().zip(results) {
                     // The HTTP request may have gone away; its turn is saved regardless.
@@ -205,6 +211,7 @@ fn writer(mut conn: Connection, jobs: &mpsc::Receiver<Job>, retention: Option<ch
 fn run_batch(
     conn: &mut Connection,
     batch: &[Job],
+    key: &AnswerKey,
 ) -> rusqlite::Result<Vec<Result<Stepped, StoreError>>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut results = Vec::with_capacity(batch.len());
@@ -239,7 +246,7 @@ fn run_batch(
         match outcome {
             Ok(outcome) => {
                 if !nothing_to_keep {
-                    save_outcome(&tx, &job.caller, &outcome, job.now)?;
+                    save_outcome(&tx, &job.caller, &outcome, job.now, key)?;
                 }
                 // Saved with the step that finishes the reply, in the same transaction: a crash
                 // leaves either both or neither.
@@ -395,6 +402,64 @@ fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session
     }))
 }
 
+/// The per-database key that hashes sensitive answers (HMAC-SHA256), made once, at random.
+pub(crate) struct AnswerKey(Vec<u8>);
+
+impl AnswerKey {
+    /// `sha256:` and the keyed hash's hex digits.
+    pub(crate) fn hash(&self, value: &str) -> String {
+        use hmac::{Hmac, KeyInit, Mac};
+        // ok: HMAC accepts keys of any length.
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("any key length"); // ok: see above
+        mac.update(value.as_bytes());
+        let hex: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("sha256:{hex}")
+    }
+}
+
+/// Reads the database's answer key, making one on first use from the system's random source.
+fn answer_key(conn: &Connection) -> rusqlite::Result<AnswerKey> {
+    let read = |conn: &Connection| -> rusqlite::Result<Option<String>> {
+        conn.query_row(
+            "SELECT value FROM settings WHERE name = 'answer_key'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+    };
+    let hex = match read(conn)? {
+        Some(hex) => hex,
+        None => {
+            let mut bytes = [0u8; 32];
+            let random = std::fs::File::open("/dev/urandom")
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
+            if random.is_err() {
+                // No /dev/urandom (not Unix): time and process make a key unique to this
+                // database, if not secret from someone who can read it anyway.
+                use sha2::{Digest, Sha256};
+                let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+                bytes.copy_from_slice(&Sha256::digest(seed.as_bytes()));
+            }
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            // Another process may have made one meanwhile: the first one written wins.
+            conn.execute(
+                "INSERT OR IGNORE INTO settings (name, value) VALUES ('answer_key', ?1)",
+                [&hex],
+            )?;
+            read(conn)?.unwrap_or(hex)
+        }
+    };
+    let bytes = (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    Ok(AnswerKey(bytes))
+}
+
 /// A session key fit for a log line. CallSids are opaque and stay as they are; a text
 /// conversation's key holds two phone numbers, which are personal data, so it is replaced by a
 /// short stable digest that still lets an operator tell conversations apart.
@@ -417,6 +482,7 @@ fn save_outcome(
     caller: &Caller,
     outcome: &Outcome,
     now: DateTime<Utc>,
+    key: &AnswerKey,
 ) -> rusqlite::Result<()> {
     let session = &outcome.session;
     let state = serde_json::to_string(session)
@@ -430,7 +496,24 @@ fn save_outcome(
     for effect in &outcome.effects {
         match effect {
             Effect::Collected(record) => {
-                let answers = serde_json::to_string(&record.answers)
+                // Sensitive answers are stored only as a keyed hash: an operator can check a
+                // value they are given, nobody can read one off the database.
+                let answers: Vec<AnswerRecord> = record
+                    .answers
+                    .iter()
+                    .map(|a| {
+                        if a.sensitive {
+                            AnswerRecord {
+                                said: String::new(),
+                                value: key.hash(&a.value),
+                                ..a.clone()
+                            }
+                        } else {
+                            a.clone()
+                        }
+                    })
+                    .collect();
+                let answers = serde_json::to_string(&answers)
                     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
                 conn.execute(
                     "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status, answers, started_at, updated_at, finished_at)

@@ -52,6 +52,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX deliveries_by_time ON deliveries (at);
     ",
+    // 3: per-database settings (the key that hashes sensitive answers).
+    "
+    CREATE TABLE settings (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    ",
 ];
 
 /// Brings a database up to the current schema.
