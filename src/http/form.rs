@@ -82,7 +82,7 @@ impl FromRequest<AppState> for TwilioForm {
 
 /// Decodes a form body. Unlike a lossy decoder, text that is not UTF-8 is refused with the
 /// parameter's name: a caller's words must never be silently changed.
-fn decode(body: &[u8]) -> Result<Vec<(String, String)>, HttpError> {
+pub fn decode(body: &[u8]) -> Result<Vec<(String, String)>, HttpError> {
     let text = |raw: &[u8]| -> Option<String> {
         let spaced: Vec<u8> = raw
             .iter()
