@@ -451,3 +451,30 @@ async fn a_database_failure_mid_call_is_an_apology_not_an_application_error() {
         .expect("count");
     assert_eq!(answers, 0);
 }
+
+#[tokio::test]
+async fn a_locked_database_mid_call_is_an_apology_and_nothing_half_written() {
+    let app = TestApp::new();
+    app.call("CA131").await;
+    app.say("CA131", "register").await.expect_prompt(ASK_NAME);
+    // Another process holds the write lock for longer than the writer waits (5 s).
+    let mut blocker = rusqlite::Connection::open(&app.db).expect("db");
+    let lock = blocker
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
+        .expect("lock");
+    let (status, body) = app
+        .post(
+            "/voice/gather",
+            &[("CallSid", "CA131"), ("SpeechResult", "Jason")],
+        )
+        .await;
+    lock.rollback().expect("release");
+    assert_eq!(status, StatusCode::OK, "Twilio gets TwiML, not a 500");
+    Twiml::parse(&body).expect_goodbye("couldn't save that");
+    assert!(
+        app.collected().is_empty(),
+        "the answer of the failed turn was not half-saved"
+    );
+    // Once the lock is gone the server works again for the next call.
+    app.call("CA132").await.expect_prompt(GREETING);
+}
