@@ -20,6 +20,22 @@ fn repo_flows() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("flows")
 }
 
+/// Runs a command with `input` on its stdin and its stdout captured.
+fn with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    child.wait_with_output().expect("exits")
+}
+
 #[test]
 fn check_accepts_the_repository_flows() {
     let out = bin()
@@ -103,20 +119,10 @@ fn serve_refuses_to_start_on_broken_flows() {
 
 #[test]
 fn nlu_match_prints_one_json_line_per_utterance() {
-    let mut child = bin()
-        .args(["nlu", "match", "--flows"])
-        .arg(repo_flows())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"I want to regster\nwhat's the capital of France\n")
-        .expect("write");
-    let out = child.wait_with_output().expect("exits");
+    let out = with_stdin(
+        &mut bin().args(["nlu", "match", "--flows"]).arg(repo_flows()),
+        b"I want to regster\nwhat's the capital of France\n",
+    );
     assert!(out.status.success());
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -372,22 +378,14 @@ fn a_malformed_conversation_test_names_its_line() {
 fn a_scripted_chat_collects_what_collected_then_shows() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("chat.db");
-    let mut child = bin()
-        .args(["chat", "--explain", "--flows"])
-        .arg(repo_flows())
-        .arg("--db")
-        .arg(&db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"I want to register\n/silence\nJason\n/digits 4155550123\n/hangup\n")
-        .expect("write");
-    let out = child.wait_with_output().expect("exits");
+    let out = with_stdin(
+        &mut bin()
+            .args(["chat", "--explain", "--flows"])
+            .arg(repo_flows())
+            .arg("--db")
+            .arg(&db),
+        b"I want to register\n/silence\nJason\n/digits 4155550123\n/hangup\n",
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     for expected in [
@@ -415,20 +413,12 @@ fn a_scripted_chat_collects_what_collected_then_shows() {
 
 #[test]
 fn a_chat_by_text_reads_like_messages() {
-    let mut child = bin()
-        .args(["chat", "--channel", "sms", "--flows"])
-        .arg(repo_flows())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"register\nhelp\n")
-        .expect("write");
-    let out = child.wait_with_output().expect("exits");
+    let out = with_stdin(
+        &mut bin()
+            .args(["chat", "--channel", "sms", "--flows"])
+            .arg(repo_flows()),
+        b"register\nhelp\n",
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(

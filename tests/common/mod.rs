@@ -61,9 +61,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("switchboard.db");
         let assistant = Arc::new(flow::load_path(flows).unwrap_or_else(|e| panic!("{e}")));
-        let store = Store::open(&db).expect("store opens");
-        let runner = Runner::new(assistant.clone(), store, options.clone()).expect("runner");
-        let router = router(AppState::new(runner, auth.clone()));
+        let router = serve_db(&db, &assistant, &options, auth.clone(), None);
         TestApp {
             dir,
             db,
@@ -85,9 +83,7 @@ impl TestApp {
             auth,
         } = self;
         drop(router);
-        let store = Store::open(&db).expect("store reopens");
-        let runner = Runner::new(assistant.clone(), store, options.clone()).expect("runner");
-        let router = router_for(AppState::new(runner, auth.clone()));
+        let router = serve_db(&db, &assistant, &options, auth.clone(), None);
         TestApp {
             dir,
             db,
@@ -136,10 +132,7 @@ impl TestApp {
     /// The app on the repository's flows with the admin API on.
     pub fn with_admin(token: switchboard::http::admin::AdminToken) -> TestApp {
         let app = TestApp::new();
-        let store = Store::open(&app.db).expect("store");
-        let runner =
-            Runner::new(app.assistant.clone(), store, app.options.clone()).expect("runner");
-        let router = router(AppState::with_admin(runner, None, Some(token)));
+        let router = serve_db(&app.db, &app.assistant, &app.options, None, Some(token));
         TestApp { router, ..app }
     }
 
@@ -258,8 +251,17 @@ impl TestApp {
     }
 }
 
-fn router_for(state: AppState) -> Router {
-    router(state)
+/// The real router over the database at `db`: what every constructor and a restart share.
+fn serve_db(
+    db: &Path,
+    assistant: &Arc<Assistant>,
+    options: &RunnerOptions,
+    auth: Option<Auth>,
+    admin: Option<switchboard::http::admin::AdminToken>,
+) -> Router {
+    let store = Store::open(db).expect("store opens");
+    let runner = Runner::new(assistant.clone(), store, options.clone()).expect("runner");
+    router(AppState::with_admin(runner, auth, admin))
 }
 
 /// A TwiML reply, parsed as XML (so a malformed document fails the test).
