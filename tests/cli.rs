@@ -120,7 +120,7 @@ fn serve_refuses_to_start_on_broken_flows() {
 #[test]
 fn nlu_match_prints_one_json_line_per_utterance() {
     let out = with_stdin(
-        &mut bin().args(["nlu", "match", "--flows"]).arg(repo_flows()),
+        bin().args(["nlu", "match", "--flows"]).arg(repo_flows()),
         b"I want to regster\nwhat's the capital of France\n",
     );
     assert!(out.status.success());
@@ -379,7 +379,7 @@ fn a_scripted_chat_collects_what_collected_then_shows() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("chat.db");
     let out = with_stdin(
-        &mut bin()
+        bin()
             .args(["chat", "--explain", "--flows"])
             .arg(repo_flows())
             .arg("--db")
@@ -414,7 +414,7 @@ fn a_scripted_chat_collects_what_collected_then_shows() {
 #[test]
 fn a_chat_by_text_reads_like_messages() {
     let out = with_stdin(
-        &mut bin()
+        bin()
             .args(["chat", "--channel", "sms", "--flows"])
             .arg(repo_flows()),
         b"register\nhelp\n",
