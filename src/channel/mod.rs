@@ -22,14 +22,33 @@ pub(crate) fn xml_safe(text: &str) -> String {
         .collect()
 }
 
-/// Autopilot's `Memory` channel parameter: absent or blank is no memory; otherwise it must be a
-/// JSON object (Err otherwise, for the channel to name in its 400).
-pub(crate) fn memory_param(value: Option<&str>) -> Result<Option<Map<String, Value>>, ()> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(json) => match serde_json::from_str::<Value>(json) {
-            Ok(Value::Object(map)) => Ok(Some(map)),
-            _ => Err(()),
-        },
+/// Autopilot's channel entry parameters, the same on every channel.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Entry {
+    /// `AccountSid`: the Twilio account.
+    pub account_sid: Option<String>,
+    /// `TargetTask`: start a new conversation at this task.
+    pub target_task: Option<String>,
+    /// `Memory`: a JSON object merged into a new conversation's memory.
+    pub memory: Option<Map<String, Value>>,
+}
+
+impl Entry {
+    /// Reads the entry parameters with `get` (a form lookup). Err when `Memory` is present but
+    /// not a JSON object, for the channel to name in its 400.
+    pub(crate) fn from_form<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Entry, ()> {
+        let present = |v: Option<&'a str>| v.map(str::trim).filter(|v| !v.is_empty());
+        let memory = match present(get("Memory")) {
+            None => None,
+            Some(json) => match serde_json::from_str::<Value>(json) {
+                Ok(Value::Object(map)) => Some(map),
+                _ => return Err(()),
+            },
+        };
+        Ok(Entry {
+            account_sid: get("AccountSid").map(str::to_owned),
+            target_task: present(get("TargetTask")).map(str::to_owned),
+            memory,
+        })
     }
 }

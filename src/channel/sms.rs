@@ -6,7 +6,7 @@
 
 use askama::Template;
 
-use super::{memory_param, xml_safe};
+use super::{Entry, xml_safe};
 use crate::engine::{Caller, Channel, Input, Output, Reply};
 
 /// Longest body Twilio sends in one message.
@@ -29,12 +29,8 @@ pub struct SmsRequest {
     pub body: String,
     /// `NumMedia`: pictures attached.
     pub num_media: u32,
-    /// `AccountSid`.
-    pub account_sid: Option<String>,
-    /// `TargetTask`: start a new conversation at this task.
-    pub target_task: Option<String>,
-    /// `Memory`: JSON merged into a new conversation's memory.
-    pub memory: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Autopilot's entry parameters (`AccountSid`, `TargetTask`, `Memory`).
+    pub entry: Entry,
 }
 
 /// A message request that cannot be used.
@@ -76,7 +72,7 @@ impl SmsRequest {
             .ok_or(SmsRequestError::MissingBody)?
             .trim()
             .to_owned();
-        let memory = memory_param(get("Memory")).map_err(|()| SmsRequestError::BadMemory)?;
+        let entry = Entry::from_form(get).map_err(|()| SmsRequestError::BadMemory)?;
         Ok(SmsRequest {
             from,
             to,
@@ -84,9 +80,7 @@ impl SmsRequest {
             num_media: get("NumMedia")
                 .and_then(|n| n.trim().parse().ok())
                 .unwrap_or(0),
-            account_sid: get("AccountSid").map(str::to_owned),
-            target_task: present(get("TargetTask")),
-            memory,
+            entry,
         })
     }
 
@@ -101,9 +95,9 @@ impl SmsRequest {
             key: self.key(),
             from: Some(self.from.clone()),
             to: Some(self.to.clone()),
-            account_sid: self.account_sid.clone(),
-            target_task: self.target_task.clone(),
-            memory: self.memory.clone(),
+            account_sid: self.entry.account_sid.clone(),
+            target_task: self.entry.target_task.clone(),
+            memory: self.entry.memory.clone(),
             channel: Channel::Sms,
             delivery_token: None,
         }

@@ -7,7 +7,7 @@
 
 use askama::Template;
 
-use super::{memory_param, xml_safe};
+use super::{Entry, xml_safe};
 use crate::engine::{Caller, Channel, Gather, Input, Next, Output, Reply};
 use crate::flow::{Handoff, Method};
 
@@ -34,12 +34,8 @@ pub struct VoiceRequest {
     pub confidence: Option<f32>,
     /// `Digits`: keys pressed.
     pub digits: Option<String>,
-    /// `AccountSid`: the Twilio account.
-    pub account_sid: Option<String>,
-    /// `TargetTask`: start at this task (Autopilot's channel entry).
-    pub target_task: Option<String>,
-    /// `Memory`: a JSON object merged into the new session's memory.
-    pub memory: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Autopilot's entry parameters (`AccountSid`, `TargetTask`, `Memory`).
+    pub entry: Entry,
 }
 
 /// A voice request that cannot be used, with the one line to answer it with.
@@ -99,12 +95,7 @@ impl VoiceRequest {
                 .and_then(|c| c.trim().parse::<f32>().ok())
                 .filter(|c| c.is_finite()),
             digits: digits.map(|d| d.trim_end_matches('#').to_owned()),
-            account_sid: get("AccountSid").map(str::to_owned),
-            target_task: get("TargetTask")
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned),
-            memory: memory_param(get("Memory")).map_err(|()| VoiceRequestError::BadMemory)?,
+            entry: Entry::from_form(get).map_err(|()| VoiceRequestError::BadMemory)?,
         })
     }
 
@@ -116,9 +107,9 @@ impl VoiceRequest {
             key: self.call_sid.clone(),
             from: self.from.clone(),
             to: self.to.clone(),
-            account_sid: self.account_sid.clone(),
-            target_task: self.target_task.clone(),
-            memory: self.memory.clone(),
+            account_sid: self.entry.account_sid.clone(),
+            target_task: self.entry.target_task.clone(),
+            memory: self.entry.memory.clone(),
         }
     }
 
