@@ -376,12 +376,8 @@ impl Cx {
         problem: impl Into<String>,
         fix: impl Into<String>,
     ) {
-        self.warnings.push(FlowError {
-            file: file.to_path_buf(),
-            place: place.into(),
-            problem: problem.into(),
-            fix: fix.into(),
-        });
+        self.warnings
+            .push(FlowError::new(file, place, problem, fix));
     }
 
     fn error(
@@ -391,12 +387,7 @@ impl Cx {
         problem: impl Into<String>,
         fix: impl Into<String>,
     ) {
-        self.errors.push(FlowError {
-            file: file.to_path_buf(),
-            place: place.into(),
-            problem: problem.into(),
-            fix: fix.into(),
-        });
+        self.errors.push(FlowError::new(file, place, problem, fix));
     }
 
     /// Reports keys of an object that are not in `known`, with a did-you-mean.

@@ -438,6 +438,23 @@ pub struct FlowError {
     pub fix: String,
 }
 
+impl FlowError {
+    /// A mistake (or warning) at `place` in `file`.
+    pub fn new(
+        file: &std::path::Path,
+        place: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> FlowError {
+        FlowError {
+            file: file.to_path_buf(),
+            place: place.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
 impl fmt::Display for FlowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
