@@ -1,40 +1,11 @@
 //! The `switchboard` binary as a user runs it: check, nlu match, collected, and serve — including
 //! a SIGKILL in the middle of a call and a restart that carries on.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::Duration;
 
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    cmd.env("RUST_LOG", "info")
-        .env_remove("SWITCHBOARD_FLOWS")
-        .env_remove("SWITCHBOARD_DB")
-        .env_remove("SWITCHBOARD_LISTEN");
-    cmd
-}
-
-fn repo_flows() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("flows")
-}
-
-/// Runs a command with `input` on its stdin and its stdout captured.
-fn with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write");
-    child.wait_with_output().expect("exits")
-}
+use common::process::{Server, bin, repo_flows, with_stdin};
 
 #[test]
 fn check_accepts_the_repository_flows() {
@@ -137,79 +108,6 @@ fn nlu_match_prints_one_json_line_per_utterance() {
             .is_some_and(|c| c > 0.0 && c <= 1.0)
     );
     assert_eq!(lines[1]["task"], serde_json::Value::Null);
-}
-
-/// A server process on a free loopback port.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    fn start(db: &Path) -> Server {
-        let mut child = bin()
-            .args(["serve", "--listen", "127.0.0.1:0", "--flows"])
-            .arg(repo_flows())
-            .arg("--db")
-            .arg(db)
-            .env("NO_COLOR", "1")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starts");
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        let mut line = String::new();
-        let addr = loop {
-            line.clear();
-            assert!(
-                stderr.read_line(&mut line).expect("reads") > 0,
-                "server exited before listening"
-            );
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr = rest.split_whitespace().next().expect("address");
-                break addr.parse().expect("socket address");
-            }
-        };
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            let _ = stderr.read_to_string(&mut sink);
-        });
-        Server { child, addr }
-    }
-
-    fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
-        let body = serde_urlencoded::to_string(form).expect("encodes");
-        let mut stream = TcpStream::connect(self.addr).expect("connects");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        write!(
-            stream,
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        )
-        .expect("writes");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("reads");
-        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-        response
-    }
-
-    fn kill_9(mut self) {
-        // Child::kill sends SIGKILL on Unix: no chance to flush or shut down cleanly.
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reaped");
-    }
-
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill -TERM");
-        self.child.wait().expect("exits")
-    }
 }
 
 #[test]
@@ -598,4 +496,58 @@ fn a_corrupt_database_is_a_clear_error_at_start() {
             && stderr.contains("not a database"),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_log_masks_phone_numbers_and_never_holds_answers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&dir.path().join("calls.db"));
+    let call = |path: &str, form: &[(&str, &str)]| {
+        let mut form = form.to_vec();
+        form.extend([
+            ("CallSid", "CA1"),
+            ("From", "+15551230000"),
+            ("To", "+15559870000"),
+        ]);
+        server.post(path, &form)
+    };
+    call("/voice", &[]);
+    call("/voice/gather", &[("SpeechResult", "register")]);
+    call("/voice/gather", &[("SpeechResult", "Jason Bourne")]);
+    let thanks = call("/voice/gather", &[("Digits", "4155550123#")]);
+    assert!(thanks.contains("Thank you, Jason"), "{thanks}");
+    let text = |body: &str| {
+        server.post(
+            "/sms",
+            &[
+                ("MessageSid", "SM1"),
+                ("From", "+15551230000"),
+                ("To", "+15559870000"),
+                ("Body", body),
+            ],
+        )
+    };
+    text("register");
+    text("Jason Bourne");
+    text("my number is 415 555 0123");
+    // Rejected requests are logged too; the rejection must not echo what was sent.
+    let refused = server.send(
+        "/voice/gather",
+        &[("CallSid", "CA1"), ("Digits", "4155550123x")],
+    );
+    assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
+    std::thread::sleep(Duration::from_millis(200));
+
+    let log = server.log();
+    assert!(log.contains("turn"), "the turns are logged: {log}");
+    for private in [
+        "5551230000",
+        "5559870000",
+        "4155550123",
+        "555 0123",
+        "Jason",
+        "Bourne",
+    ] {
+        assert!(!log.contains(private), "{private} in the log:\n{log}");
+    }
 }

@@ -40,7 +40,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// The database file could not be opened or prepared.
-    #[error("cannot open database {path}: {source}")]
+    #[error("cannot open database {path}: {source}{}", open_hint(.source))]
     Open {
         /// The file.
         path: PathBuf,
@@ -109,6 +109,7 @@ impl Store {
         configure(&conn).map_err(open_err)?;
         schema::migrate(&mut conn).map_err(open_err)?;
         let key = answer_key(&conn).map_err(open_err)?;
+        probe_write(&conn).map_err(open_err)?;
         let (jobs, receiver) = mpsc::channel();
         std::thread::Builder::new()
             .name("switchboard-db".into())
@@ -147,6 +148,47 @@ impl Store {
             })
             .map_err(|_| StoreError::WriterGone)?;
         receive.await.map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+/// Proves at start that turns can be committed. SQLite quietly opens a file it may not write
+/// (read-only file, folder or mount) read-only, and an up-to-date schema needs no write, so
+/// without this the first caller would find out — as an apology — instead of the operator.
+fn probe_write(conn: &Connection) -> rusqlite::Result<()> {
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some("the file, its folder or its disk is read-only for this user".into()),
+        ));
+    }
+    // A real write through the WAL (the same value back into the header), so a folder where the
+    // `-wal` file cannot be made or a disk with no room fails here too.
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    conn.execute_batch(&format!(
+        "BEGIN IMMEDIATE; PRAGMA user_version = {version}; COMMIT;"
+    ))
+}
+
+/// What to do about an error opening the database, for the message the operator reads.
+fn open_hint(error: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode::{
+        CannotOpen, DatabaseBusy, DatabaseCorrupt, DiskFull, NotADatabase, ReadOnly,
+    };
+    match error.sqlite_error_code() {
+        Some(ReadOnly) => {
+            "; make the file and its folder writable by the user running switchboard, or choose another --db"
+        }
+        Some(CannotOpen) => {
+            "; check that the folder exists and that this user may create files in it (SQLite adds -wal and -shm files beside the database)"
+        }
+        Some(DiskFull) => "; free some disk space, or choose another --db",
+        Some(NotADatabase | DatabaseCorrupt) => {
+            "; restore it from a backup, or move it aside and start with a new --db"
+        }
+        Some(DatabaseBusy) => {
+            "; another program holds a write lock on it: stop that program or choose another --db"
+        }
+        _ => "",
     }
 }
 

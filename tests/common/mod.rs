@@ -14,6 +14,8 @@ use switchboard::store::{self, CollectedRow, Store};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+pub mod process;
+
 /// The repository's own flows folder.
 pub fn repo_flows() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("flows")

@@ -1,0 +1,149 @@
+//! The `switchboard` binary as a user runs it: a command, or a server process on a free
+//! loopback port, driven over real TCP.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The binary, with no settings inherited from the environment of whoever runs the tests.
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    cmd.env("RUST_LOG", "info")
+        .env_remove("SWITCHBOARD_FLOWS")
+        .env_remove("SWITCHBOARD_DB")
+        .env_remove("SWITCHBOARD_LISTEN");
+    cmd
+}
+
+pub use super::repo_flows;
+
+/// Runs a command with `input` on its stdin and its stdout captured.
+pub fn with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    child.wait_with_output().expect("exits")
+}
+
+/// A server process on a free loopback port.
+pub struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+}
+
+/// `switchboard serve` of the repository flows on `db`, on a free loopback port.
+pub fn serve(db: &Path) -> Command {
+    let mut cmd = bin();
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--flows"])
+        .arg(repo_flows())
+        .arg("--db")
+        .arg(db)
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+impl Server {
+    /// Serves the repository flows on `db`.
+    pub fn start(db: &Path) -> Server {
+        Server::spawn(serve(db))
+    }
+
+    /// Starts `cmd` (a `serve`, perhaps wrapped) and waits until it listens.
+    pub fn spawn(mut cmd: Command) -> Server {
+        let mut child = cmd.stderr(Stdio::piped()).spawn().expect("starts");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).expect("reads") > 0,
+                "server exited before listening"
+            );
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.split_whitespace().next().expect("address");
+                break addr.parse().expect("socket address");
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        let log = Arc::new(Mutex::new(line));
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while stderr.read_line(&mut line).is_ok_and(|n| n > 0) {
+                if let Ok(mut log) = sink.lock() {
+                    log.push_str(&line);
+                }
+                line.clear();
+            }
+        });
+        Server { child, addr, log }
+    }
+
+    /// Posts a form and returns the whole HTTP response, whatever its status.
+    pub fn send(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let body = serde_urlencoded::to_string(form).expect("encodes");
+        let mut stream = TcpStream::connect(self.addr).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .expect("writes");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("reads");
+        response
+    }
+
+    /// Posts a form and returns the whole HTTP response; it must be a 200.
+    pub fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let response = self.send(path, form);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        response
+    }
+
+    /// What the server has logged so far (from the line that says it is listening).
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Ends the server with SIGKILL.
+    pub fn kill_9(mut self) {
+        // Child::kill sends SIGKILL on Unix: no chance to flush or shut down cleanly.
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+
+    /// Ends the server with SIGTERM, a clean shutdown, and returns how it exited.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        self.child.wait().expect("exits")
+    }
+}
+
+impl Drop for Server {
+    /// A test that fails midway must not leave its server running (and holding the pipes).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
