@@ -337,6 +337,13 @@ async fn bad_requests_get_a_4xx_with_one_clear_line() {
         (
             "/voice/gather",
             "application/x-www-form-urlencoded",
+            format!("CallSid=CA1&Digits={}", "1".repeat(10_000)).into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "invalid Digits: more than 64 keys",
+        ),
+        (
+            "/voice/gather",
+            "application/x-www-form-urlencoded",
             b"CallSid=CA1&SpeechResult=%FF%FE".to_vec(),
             StatusCode::BAD_REQUEST,
             "SpeechResult is not valid UTF-8",
@@ -362,6 +369,39 @@ async fn bad_requests_get_a_4xx_with_one_clear_line() {
         assert!(text.contains(words), "{text}");
         assert_eq!(text.trim_end().lines().count(), 1, "one line: {text:?}");
     }
+}
+
+#[tokio::test]
+async fn a_repeated_parameter_counts_once_the_first_time() {
+    let app = TestApp::new();
+    app.call("CA140").await;
+    let (status, body) = app
+        .post(
+            "/voice/gather",
+            &[
+                ("CallSid", "CA140"),
+                ("CallSid", "CA141"),
+                ("SpeechResult", "register"),
+                ("SpeechResult", "goodbye"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    Twiml::parse(&body).expect_prompt(ASK_NAME);
+    app.say("CA140", "Jason").await.expect_prompt(ASK_PHONE);
+}
+
+#[tokio::test]
+async fn an_answer_for_a_call_never_seen_starts_it_afresh() {
+    // A Gather action for an unknown CallSid: the server lost nothing (it never had the call),
+    // so the caller is greeted rather than their words taken as an answer to a question.
+    let app = TestApp::new();
+    app.say("CA150", "Jason").await;
+    let rows = app.collected();
+    assert!(rows.is_empty(), "no answer saved out of context: {rows:?}");
+    let reply = app.press("CA151", "4155550123#").await;
+    assert!(reply.gather.is_some() || reply.hangup, "{}", reply.xml);
+    assert!(app.collected().is_empty());
 }
 
 #[tokio::test]

@@ -50,6 +50,9 @@ pub enum VoiceRequestError {
     /// Digits that are not keypad keys.
     #[error("invalid Digits: only 0-9, * and # are keypad keys")]
     BadDigits,
+    /// More keys than any keypad answer has.
+    #[error("invalid Digits: more than {MAX_SID_LEN} keys")]
+    TooManyDigits,
     /// A Memory parameter that is not a JSON object.
     #[error("invalid Memory: it must be a JSON object, e.g. {{\"plan\":\"gold\"}}")]
     BadMemory,
@@ -74,13 +77,16 @@ impl VoiceRequest {
             return Err(VoiceRequestError::BadCallSid);
         }
         let digits = get("Digits").map(str::trim).filter(|d| !d.is_empty());
-        if let Some(d) = digits
-            && (d.len() > MAX_SID_LEN
-                || !d
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == '*' || c == '#'))
-        {
-            return Err(VoiceRequestError::BadDigits);
+        if let Some(d) = digits {
+            if !d
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+            {
+                return Err(VoiceRequestError::BadDigits);
+            }
+            if d.len() > MAX_SID_LEN {
+                return Err(VoiceRequestError::TooManyDigits);
+            }
         }
         Ok(VoiceRequest {
             call_sid: call_sid.to_owned(),
