@@ -16,16 +16,17 @@ fn app() -> TestApp {
     })
 }
 
+/// The signature Twilio would send for `path` on the public URL.
 fn signature(path: &str, form: &[(&str, &str)]) -> String {
+    signature_for(&format!("{PUBLIC}{path}"), form)
+}
+
+fn signature_for(url: &str, form: &[(&str, &str)]) -> String {
     let pairs: Vec<(String, String)> = form
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    sign(
-        &AuthToken::new("test-token"),
-        &format!("{PUBLIC}{path}"),
-        &pairs,
-    )
+    sign(&AuthToken::new("test-token"), url, &pairs)
 }
 
 #[tokio::test]
@@ -84,6 +85,28 @@ async fn unsigned_or_forged_webhooks_get_403_and_change_nothing() {
         )
         .expect("count");
     assert_eq!(events, 1, "only the signed webhook reached the engine");
+}
+
+#[tokio::test]
+async fn the_host_and_forwarded_headers_are_not_trusted() {
+    // A forger signs for a URL of their own and claims it in the headers a proxy would set.
+    // The URL checked is --public-url's, so the signature only fits the forger's URL.
+    let app = app();
+    let form = [("CallSid", "CA3"), ("From", "+15551230000")];
+    let forged = signature_for("https://evil.example/voice", &form);
+    let request = axum::http::Request::post("/voice")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Host", "evil.example")
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .header("Forwarded", "host=evil.example;proto=https")
+        .header("X-Twilio-Signature", forged)
+        .body(axum::body::Body::from(
+            serde_urlencoded::to_string(form).expect("encodes"),
+        ))
+        .expect("request");
+    let (status, body) = app.send(request).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
 
 #[tokio::test]

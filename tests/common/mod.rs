@@ -178,7 +178,8 @@ impl TestApp {
         self.send(request).await
     }
 
-    async fn send(&self, request: Request<Body>) -> (StatusCode, String) {
+    /// Sends a request through the router.
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, String) {
         let response = self
             .router
             .clone()
