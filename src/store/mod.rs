@@ -30,8 +30,28 @@ pub use read::{CollectedRow, read_collected};
 /// How often the writer forgets old delivery replies (between batches, never during one).
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Most turns committed in one transaction; bounds the latency a turn can wait behind others.
-const MAX_BATCH: usize = 64;
+/// Most turns committed in one transaction, by default; bounds the latency a turn can wait
+/// behind others.
+pub const MAX_BATCH: u16 = 64;
+
+/// How the store runs.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// Delete answers and call history older than this, as the writer goes (the same as
+    /// `switchboard purge`).
+    pub retention: Option<chrono::Duration>,
+    /// Most turns committed in one transaction (1 = a transaction and an fsync per turn).
+    pub max_batch: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> StoreOptions {
+        StoreOptions {
+            retention: None,
+            max_batch: usize::from(MAX_BATCH),
+        }
+    }
+}
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -89,18 +109,14 @@ impl Store {
     /// # Errors
     /// The file cannot be opened, is not a database, or has a newer schema.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Store::open_with_retention(path, None)
+        Store::open_with(path, StoreOptions::default())
     }
 
-    /// As [`Store::open`], and the writer also deletes answers and call history older than
-    /// `retention` as it goes (the same as `switchboard purge`).
+    /// As [`Store::open`], with retention and batching set.
     ///
     /// # Errors
     /// As [`Store::open`].
-    pub fn open_with_retention(
-        path: &Path,
-        retention: Option<chrono::Duration>,
-    ) -> Result<Store, StoreError> {
+    pub fn open_with(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -113,7 +129,7 @@ impl Store {
         let (jobs, receiver) = mpsc::channel();
         std::thread::Builder::new()
             .name("switchboard-db".into())
-            .spawn(move || writer(conn, &receiver, retention, &key))
+            .spawn(move || writer(conn, &receiver, options, &key))
             .map_err(|e| StoreError::Batch(format!("cannot start the database writer: {e}")))?;
         Ok(Store {
             jobs,
@@ -204,7 +220,7 @@ pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
 fn writer(
     mut conn: Connection,
     jobs: &mpsc::Receiver<Job>,
-    retention: Option<chrono::Duration>,
+    options: StoreOptions,
     key: &AnswerKey,
 ) {
     let mut last_purge = std::time::Instant::now();
@@ -214,7 +230,7 @@ fn writer(
             if let Err(e) = purge(&conn, first.now, first.assistant.sms.idle) {
                 tracing::warn!(error = %e, "could not purge old sessions and delivery replies");
             }
-            if let Some(keep) = retention {
+            if let Some(keep) = options.retention {
                 match delete_older_than(&conn, first.now - keep) {
                     Ok(p) => tracing::info!(
                         collected = p.collected,
@@ -227,7 +243,7 @@ fn writer(
             }
         }
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < options.max_batch.max(1) {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
@@ -314,11 +330,8 @@ fn run_batch(
 
 fn load_delivery(conn: &Connection, token: &str, key: &str) -> rusqlite::Result<Option<Reply>> {
     let reply: Option<String> = conn
-        .query_row(
-            "SELECT reply FROM deliveries WHERE token = ?1 AND session_key = ?2",
-            [token, key],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT reply FROM deliveries WHERE token = ?1 AND session_key = ?2")?
+        .query_row([token, key], |r| r.get(0))
         .optional()?;
     Ok(reply.and_then(|json| serde_json::from_str(&json).ok()))
 }
@@ -332,10 +345,10 @@ fn save_delivery(
 ) -> rusqlite::Result<()> {
     let json = serde_json::to_string(reply)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR REPLACE INTO deliveries (token, session_key, reply, at) VALUES (?1, ?2, ?3, ?4)",
-        params![token, key, json, timestamp(now)],
-    )?;
+    )?
+    .execute(params![token, key, json, timestamp(now)])?;
     Ok(())
 }
 
@@ -429,9 +442,8 @@ pub(crate) fn purge(
 
 fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session>> {
     let state: Option<String> = conn
-        .query_row("SELECT state FROM sessions WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT state FROM sessions WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?;
     Ok(state.and_then(|json| match serde_json::from_str(&json) {
         Ok(session) => Some(session),
@@ -529,11 +541,14 @@ fn save_outcome(
     let session = &outcome.session;
     let state = serde_json::to_string(session)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.execute(
+    // Cached statements: SQLite parses each of these once per connection, not once per turn
+    // (parsing was a tenth of the writer thread's time).
+    conn.prepare_cached(
         "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (key) DO UPDATE SET state = excluded.state, ended = excluded.ended, updated_at = excluded.updated_at",
-        params![caller.key, session.channel.as_str(), state, session.ended, timestamp(session.started_at), timestamp(now)],
+    )?
+    .execute(params![caller.key, session.channel.as_str(), state, session.ended, timestamp(session.started_at), timestamp(now)],
     )?;
     for effect in &outcome.effects {
         match effect {
@@ -557,13 +572,14 @@ fn save_outcome(
                     .collect();
                 let answers = serde_json::to_string(&answers)
                     .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-                conn.execute(
+                conn.prepare_cached(
                     "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status, answers, started_at, updated_at, finished_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                      ON CONFLICT (session_key, seq, started_at) DO UPDATE SET
                         status = excluded.status, answers = excluded.answers,
                         updated_at = excluded.updated_at, finished_at = excluded.finished_at",
-                    params![
+                )?
+                .execute(params![
                         caller.key,
                         record.seq,
                         session.channel.as_str(),
@@ -579,10 +595,10 @@ fn save_outcome(
                 )?;
             }
             Effect::Event { kind, detail } => {
-                conn.execute(
+                conn.prepare_cached(
                     "INSERT INTO events (session_key, turn, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![caller.key, session.turns, timestamp(now), kind, detail.to_string()],
-                )?;
+                )?
+                .execute(params![caller.key, session.turns, timestamp(now), kind, detail.to_string()])?;
             }
         }
     }
