@@ -22,6 +22,7 @@ pub mod cli;
 pub mod engine;
 pub mod flow;
 pub mod http;
+pub mod load;
 pub mod nlu;
 pub mod runner;
 pub mod script;

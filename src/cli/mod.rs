@@ -4,6 +4,7 @@
 //! Each subcommand is a small function over the library; this module owns argument parsing,
 //! exit codes and what is printed. Errors go to stderr as one readable block, never a panic.
 
+mod bench;
 mod chat;
 mod conversation;
 
@@ -21,7 +22,7 @@ use crate::http::admin::AdminToken;
 use crate::http::signature::AuthToken;
 use crate::http::{self, AppState, Auth};
 use crate::runner::{Runner, RunnerOptions};
-use crate::store::{self, CollectedRow, Store};
+use crate::store::{self, CollectedRow, Store, StoreOptions};
 use crate::webhook::UrlMap;
 
 /// A self-hosted phone bot engine that runs Twilio Autopilot bots.
@@ -35,39 +36,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the voice webhooks.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        #[command(flatten)]
-        flows: FlowsArg,
-        /// SQLite database file (created if missing).
-        #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
-        db: PathBuf,
-        /// File holding the Twilio auth token; the TWILIO_AUTH_TOKEN environment variable works
-        /// too. With a token, every webhook must carry a valid X-Twilio-Signature.
-        #[arg(long)]
-        auth_token_file: Option<PathBuf>,
-        /// The public base URL Twilio calls (https://bot.example.com), needed to check
-        /// signatures behind a proxy or tunnel.
-        #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Call web services under another address: FROM=TO replaces the URL prefix FROM with
-        /// TO (e.g. a migrated bot's Twilio Functions URL with your own server). Repeatable.
-        #[arg(long = "map-url", value_name = "FROM=TO")]
-        map_url: Vec<UrlMap>,
-        /// Refuse to start without an auth token, so a misconfigured deployment never runs open.
-        #[arg(long)]
-        require_signature: bool,
-        /// Delete callers' answers and call history older than this many days, as the server
-        /// runs (`switchboard purge` does it on demand).
-        #[arg(long, env = "SWITCHBOARD_RETENTION_DAYS", value_name = "DAYS")]
-        retention_days: Option<u32>,
-        /// File holding the admin token for GET /admin/collected (or set SWITCHBOARD_ADMIN_TOKEN).
-        /// Without one, no admin route exists.
-        #[arg(long)]
-        admin_token_file: Option<PathBuf>,
-    },
+    Serve(ServeArgs),
     /// Talk to the bot in the terminal: you are the caller (or the texter, with --channel sms).
     Chat {
         #[command(flatten)]
@@ -120,11 +89,58 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Load-test a server: simulated callers run whole registration calls over loopback, with
+    /// the same server's fixed-TwiML route as the baseline.
+    Bench(bench::BenchArgs),
     /// Tools for the intent matcher.
     Nlu {
         #[command(subcommand)]
         command: NluCommand,
     },
+}
+
+/// `switchboard serve`'s settings.
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    flows: FlowsArg,
+    /// SQLite database file (created if missing).
+    #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
+    db: PathBuf,
+    /// File holding the Twilio auth token; the TWILIO_AUTH_TOKEN environment variable works
+    /// too. With a token, every webhook must carry a valid X-Twilio-Signature.
+    #[arg(long)]
+    auth_token_file: Option<PathBuf>,
+    /// The public base URL Twilio calls (https://bot.example.com), needed to check
+    /// signatures behind a proxy or tunnel.
+    #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Call web services under another address: FROM=TO replaces the URL prefix FROM with
+    /// TO (e.g. a migrated bot's Twilio Functions URL with your own server). Repeatable.
+    #[arg(long = "map-url", value_name = "FROM=TO")]
+    map_url: Vec<UrlMap>,
+    /// Refuse to start without an auth token, so a misconfigured deployment never runs open.
+    #[arg(long)]
+    require_signature: bool,
+    /// Delete callers' answers and call history older than this many days, as the server
+    /// runs (`switchboard purge` does it on demand).
+    #[arg(long, env = "SWITCHBOARD_RETENTION_DAYS", value_name = "DAYS")]
+    retention_days: Option<u32>,
+    /// File holding the admin token for GET /admin/collected (or set SWITCHBOARD_ADMIN_TOKEN).
+    /// Without one, no admin route exists.
+    #[arg(long)]
+    admin_token_file: Option<PathBuf>,
+    /// Most turns committed to the database in one transaction (group commit); 1 commits and
+    /// syncs each turn on its own.
+    #[arg(long, default_value_t = store::MAX_BATCH, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    max_batch: u16,
+    /// Also answer POST /bench/fixed with a fixed TwiML document (no engine, no database): the
+    /// baseline `switchboard bench` measures whole turns against.
+    #[arg(long)]
+    baseline_route: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,24 +209,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     let result = match cli.command {
-        Command::Serve {
-            listen,
-            flows,
-            db,
-            auth_token_file,
-            public_url,
-            map_url,
-            require_signature,
-            retention_days,
-            admin_token_file,
-        } => auth(auth_token_file.as_deref(), public_url.as_deref()).and_then(|auth| {
-            if require_signature && auth.is_none() {
-                return Err("--require-signature: set TWILIO_AUTH_TOKEN (or --auth-token-file) and --public-url".into());
-            }
-            let retention = retention_days.map(|d| chrono::Duration::days(i64::from(d)));
-            let admin = admin_token(admin_token_file.as_deref())?;
-            serve(listen, &flows, &db, auth, map_url, retention, admin)
-        }),
+        Command::Serve(args) => serve(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Check { flows } => check(&flows),
         Command::Chat {
             flows,
@@ -226,7 +226,10 @@ pub fn main() -> ExitCode {
             files,
         } => test(&flows, channel.into(), files),
         Command::Collected { db, format } => collected(&db, format),
-        Command::Purge { db, older_than_days } => purge(&db, older_than_days),
+        Command::Purge {
+            db,
+            older_than_days,
+        } => purge(&db, older_than_days),
         Command::Import {
             command: ImportCommand::Autopilot { export, out },
         } => import_autopilot(&export, &out),
@@ -310,19 +313,28 @@ fn auth(token_file: Option<&Path>, public_url: Option<&str>) -> Result<Option<Au
     }))
 }
 
-fn serve(
-    listen: SocketAddr,
-    flows: &FlowsArg,
-    db: &Path,
-    auth: Option<Auth>,
-    url_map: Vec<UrlMap>,
-    retention: Option<chrono::Duration>,
-    admin: Option<AdminToken>,
-) -> Result<ExitCode, String> {
+fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
+    let started = std::time::Instant::now();
     // Everything that can be wrong with the configuration is found before the port opens: the
     // server never starts half-configured.
-    let (assistant, source) = load_flows(flows)?;
-    let store = Store::open_with_retention(db, retention).map_err(|e| e.to_string())?;
+    let auth = auth(args.auth_token_file.as_deref(), args.public_url.as_deref())?;
+    if args.require_signature && auth.is_none() {
+        return Err(
+            "--require-signature: set TWILIO_AUTH_TOKEN (or --auth-token-file) and --public-url"
+                .into(),
+        );
+    }
+    let admin = admin_token(args.admin_token_file.as_deref())?;
+    let (assistant, source) = load_flows(&args.flows)?;
+    let store_options = StoreOptions {
+        retention: args
+            .retention_days
+            .map(|d| chrono::Duration::days(i64::from(d))),
+        max_batch: usize::from(args.max_batch),
+    };
+    let db = &args.db;
+    let listen = args.listen;
+    let store = Store::open_with(db, store_options).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
@@ -338,16 +350,21 @@ fn serve(
             tracing::warn!("{warning}");
         }
         tracing::info!(
-            "switchboard listening on http://{address} with {} tasks from {source}, database {}",
+            "switchboard listening on http://{address} with {} tasks from {source}, database {} (ready in {} ms)",
             assistant.tasks.len(),
-            db.display()
+            db.display(),
+            started.elapsed().as_millis()
         );
-        let options = RunnerOptions { token: auth.as_ref().map(|a| a.token.clone()), url_map, ..RunnerOptions::default() };
+        let options = RunnerOptions { token: auth.as_ref().map(|a| a.token.clone()), url_map: args.map_url.clone(), ..RunnerOptions::default() };
         let runner = Runner::new(Arc::new(assistant), store, options)?;
         if admin.is_some() {
             tracing::info!("admin API on: GET /admin/collected with the admin bearer token");
         }
-        let state = AppState::with_admin(runner, auth, admin);
+        let mut state = AppState::with_admin(runner, auth, admin);
+        if args.baseline_route {
+            tracing::info!("baseline route on: POST /bench/fixed answers fixed TwiML");
+            state = state.with_baseline_route();
+        }
         http::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
         tracing::info!("switchboard stopped");
         Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 //! [`error`] alone.
 
 pub mod admin;
+mod baseline;
 pub mod error;
 pub mod form;
 pub mod signature;
@@ -27,6 +28,7 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     /// Runs turns: the engine, the database and web service calls.
     runner: Runner,
@@ -34,6 +36,8 @@ struct Inner {
     auth: Option<Auth>,
     /// When set, `/admin/*` exists and requires this bearer token.
     admin: Option<admin::AdminToken>,
+    /// When set, `POST /bench/fixed` exists: the fixed-TwiML baseline for `switchboard bench`.
+    baseline: bool,
 }
 
 /// What signature checks need: the account's auth token and the public URL Twilio calls.
@@ -63,7 +67,20 @@ impl AppState {
                 runner,
                 auth,
                 admin,
+                baseline: false,
             }),
+        }
+    }
+
+    /// The same state with `POST /bench/fixed` on: a fixed TwiML document behind the same
+    /// form decoding and signature check as every webhook, but no engine and no database —
+    /// what the load tool measures the whole turn against.
+    #[must_use]
+    pub fn with_baseline_route(self) -> AppState {
+        let mut inner = (*self.inner).clone();
+        inner.baseline = true;
+        AppState {
+            inner: Arc::new(inner),
         }
     }
 
@@ -77,13 +94,15 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     // Without an admin token the admin routes do not exist at all (404), rather than exist
     // and refuse: there is nothing to probe.
-    let admin = if state.inner.admin.is_some() {
-        Router::new().route("/admin/collected", get(admin::collected))
-    } else {
-        Router::new()
-    };
+    let mut optional = Router::new();
+    if state.inner.admin.is_some() {
+        optional = optional.route("/admin/collected", get(admin::collected));
+    }
+    if state.inner.baseline {
+        optional = optional.route(baseline::PATH, post(baseline::fixed));
+    }
     Router::new()
-        .merge(admin)
+        .merge(optional)
         .route("/voice", post(voice::incoming))
         .route(crate::channel::voice::GATHER_PATH, post(voice::gather))
         .route("/voice/status", post(voice::status))

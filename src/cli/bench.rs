@@ -1,0 +1,390 @@
+//! `switchboard bench`: the load tool's command line — start a server (or use one already
+//! running), run the phases of [`crate::load`], check the database, and report.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::load::call::{self, Call};
+use crate::load::server::{Memory, Spawned};
+use crate::load::{self, Load, Phase, Progress, Verified};
+
+/// `switchboard bench`'s settings.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Simulated callers on the line at once.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    callers: u32,
+    /// Whole calls per phase (five turns each).
+    #[arg(long, default_value_t = 2000)]
+    calls: u64,
+    /// Mean pause between a caller's turns, in milliseconds (0: as fast as answers come).
+    #[arg(long, default_value_t = 0)]
+    think_ms: u64,
+    /// Also measure whole calls while this many other calls are open mid-question.
+    #[arg(long, default_value_t = 0)]
+    open_calls: u64,
+    /// Skip the fixed-TwiML baseline phase.
+    #[arg(long)]
+    no_baseline: bool,
+    /// Flows for the server the tool starts (default: the built-in sign-up bot, which the
+    /// simulated calls are written for).
+    #[arg(long)]
+    flows: Option<PathBuf>,
+    /// An argument for the server the tool starts (repeatable), e.g. --serve-arg=--max-batch=1.
+    #[arg(long = "serve-arg", value_name = "ARG", allow_hyphen_values = true)]
+    serve_args: Vec<String>,
+    /// Load a server already running at this address (http://127.0.0.1:5000) instead of
+    /// starting one; there is no baseline phase then.
+    #[arg(long, value_name = "URL")]
+    target: Option<String>,
+    /// The process id of --target's server, to report its memory.
+    #[arg(long, requires = "target")]
+    pid: Option<u32>,
+    /// The database to check answers in: --target's, or where the started server keeps its
+    /// database (default: a temporary file).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Print the report as JSON on stdout (the progress bar stays on stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Everything a run measured.
+#[derive(Debug, Serialize)]
+struct Report {
+    callers: u32,
+    think_ms: u64,
+    calls_per_phase: u64,
+    turns_per_call: usize,
+    server: ServerInfo,
+    phases: Vec<Phase>,
+    /// Whole-call throughput as a fraction of the baseline's.
+    ratio_to_baseline: Option<f64>,
+    /// Whole-call throughput with calls open as a fraction of without.
+    ratio_with_open_calls: Option<f64>,
+    open_calls: u64,
+    answers: Option<Verified>,
+    memory: Option<Memory>,
+    memory_with_open_calls: Option<Memory>,
+}
+
+#[derive(Debug, Serialize)]
+struct ServerInfo {
+    address: String,
+    pid: Option<u32>,
+    ready_ms: Option<u64>,
+    database: Option<PathBuf>,
+    errors_logged: Option<u64>,
+}
+
+/// Runs the load tool.
+///
+/// # Errors
+/// The server could not be started or reached, or the database could not be read.
+pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
+    let scratch = tempfile::tempdir().map_err(|e| format!("cannot make a temp dir: {e}"))?;
+    let (spawned, addr, pid, db) = match &args.target {
+        Some(url) => (None, address(url)?, args.pid, args.db.clone()),
+        None => {
+            let exe = std::env::current_exe()
+                .map_err(|e| format!("cannot find the switchboard binary: {e}"))?;
+            let db = args
+                .db
+                .clone()
+                .unwrap_or_else(|| scratch.path().join("bench.db"));
+            let mut extra = args.serve_args.clone();
+            if let Some(flows) = &args.flows {
+                extra.push("--flows".into());
+                extra.push(flows.display().to_string());
+            }
+            let server = Spawned::start(&exe, &db, &extra)?;
+            let (addr, pid) = (server.addr, Some(server.pid()));
+            (Some(server), addr, pid, Some(db))
+        }
+    };
+    let load = Load {
+        addr,
+        callers: usize::try_from(args.callers).unwrap_or(usize::MAX),
+        think: Duration::from_millis(args.think_ms),
+    };
+    let baseline = !args.no_baseline && spawned.is_some();
+    // The client runs on one thread: its cost per request stays small and predictable, and
+    // the other core is the server's.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let run_id = run_id();
+    let mut report = Report {
+        callers: args.callers,
+        think_ms: args.think_ms,
+        calls_per_phase: args.calls,
+        turns_per_call: call::TURNS,
+        server: ServerInfo {
+            address: addr.to_string(),
+            pid,
+            ready_ms: spawned.as_ref().and_then(|s| s.ready_ms),
+            database: db.clone(),
+            errors_logged: None,
+        },
+        phases: Vec::new(),
+        ratio_to_baseline: None,
+        ratio_with_open_calls: None,
+        open_calls: args.open_calls,
+        answers: None,
+        memory: None,
+        memory_with_open_calls: None,
+    };
+    runtime.block_on(async {
+        let calls = |phase: u32| -> Arc<dyn Fn(u64) -> Call + Send + Sync> {
+            Arc::new(move |i| call::registration(run_id.wrapping_add(phase), i))
+        };
+        if baseline {
+            let fixed: Arc<dyn Fn(u64) -> Call + Send + Sync> =
+                Arc::new(move |i| call::to_fixed(&call::registration(run_id, i), "/bench/fixed"));
+            let p = measured(
+                "fixed TwiML (baseline)",
+                load,
+                args.calls,
+                call::TURNS,
+                fixed,
+                args,
+            )
+            .await;
+            report.phases.push(p);
+        }
+        let whole = measured("whole calls", load, args.calls, call::TURNS, calls(1), args).await;
+        report.phases.push(whole);
+        if args.open_calls > 0 {
+            // Each opened call greets, asks to register and is left waiting at "What is your
+            // name?": a live session in the database, as during a busy hour.
+            let name = format!("opening {} calls", args.open_calls);
+            let opened = measured(&name, load, args.open_calls, 2, calls(2), args).await;
+            report.phases.push(opened);
+            report.memory_with_open_calls = pid.and_then(Memory::of);
+            let name = format!("whole calls, {} open", args.open_calls);
+            let p = measured(&name, load, args.calls, call::TURNS, calls(3), args).await;
+            report.phases.push(p);
+        }
+    });
+    report.memory = pid.and_then(Memory::of);
+    report.server.errors_logged = spawned
+        .as_ref()
+        .map(|s| s.errors_logged.load(std::sync::atomic::Ordering::Relaxed));
+    let rate = |name: &str| {
+        report
+            .phases
+            .iter()
+            .find(|p| p.name.starts_with(name))
+            .map(|p| p.turns_per_sec)
+    };
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    };
+    report.ratio_to_baseline = ratio(rate("whole calls"), rate("fixed TwiML"));
+    report.ratio_with_open_calls = ratio(rate("whole calls,"), rate("whole calls"));
+    if let Some(db) = &db {
+        let acknowledged: Vec<_> = report
+            .phases
+            .iter()
+            .filter(|p| p.name.starts_with("whole calls"))
+            .flat_map(|p| p.acknowledged.iter().cloned())
+            .collect();
+        report.answers = Some(load::verify(db, &acknowledged)?);
+    }
+    drop(spawned);
+    if args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        println!("{json}");
+    } else {
+        print!("{}", render(&report));
+    }
+    let failed = report.phases.iter().any(|p| p.errors > 0)
+        || report
+            .answers
+            .is_some_and(|a| a.missing > 0 || a.duplicated > 0);
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Runs a phase with a progress bar on stderr (hidden when stderr is not a terminal).
+async fn measured(
+    name: &str,
+    load: Load,
+    count: u64,
+    turns: usize,
+    calls: Arc<dyn Fn(u64) -> Call + Send + Sync>,
+    args: &BenchArgs,
+) -> Phase {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let total = count * turns as u64;
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:28} [{bar:30}] {pos}/{len} turns, {per_sec}, {eta} left",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(name.to_owned());
+    let progress: Progress = Arc::new(AtomicU64::new(0));
+    let watched = Arc::clone(&progress);
+    let drawn = bar.clone();
+    // The bar is redrawn ten times a second from the counter, never from the callers' path.
+    let ticker = tokio::spawn(async move {
+        loop {
+            drawn.set_position(watched.load(std::sync::atomic::Ordering::Relaxed));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let phase = load::phase(name, load, count, turns, calls, progress).await;
+    ticker.abort();
+    bar.finish_and_clear();
+    if !args.json {
+        eprintln!(
+            "{name}: {} turns in {:.1} s, {} errors",
+            phase.turns, phase.seconds, phase.errors
+        );
+    }
+    phase
+}
+
+/// The report as a table and a few sentences.
+fn render(report: &Report) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nswitchboard bench: {} callers, think {} ms, {} calls of {} turns per phase",
+        report.callers, report.think_ms, report.calls_per_phase, report.turns_per_call
+    );
+    let server = &report.server;
+    let _ = writeln!(
+        out,
+        "server {}{}{}{}\n",
+        server.address,
+        server.pid.map(|p| format!(", pid {p}")).unwrap_or_default(),
+        server
+            .ready_ms
+            .map(|ms| format!(", ready in {ms} ms"))
+            .unwrap_or_default(),
+        server
+            .database
+            .as_ref()
+            .map(|db| format!(", database {}", db.display()))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "{:<30} {:>8} {:>7} {:>10} {:>8} {:>8} {:>8} {:>8}",
+        "phase", "turns", "errors", "turns/s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    for p in &report.phases {
+        let l = &p.latency;
+        let _ = writeln!(
+            out,
+            "{:<30} {:>8} {:>7} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            p.name, p.turns, p.errors, p.turns_per_sec, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
+        );
+    }
+    out.push('\n');
+    if let Some(r) = report.ratio_to_baseline {
+        let _ = writeln!(
+            out,
+            "whole calls: {:.1}% of the fixed-TwiML baseline's throughput (same server, same run)",
+            r * 100.0
+        );
+    }
+    if let Some(r) = report.ratio_with_open_calls {
+        let _ = writeln!(
+            out,
+            "with {} calls open: {:.1}% of the throughput without",
+            report.open_calls,
+            r * 100.0
+        );
+    }
+    match report.answers {
+        Some(a) => {
+            let _ = writeln!(
+                out,
+                "answers: {} of {} acknowledged calls saved exactly once ({} missing, {} duplicated)",
+                a.saved, a.checked, a.missing, a.duplicated
+            );
+        }
+        None => {
+            let _ = writeln!(out, "answers: not checked (give --db to check them)");
+        }
+    }
+    let mb = |bytes: u64| {
+        #[allow(clippy::cast_precision_loss)]
+        let mb = bytes as f64 / (1024.0 * 1024.0);
+        mb
+    };
+    if let Some(m) = report.memory_with_open_calls {
+        let _ = writeln!(
+            out,
+            "server memory with {} calls open: {:.1} MB resident",
+            report.open_calls,
+            mb(m.rss)
+        );
+    }
+    match report.memory {
+        Some(m) => {
+            let _ = writeln!(
+                out,
+                "server memory: {:.1} MB resident at the end, {:.1} MB at peak",
+                mb(m.rss),
+                mb(m.peak)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "server memory: unknown (Linux only; give --pid for --target)"
+            );
+        }
+    }
+    if let Some(n) = server.errors_logged {
+        let _ = writeln!(out, "server errors logged: {n}");
+    }
+    for p in &report.phases {
+        for example in &p.error_examples {
+            let _ = writeln!(out, "error in {}: {example}", p.name);
+        }
+    }
+    out
+}
+
+/// `http://host:port` (or `host:port`) to a socket address.
+fn address(url: &str) -> Result<SocketAddr, String> {
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or(url)
+        .trim_end_matches('/');
+    if url.starts_with("https://") {
+        return Err("--target: the load tool speaks plain HTTP over loopback; use http://".into());
+    }
+    rest.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| format!("--target {url:?}: expected http://HOST:PORT"))
+}
+
+/// A number unique to this run, so its CallSids never meet an earlier run's in a kept database.
+fn run_id() -> u32 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    // Seconds since 1970 fit in 32 bits until 2106; four phases per run step by one each.
+    u32::try_from(now.as_secs()).unwrap_or(0).wrapping_mul(4)
+}

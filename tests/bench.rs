@@ -1,0 +1,182 @@
+//! `switchboard bench`, the load tool, run for real against the server it starts: these tests
+//! check that it counts — turns, calls, errors and saved answers — not how fast anything is.
+
+mod common;
+
+use common::process::bin;
+use serde_json::Value;
+
+/// Runs the tool with `args` and `--json`; returns its exit status and report.
+fn bench(args: &[&str]) -> (Option<i32>, Value) {
+    let out = bin()
+        .arg("bench")
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("runs");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a JSON report ({e}):\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), report)
+}
+
+fn phase<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["phases"]
+        .as_array()
+        .and_then(|phases| phases.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("no phase {name:?} in {report:#}"))
+}
+
+#[test]
+fn every_turn_of_every_call_is_counted_and_every_answer_found() {
+    let (status, report) = bench(&["--callers", "4", "--calls", "13"]);
+    assert_eq!(status, Some(0), "{report:#}");
+    assert_eq!(report["turns_per_call"], 5);
+    for name in ["fixed TwiML (baseline)", "whole calls"] {
+        let p = phase(&report, name);
+        assert_eq!(p["calls"], 13, "{p:#}");
+        assert_eq!(p["completed"], 13, "{p:#}");
+        assert_eq!(p["turns"], 65, "{p:#}");
+        assert_eq!(p["errors"], 0, "{p:#}");
+        let latency = &p["latency"];
+        let ms = |k: &str| latency[k].as_f64().expect("number");
+        assert!(ms("p50_ms") > 0.0 && ms("p50_ms") <= ms("p99_ms") && ms("p99_ms") <= ms("max_ms"));
+    }
+    assert_eq!(
+        report["answers"],
+        serde_json::json!({"checked": 13, "saved": 13, "missing": 0, "duplicated": 0})
+    );
+    assert!(
+        report["ratio_to_baseline"]
+            .as_f64()
+            .is_some_and(|r| r > 0.0)
+    );
+    if cfg!(target_os = "linux") {
+        assert!(
+            report["memory"]["peak"]
+                .as_u64()
+                .is_some_and(|b| b > 1 << 20)
+        );
+    }
+    assert_eq!(report["server"]["errors_logged"], 0);
+}
+
+#[test]
+fn calls_left_open_are_counted_apart_from_whole_calls() {
+    let (status, report) = bench(&[
+        "--callers",
+        "3",
+        "--calls",
+        "5",
+        "--open-calls",
+        "7",
+        "--no-baseline",
+    ]);
+    assert_eq!(status, Some(0), "{report:#}");
+    let names: Vec<&str> = report["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["whole calls", "opening 7 calls", "whole calls, 7 open"]
+    );
+    let opening = phase(&report, "opening 7 calls");
+    assert_eq!(
+        (opening["turns"].as_u64(), opening["completed"].as_u64()),
+        (Some(14), Some(7))
+    );
+    assert_eq!(phase(&report, "whole calls, 7 open")["turns"], 25);
+    // Both whole-call phases are checked; the open calls have no answers yet.
+    assert_eq!(report["answers"]["checked"], 10);
+    assert_eq!(report["answers"]["saved"], 10);
+    let db = report["server"]["database"].as_str().expect("database");
+    assert!(
+        !std::path::Path::new(db).exists(),
+        "the scratch database is removed"
+    );
+}
+
+#[test]
+fn a_conversation_that_goes_wrong_is_counted_as_errors() {
+    // A bot whose sign-up task is closed: the greeting works, "register" gets the wrong reply.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let flows = dir.path();
+    std::fs::create_dir(flows.join("tasks")).expect("tasks dir");
+    std::fs::write(
+        flows.join("assistant.json"),
+        r#"{"name": "closed", "defaults": {"assistant_initiation": "task://greeting", "fallback": "task://greeting"}}"#,
+    )
+    .expect("assistant");
+    std::fs::write(
+        flows.join("tasks/greeting.json"),
+        r#"{"samples": ["hello", "hi there"], "actions": [{"say": "Hi! What would you like to do?"}, {"listen": true}]}"#,
+    )
+    .expect("greeting");
+    std::fs::write(
+        flows.join("tasks/register.json"),
+        r#"{"samples": ["register", "sign me up", "i'd like to register"], "actions": [{"say": "Sorry, sign-ups are closed today."}]}"#,
+    )
+    .expect("register");
+    let flows = flows.display().to_string();
+    let (status, report) = bench(&[
+        "--callers",
+        "2",
+        "--calls",
+        "6",
+        "--no-baseline",
+        "--flows",
+        &flows,
+    ]);
+    assert_eq!(status, Some(1), "errors make the run fail: {report:#}");
+    let p = phase(&report, "whole calls");
+    assert_eq!(
+        p["turns"], 6,
+        "only each call's greeting went as planned: {p:#}"
+    );
+    assert_eq!(p["errors"], 6);
+    assert_eq!(p["completed"], 0);
+    let example = p["error_examples"][0].as_str().expect("an example");
+    assert!(
+        example.contains("turn 2: expected \"What is your name?\""),
+        "{example}"
+    );
+    assert_eq!(report["answers"]["checked"], 0);
+}
+
+#[test]
+fn refused_requests_are_errors_in_the_baseline_too() {
+    // A server that checks signatures refuses the tool's unsigned webhooks, baseline included.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "secret").expect("token");
+    let (status, report) = bench(&[
+        "--callers",
+        "2",
+        "--calls",
+        "4",
+        &format!("--serve-arg=--auth-token-file={}", token.display()),
+        "--serve-arg=--public-url=https://bot.example.com",
+    ]);
+    assert_eq!(status, Some(1));
+    for name in ["fixed TwiML (baseline)", "whole calls"] {
+        let p = phase(&report, name);
+        assert_eq!(
+            (p["turns"].as_u64(), p["errors"].as_u64()),
+            (Some(0), Some(4)),
+            "{p:#}"
+        );
+        assert!(
+            p["error_examples"][0]
+                .as_str()
+                .is_some_and(|e| e.contains("HTTP 403")),
+            "{p:#}"
+        );
+    }
+}
