@@ -40,7 +40,8 @@ pub struct BenchArgs {
     #[arg(long = "serve-arg", value_name = "ARG", allow_hyphen_values = true)]
     serve_args: Vec<String>,
     /// Load a server already running at this address (http://127.0.0.1:5000) instead of
-    /// starting one; there is no baseline phase then.
+    /// starting one. Its baseline phase needs `serve --baseline-route`; give --no-baseline for
+    /// a server without one (another implementation of the same conversation).
     #[arg(long, value_name = "URL")]
     target: Option<String>,
     /// The process id of --target's server, to report its memory.
@@ -113,7 +114,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
         callers: usize::try_from(args.callers).unwrap_or(usize::MAX),
         think: Duration::from_millis(args.think_ms),
     };
-    let baseline = !args.no_baseline && spawned.is_some();
+    let baseline = !args.no_baseline;
     // The client runs on one thread: its cost per request stays small and predictable, and
     // the other core is the server's.
     let runtime = tokio::runtime::Builder::new_current_thread()
