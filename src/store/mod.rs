@@ -17,6 +17,7 @@ mod schema;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -126,11 +127,31 @@ impl Store {
         schema::migrate(&mut conn).map_err(open_err)?;
         let key = answer_key(&conn).map_err(open_err)?;
         probe_write(&conn).map_err(open_err)?;
+        // Checkpoints run on a thread of their own (see `checkpointer`), not inside a commit.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(open_err)?;
+        // A WAL that grew in a burst is cut back to this size when it restarts.
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
+            .map_err(open_err)?;
+        let checkpoints = Connection::open(path).map_err(open_err)?;
+        configure(&checkpoints).map_err(open_err)?;
         let (jobs, receiver) = mpsc::channel();
+        let (alive, writer_gone) = mpsc::channel::<()>();
+        let wal_frames = Arc::new(AtomicU64::new(0));
+        let frames = Arc::clone(&wal_frames);
+        let thread_err =
+            |e: std::io::Error| StoreError::Batch(format!("cannot start a database thread: {e}"));
         std::thread::Builder::new()
             .name("switchboard-db".into())
-            .spawn(move || writer(conn, &receiver, options, &key))
-            .map_err(|e| StoreError::Batch(format!("cannot start the database writer: {e}")))?;
+            .spawn(move || {
+                writer(conn, &receiver, options, &key, &frames);
+                drop(alive);
+            })
+            .map_err(thread_err)?;
+        std::thread::Builder::new()
+            .name("switchboard-wal".into())
+            .spawn(move || checkpointer(&checkpoints, &writer_gone, &wal_frames))
+            .map_err(thread_err)?;
         Ok(Store {
             jobs,
             path: Arc::new(path.to_path_buf()),
@@ -216,12 +237,44 @@ pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Copies committed pages from the WAL into the database file, beside the writer.
+///
+/// Why a thread: with SQLite's automatic checkpoints, the commit that takes the WAL past 1000
+/// pages also copies them all back and syncs the file, so one caller's turn in a few hundred
+/// waits milliseconds for work that is nobody's. A PASSIVE checkpoint on another connection
+/// never blocks the writer, and ends with the writer's thread (its channel closes).
+fn checkpointer(conn: &Connection, writer_gone: &mpsc::Receiver<()>, wal_frames: &AtomicU64) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = writer_gone.recv_timeout(CHECKPOINT_EVERY) {
+        match checkpoint(conn) {
+            Ok(frames) => wal_frames.store(frames, Ordering::Relaxed),
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will try again"),
+        }
+    }
+}
+
+/// A PASSIVE checkpoint; returns how many frames the WAL holds.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1))
+        .map(|frames| u64::try_from(frames).unwrap_or(0))
+}
+
+/// WAL frames (pages) past which the writer checkpoints itself between batches. Under
+/// sustained load the writer appends while the background checkpoint copies, so the WAL is
+/// never wholly copied and SQLite never starts it again from the top; a checkpoint by the
+/// writer, with nothing appended meanwhile, copies the rest, and its next commit restarts the
+/// WAL. 4096 pages is 16 MiB.
+const WAL_RESTART_FRAMES: u64 = 4096;
+
 /// The writer thread: takes every turn waiting, runs them in one transaction, then answers each.
 fn writer(
     mut conn: Connection,
     jobs: &mpsc::Receiver<Job>,
     options: StoreOptions,
     key: &AnswerKey,
+    wal_frames: &AtomicU64,
 ) {
     let mut last_purge = std::time::Instant::now();
     while let Ok(first) = jobs.recv() {
@@ -247,6 +300,12 @@ fn writer(
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
+            }
+        }
+        if wal_frames.load(Ordering::Relaxed) > WAL_RESTART_FRAMES {
+            wal_frames.store(0, Ordering::Relaxed);
+            if let Err(e) = checkpoint(&conn) {
+                tracing::warn!(error = %e, "WAL checkpoint failed; will try again");
             }
         }
         match run_batch(&mut conn, &batch, key) {
