@@ -32,8 +32,8 @@ pub struct BenchArgs {
     /// Skip the fixed-TwiML baseline phase.
     #[arg(long)]
     no_baseline: bool,
-    /// Flows for the server the tool starts (default: the built-in sign-up bot, which the
-    /// simulated calls are written for).
+    /// Flows for the server the tool starts (default: as serve finds them, ./flows or the
+    /// built-in sign-up bot; the simulated calls are the sign-up bot's conversation).
     #[arg(long)]
     flows: Option<PathBuf>,
     /// An argument for the server the tool starts (repeatable), e.g. --serve-arg=--max-batch=1.
