@@ -153,8 +153,15 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
         }]));
     }
 
-    let samples: Vec<Vec<String>> = compiled.iter().map(|t| t.samples.clone()).collect();
+    // Lend the samples to the matcher rather than copy them (20,000 strings at 1,000 tasks).
+    let samples: Vec<Vec<String>> = compiled
+        .iter_mut()
+        .map(|t| std::mem::take(&mut t.samples))
+        .collect();
     let matcher = Matcher::new(&samples, settings.matcher);
+    for (task, samples) in compiled.iter_mut().zip(samples) {
+        task.samples = samples;
+    }
     let all_task_hints = sample_hints(compiled.iter().map(|t| t.samples.as_slice()));
     let by_name = cx.tasks.clone();
     let defaults = settings.defaults;
@@ -1806,15 +1813,24 @@ fn question_hints(field: &Field, validate: &Validate, digits: &VoiceDigits) -> S
 
 /// Fills in each listen's hints once every task's samples are known.
 fn finish_listen_hints(assistant: &mut Assistant) {
-    let samples: Vec<Vec<String>> = assistant.tasks.iter().map(|t| t.samples.clone()).collect();
-    for task in &mut assistant.tasks {
-        for action in &mut task.actions {
+    // Computed first and assigned after, so every task's samples can be read without copying
+    // them all.
+    let tasks = &assistant.tasks;
+    let mut hints: Vec<(usize, usize, String)> = Vec::new();
+    for (t, task) in tasks.iter().enumerate() {
+        for (a, action) in task.actions.iter().enumerate() {
             if let Action::Listen(listen) = action {
-                listen.hints = match &listen.tasks {
-                    Some(ids) => sample_hints(ids.iter().map(|id| samples[id.0].as_slice())),
+                let text = match &listen.tasks {
+                    Some(ids) => sample_hints(ids.iter().map(|id| tasks[id.0].samples.as_slice())),
                     None => assistant.all_task_hints.clone(),
                 };
+                hints.push((t, a, text));
             }
+        }
+    }
+    for (t, a, text) in hints {
+        if let Action::Listen(listen) = &mut assistant.tasks[t].actions[a] {
+            listen.hints = text;
         }
     }
 }

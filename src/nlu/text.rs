@@ -39,6 +39,8 @@
 //! The output contains only lower-case letters, digits and single spaces, and normalising twice
 //! gives the same string as normalising once.
 
+use std::borrow::Cow;
+
 /// Sounds and courtesy words that never carry intent; the matcher drops them before matching.
 ///
 /// Sorted, so [`is_filler`] can binary-search it.
@@ -101,8 +103,13 @@ const MAX_PLACEHOLDER: usize = 64;
 fn clean_chars(text: &str) -> String {
     let mut chars: Vec<char> = Vec::with_capacity(text.len());
     for c in text.chars() {
-        for lc in c.to_lowercase() {
-            chars.push(fold_char(lc));
+        if c.is_ascii() {
+            // The common case, without the Unicode case tables (same result).
+            chars.push(fold_char(c.to_ascii_lowercase()));
+        } else {
+            for lc in c.to_lowercase() {
+                chars.push(fold_char(lc));
+            }
         }
     }
     let mut out = String::with_capacity(chars.len());
@@ -155,9 +162,11 @@ fn fold_char(c: char) -> char {
 }
 
 /// One output word, remembering whether it came from a spoken number word so that only
-/// "twenty five" (and not a literal "20 5") is merged into "25".
-struct Word {
-    text: String,
+/// "twenty five" (and not a literal "20 5") is merged into "25". The text borrows from the
+/// cleaned input or a rewrite table whenever it can: normalisation runs for every sample at
+/// load time and every utterance, and a `String` per word was most of its cost.
+struct Word<'a> {
+    text: Cow<'a, str>,
     spoken_number: bool,
 }
 
@@ -167,13 +176,13 @@ const S_IS: &[&str] = &[
 ];
 
 /// Expands one whitespace-delimited word (which may contain apostrophes) into output words.
-fn expand_raw_word(raw: &str, out: &mut Vec<Word>) {
+fn expand_raw_word<'a>(raw: &'a str, out: &mut Vec<Word<'a>>) {
     let Some((stem, rest)) = raw.split_once('\'') else {
         split_alnum(raw, out);
         return;
     };
     let suffix: String = rest.chars().filter(|&c| c != '\'').collect();
-    let (base, tail): (String, Option<&str>) = match suffix.as_str() {
+    let (base, tail): (Cow<'a, str>, Option<&'static str>) = match suffix.as_str() {
         "t" if stem.ends_with('n') => match stem {
             "won" => ("will".into(), Some("not")),
             "can" => ("can".into(), Some("not")),
@@ -189,9 +198,20 @@ fn expand_raw_word(raw: &str, out: &mut Vec<Word>) {
         "m" => (stem.into(), Some("am")),
         "ll" => (stem.into(), Some("will")),
         "d" => (stem.into(), Some("would")),
-        _ => (format!("{stem}{suffix}"), None),
+        _ => (format!("{stem}{suffix}").into(), None),
     };
-    split_alnum(&base, out);
+    match base {
+        Cow::Borrowed(base) => split_alnum(base, out),
+        Cow::Owned(base) => {
+            // Rebuilt without its apostrophes ("o'clock"): the pieces cannot borrow from it.
+            let mut pieces = Vec::new();
+            split_alnum(&base, &mut pieces);
+            out.extend(pieces.into_iter().map(|w| Word {
+                text: Cow::Owned(w.text.into_owned()),
+                spoken_number: w.spoken_number,
+            }));
+        }
+    }
     if let Some(t) = tail {
         push_mapped(t, out);
     }
@@ -199,10 +219,10 @@ fn expand_raw_word(raw: &str, out: &mut Vec<Word>) {
 
 /// Splits a word at letter/digit boundaries ("4pm" -> "4", "pm"), keeping ordinals ("21st")
 /// whole, and maps each piece.
-fn split_alnum(word: &str, out: &mut Vec<Word>) {
+fn split_alnum<'a>(word: &'a str, out: &mut Vec<Word<'a>>) {
     if is_ordinal(word) {
         out.push(Word {
-            text: word.to_owned(),
+            text: Cow::Borrowed(word),
             spoken_number: false,
         });
         return;
@@ -230,14 +250,14 @@ fn is_ordinal(word: &str) -> bool {
 
 /// Pushes `word` after applying the whole-word rewrites (apostrophe-less contractions, casual
 /// forms, number words).
-fn push_mapped(word: &str, out: &mut Vec<Word>) {
+fn push_mapped<'a>(word: &'a str, out: &mut Vec<Word<'a>>) {
     if word.is_empty() {
         return;
     }
     if let Some(replacement) = rewrite(word) {
         for w in replacement.split(' ') {
             out.push(Word {
-                text: w.to_owned(),
+                text: Cow::Borrowed(w),
                 spoken_number: false,
             });
         }
@@ -245,13 +265,13 @@ fn push_mapped(word: &str, out: &mut Vec<Word>) {
     }
     if let Some(n) = number_word(word) {
         out.push(Word {
-            text: n.to_owned(),
+            text: Cow::Borrowed(n),
             spoken_number: true,
         });
         return;
     }
     out.push(Word {
-        text: word.to_owned(),
+        text: Cow::Borrowed(word),
         spoken_number: false,
     });
 }
@@ -367,11 +387,10 @@ fn number_word(word: &str) -> Option<&'static str> {
 /// Joins the words, merging a spoken tens word with a following spoken unit
 /// ("twenty" "five" -> "25", "thirty" "first" -> "31st").
 fn join_numbers(words: &[Word]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(words.iter().map(|w| w.text.len() + 1).sum());
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
-        let mut text = w.text.clone();
         // "20".."90" only: "ten five" is not fifteen.
         let is_tens = w.spoken_number
             && w.text.len() == 2
@@ -381,14 +400,18 @@ fn join_numbers(words: &[Word]) -> String {
             .get(i + 1)
             .filter(|n| is_tens && n.spoken_number)
             .and_then(|n| single_digit_unit(&n.text));
-        if let Some((digit, suffix)) = unit {
-            text = format!("{}{digit}{suffix}", &w.text[..1]);
-            i += 1;
-        }
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&text);
+        match unit {
+            Some((digit, suffix)) => {
+                out.push_str(&w.text[..1]);
+                out.push(digit);
+                out.push_str(suffix);
+                i += 1;
+            }
+            None => out.push_str(&w.text),
+        }
         i += 1;
     }
     out
