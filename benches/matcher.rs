@@ -6,7 +6,8 @@
 //! 1000 tasks × 20 samples, and indexing 1000 tasks well under a second.
 //!
 //! What: assistants of 15×10, 150×10 and 1000×20 (tasks × samples) are generated
-//! deterministically (a fixed-seed xorshift, no `rand`) from a vocabulary of a few hundred
+//! deterministically (a fixed-seed xorshift, no `rand`; the generator is in
+//! `benches/common/mod.rs`, shared with `benches/startup.rs`) from a vocabulary of a few hundred
 //! English words: each task gets three "topic" words from the domain list, and each of its
 //! samples is 3–9 words: a carrier phrase ("i'd like to", "can you"…), one to three topic
 //! words joined by function words, sometimes one unrelated domain word. `classify` is timed on
@@ -28,331 +29,13 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use switchboard::nlu::matcher::{Matcher, MatcherConfig};
 
+mod common;
+use common::{CARRIERS, CONNECTORS, DOMAIN, FUNCTION, Rng, assistant, seed_for};
+
 /// Sizes benchmarked: (tasks, samples per task).
 const SIZES: [(usize, usize); 3] = [(15, 10), (150, 10), (1000, 20)];
 /// Inputs per utterance kind; `classify` rotates through them.
 const INPUTS: usize = 100;
-
-/// Content words of a customer-service domain: what tasks are about.
-const DOMAIN: &[&str] = &[
-    "book",
-    "table",
-    "order",
-    "cancel",
-    "refund",
-    "appointment",
-    "doctor",
-    "delivery",
-    "account",
-    "password",
-    "payment",
-    "invoice",
-    "bill",
-    "balance",
-    "card",
-    "credit",
-    "debit",
-    "transfer",
-    "loan",
-    "mortgage",
-    "insurance",
-    "claim",
-    "policy",
-    "quote",
-    "price",
-    "discount",
-    "coupon",
-    "voucher",
-    "subscription",
-    "plan",
-    "upgrade",
-    "downgrade",
-    "renew",
-    "membership",
-    "ticket",
-    "flight",
-    "hotel",
-    "room",
-    "reservation",
-    "booking",
-    "checkin",
-    "checkout",
-    "luggage",
-    "baggage",
-    "seat",
-    "boarding",
-    "gate",
-    "train",
-    "taxi",
-    "ride",
-    "driver",
-    "pickup",
-    "dropoff",
-    "address",
-    "shipping",
-    "package",
-    "parcel",
-    "tracking",
-    "return",
-    "exchange",
-    "warranty",
-    "repair",
-    "technician",
-    "install",
-    "internet",
-    "router",
-    "modem",
-    "wifi",
-    "outage",
-    "signal",
-    "phone",
-    "mobile",
-    "voicemail",
-    "roaming",
-    "data",
-    "minutes",
-    "texts",
-    "contract",
-    "store",
-    "branch",
-    "hours",
-    "opening",
-    "closing",
-    "location",
-    "directions",
-    "parking",
-    "pharmacy",
-    "prescription",
-    "refill",
-    "medicine",
-    "dentist",
-    "nurse",
-    "clinic",
-    "hospital",
-    "emergency",
-    "vaccine",
-    "test",
-    "results",
-    "copay",
-    "referral",
-    "specialist",
-    "therapy",
-    "massage",
-    "haircut",
-    "salon",
-    "stylist",
-    "manicure",
-    "spa",
-    "gym",
-    "class",
-    "trainer",
-    "yoga",
-    "swimming",
-    "lesson",
-    "course",
-    "enrol",
-    "tuition",
-    "school",
-    "teacher",
-    "homework",
-    "library",
-    "loanbook",
-    "fine",
-    "renewal",
-    "restaurant",
-    "menu",
-    "pizza",
-    "burger",
-    "salad",
-    "vegan",
-    "allergy",
-    "dessert",
-    "drink",
-    "coffee",
-    "breakfast",
-    "lunch",
-    "dinner",
-    "catering",
-    "party",
-    "event",
-    "wedding",
-    "birthday",
-    "venue",
-    "tickets",
-    "concert",
-    "show",
-    "movie",
-    "cinema",
-    "theatre",
-    "museum",
-    "tour",
-    "guide",
-    "rental",
-    "car",
-    "van",
-    "truck",
-    "bike",
-    "scooter",
-    "fuel",
-    "electric",
-    "charging",
-    "battery",
-    "engine",
-    "tyre",
-    "service",
-    "mechanic",
-    "towing",
-    "accident",
-    "report",
-    "complaint",
-    "feedback",
-    "manager",
-    "agent",
-    "representative",
-    "operator",
-    "human",
-    "person",
-    "callback",
-    "schedule",
-    "reschedule",
-    "confirm",
-    "change",
-    "update",
-    "verify",
-    "reset",
-    "unlock",
-    "block",
-    "freeze",
-    "activate",
-    "deactivate",
-    "close",
-    "open",
-    "register",
-    "signup",
-    "login",
-    "logout",
-    "profile",
-    "email",
-    "newsletter",
-    "unsubscribe",
-    "notification",
-    "reminder",
-    "alarm",
-    "statement",
-    "receipt",
-    "tax",
-    "form",
-    "document",
-    "application",
-    "status",
-    "approval",
-    "deposit",
-    "withdrawal",
-    "cash",
-    "atm",
-    "cheque",
-    "fraud",
-    "dispute",
-    "charge",
-    "fee",
-    "overdraft",
-    "interest",
-    "savings",
-    "pension",
-    "benefit",
-    "salary",
-    "payroll",
-    "holiday",
-    "vacation",
-    "leave",
-    "sick",
-    "shift",
-    "rota",
-    "job",
-    "career",
-    "interview",
-    "vacancy",
-    "volunteer",
-    "donation",
-    "charity",
-    "recycling",
-    "rubbish",
-    "collection",
-    "water",
-    "electricity",
-    "gas",
-    "meter",
-    "reading",
-    "leak",
-    "boiler",
-    "heating",
-    "plumber",
-    "electrician",
-    "locksmith",
-    "cleaner",
-    "laundry",
-    "pet",
-    "vet",
-    "dog",
-    "cat",
-    "grooming",
-    "kennel",
-    "garden",
-    "furniture",
-    "sofa",
-    "mattress",
-    "kitchen",
-    "appliance",
-    "fridge",
-    "washer",
-    "dryer",
-    "oven",
-    "television",
-    "laptop",
-    "printer",
-    "software",
-    "license",
-    "download",
-    "app",
-    "website",
-    "error",
-    "crash",
-    "bug",
-    "support",
-];
-
-/// Function words and common verbs: glue between content words, shared by every task.
-const FUNCTION: &[&str] = &[
-    "i", "me", "my", "you", "your", "we", "our", "it", "this", "that", "the", "a", "an", "to",
-    "for", "of", "on", "in", "at", "with", "about", "from", "and", "or", "is", "are", "was", "be",
-    "do", "does", "can", "could", "would", "will", "want", "need", "like", "please", "help", "get",
-    "make", "have", "has", "some", "new", "next", "last", "today", "tomorrow", "now", "how",
-    "what", "when", "where", "why", "which", "there", "again", "just", "still",
-];
-
-/// Openings of requests; fit into the 3–9 word budget first.
-const CARRIERS: &[&str] = &[
-    "",
-    "i want to",
-    "i'd like to",
-    "i need to",
-    "can you",
-    "could you help me",
-    "please",
-    "how do i",
-    "i would like to",
-    "help me",
-    "can i",
-    "i want",
-    "what about",
-    "is it possible to",
-    "i'm calling to",
-];
-
-/// Connectors between content words.
-const CONNECTORS: &[&str] = &[
-    "the", "a", "my", "for", "about", "with", "on", "of", "and", "to",
-];
 
 /// Words appearing in no sample (checked at setup), for out-of-scope requests.
 const OUT_OF_SCOPE: &[&str] = &[
@@ -419,81 +102,6 @@ const OOS_CARRIERS: &[&str] = &[
     "sing me a",
     "",
 ];
-
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform-ish in 0..n (n > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
-        list[self.below(list.len())]
-    }
-}
-
-/// One synthetic sample for a task with these topic words: 3–9 words.
-fn sample(rng: &mut Rng, topic: &[&'static str; 3]) -> String {
-    let len = 3 + rng.below(7);
-    let mut content: Vec<&str> = Vec::new();
-    let n_topic = 1 + rng.below(3);
-    let start = rng.below(3);
-    for k in 0..n_topic {
-        content.push(topic[(start + k) % 3]);
-    }
-    if rng.below(3) == 0 {
-        content.push(rng.pick(DOMAIN));
-    }
-    let carrier: Vec<&str> = rng.pick(CARRIERS).split_whitespace().collect();
-    let mut words: Vec<&str> = Vec::new();
-    // Leave room for at least the first content word.
-    words.extend(carrier.iter().take(len - 1));
-    for (i, word) in content.iter().enumerate() {
-        if words.len() >= len {
-            break;
-        }
-        if i > 0 && words.len() + 1 < len && rng.below(2) == 0 {
-            words.push(rng.pick(CONNECTORS));
-        }
-        words.push(word);
-    }
-    while words.len() < len {
-        words.push(rng.pick(FUNCTION));
-    }
-    words.join(" ")
-}
-
-/// A synthetic assistant: `tasks` tasks of `samples` samples each.
-fn assistant(tasks: usize, samples: usize, seed: u64) -> Vec<Vec<String>> {
-    let mut rng = Rng::new(seed);
-    (0..tasks)
-        .map(|_| {
-            let mut topic = [""; 3];
-            let mut k = 0;
-            while k < 3 {
-                let word = rng.pick(DOMAIN);
-                if !topic[..k].contains(&word) {
-                    topic[k] = word;
-                    k += 1;
-                }
-            }
-            (0..samples).map(|_| sample(&mut rng, &topic)).collect()
-        })
-        .collect()
-}
 
 /// A sample with one word dropped (when it has more than two) and one edit in its longest word.
 fn typo_and_drop(rng: &mut Rng, sample: &str) -> String {
@@ -605,7 +213,7 @@ fn classify(c: &mut Criterion) {
         .sample_size(50);
     for (tasks, samples) in SIZES {
         let name = format!("{tasks}x{samples}");
-        let data = assistant(tasks, samples, 0x5EED ^ (tasks * 31 + samples) as u64);
+        let data = assistant(tasks, samples, seed_for(tasks, samples));
         let matcher = Matcher::new(&data, MatcherConfig::default());
         let inputs = inputs(&data, 0xC0FFEE ^ tasks as u64);
         report(&name, &matcher, &inputs);
@@ -647,7 +255,7 @@ fn build(c: &mut Criterion) {
         .sample_size(10);
     for (tasks, samples) in SIZES {
         let name = format!("{tasks}x{samples}");
-        let data = assistant(tasks, samples, 0x5EED ^ (tasks * 31 + samples) as u64);
+        let data = assistant(tasks, samples, seed_for(tasks, samples));
         group.bench_with_input(BenchmarkId::from_parameter(&name), &data, |b, data| {
             b.iter(|| Matcher::new(black_box(data), MatcherConfig::default()));
         });
