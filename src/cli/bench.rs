@@ -104,7 +104,8 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
                 extra.push("--flows".into());
                 extra.push(flows.display().to_string());
             }
-            let server = Spawned::start(&exe, &db, &extra)?;
+            let log = scratch.path().join("server.log");
+            let server = Spawned::start(&exe, &db, &log, &extra)?;
             let (addr, pid) = (server.addr, Some(server.pid()));
             (Some(server), addr, pid, Some(db))
         }
@@ -175,9 +176,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
         }
     });
     report.memory = pid.and_then(Memory::of);
-    report.server.errors_logged = spawned
-        .as_ref()
-        .map(|s| s.errors_logged.load(std::sync::atomic::Ordering::Relaxed));
+    report.server.errors_logged = spawned.as_ref().map(Spawned::errors_logged);
     let rate = |name: &str| {
         report
             .phases

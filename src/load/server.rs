@@ -1,12 +1,10 @@
 //! The server under load: a `switchboard serve` the load tool starts on a free loopback port
 //! and a scratch database, or one already running; and how much memory it holds.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// A `switchboard serve` child process, stopped when dropped.
 pub struct Spawned {
@@ -17,17 +15,23 @@ pub struct Spawned {
     pub db: PathBuf,
     /// How long it said it took to start (flows loaded, database open, port bound).
     pub ready_ms: Option<u64>,
-    /// Lines it logged at ERROR level so far.
-    pub errors_logged: Arc<AtomicU64>,
+    /// Its log file.
+    log: PathBuf,
 }
 
 impl Spawned {
-    /// Starts `exe serve` on `db` with the baseline route and `extra` arguments, and waits
-    /// until it listens.
+    /// Starts `exe serve` on `db` with the baseline route and `extra` arguments, logging to
+    /// `log`, and waits until it listens.
+    ///
+    /// The log goes to a file, not a pipe to this process, as it would in production: reading
+    /// a pipe line by line would put the tool's own work, and a wake-up per logged turn, on the
+    /// whole-call phases alone (the baseline logs nothing per request).
     ///
     /// # Errors
-    /// It could not be started, or exited before listening (its last words are in the error).
-    pub fn start(exe: &Path, db: &Path, extra: &[String]) -> Result<Spawned, String> {
+    /// It could not be started, or exited before listening (its log is in the error).
+    pub fn start(exe: &Path, db: &Path, log: &Path, extra: &[String]) -> Result<Spawned, String> {
+        let file = std::fs::File::create(log)
+            .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let mut child = Command::new(exe)
             .args([
                 "serve",
@@ -43,62 +47,60 @@ impl Spawned {
             .env_remove("SWITCHBOARD_DB")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(file)
             .spawn()
             .map_err(|e| format!("cannot start {} serve: {e}", exe.display()))?;
-        let Some(stderr) = child.stderr.take() else {
-            return Err("the server's log is not readable".into());
-        };
-        let mut log = BufReader::new(stderr);
-        let mut line = String::new();
-        let mut said = String::new();
-        let (addr, ready_ms) = loop {
-            line.clear();
-            if log.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
-                let _ = child.wait();
-                return Err(format!("the server exited before listening:\n{said}"));
-            }
-            said.push_str(&line);
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                let addr = rest
-                    .split_whitespace()
-                    .next()
+        let started = Instant::now();
+        loop {
+            let said = std::fs::read_to_string(log).unwrap_or_default();
+            if let Some(line) = said.lines().find(|l| l.contains("listening on http://")) {
+                let addr = line
+                    .split("listening on http://")
+                    .nth(1)
+                    .and_then(|rest| rest.split_whitespace().next())
                     .and_then(|a| a.parse().ok())
                     .ok_or_else(|| format!("unreadable address in: {line}"))?;
-                let ready = line
+                let ready_ms = line
                     .split("ready in ")
                     .nth(1)
                     .and_then(|r| r.split_whitespace().next())
                     .and_then(|ms| ms.parse().ok());
-                break (addr, ready);
+                return Ok(Spawned {
+                    child,
+                    addr,
+                    db: db.to_path_buf(),
+                    ready_ms,
+                    log: log.to_path_buf(),
+                });
             }
-        };
-        // Keep reading the log so the server never blocks on a full pipe; count its errors.
-        let errors_logged = Arc::new(AtomicU64::new(0));
-        let errors = Arc::clone(&errors_logged);
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            while log.read_line(&mut line).is_ok_and(|n| n > 0) {
-                if line.contains(" ERROR ") {
-                    errors.fetch_add(1, Ordering::Relaxed);
-                }
-                line.clear();
+            if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+                return Err(format!("the server exited before listening:\n{said}"));
             }
-        });
-        Ok(Spawned {
-            child,
-            addr,
-            db: db.to_path_buf(),
-            ready_ms,
-            errors_logged,
-        })
+            if started.elapsed() > START_TIMEOUT {
+                let _ = child.kill();
+                return Err(format!(
+                    "the server did not listen within {} s:\n{said}",
+                    START_TIMEOUT.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// The process id, for [`Memory::of`].
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Lines it has logged at ERROR level.
+    pub fn errors_logged(&self) -> u64 {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        log.lines().filter(|l| l.contains(" ERROR ")).count() as u64
+    }
 }
+
+/// How long a server may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Drop for Spawned {
     fn drop(&mut self) {
