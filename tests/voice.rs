@@ -490,6 +490,16 @@ async fn a_database_failure_mid_call_is_an_apology_not_an_application_error() {
         .query_row("SELECT count(*) FROM collected", [], |r| r.get(0))
         .expect("count");
     assert_eq!(answers, 0);
+    // Repaired, the call carries on from where the database says it was: the failed turn is
+    // remembered nowhere, in the server's memory included.
+    conn.execute_batch(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, session_key TEXT NOT NULL, turn INTEGER NOT NULL,
+                              at TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);",
+    )
+    .expect("repair");
+    app.say("CA130", "Maria").await.expect_prompt(ASK_PHONE);
+    let rows = app.collected();
+    assert_eq!(rows[0].answers[0].value, "Maria", "{rows:?}");
 }
 
 #[tokio::test]
@@ -517,4 +527,10 @@ async fn a_locked_database_mid_call_is_an_apology_and_nothing_half_written() {
     );
     // Once the lock is gone the server works again for the next call.
     app.call("CA132").await.expect_prompt(GREETING);
+    // And the failed turn left no trace, in the database or in memory: the call is still at
+    // the name question, so a later delivery for it answers that question.
+    app.say("CA131", "Maria").await.expect_prompt(ASK_PHONE);
+    let rows = app.collected();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].answers[0].value, "Maria");
 }

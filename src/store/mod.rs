@@ -277,9 +277,12 @@ fn writer(
     wal_frames: &AtomicU64,
 ) {
     let mut last_purge = std::time::Instant::now();
+    let mut cache = Sessions::new();
     while let Ok(first) = jobs.recv() {
         if last_purge.elapsed() > PURGE_EVERY {
             last_purge = std::time::Instant::now();
+            // Purges delete sessions behind the cache's back: start it afresh.
+            cache.clear();
             if let Err(e) = purge(&conn, first.now, first.assistant.sms.idle) {
                 tracing::warn!(error = %e, "could not purge old sessions and delivery replies");
             }
@@ -308,7 +311,7 @@ fn writer(
                 tracing::warn!(error = %e, "WAL checkpoint failed; will try again");
             }
         }
-        match run_batch(&mut conn, &batch, key) {
+        match run_batch(&mut conn, &batch, key, &mut cache) {
             Ok(results) => {
                 for (job, result) in batch.into_iter().zip(results) {
                     // The HTTP request may have gone away; its turn is saved regardless.
@@ -325,13 +328,26 @@ fn writer(
     }
 }
 
+/// Calls' state as last committed, kept by the writer so a turn need not parse it back from JSON
+/// (a sixth of the writer's time under load). The database stays the truth: an entry is taken
+/// out while its turn runs and put back only once the turn is committed, so a failed batch, an
+/// engine panic or a purge leaves the next turn reading the database.
+pub(crate) type Sessions = std::collections::HashMap<String, Session>;
+
+/// Most sessions kept in memory: the calls in progress at a busy moment, a few megabytes.
+const CACHED_SESSIONS: usize = 1024;
+
 fn run_batch(
     conn: &mut Connection,
     batch: &[Job],
     key: &AnswerKey,
+    cache: &mut Sessions,
 ) -> rusqlite::Result<Vec<Result<Stepped, StoreError>>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut results = Vec::with_capacity(batch.len());
+    // This batch's new states, for later turns of the same call in it and for the cache once
+    // the batch commits.
+    let mut staged = Sessions::new();
     for job in batch {
         let token = job.caller.delivery_token.as_deref();
         // A retried delivery (same idempotency token) gets the reply the first one got, and the
@@ -345,7 +361,13 @@ fn run_batch(
             }));
             continue;
         }
-        let session = load_session(&tx, &job.caller.key)?;
+        let session = match staged
+            .remove(&job.caller.key)
+            .or_else(|| cache.remove(&job.caller.key))
+        {
+            Some(session) => Some(session),
+            None => load_session(&tx, &job.caller.key)?,
+        };
         // A status callback for a call never seen (or long purged) changes nothing: no row is
         // made for a session that never had a turn.
         let nothing_to_keep = session.is_none() && job.input == Input::Hangup;
@@ -372,6 +394,9 @@ fn run_batch(
                 {
                     save_delivery(&tx, token, &job.caller.key, &outcome.reply, job.now)?;
                 }
+                if !nothing_to_keep && !outcome.session.ended {
+                    staged.insert(job.caller.key.clone(), outcome.session);
+                }
                 results.push(Ok(Stepped {
                     reply: outcome.reply,
                     routed: outcome.routed,
@@ -384,6 +409,10 @@ fn run_batch(
         }
     }
     tx.commit()?;
+    if cache.len() + staged.len() > CACHED_SESSIONS {
+        cache.clear();
+    }
+    cache.extend(staged);
     Ok(results)
 }
 
