@@ -30,7 +30,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use switchboard::nlu::matcher::{Matcher, MatcherConfig};
 
 mod common;
-use common::{CARRIERS, CONNECTORS, DOMAIN, FUNCTION, Rng, assistant, seed_for};
+use common::{CARRIERS, CONNECTORS, DOMAIN, FUNCTION, Rng, assistant, seed_for, slow_group};
 
 /// Sizes benchmarked: (tasks, samples per task).
 const SIZES: [(usize, usize); 3] = [(15, 10), (150, 10), (1000, 20)];
@@ -247,12 +247,7 @@ fn classify(c: &mut Criterion) {
 }
 
 fn build(c: &mut Criterion) {
-    let mut group = c.benchmark_group("build");
-    // 10 samples (criterion's minimum): a 1000x20 build takes a few hundred ms.
-    group
-        .measurement_time(Duration::from_secs(5))
-        .warm_up_time(Duration::from_secs(1))
-        .sample_size(10);
+    let mut group = slow_group(c, "build");
     for (tasks, samples) in SIZES {
         let name = format!("{tasks}x{samples}");
         let data = assistant(tasks, samples, seed_for(tasks, samples));

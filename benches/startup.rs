@@ -26,24 +26,18 @@
 //! (the matcher's share is `build` in `benches/matcher.rs`).
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use switchboard::flow;
 
 mod common;
-use common::{assistant, seed_for, write_flows};
+use common::{assistant, seed_for, slow_group, write_flows};
 
 /// Sizes benchmarked: (tasks, samples per task).
 const SIZES: [(usize, usize); 2] = [(150, 10), (1000, 20)];
 
 fn startup(c: &mut Criterion) {
-    let mut group = c.benchmark_group("startup");
-    // 10 samples (criterion's minimum): a 1000x20 load takes up to a few hundred ms.
-    group
-        .measurement_time(Duration::from_secs(5))
-        .warm_up_time(Duration::from_secs(1))
-        .sample_size(10);
+    let mut group = slow_group(c, "startup");
     for (tasks, samples) in SIZES {
         let name = format!("{tasks}x{samples}");
         let dir = tempfile::tempdir().expect("temp dir");

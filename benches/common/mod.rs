@@ -11,6 +11,8 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion};
 use serde_json::json;
 
 /// Content words of a customer-service domain: what tasks are about.
@@ -491,4 +493,15 @@ pub fn write_flows(dir: &Path, tasks: &[Vec<String>]) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// A benchmark group for work that takes up to a few hundred milliseconds an iteration (a
+/// 1000x20 build or load): criterion's minimum of 10 samples, over 5 seconds.
+pub fn slow_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group
+        .measurement_time(std::time::Duration::from_secs(5))
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .sample_size(10);
+    group
 }
