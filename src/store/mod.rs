@@ -10,6 +10,12 @@
 //!
 //! Durability: WAL with `synchronous=FULL`, so a turn acknowledged to Twilio survives a crash of
 //! the process or of the machine.
+//!
+//! Two things beside the writer keep turns fast without weakening that: a second connection
+//! copies the WAL back into the database file on a thread of its own (so no caller's commit
+//! waits for a checkpoint), and the writer keeps the calls in progress in memory as last
+//! committed (so a turn does not parse its state back from JSON) — the database stays the
+//! truth, and anything uncertain falls back to it.
 
 mod read;
 mod schema;
