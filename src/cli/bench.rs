@@ -231,19 +231,24 @@ async fn measured(
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template(
-            "{msg:28} [{bar:30}] {pos}/{len} turns, {per_sec}, {eta} left",
+            "{prefix:28} [{bar:30}] {human_pos}/{human_len} turns, {msg}, {eta} left",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    bar.set_message(name.to_owned());
+    bar.set_prefix(name.to_owned());
     let progress: Progress = Arc::new(AtomicU64::new(0));
     let watched = Arc::clone(&progress);
     let drawn = bar.clone();
     // The bar is redrawn ten times a second from the counter, never from the callers' path.
     let ticker = tokio::spawn(async move {
+        let started = std::time::Instant::now();
         loop {
-            drawn.set_position(watched.load(std::sync::atomic::Ordering::Relaxed));
+            let done = watched.load(std::sync::atomic::Ordering::Relaxed);
+            #[allow(clippy::cast_precision_loss)]
+            let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            drawn.set_message(format!("{rate:.0} turns/s"));
+            drawn.set_position(done);
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
