@@ -11,8 +11,6 @@ pub struct Spawned {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
-    /// Its database.
-    pub db: PathBuf,
     /// How long it said it took to start (flows loaded, database open, port bound).
     pub ready_ms: Option<u64>,
     /// Its log file.
@@ -68,7 +66,6 @@ impl Spawned {
                 return Ok(Spawned {
                     child,
                     addr,
-                    db: db.to_path_buf(),
                     ready_ms,
                     log: log.to_path_buf(),
                 });

@@ -338,7 +338,7 @@ fn writer(
 /// (a sixth of the writer's time under load). The database stays the truth: an entry is taken
 /// out while its turn runs and put back only once the turn is committed, so a failed batch, an
 /// engine panic or a purge leaves the next turn reading the database.
-pub(crate) type Sessions = std::collections::HashMap<String, Session>;
+type Sessions = std::collections::HashMap<String, Session>;
 
 /// Most sessions kept in memory: the calls in progress at a busy moment, a few megabytes.
 const CACHED_SESSIONS: usize = 1024;
