@@ -114,7 +114,9 @@ async fn every_published_assistant_greets_and_routes_each_task() {
             );
             let routed: String = conn
                 .query_row(
-                    "SELECT json_extract(detail, '$.task') FROM events WHERE session_key = ?1 AND kind = 'route' ORDER BY id DESC LIMIT 1",
+                    "SELECT json_extract(line.value, '$.route.task') FROM events, json_each(events.detail) AS line
+                     WHERE session_key = ?1 AND json_type(line.value, '$.route') IS NOT NULL
+                     ORDER BY events.id DESC LIMIT 1",
                     [&sid],
                     |r| r.get::<_, Option<String>>(0),
                 )

@@ -79,6 +79,53 @@ async fn a_whole_registration_call_is_saved_and_the_caller_thanked_by_name() {
 }
 
 #[tokio::test]
+async fn the_call_history_has_one_row_per_turn_saying_what_happened_in_order() {
+    let app = TestApp::new();
+    app.call("CA150").await;
+    app.say("CA150", "I'd like to register please").await;
+    app.say("CA150", "my name is Jason").await;
+    app.press("CA150", "4155550123").await;
+    app.say("CA150", "goodbye").await;
+
+    let conn = rusqlite::Connection::open(&app.db).expect("db");
+    let rows: Vec<(i64, String, String)> = conn
+        .prepare("SELECT turn, kind, detail FROM events WHERE session_key = 'CA150' ORDER BY id")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let turns: Vec<i64> = rows.iter().map(|(turn, _, _)| *turn).collect();
+    assert_eq!(turns, [1, 2, 3, 4, 5], "{rows:#?}");
+    for (turn, kinds, detail) in &rows {
+        // `kind` lists the lines of `detail` in order, each line an object keyed by its kind.
+        let lines: Vec<serde_json::Value> = serde_json::from_str(detail).expect("a JSON array");
+        let keys: Vec<&str> = lines
+            .iter()
+            .map(|line| {
+                let object = line.as_object().expect("an object per line");
+                assert_eq!(object.len(), 1, "turn {turn}: {line}");
+                object.keys().next().map_or("", String::as_str)
+            })
+            .collect();
+        assert_eq!(keys.join(","), *kinds, "turn {turn}");
+        assert_eq!(
+            keys.first(),
+            Some(&"input"),
+            "turn {turn} starts with its input"
+        );
+    }
+    let detail = |turn: usize| -> serde_json::Value {
+        serde_json::from_str(&rows[turn - 1].2).expect("json")
+    };
+    assert_eq!(rows[1].1, "input,route");
+    assert_eq!(detail(2)[1]["route"]["task"], "register");
+    assert_eq!(detail(3)[0]["input"]["speech"], "my name is Jason");
+    assert_eq!(detail(3)[1]["answer"]["value"], "Jason");
+    assert_eq!(detail(4)[0]["input"]["digits"], "4155550123");
+}
+
+#[tokio::test]
 async fn keypad_entry_answers_the_phone_question() {
     let app = TestApp::new();
     app.call("CA101").await;
