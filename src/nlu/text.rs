@@ -71,8 +71,23 @@ pub fn is_filler(token: &str) -> bool {
 
 /// True if `token` (already normalised) is a stop word such as "the", "i" or "want".
 pub fn is_stop_word(token: &str) -> bool {
-    STOP_WORDS.binary_search(&token).is_ok()
+    // The matcher asks this of every token of every candidate: most content words are longer
+    // than any stop word and need no search at all.
+    token.len() <= LONGEST_STOP_WORD && STOP_WORDS.binary_search(&token).is_ok()
 }
+
+/// The length in bytes of the longest of [`STOP_WORDS`].
+const LONGEST_STOP_WORD: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < STOP_WORDS.len() {
+        if STOP_WORDS[i].len() > longest {
+            longest = STOP_WORDS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
 
 /// Normalises an utterance (or a sample) for matching; see the module documentation for the
 /// rules. Never panics; the result contains only lower-case letters, digits and single spaces.
@@ -434,6 +449,13 @@ mod tests {
     fn word_lists_are_sorted_for_binary_search() {
         assert!(FILLERS.windows(2).all(|w| w[0] < w[1]));
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn every_stop_word_is_found_and_longer_words_are_not() {
+        assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
+        assert!(STOP_WORDS.iter().any(|w| w.len() == LONGEST_STOP_WORD));
+        assert!(!is_stop_word("register") && !is_stop_word("wanteds"));
     }
 
     #[test]
