@@ -88,8 +88,14 @@ async fn the_call_history_has_one_row_per_turn_saying_what_happened_in_order() {
     app.say("CA150", "goodbye").await;
 
     let conn = rusqlite::Connection::open(&app.db).expect("db");
+    // The query the README gives for a call's history.
     let rows: Vec<(i64, String, String)> = conn
-        .prepare("SELECT turn, kind, detail FROM events WHERE session_key = 'CA150' ORDER BY id")
+        .prepare(
+            "SELECT turn, kind, detail FROM events
+             WHERE session_key = 'CA150'
+               AND session_created_at = (SELECT created_at FROM sessions WHERE key = 'CA150')
+             ORDER BY id",
+        )
         .expect("prepare")
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("query")
@@ -541,7 +547,8 @@ async fn a_database_failure_mid_call_is_an_apology_not_an_application_error() {
     // remembered nowhere, in the server's memory included.
     conn.execute_batch(
         "CREATE TABLE events (id INTEGER PRIMARY KEY, session_key TEXT NOT NULL, turn INTEGER NOT NULL,
-                              at TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL);",
+                              at TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL,
+                              session_created_at TEXT);",
     )
     .expect("repair");
     app.say("CA130", "Maria").await.expect_prompt(ASK_PHONE);

@@ -641,15 +641,23 @@ fn save_outcome(
     let state = String::from_utf8(state)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let at = timestamp(now);
+    let created_at = timestamp(session.started_at);
     // Cached statements: SQLite parses each of these once per connection, not once per turn
     // (parsing was a tenth of the writer thread's time).
     conn.prepare_cached(
         "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (key) DO UPDATE SET state = excluded.state, ended = excluded.ended, updated_at = excluded.updated_at",
+         ON CONFLICT (key) DO UPDATE SET state = excluded.state, ended = excluded.ended,
+            created_at = excluded.created_at, updated_at = excluded.updated_at",
     )?
-    .execute(params![caller.key, session.channel.as_str(), state, session.ended, timestamp(session.started_at), at],
-    )?;
+    .execute(params![
+        caller.key,
+        session.channel.as_str(),
+        state,
+        session.ended,
+        created_at,
+        at
+    ])?;
     let mut history = History::default();
     for effect in &outcome.effects {
         match effect {
@@ -699,9 +707,17 @@ fn save_outcome(
     }
     if let Some((kinds, detail)) = history.finish() {
         conn.prepare_cached(
-            "INSERT INTO events (session_key, turn, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
-        .execute(params![caller.key, session.turns, at, kinds, detail])?;
+        .execute(params![
+            caller.key,
+            created_at,
+            session.turns,
+            at,
+            kinds,
+            detail
+        ])?;
     }
     Ok(())
 }
