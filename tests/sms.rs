@@ -48,6 +48,37 @@ async fn a_whole_registration_by_text_is_saved_like_a_call() {
 }
 
 #[tokio::test]
+async fn a_text_retried_after_a_later_one_was_answered_gets_its_first_reply_and_counts_once() {
+    let app = TestApp::new();
+    app.text(ME, "register").await.expect("What is your name?");
+    let text = |body: &'static str, sid: &'static str| {
+        [
+            ("From", ME),
+            ("To", "+15559990000"),
+            ("Body", body),
+            ("MessageSid", sid),
+        ]
+    };
+    // Two texts sent close together; the reply to the first is lost, and Twilio retries it
+    // after the second has been answered.
+    let (_, name) = app
+        .post_delivery("/sms", &text("Jason", "SM2"), "d-2")
+        .await;
+    let (_, number) = app
+        .post_delivery("/sms", &text("4155550123", "SM3"), "d-3")
+        .await;
+    assert!(number.contains("Thank you, Jason."), "{number}");
+    let (_, retried) = app
+        .post_delivery("/sms", &text("Jason", "SM2"), "d-2")
+        .await;
+    assert_eq!(retried, name, "the first reply again, not a new turn");
+    let rows = app.collected();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].answers.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].answers[0].value, "Jason");
+}
+
+#[tokio::test]
 async fn an_idle_conversation_starts_afresh_and_keeps_what_was_said() {
     // The runner's clock, moved by the test: nothing sleeps.
     static OFFSET_MINUTES: AtomicI64 = AtomicI64::new(0);

@@ -523,6 +523,51 @@ async fn a_retried_delivery_gets_the_same_reply_and_moves_nothing_on() {
 }
 
 #[tokio::test]
+async fn a_retried_delivery_is_answered_alike_after_a_restart_and_at_the_end_of_the_call() {
+    let app = TestApp::new();
+    let (_, greeting) = app
+        .post_delivery("/voice", &[("CallSid", "CA121")], "t-1")
+        .await;
+    let register = [("CallSid", "CA121"), ("SpeechResult", "register")];
+    let (_, first) = app.post_delivery("/voice/gather", &register, "t-2").await;
+    // The call's state, and the delivery it last answered, come back from the database.
+    let app = app.restart();
+    let (_, retry) = app.post_delivery("/voice/gather", &register, "t-2").await;
+    assert_eq!(first, retry);
+    // A retry of an earlier delivery than the last cannot come from Twilio on a call (each
+    // webhook waits for the last reply); it is a new turn, as a plain POST would be.
+    let (_, replayed) = app
+        .post_delivery("/voice", &[("CallSid", "CA121")], "t-1")
+        .await;
+    assert_ne!(replayed, greeting, "not the greeting again");
+    app.post_delivery(
+        "/voice/gather",
+        &[("CallSid", "CA121"), ("SpeechResult", "Jason")],
+        "t-3",
+    )
+    .await;
+    app.post_delivery(
+        "/voice/gather",
+        &[("CallSid", "CA121"), ("Digits", "4155550123")],
+        "t-4",
+    )
+    .await;
+    let bye = [("CallSid", "CA121"), ("SpeechResult", "goodbye")];
+    let (_, last) = app.post_delivery("/voice/gather", &bye, "t-5").await;
+    Twiml::parse(&last).expect_goodbye("Goodbye");
+    // The call has ended, and its last reply is still what a retry hears: not a bare hang-up.
+    let (_, again) = app.post_delivery("/voice/gather", &bye, "t-5").await;
+    assert_eq!(last, again);
+    assert_eq!(app.collected().len(), 1);
+    // A call keeps its last delivery in its session: no row per turn in `deliveries`.
+    let conn = rusqlite::Connection::open(&app.db).expect("db");
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM deliveries", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(rows, 0);
+}
+
+#[tokio::test]
 async fn a_database_failure_mid_call_is_an_apology_not_an_application_error() {
     let app = TestApp::new();
     app.call("CA130").await;

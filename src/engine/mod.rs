@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 
 use crate::flow::{Action, Assistant, Handoff, Method};
 pub use session::{
-    AnswerRecord, Channel, CollectRun, FieldValue, PendingWebhook, Session, Waiting,
+    AnswerRecord, Channel, CollectRun, Delivery, FieldValue, PendingWebhook, Session, Waiting,
 };
 
 /// What the caller did this turn, or what a web service answered.

@@ -68,6 +68,19 @@ pub struct Session {
     /// When the last turn arrived; a text conversation idle too long starts afresh.
     #[serde(default)]
     pub last_active: Option<DateTime<Utc>>,
+    /// A call's last webhook delivery that got its reply, kept by the store so a retry of it
+    /// gets the same reply (see `store`); the engine carries it and never reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+}
+
+/// A webhook delivery and the reply it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Twilio's `I-Twilio-Idempotency-Token`.
+    pub token: String,
+    /// The reply sent.
+    pub reply: Reply,
 }
 
 /// A field value found in an utterance.
@@ -128,6 +141,7 @@ impl Session {
             last_route: None,
             fields: Vec::new(),
             last_active: Some(now),
+            delivery: None,
         }
     }
 }

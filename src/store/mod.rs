@@ -30,7 +30,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
-use crate::engine::{self, AnswerRecord, Caller, Effect, Input, Next, Outcome, Reply, Session};
+use crate::engine::{
+    self, AnswerRecord, Caller, Channel, Delivery, Effect, Input, Next, Outcome, Reply, Session,
+};
 use crate::flow::Assistant;
 pub use read::{CollectedRow, read_collected};
 
@@ -358,7 +360,14 @@ fn run_batch(
         let token = job.caller.delivery_token.as_deref();
         // A retried delivery (same idempotency token) gets the reply the first one got, and the
         // dialogue does not move on twice. Web service answers are not deliveries of Twilio's.
-        if let Some(token) = token.filter(|_| !matches!(job.input, Input::Webhook(_)))
+        let retry_of = token.filter(|_| !matches!(job.input, Input::Webhook(_)));
+        // Texts are looked up in `deliveries`: messages from one person arrive independently,
+        // so an older one may be retried after a newer one was answered. A call's webhooks come
+        // one at a time, each after the last was answered, so only its last delivery can be
+        // retried, and the call's session keeps it — no row, and no page written at a random
+        // place in the token index, per turn.
+        let by_session = job.caller.channel == Channel::Voice;
+        if let Some(token) = retry_of.filter(|_| !by_session)
             && let Some(reply) = load_delivery(&tx, token, &job.caller.key)?
         {
             results.push(Ok(Stepped {
@@ -374,6 +383,22 @@ fn run_batch(
             Some(session) => Some(session),
             None => load_session(&tx, &job.caller.key)?,
         };
+        let retried = session
+            .as_ref()
+            .and_then(|s| s.delivery.as_ref())
+            .filter(|d| by_session && retry_of == Some(d.token.as_str()))
+            .map(|d| d.reply.clone());
+        if let Some(reply) = retried {
+            results.push(Ok(Stepped {
+                reply,
+                routed: None,
+            }));
+            // Unchanged, so nothing to write: back where a later turn of the call looks first.
+            if let Some(session) = session.filter(|s| !s.ended) {
+                staged.insert(job.caller.key.clone(), session);
+            }
+            continue;
+        }
         // A status callback for a call never seen (or long purged) changes nothing: no row is
         // made for a session that never had a turn.
         let nothing_to_keep = session.is_none() && job.input == Input::Hangup;
@@ -389,13 +414,22 @@ fn run_batch(
             )
         }));
         match outcome {
-            Ok(outcome) => {
+            Ok(mut outcome) => {
+                if by_session
+                    && let Some(token) = token
+                    && !matches!(outcome.reply.next, Next::Webhook(_))
+                {
+                    outcome.session.delivery = Some(Delivery {
+                        token: token.to_owned(),
+                        reply: outcome.reply.clone(),
+                    });
+                }
                 if !nothing_to_keep {
                     save_outcome(&tx, &job.caller, &outcome, job.now, key)?;
                 }
                 // Saved with the step that finishes the reply, in the same transaction: a crash
                 // leaves either both or neither.
-                if let Some(token) = token
+                if let Some(token) = token.filter(|_| !by_session)
                     && !matches!(outcome.reply.next, Next::Webhook(_))
                 {
                     save_delivery(&tx, token, &job.caller.key, &outcome.reply, job.now)?;
