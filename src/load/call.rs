@@ -21,6 +21,9 @@ pub struct Turn {
     pub path: &'static str,
     /// The `application/x-www-form-urlencoded` body.
     pub body: String,
+    /// Its `I-Twilio-Idempotency-Token`: Twilio sends one with every webhook, the same again
+    /// only when it retries that delivery.
+    pub token: String,
     /// Words the reply must hold for the call to have gone as planned.
     pub expect: String,
 }
@@ -83,6 +86,14 @@ pub fn registration(run: u32, index: u64) -> Call {
             "Goodbye",
         ),
     ];
+    let turns = turns
+        .into_iter()
+        .enumerate()
+        .map(|(i, turn)| Turn {
+            token: format!("{}-{i}", &sid[2..]),
+            ..turn
+        })
+        .collect();
     Call {
         sid,
         name,
@@ -101,6 +112,7 @@ pub fn to_fixed(call: &Call, path: &'static str) -> Call {
             .map(|t| Turn {
                 path,
                 body: t.body.clone(),
+                token: t.token.clone(),
                 expect: "<Response>".into(),
             })
             .collect(),
@@ -120,6 +132,7 @@ fn turn(path: &'static str, body: String, expect: &str) -> Turn {
     Turn {
         path,
         body,
+        token: String::new(),
         expect: expect.to_owned(),
     }
 }
@@ -202,5 +215,9 @@ mod tests {
             call.turns[0].body.len()
         );
         assert_eq!(call.turns[3].expect, format!("Thank you, {}.", call.name));
+        let tokens: std::collections::HashSet<&str> =
+            call.turns.iter().map(|t| t.token.as_str()).collect();
+        assert_eq!(tokens.len(), TURNS, "a token of its own for every webhook");
+        assert!(!tokens.contains(""));
     }
 }

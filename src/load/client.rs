@@ -76,13 +76,19 @@ impl Connection {
         Ok(())
     }
 
-    /// POSTs a form body to `path` and reads the whole response.
+    /// POSTs a form body to `path`, as one webhook delivery with its idempotency token, and
+    /// reads the whole response.
     ///
     /// # Errors
     /// The connection failed, the server took longer than [`TIMEOUT`], or the response could
     /// not be read; the connection is closed so the next request starts clean.
-    pub async fn post_form(&mut self, path: &str, body: &str) -> Result<Response, ClientError> {
-        let result = tokio::time::timeout(TIMEOUT, self.exchange(path, body)).await;
+    pub async fn post_form(
+        &mut self,
+        path: &str,
+        token: &str,
+        body: &str,
+    ) -> Result<Response, ClientError> {
+        let result = tokio::time::timeout(TIMEOUT, self.exchange(path, token, body)).await;
         let result = result.unwrap_or(Err(ClientError::Timeout));
         if result.is_err() {
             self.stream = None;
@@ -90,13 +96,18 @@ impl Connection {
         result
     }
 
-    async fn exchange(&mut self, path: &str, body: &str) -> Result<Response, ClientError> {
+    async fn exchange(
+        &mut self,
+        path: &str,
+        token: &str,
+        body: &str,
+    ) -> Result<Response, ClientError> {
         self.connect().await?;
         let Some(stream) = &mut self.stream else {
             return Err(ClientError::Malformed("not connected"));
         };
         let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nI-Twilio-Idempotency-Token: {token}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
             self.host,
             body.len()
         );

@@ -183,7 +183,9 @@ impl Tally {
                 pause.between_turns().await;
             }
             let sent = Instant::now();
-            let result = connection.post_form(turn.path, &turn.body).await;
+            let result = connection
+                .post_form(turn.path, &turn.token, &turn.body)
+                .await;
             let took = sent.elapsed();
             progress.fetch_add(1, Ordering::Relaxed);
             let problem = match result {
