@@ -79,8 +79,10 @@ pub struct Session {
 pub struct Delivery {
     /// Twilio's `I-Twilio-Idempotency-Token`.
     pub token: String,
-    /// The reply sent.
-    pub reply: Reply,
+    /// The reply sent, when it is not the session's `last_reply` (a call's last words):
+    /// mid-call they are the same, and the state is written every turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<Reply>,
 }
 
 /// A field value found in an utterance.

@@ -383,11 +383,12 @@ fn run_batch(
             Some(session) => Some(session),
             None => load_session(&tx, &job.caller.key)?,
         };
-        let retried = session
-            .as_ref()
-            .and_then(|s| s.delivery.as_ref())
-            .filter(|d| by_session && retry_of == Some(d.token.as_str()))
-            .map(|d| d.reply.clone());
+        let retried = session.as_ref().and_then(|s| {
+            let delivery = s.delivery.as_ref()?;
+            (by_session && retry_of == Some(delivery.token.as_str()))
+                .then(|| delivery.reply.as_ref().or(s.last_reply.as_ref()).cloned())
+                .flatten()
+        });
         if let Some(reply) = retried {
             results.push(Ok(Stepped {
                 reply,
@@ -415,13 +416,13 @@ fn run_batch(
         }));
         match outcome {
             Ok(mut outcome) => {
-                if by_session
-                    && let Some(token) = token
-                    && !matches!(outcome.reply.next, Next::Webhook(_))
-                {
-                    outcome.session.delivery = Some(Delivery {
+                // A reply without a token (not from Twilio) still replaces the last delivery:
+                // a delivery's reply may be kept as `last_reply`, which has just moved on.
+                if by_session && !matches!(outcome.reply.next, Next::Webhook(_)) {
+                    let said_last = outcome.session.last_reply.as_ref() == Some(&outcome.reply);
+                    outcome.session.delivery = token.map(|token| Delivery {
                         token: token.to_owned(),
-                        reply: outcome.reply.clone(),
+                        reply: (!said_last).then(|| outcome.reply.clone()),
                     });
                 }
                 if !nothing_to_keep {
