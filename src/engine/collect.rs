@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 use super::run::Turn;
 use super::{
-    AnswerRecord, CollectRecord, CollectRun, CollectStatus, Effect, Gather, Input, Next,
-    PendingWebhook, Session, Waiting,
+    AnswerRecord, CollectRecord, CollectRun, CollectStatus, Gather, Input, Next, PendingWebhook,
+    Session, Waiting,
 };
 use crate::flow::{Action, Collect, Field, Question};
 use crate::nlu::fields::{self, Answer, Context};
@@ -314,7 +314,7 @@ impl Turn<'_> {
         finished_at: Option<DateTime<Utc>>,
     ) {
         write_collected_memory(session, run, status, self.now);
-        self.effect(Effect::Collected(CollectRecord {
+        let record = CollectRecord {
             seq: run.seq,
             task: run.task.clone(),
             collect: run.collect.clone(),
@@ -322,7 +322,8 @@ impl Turn<'_> {
             answers: run.answers.clone(),
             started_at: run.started_at,
             finished_at,
-        }));
+        };
+        self.collected(record);
     }
 }
 

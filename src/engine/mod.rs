@@ -453,4 +453,49 @@ mod tests {
             assert_eq!(back, reply);
         }
     }
+
+    /// The answer that completes a collect saves the run once, complete — not once in progress
+    /// and again complete in the same turn.
+    #[test]
+    fn a_turn_saves_each_collect_run_once_as_it_ends_the_turn() {
+        use chrono::TimeZone;
+        let assistant = crate::flow::load(&crate::flow::source::embedded()).expect("flows");
+        let caller = Caller {
+            key: "CA1".into(),
+            channel: Channel::Voice,
+            ..Caller::default()
+        };
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 25, 13, 0, 0)
+            .single()
+            .expect("a valid time");
+        let speech = |text: &str| Input::Speech {
+            text: text.into(),
+            confidence: None,
+        };
+        let mut session = None;
+        let mut last = None;
+        for input in [
+            Input::Start,
+            speech("I'd like to register"),
+            speech("my name is Jason"),
+            Input::Digits("4155550123".into()),
+        ] {
+            let outcome = step(&assistant, session.take(), input, &caller, now);
+            session = Some(outcome.session.clone());
+            last = Some(outcome);
+        }
+        let last = last.expect("four turns");
+        let records: Vec<&CollectRecord> = last
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Collected(record) => Some(record),
+                Effect::Event { .. } => None,
+            })
+            .collect();
+        assert_eq!(records.len(), 1, "{records:?}");
+        assert_eq!(records[0].status, CollectStatus::Complete);
+        assert_eq!(records[0].answers.len(), 2);
+    }
 }

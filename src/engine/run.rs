@@ -10,8 +10,8 @@ use super::Channel;
 use super::session::FieldValue;
 use super::session::Route;
 use super::{
-    Caller, Effect, Expects, Gather, Input, Next, Output, PendingWebhook, Session, Waiting,
-    WebhookCall, WebhookResult,
+    Caller, CollectRecord, Effect, Expects, Gather, Input, Next, Output, PendingWebhook, Session,
+    Waiting, WebhookCall, WebhookResult,
 };
 use crate::flow::load::keyword;
 use crate::flow::{Action, Assistant, Field, Keypad, Target, TaskId, Webhook};
@@ -89,8 +89,26 @@ impl<'a> Turn<'a> {
         self.effects.push(Effect::Event { kind, detail });
     }
 
-    pub(super) fn effect(&mut self, effect: Effect) {
-        self.effects.push(effect);
+    /// Records a collect run's answers as they stand. One record per run per turn, as it is at
+    /// the end of the turn: the answer that completes a collect is saved once, not once in
+    /// progress and again complete.
+    pub(super) fn collected(&mut self, record: CollectRecord) {
+        let earlier = self
+            .effects
+            .iter_mut()
+            .rev()
+            .find_map(|effect| match effect {
+                Effect::Collected(r)
+                    if (r.seq, r.started_at) == (record.seq, record.started_at) =>
+                {
+                    Some(r)
+                }
+                _ => None,
+            });
+        match earlier {
+            Some(earlier) => *earlier = record,
+            None => self.effects.push(Effect::Collected(record)),
+        }
     }
 
     pub(super) fn input_event(&mut self, input: &Input) {
