@@ -258,6 +258,9 @@ pub fn main() -> ExitCode {
 /// waited for instead), and the returned guard writes out what is still queued when dropped.
 /// Other commands write each line as it comes, so their log lines keep their place among what
 /// they print.
+/// Log lines the server may have queued for writing; a turn waits when there are more.
+const LOG_QUEUE_LINES: usize = 4096;
+
 fn init_tracing(background: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
@@ -269,6 +272,9 @@ fn init_tracing(background: bool) -> Option<tracing_appender::non_blocking::Work
     if background {
         let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
             .lossy(false)
+            // The default queue holds 128,000 lines (tens of megabytes should the disk stall);
+            // a short one keeps memory flat, at the cost of a turn waiting for the disk then.
+            .buffered_lines_limit(LOG_QUEUE_LINES)
             .thread_name("switchboard-log")
             .finish(io::BufWriter::new(io::stderr()));
         let _ = builder.with_writer(writer).try_init();
