@@ -568,6 +568,44 @@ async fn a_retried_delivery_is_answered_alike_after_a_restart_and_at_the_end_of_
 }
 
 #[tokio::test]
+async fn a_call_whose_row_was_deleted_and_its_rowid_reused_carries_on_without_touching_the_other() {
+    let app = TestApp::new();
+    app.call("CA140").await;
+    app.say("CA140", "register").await.expect_prompt(ASK_NAME);
+    // Another program deletes the call's row (the server still holds the call in memory), and
+    // the next call to arrive is given the same rowid.
+    let conn = rusqlite::Connection::open(&app.db).expect("db");
+    let rowid: i64 = conn
+        .query_row("SELECT rowid FROM sessions WHERE key = 'CA140'", [], |r| {
+            r.get(0)
+        })
+        .expect("row");
+    conn.execute("DELETE FROM sessions WHERE key = 'CA140'", [])
+        .expect("delete");
+    app.call("CA141").await.expect_prompt(GREETING);
+    let reused: i64 = conn
+        .query_row("SELECT rowid FROM sessions WHERE key = 'CA141'", [], |r| {
+            r.get(0)
+        })
+        .expect("row");
+    assert_eq!(reused, rowid, "SQLite hands out the freed rowid again");
+    // CA140's turn writes CA140's row, not the row now at its old rowid.
+    app.say("CA140", "Jason").await.expect_prompt(ASK_PHONE);
+    let state = |key: &str| -> String {
+        conn.query_row("SELECT state FROM sessions WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .expect("a row")
+    };
+    assert!(state("CA140").contains("\"turns\":3"), "{}", state("CA140"));
+    assert!(state("CA141").contains("\"turns\":1"), "{}", state("CA141"));
+    app.say("CA141", "register").await.expect_prompt(ASK_NAME);
+    app.press("CA140", "4155550123")
+        .await
+        .expect_prompt("Thank you, Jason.");
+}
+
+#[tokio::test]
 async fn a_database_failure_mid_call_is_an_apology_not_an_application_error() {
     let app = TestApp::new();
     app.call("CA130").await;
