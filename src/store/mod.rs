@@ -9,7 +9,9 @@
 //! for the command line open their own connections; WAL lets them run beside the writer.
 //!
 //! Durability: WAL with `synchronous=FULL`, so a turn acknowledged to Twilio survives a crash of
-//! the process or of the machine.
+//! the process or of the machine. A retried webhook delivery gets the reply the first one got:
+//! a call keeps its last delivery in its session (its webhooks come one at a time), a text
+//! conversation keeps each in `deliveries` (its messages do not).
 //!
 //! Two things beside the writer keep turns fast without weakening that: a second connection
 //! copies the WAL back into the database file on a thread of its own (so no caller's commit
@@ -669,12 +671,7 @@ fn save_outcome(
 ) -> rusqlite::Result<()> {
     let session = &outcome.session;
     let to_sql_err = |e: serde_json::Error| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
-    // Sized for a typical state in one allocation: growing a string from empty copied it five
-    // times on every turn.
-    let mut state = Vec::with_capacity(2048);
-    serde_json::to_writer(&mut state, session).map_err(to_sql_err)?;
-    let state = String::from_utf8(state)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let state = serde_json::to_string(session).map_err(to_sql_err)?;
     let at = timestamp(now);
     let created_at = timestamp(session.started_at);
     // Cached statements: SQLite parses each of these once per connection, not once per turn
