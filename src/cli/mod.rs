@@ -250,6 +250,9 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Log lines the server may have queued for writing; a turn waits when there are more.
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// Logs to standard error, in colour only on a terminal (escape codes in a log file are noise).
 ///
 /// The server hands its lines to a thread of their own, which writes whatever has queued up in
@@ -258,9 +261,6 @@ pub fn main() -> ExitCode {
 /// waited for instead), and the returned guard writes out what is still queued when dropped.
 /// Other commands write each line as it comes, so their log lines keep their place among what
 /// they print.
-/// Log lines the server may have queued for writing; a turn waits when there are more.
-const LOG_QUEUE_LINES: usize = 4096;
-
 fn init_tracing(background: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
