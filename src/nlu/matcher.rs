@@ -787,8 +787,8 @@ impl Matcher {
     /// ("what", "is", "the") are no evidence: "what's the capital of France" must not reach a
     /// task whose only sample is "what can you do". An utterance with no content words at all
     /// ("what can you do", "yes") is judged on its score alone.
-    fn has_content_evidence(&self, task: usize, utterance: &str) -> bool {
-        let content: Vec<String> = prepare(utterance)
+    fn has_content_evidence(&self, task: usize, toks: &[String]) -> bool {
+        let content: Vec<String> = toks
             .iter()
             .filter(|t| is_content_word(t))
             .map(|t| stem(t))
@@ -820,7 +820,10 @@ impl Matcher {
     /// (Autopilot's `listen: {"tasks": [...]}`); scores of other tasks are not considered at
     /// all. Ids out of range are ignored. Never panics.
     pub fn classify(&self, utterance: &str, allowed: Option<&[usize]>) -> Classification {
-        let Some(scored) = self.task_scores(utterance, true) else {
+        // Prepared once: normalising is a good part of a short utterance's cost, and the
+        // scoring passes and the evidence check below all read the same tokens.
+        let toks = prepare(utterance);
+        let Some(scored) = self.task_scores(&toks, true) else {
             return Classification {
                 task: None,
                 confidence: 0.0,
@@ -854,7 +857,7 @@ impl Matcher {
         let decision_may_change = best.is_none_or(|(_, b)| scored.bound >= b * (1.0 - margin));
         if scored.bound > 0.0
             && decision_may_change
-            && let Some(full) = self.task_scores(utterance, false)
+            && let Some(full) = self.task_scores(&toks, false)
         {
             (best, next) = top_two(&full.scores, &eligible);
         }
@@ -863,9 +866,7 @@ impl Matcher {
             (None, _) => Decision::BelowThreshold,
             (Some((_, b)), _) if b < cfg.threshold => Decision::BelowThreshold,
             (Some((_, b)), Some((_, s))) if b - s < cfg.margin * b => Decision::Ambiguous,
-            (Some((t, _)), _) if !self.has_content_evidence(t, utterance) => {
-                Decision::BelowThreshold
-            }
+            (Some((t, _)), _) if !self.has_content_evidence(t, &toks) => Decision::BelowThreshold,
             _ => Decision::Matched,
         };
         Classification {
@@ -883,7 +884,7 @@ impl Matcher {
     /// best first, ties by id. Ignores any `allowed` restriction. Empty when the utterance has
     /// nothing usable.
     pub fn scores(&self, utterance: &str) -> Vec<(usize, f32)> {
-        let Some(scored) = self.task_scores(utterance, false) else {
+        let Some(scored) = self.task_scores(&prepare(utterance), false) else {
             return Vec::new();
         };
         let mut out: Vec<(usize, f32)> = scored
@@ -896,7 +897,8 @@ impl Matcher {
         out
     }
 
-    /// Score of every task (0 for tasks without samples), or None if the utterance is empty.
+    /// Score of every task (0 for tasks without samples), or None if the utterance has no tokens
+    /// (`toks` is its [`prepare`]d form).
     ///
     /// Features with long postings lists (see [`COMMON_POSTINGS`]) dominate the cost of an
     /// inverted index in a large assistant. With `prune`, they are scored only for candidate
@@ -905,12 +907,11 @@ impl Matcher {
     /// what they could have scored; the caller falls back to `prune = false` when the bound
     /// could change the decision. Both paths add contributions in the same order, so they give
     /// bit-identical scores where both apply.
-    fn task_scores(&self, utterance: &str, prune: bool) -> Option<Scored> {
-        let toks = prepare(utterance);
+    fn task_scores(&self, toks: &[String], prune: bool) -> Option<Scored> {
         if toks.is_empty() {
             return None;
         }
-        let resolved = self.resolve(&toks);
+        let resolved = self.resolve(toks);
         let word_raw = word_features(&resolved);
         let wq = self.words.query(
             word_raw
