@@ -16,7 +16,7 @@ summary() { python3 bench/summary.py; }
 
 echo "== machine"; nproc; uptime
 echo "== 1. throughput: whole calls vs the fixed-TwiML baseline (200 callers, no think time)"
-for i in $(seq "$rounds"); do $sb bench --callers 200 --calls 4000 --json 2>/dev/null | summary; done
+$sb bench --callers 200 --calls 4000 --rounds "$rounds" --json 2>/dev/null | summary
 
 echo "== 2. latency with realistic pauses (200 callers, 1 s mean between turns)"
 $sb bench --callers 200 --calls 600 --think-ms 1000 --json 2>/dev/null | summary

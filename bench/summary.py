@@ -12,6 +12,8 @@ for p in r["phases"]:
 for key in ("ratio_to_baseline", "ratio_with_open_calls"):
     if r.get(key):
         print(f"  {key}: {r[key]:.3f}")
+if len(r.get("ratios_to_baseline") or []) > 1:
+    print("  rounds: " + " ".join(f"{x:.3f}" for x in r["ratios_to_baseline"]))
 a = r.get("answers")
 if a:
     print(f"  answers: {a['saved']}/{a['checked']} saved once, {a['missing']} missing,"

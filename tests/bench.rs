@@ -66,6 +66,48 @@ fn every_turn_of_every_call_is_counted_and_every_answer_found() {
 }
 
 #[test]
+fn rounds_alternate_the_phases_and_each_rounds_calls_are_new_calls() {
+    let (status, report) = bench(&["--callers", "3", "--calls", "4", "--rounds", "3"]);
+    assert_eq!(status, Some(0), "{report:#}");
+    let names: Vec<&str> = report["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "fixed TwiML (baseline) #1",
+            "whole calls #1",
+            "fixed TwiML (baseline) #2",
+            "whole calls #2",
+            "fixed TwiML (baseline) #3",
+            "whole calls #3"
+        ]
+    );
+    for name in &names {
+        assert_eq!(phase(&report, name)["turns"], 20, "{name}");
+    }
+    // Twelve different calls, each saved once: a round reusing CallSids would find the
+    // earlier round's session ended, and its answers missing or twice.
+    assert_eq!(
+        report["answers"],
+        serde_json::json!({"checked": 12, "saved": 12, "missing": 0, "duplicated": 0})
+    );
+    let ratios: Vec<f64> = report["ratios_to_baseline"]
+        .as_array()
+        .expect("ratios")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    assert_eq!(ratios.len(), 3, "{report:#}");
+    let mut sorted = ratios.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(report["ratio_to_baseline"].as_f64(), Some(sorted[1]));
+}
+
+#[test]
 fn calls_left_open_are_counted_apart_from_whole_calls() {
     let (status, report) = bench(&[
         "--callers",

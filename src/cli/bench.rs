@@ -32,6 +32,11 @@ pub struct BenchArgs {
     /// Skip the fixed-TwiML baseline phase.
     #[arg(long)]
     no_baseline: bool,
+    /// Alternate the baseline and whole-call phases this many times (--calls calls each) and
+    /// report the median of the rounds' ratios: on a shared machine, phases seconds apart
+    /// agree far better than runs minutes apart.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
+    rounds: u32,
     /// Flows for the server the tool starts (default: as serve finds them, ./flows or the
     /// built-in sign-up bot; the simulated calls are the sign-up bot's conversation).
     #[arg(long)]
@@ -65,8 +70,12 @@ struct Report {
     turns_per_call: usize,
     server: ServerInfo,
     phases: Vec<Phase>,
-    /// Whole-call throughput as a fraction of the baseline's.
+    /// Baseline and whole-call phases alternated this many times.
+    rounds: u32,
+    /// Whole-call throughput as a fraction of the baseline's: the median of the rounds'.
     ratio_to_baseline: Option<f64>,
+    /// Each round's ratio, in order.
+    ratios_to_baseline: Vec<f64>,
     /// Whole-call throughput with calls open as a fraction of without.
     ratio_with_open_calls: Option<f64>,
     open_calls: u64,
@@ -136,60 +145,69 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             errors_logged: None,
         },
         phases: Vec::new(),
+        rounds: args.rounds,
         ratio_to_baseline: None,
+        ratios_to_baseline: Vec::new(),
         ratio_with_open_calls: None,
         open_calls: args.open_calls,
         answers: None,
         memory: None,
         memory_with_open_calls: None,
     };
+    // The whole-call rate the open-calls phase is compared with: the one measured just before.
+    let mut last_whole = None;
     runtime.block_on(async {
-        let calls = |phase: u32| -> Arc<dyn Fn(u64) -> Call + Send + Sync> {
-            Arc::new(move |i| call::registration(run_id.wrapping_add(phase), i))
+        // Calls numbered from `first`: each round's calls are new calls, with CallSids of
+        // their own, so every round's answers are checked.
+        let calls = |phase: u32, first: u64| -> Arc<dyn Fn(u64) -> Call + Send + Sync> {
+            Arc::new(move |i| call::registration(run_id.wrapping_add(phase), first + i))
         };
-        if baseline {
-            let fixed: Arc<dyn Fn(u64) -> Call + Send + Sync> =
-                Arc::new(move |i| call::to_fixed(&call::registration(run_id, i), "/bench/fixed"));
-            let p = measured(
-                "fixed TwiML (baseline)",
-                load,
-                args.calls,
-                call::TURNS,
-                fixed,
-                args,
-            )
-            .await;
-            report.phases.push(p);
+        for round in 1..=args.rounds {
+            let first = u64::from(round - 1) * args.calls;
+            let suffix = if args.rounds > 1 {
+                format!(" #{round}")
+            } else {
+                String::new()
+            };
+            let mut baseline_rate = None;
+            if baseline {
+                let fixed: Arc<dyn Fn(u64) -> Call + Send + Sync> = Arc::new(move |i| {
+                    call::to_fixed(&call::registration(run_id, first + i), "/bench/fixed")
+                });
+                let name = format!("fixed TwiML (baseline){suffix}");
+                let p = measured(&name, load, args.calls, call::TURNS, fixed, args).await;
+                baseline_rate = Some(p.turns_per_sec);
+                report.phases.push(p);
+            }
+            let name = format!("whole calls{suffix}");
+            let whole = measured(&name, load, args.calls, call::TURNS, calls(1, first), args).await;
+            if let Some(ratio) = ratio(Some(whole.turns_per_sec), baseline_rate) {
+                report.ratios_to_baseline.push(ratio);
+            }
+            last_whole = Some(whole.turns_per_sec);
+            report.phases.push(whole);
         }
-        let whole = measured("whole calls", load, args.calls, call::TURNS, calls(1), args).await;
-        report.phases.push(whole);
         if args.open_calls > 0 {
             // Each opened call greets, asks to register and is left waiting at "What is your
             // name?": a live session in the database, as during a busy hour.
             let name = format!("opening {} calls", args.open_calls);
-            let opened = measured(&name, load, args.open_calls, 2, calls(2), args).await;
+            let opened = measured(&name, load, args.open_calls, 2, calls(2, 0), args).await;
             report.phases.push(opened);
             report.memory_with_open_calls = pid.and_then(Memory::of);
             let name = format!("whole calls, {} open", args.open_calls);
-            let p = measured(&name, load, args.calls, call::TURNS, calls(3), args).await;
+            let p = measured(&name, load, args.calls, call::TURNS, calls(3, 0), args).await;
             report.phases.push(p);
         }
     });
     report.memory = pid.and_then(Memory::of);
     report.server.errors_logged = spawned.as_ref().map(Spawned::errors_logged);
-    let rate = |name: &str| {
-        report
-            .phases
-            .iter()
-            .find(|p| p.name.starts_with(name))
-            .map(|p| p.turns_per_sec)
-    };
-    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-        _ => None,
-    };
-    report.ratio_to_baseline = ratio(rate("whole calls"), rate("fixed TwiML"));
-    report.ratio_with_open_calls = ratio(rate("whole calls,"), rate("whole calls"));
+    let with_open = report
+        .phases
+        .iter()
+        .find(|p| p.name.starts_with("whole calls,"))
+        .map(|p| p.turns_per_sec);
+    report.ratio_to_baseline = median(&report.ratios_to_baseline);
+    report.ratio_with_open_calls = ratio(with_open, last_whole);
     if let Some(db) = &db {
         let acknowledged: Vec<_> = report
             .phases
@@ -215,6 +233,26 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `a / b`, when both were measured and `b` is not zero.
+fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+/// The middle value (the mean of the middle two for an even count); None for none.
+fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[mid]),
+        _ => Some((sorted[mid - 1] + sorted[mid]) / 2.0),
+    }
 }
 
 /// Runs a phase with a progress bar on stderr (hidden when stderr is not a terminal).
@@ -270,8 +308,16 @@ fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nswitchboard bench: {} callers, think {} ms, {} calls of {} turns per phase",
-        report.callers, report.think_ms, report.calls_per_phase, report.turns_per_call
+        "\nswitchboard bench: {} callers, think {} ms, {} calls of {} turns per phase{}",
+        report.callers,
+        report.think_ms,
+        report.calls_per_phase,
+        report.turns_per_call,
+        if report.rounds > 1 {
+            format!(", {} rounds", report.rounds)
+        } else {
+            String::new()
+        }
     );
     let server = &report.server;
     let _ = writeln!(
@@ -304,9 +350,16 @@ fn render(report: &Report) -> String {
     }
     out.push('\n');
     if let Some(r) = report.ratio_to_baseline {
+        let rounds = match report.ratios_to_baseline.as_slice() {
+            [_] | [] => String::new(),
+            each => {
+                let each: Vec<String> = each.iter().map(|r| format!("{:.1}%", r * 100.0)).collect();
+                format!("median of {} rounds: {}; ", each.len(), each.join(", "))
+            }
+        };
         let _ = writeln!(
             out,
-            "whole calls: {:.1}% of the fixed-TwiML baseline's throughput (same server, same run)",
+            "whole calls: {:.1}% of the fixed-TwiML baseline's throughput ({rounds}same server, same run)",
             r * 100.0
         );
     }
@@ -392,4 +445,17 @@ fn run_id() -> u32 {
         .unwrap_or_default();
     // Seconds since 1970 fit in 32 bits until 2106; four phases per run step by one each.
     u32::try_from(now.as_secs()).unwrap_or(0).wrapping_mul(4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_odd_and_even_counts_and_of_nothing() {
+        assert_eq!(median(&[0.5, 0.3, 0.9]), Some(0.5));
+        assert_eq!(median(&[0.6, 0.4]), Some(0.5));
+        assert_eq!(median(&[0.7]), Some(0.7));
+        assert_eq!(median(&[]), None);
+    }
 }
