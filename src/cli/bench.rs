@@ -33,8 +33,8 @@ pub struct BenchArgs {
     #[arg(long)]
     no_baseline: bool,
     /// Alternate the baseline and whole-call phases this many times (--calls calls each) and
-    /// report the median of the rounds' ratios: on a shared machine, phases seconds apart
-    /// agree far better than runs minutes apart.
+    /// report the median of the rounds' ratios: on a shared machine one pair of phases can land
+    /// on a busy moment of the host; the median of several does not hang on one.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
     rounds: u32,
     /// Flows for the server the tool starts (default: as serve finds them, ./flows or the
