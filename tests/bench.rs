@@ -31,6 +31,16 @@ fn phase<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no phase {name:?} in {report:#}"))
 }
 
+/// The phases' names, in the order they ran.
+fn phase_names(report: &Value) -> Vec<&str> {
+    report["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect()
+}
+
 #[test]
 fn every_turn_of_every_call_is_counted_and_every_answer_found() {
     let (status, report) = bench(&["--callers", "4", "--calls", "13"]);
@@ -69,12 +79,7 @@ fn every_turn_of_every_call_is_counted_and_every_answer_found() {
 fn rounds_alternate_the_phases_and_each_rounds_calls_are_new_calls() {
     let (status, report) = bench(&["--callers", "3", "--calls", "4", "--rounds", "3"]);
     assert_eq!(status, Some(0), "{report:#}");
-    let names: Vec<&str> = report["phases"]
-        .as_array()
-        .expect("phases")
-        .iter()
-        .filter_map(|p| p["name"].as_str())
-        .collect();
+    let names = phase_names(&report);
     assert_eq!(
         names,
         [
@@ -119,12 +124,7 @@ fn calls_left_open_are_counted_apart_from_whole_calls() {
         "--no-baseline",
     ]);
     assert_eq!(status, Some(0), "{report:#}");
-    let names: Vec<&str> = report["phases"]
-        .as_array()
-        .expect("phases")
-        .iter()
-        .filter_map(|p| p["name"].as_str())
-        .collect();
+    let names = phase_names(&report);
     assert_eq!(
         names,
         ["whole calls", "opening 7 calls", "whole calls, 7 open"]
