@@ -498,4 +498,89 @@ mod tests {
         assert_eq!(records[0].status, CollectStatus::Complete);
         assert_eq!(records[0].answers.len(), 2);
     }
+
+    /// A call that moved on while an answer awaited its validation web service's verdict (the
+    /// server restarted mid-turn, and Twilio retried) must not have that answer accepted
+    /// unvalidated: the new input is the answer, and it goes to the validator afresh.
+    #[test]
+    fn an_answer_awaiting_its_verdict_is_never_accepted_unvalidated() {
+        use crate::flow::source::SourceFile;
+        let file = |path: &str, text: &str| SourceFile::from_path(path.into(), text.into());
+        let assistant = crate::flow::load(&[
+            file(
+                "assistant.json",
+                r#"{"defaults": {"assistant_initiation": "task://members"}}"#,
+            ),
+            file(
+                "tasks/members.json",
+                r#"{"actions": [{"collect": {"name": "member", "questions": [{"name": "first_name",
+                    "question": "Member name?", "type": "Twilio.FIRST_NAME",
+                    "validate": {"webhook": {"url": "https://validator.example/check", "method": "POST"}}}],
+                    "on_complete": {"redirect": "task://members"}}}]}"#,
+            ),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let caller = Caller {
+            key: "CA1".into(),
+            channel: Channel::Voice,
+            ..Caller::default()
+        };
+        let now = Utc::now();
+        let speech = |text: &str| Input::Speech {
+            text: text.into(),
+            confidence: None,
+        };
+        let started = step(&assistant, None, Input::Start, &caller, now);
+        let asked = step(
+            &assistant,
+            Some(started.session),
+            speech("Bob"),
+            &caller,
+            now,
+        );
+        assert!(
+            matches!(&asked.reply.next, Next::Webhook(call) if call.expects == Expects::Verdict),
+            "{:?}",
+            asked.reply
+        );
+        let attempts = |session: &Session| match &session.waiting {
+            Waiting::Webhook {
+                pending: PendingWebhook::Verdict { run, .. },
+                ..
+            } => run.attempts,
+            other => panic!("not awaiting a verdict: {other:?}"),
+        };
+        assert_eq!(attempts(&asked.session), 1);
+        // Not the web service's answer: the delivery again, after a restart.
+        let retried = step(&assistant, Some(asked.session), speech("Bob"), &caller, now);
+        let saved_complete = retried
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Collected(r) if r.status == CollectStatus::Complete));
+        assert!(!saved_complete, "{:?}", retried.effects);
+        assert!(
+            matches!(&retried.reply.next, Next::Webhook(call)
+                if call.expects == Expects::Verdict
+                    && call.params.iter().any(|(k, v)| k == "ValidateFieldAnswer" && v == "Bob")),
+            "the answer goes to the validator again: {:?}",
+            retried.reply
+        );
+        assert_eq!(
+            attempts(&retried.session),
+            1,
+            "the unfinished attempt is not counted twice"
+        );
+        // The validator refuses it: re-asked, nothing accepted.
+        let refused = step(
+            &assistant,
+            Some(retried.session),
+            Input::Webhook(WebhookResult::Valid(false)),
+            &caller,
+            now,
+        );
+        assert!(matches!(refused.session.waiting, Waiting::Answer(_)));
+        assert!(refused.effects.iter().all(
+            |e| !matches!(e, Effect::Collected(r) if r.answers.iter().any(|a| a.value == "Bob"))
+        ));
+    }
 }

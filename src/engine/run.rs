@@ -592,14 +592,27 @@ impl<'a> Turn<'a> {
         pending: PendingWebhook,
         input: Input,
     ) -> Next {
-        let result = match input {
-            Input::Webhook(result) => result,
-            // Anything else means the answer never came back (the server restarted mid-call):
-            // the caller's new input cannot be matched to what they were doing.
-            _ => WebhookResult::Failed {
-                reason: "the call moved on before the web service answered".into(),
-            },
+        let result = match (input, pending) {
+            (Input::Webhook(result), pending) => (result, pending),
+            // Anything else means the answer never came back (the server restarted mid-call,
+            // and this is Twilio's retry of the delivery or the caller's next words). An answer
+            // awaiting its verdict was never approved, so it is not accepted: this input is
+            // taken as the answer instead, parsed and sent for validation afresh — the
+            // unfinished attempt not counted twice.
+            (input, PendingWebhook::Verdict { mut run, .. }) => {
+                self.event("webhook_unanswered", json!({"revalidating": true}));
+                run.attempts = run.attempts.saturating_sub(1);
+                return self.answer(session, run, input);
+            }
+            // The caller's new input cannot be matched to what they were doing.
+            (_, pending) => (
+                WebhookResult::Failed {
+                    reason: "the call moved on before the web service answered".into(),
+                },
+                pending,
+            ),
         };
+        let (result, pending) = result;
         match (pending, result) {
             (PendingWebhook::Actions, WebhookResult::Actions { actions, document }) => {
                 let task = session.task.clone().unwrap_or_default();
