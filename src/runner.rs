@@ -3,11 +3,20 @@
 //!
 //! The webhook handlers, `switchboard chat` and `switchboard test` all go through a [`Runner`],
 //! so a conversation in the terminal or in a test file behaves exactly as a phone call would.
+//!
+//! A turn that Twilio delivered with an idempotency token runs on a task of its own, and is
+//! listed as in flight until its reply is committed: a retry of that delivery (Twilio retries a
+//! webhook it has not had an answer to, for instance while the first is waiting on a slow web
+//! service) waits for the first one's reply and gets exactly it, instead of running as a new
+//! turn. The task also means that a delivery whose connection Twilio gives up on still finishes
+//! and commits, so a retry after that finds its reply in the store.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::engine::{Caller, Input, Next, Output, Reply};
@@ -72,6 +81,14 @@ pub struct Turned {
     pub hops: u32,
 }
 
+/// A turn's result as the runner hands it out: shared, because a delivery's retries get the
+/// very result its first delivery got.
+pub type TurnResult = Result<Turned, Arc<StoreError>>;
+
+/// Deliveries whose turn is running, by session key and idempotency token; each receiver sees
+/// the turn's result once it is committed.
+type InFlight = Arc<Mutex<HashMap<(String, String), watch::Receiver<Option<TurnResult>>>>>;
+
 /// Runs turns against one assistant and database; cheap to clone.
 #[derive(Clone)]
 pub struct Runner {
@@ -79,6 +96,7 @@ pub struct Runner {
     store: Store,
     webhooks: WebhookClient,
     clock: Clock,
+    in_flight: InFlight,
 }
 
 impl Runner {
@@ -98,6 +116,7 @@ impl Runner {
             store,
             webhooks,
             clock: options.clock,
+            in_flight: InFlight::default(),
         })
     }
 
@@ -119,9 +138,56 @@ impl Runner {
     /// Runs one turn to its reply. Each engine step is committed before the next web service
     /// call, so a crash mid-turn loses nothing the caller was told.
     ///
+    /// A delivery with an idempotency token whose turn is already running (a retry of it)
+    /// waits for that turn and returns its result; the turn runs on a task of its own, so it
+    /// finishes and commits even if the request that started it goes away.
+    ///
     /// # Errors
     /// The database failed; nothing of the failed step was written.
-    pub async fn turn(&self, caller: &Caller, input: Input) -> Result<Turned, StoreError> {
+    pub async fn turn(&self, caller: &Caller, input: Input) -> TurnResult {
+        let Some(token) = caller.delivery_token.clone() else {
+            return self.run(caller, input).await.map_err(Arc::new);
+        };
+        let key = (caller.key.clone(), token);
+        let mut result = {
+            let mut in_flight = self
+                .in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match in_flight.get(&key) {
+                Some(first) => first.clone(),
+                None => {
+                    let (sender, receiver) = watch::channel(None);
+                    in_flight.insert(key.clone(), receiver.clone());
+                    let runner = self.clone();
+                    let caller = caller.clone();
+                    tokio::spawn(async move {
+                        // Listed until this task ends, however it ends: the result is sent
+                        // first, so a retry arriving in between still sees it, and one arriving
+                        // after finds the delivery's reply in the store.
+                        let _listed = Listed {
+                            in_flight: &runner.in_flight,
+                            key,
+                        };
+                        let result = runner.run(&caller, input).await.map_err(Arc::new);
+                        sender.send_replace(Some(result));
+                    });
+                    receiver
+                }
+            }
+        };
+        match result.wait_for(Option::is_some).await {
+            Ok(done) => done
+                .clone()
+                .unwrap_or(Err(Arc::new(StoreError::EnginePanic))),
+            // The task ended without a result: it panicked, and nothing of it was committed
+            // past its last step.
+            Err(_) => Err(Arc::new(StoreError::EnginePanic)),
+        }
+    }
+
+    /// Runs one turn to its reply, in the caller's task.
+    async fn run(&self, caller: &Caller, input: Input) -> Result<Turned, StoreError> {
         let deadline = Instant::now() + TURN_BUDGET;
         let mut input = input;
         let mut hops = 0;
@@ -160,5 +226,20 @@ impl Runner {
             }],
             next: Next::Hangup,
         }
+    }
+}
+
+/// A delivery's place in the in-flight list, given up when its turn's task ends.
+struct Listed<'a> {
+    in_flight: &'a InFlight,
+    key: (String, String),
+}
+
+impl Drop for Listed<'_> {
+    fn drop(&mut self) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.key);
     }
 }
