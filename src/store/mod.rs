@@ -25,8 +25,9 @@ mod schema;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -87,6 +88,10 @@ pub enum StoreError {
     /// The batch this turn was in failed to commit.
     #[error("database error: {0}")]
     Batch(String),
+    /// The turn's deadline passed before the database could take it (another program holds a
+    /// lock on the file, or the writer is far behind); the turn was not saved and never will be.
+    #[error("the database did not take the turn before its deadline")]
+    TimedOut,
 }
 
 /// One committed engine step: its reply, and whether the input was routed to a task.
@@ -111,7 +116,36 @@ struct Job {
     caller: Caller,
     input: Input,
     now: DateTime<Utc>,
+    /// When the caller stops waiting: a job still queued then is answered with an error and
+    /// never run, and a batch waits for a lock on the file no longer than its earliest deadline.
+    deadline: Instant,
+    /// Who decides the job's fate at its deadline, the writer or the caller (see [`Claim`]).
+    claim: Arc<AtomicU8>,
     reply: oneshot::Sender<Result<Stepped, StoreError>>,
+}
+
+/// A job's [`Job::claim`]: queued, then taken by the writer to run or given up by its caller —
+/// whichever comes first, once. A caller that has been told its turn failed must never have it
+/// committed afterwards, and a caller whose turn the writer has taken waits for the real result
+/// (the writer's wait for the database is bounded by the same deadline, so it comes soon).
+mod claim {
+    pub(super) const QUEUED: u8 = 0;
+    pub(super) const RUNNING: u8 = 1;
+    pub(super) const ABANDONED: u8 = 2;
+}
+
+impl Job {
+    /// Claims the job for the writer; false if its caller has given up on it.
+    fn take(&self) -> bool {
+        self.claim
+            .compare_exchange(
+                claim::QUEUED,
+                claim::RUNNING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
 }
 
 impl Store {
@@ -175,6 +209,10 @@ impl Store {
 
     /// Runs one turn: the engine step and its writes, committed before this returns.
     ///
+    /// `deadline` bounds the wait: a turn the writer has not taken by then fails with
+    /// [`StoreError::TimedOut`] and is never run, so the caller hears the apology in time
+    /// rather than a reply Twilio has stopped waiting for.
+    ///
     /// # Errors
     /// The turn could not be saved; nothing of it was written.
     pub async fn turn(
@@ -183,17 +221,37 @@ impl Store {
         caller: Caller,
         input: Input,
         now: DateTime<Utc>,
+        deadline: Instant,
     ) -> Result<Stepped, StoreError> {
-        let (reply, receive) = oneshot::channel();
+        let (reply, mut receive) = oneshot::channel();
+        let claim = Arc::new(AtomicU8::new(claim::QUEUED));
         self.jobs
             .send(Job {
                 assistant,
                 caller,
                 input,
                 now,
+                deadline,
+                claim: Arc::clone(&claim),
                 reply,
             })
             .map_err(|_| StoreError::WriterGone)?;
+        let deadline = tokio::time::Instant::from_std(deadline);
+        if let Ok(result) = tokio::time::timeout_at(deadline, &mut receive).await {
+            return result.map_err(|_| StoreError::WriterGone)?;
+        }
+        let gave_up = claim
+            .compare_exchange(
+                claim::QUEUED,
+                claim::ABANDONED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok();
+        if gave_up {
+            return Err(StoreError::TimedOut);
+        }
+        // The writer took it just in time: its result, committed or not, is the truth.
         receive.await.map_err(|_| StoreError::WriterGone)?
     }
 }
@@ -308,12 +366,32 @@ fn writer(
                 }
             }
         }
-        let mut batch = vec![first];
-        while batch.len() < options.max_batch.max(1) {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next {
+            let now = Instant::now();
+            if now >= job.deadline {
+                // Its caller is giving up (or has): never run it, so nothing is committed that
+                // the caller was told failed.
+                if job.claim.swap(claim::ABANDONED, Ordering::AcqRel) == claim::QUEUED {
+                    let _ = job.reply.send(Err(StoreError::TimedOut));
+                }
+            } else if job.take() {
+                batch.push(job);
             }
+            next = if batch.len() < options.max_batch.max(1) {
+                jobs.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        let Some(earliest) = batch.iter().map(|job| job.deadline).min() else {
+            continue;
+        };
+        // A lock held by another program is waited out no longer than the batch's first caller
+        // waits: each batch waiting the whole default in turn put replies past Twilio's 15 s.
+        if let Err(e) = conn.busy_timeout(earliest.saturating_duration_since(Instant::now())) {
+            tracing::warn!(error = %e, "could not set the database's busy timeout");
         }
         if wal_frames.load(Ordering::Relaxed) > WAL_RESTART_FRAMES {
             wal_frames.store(0, Ordering::Relaxed);
