@@ -62,3 +62,45 @@ async fn a_locked_database_gets_every_caller_the_apology_by_the_deadline() {
     assert_eq!(saved, 0);
     app.call("CAafter").await.expect_prompt("");
 }
+
+/// The database file is deleted under the running server: it notices, says so once in its log,
+/// `GET /health` turns unhealthy, and callers hear the apology instead of a confirmation that
+/// the next restart would lose.
+#[cfg(unix)]
+#[test]
+fn a_deleted_database_file_fails_loudly() {
+    use common::process::Server;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("switchboard.db");
+    let server = Server::start(&db);
+    let call = |sid: &str| server.post("/voice", &[("CallSid", sid), ("From", "+15551230000")]);
+    assert!(call("CAbefore").contains("<Gather"));
+    assert!(server.get("/health").starts_with("HTTP/1.1 200"));
+
+    std::fs::remove_file(&db).expect("deletes the database file");
+    // The server checks every 200 ms; give it a generous while.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let health = loop {
+        let health = server.get("/health");
+        if health.starts_with("HTTP/1.1 503") || std::time::Instant::now() > deadline {
+            break health;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(health.starts_with("HTTP/1.1 503"), "{health}");
+    assert!(
+        health.contains("database file was deleted or replaced"),
+        "{health}"
+    );
+
+    let reply = call("CAafter");
+    assert!(reply.contains("something went wrong"), "{reply}");
+    assert!(reply.contains("<Hangup"), "{reply}");
+    assert!(!reply.contains("<Gather"), "{reply}");
+    let log = server.log();
+    let errors = log
+        .lines()
+        .filter(|l| l.contains("ERROR") && l.contains("deleted or replaced"))
+        .count();
+    assert_eq!(errors, 1, "{log}");
+}

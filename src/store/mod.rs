@@ -25,7 +25,7 @@ mod schema;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -92,7 +92,14 @@ pub enum StoreError {
     /// lock on the file, or the writer is far behind); the turn was not saved and never will be.
     #[error("the database did not take the turn before its deadline")]
     TimedOut,
+    /// The database file was deleted or replaced while the server ran: a turn committed now
+    /// would be lost at the next restart, so none is.
+    #[error("{FILE_GONE}")]
+    FileGone,
 }
+
+/// Why the store refuses every turn once its file has gone (see [`FileWatch`]).
+const FILE_GONE: &str = "the database file was deleted or replaced while the server was running; turns are refused until it is restarted";
 
 /// One committed engine step: its reply, and whether the input was routed to a task.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +115,8 @@ pub struct Stepped {
 pub struct Store {
     jobs: mpsc::Sender<Job>,
     path: Arc<PathBuf>,
+    /// Set once the database file has gone from under the server (see [`FileWatch`]).
+    file_gone: Arc<AtomicBool>,
 }
 
 /// One turn waiting for the writer.
@@ -179,6 +188,14 @@ impl Store {
             .map_err(open_err)?;
         let checkpoints = Connection::open(path).map_err(open_err)?;
         configure(&checkpoints).map_err(open_err)?;
+        let file_gone = Arc::new(AtomicBool::new(false));
+        let watch = FileWatch::new(path, Arc::clone(&file_gone)).map_err(|e| StoreError::Open {
+            path: path.to_path_buf(),
+            source: rusqlite::Error::InvalidPath(
+                format!("cannot read the file's identity: {e}").into(),
+            ),
+        })?;
+        let gone = Arc::clone(&file_gone);
         let (jobs, receiver) = mpsc::channel();
         let (alive, writer_gone) = mpsc::channel::<()>();
         let wal_frames = Arc::new(AtomicU64::new(0));
@@ -188,18 +205,30 @@ impl Store {
         std::thread::Builder::new()
             .name("switchboard-db".into())
             .spawn(move || {
-                writer(conn, &receiver, options, &key, &frames);
+                writer(conn, &receiver, options, &key, &frames, &gone);
                 drop(alive);
             })
             .map_err(thread_err)?;
         std::thread::Builder::new()
             .name("switchboard-wal".into())
-            .spawn(move || checkpointer(&checkpoints, &writer_gone, &wal_frames))
+            .spawn(move || checkpointer(&checkpoints, &writer_gone, &wal_frames, &watch))
             .map_err(thread_err)?;
         Ok(Store {
             jobs,
             path: Arc::new(path.to_path_buf()),
+            file_gone,
         })
+    }
+
+    /// Whether turns can be saved: an error says why not (for `GET /health`).
+    ///
+    /// # Errors
+    /// The database file was deleted or replaced while the server ran.
+    pub fn health(&self) -> Result<(), StoreError> {
+        if self.file_gone.load(Ordering::Acquire) {
+            return Err(StoreError::FileGone);
+        }
+        Ok(())
     }
 
     /// The database file.
@@ -314,13 +343,88 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(2
 /// pages also copies them all back and syncs the file, so one caller's turn in a few hundred
 /// waits milliseconds for work that is nobody's. A PASSIVE checkpoint on another connection
 /// never blocks the writer, and ends with the writer's thread (its channel closes).
-fn checkpointer(conn: &Connection, writer_gone: &mpsc::Receiver<()>, wal_frames: &AtomicU64) {
+fn checkpointer(
+    conn: &Connection,
+    writer_gone: &mpsc::Receiver<()>,
+    wal_frames: &AtomicU64,
+    watch: &FileWatch,
+) {
     while let Err(mpsc::RecvTimeoutError::Timeout) = writer_gone.recv_timeout(CHECKPOINT_EVERY) {
+        if !watch.still_there() {
+            continue;
+        }
         match checkpoint(conn) {
             Ok(frames) => wal_frames.store(frames, Ordering::Relaxed),
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will try again"),
         }
     }
+}
+
+/// The database file as opened, checked on every checkpoint tick: a file deleted (or replaced)
+/// under a running server still takes SQLite's writes through the open handles, so every call
+/// would go on being confirmed and be gone at the next restart. Once it is noticed the store
+/// refuses every turn (callers hear the apology) and `GET /health` says why.
+struct FileWatch {
+    path: PathBuf,
+    /// Device and inode at open (Unix); None where the platform has no such identity.
+    identity: Option<(u64, u64)>,
+    /// A handle on the file as opened: its link count drops to 0 when the file is deleted.
+    handle: std::fs::File,
+    gone: Arc<AtomicBool>,
+}
+
+impl FileWatch {
+    fn new(path: &Path, gone: Arc<AtomicBool>) -> std::io::Result<FileWatch> {
+        let handle = std::fs::File::open(path)?;
+        Ok(FileWatch {
+            path: path.to_path_buf(),
+            identity: identity(&handle.metadata()?),
+            handle,
+            gone,
+        })
+    }
+
+    /// Whether the path still names the file opened; on the first tick it does not, marks the
+    /// store failed and says so once in the log.
+    fn still_there(&self) -> bool {
+        if self.gone.load(Ordering::Acquire) {
+            return false;
+        }
+        // A stat of the path and of the handle: two system calls every 200 ms.
+        let same = match std::fs::metadata(&self.path) {
+            Ok(now) => identity(&now) == self.identity,
+            Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+        };
+        let linked = self.handle.metadata().map_or(true, |m| links(&m) != 0);
+        if same && linked {
+            return true;
+        }
+        self.gone.store(true, Ordering::Release);
+        tracing::error!(db = %self.path.display(), "{FILE_GONE}");
+        false
+    }
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(unix)]
+fn links(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.nlink()
+}
+
+#[cfg(not(unix))]
+fn links(_: &std::fs::Metadata) -> u64 {
+    1
 }
 
 /// A PASSIVE checkpoint; returns how many frames the WAL holds.
@@ -343,6 +447,7 @@ fn writer(
     options: StoreOptions,
     key: &AnswerKey,
     wal_frames: &AtomicU64,
+    file_gone: &AtomicBool,
 ) {
     let mut last_purge = std::time::Instant::now();
     let mut cache = Sessions::new();
@@ -388,6 +493,12 @@ fn writer(
         let Some(earliest) = batch.iter().map(|job| job.deadline).min() else {
             continue;
         };
+        if file_gone.load(Ordering::Acquire) {
+            for job in batch {
+                let _ = job.reply.send(Err(StoreError::FileGone));
+            }
+            continue;
+        }
         // A lock held by another program is waited out no longer than the batch's first caller
         // waits: each batch waiting the whole default in turn put replies past Twilio's 15 s.
         if let Err(e) = conn.busy_timeout(earliest.saturating_duration_since(Instant::now())) {
