@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::{TestApp, repo_flows};
 use switchboard::runner::RunnerOptions;
+use switchboard::store::StoreOptions;
 
 /// Another program holds the database's write lock while 100 calls arrive: every caller hears
 /// the apology by its deadline, not one busy timeout per batch later — all of them before the
@@ -100,7 +101,89 @@ fn a_deleted_database_file_fails_loudly() {
     let log = server.log();
     let errors = log
         .lines()
-        .filter(|l| l.contains("ERROR") && l.contains("deleted or replaced"))
+        .filter(|l| l.contains("ERROR switchboard::store:") && l.contains("deleted or replaced"))
         .count();
     assert_eq!(errors, 1, "{log}");
+}
+
+/// Counts rows of `table` matching `filter`, from a connection of the test's own.
+fn count(db: &std::path::Path, table: &str, filter: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("db");
+    conn.query_row(
+        &format!("SELECT count(*) FROM {table} WHERE {filter}"),
+        [],
+        |r| r.get(0),
+    )
+    .expect("count")
+}
+
+/// A large history past the retention limit is purged in small chunks between turns: a call
+/// goes on turn after turn while old history is still being deleted, and in the end exactly what
+/// the retention limit says is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_purge_goes_in_chunks_between_turns() {
+    let store_options = StoreOptions {
+        retention: Some(chrono::Duration::days(30)),
+        // From the first turn, not ten minutes after start.
+        purge_every: Duration::ZERO,
+        ..StoreOptions::default()
+    };
+    let app =
+        TestApp::with_store_options(&repo_flows(), RunnerOptions::default(), None, store_options);
+    {
+        // A realistic history, written as the server writes it, years old: 300,000 turns of
+        // 30,000 calls, their answers, and their ended sessions.
+        let mut conn = rusqlite::Connection::open(&app.db).expect("db");
+        let tx = conn.transaction().expect("tx");
+        tx.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 299999)
+             INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
+             SELECT printf('CAold%05d', i / 10), '2020-01-01T00:00:00.000Z', i % 10,
+                    strftime('%Y-%m-%dT%H:%M:%fZ', '2020-01-01', '+' || i || ' seconds'),
+                    'input,route', '[{\"input\":{\"speech\":\"something\"}},{\"route\":\"register\"}]'
+             FROM n;
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999)
+             INSERT INTO collected (session_key, seq, channel, task, collect, status, answers, started_at, updated_at, finished_at)
+             SELECT printf('CAold%05d', i), 1, 'voice', 'register', 'c',
+                    CASE WHEN i = 0 THEN 'in_progress' ELSE 'complete' END, '[]',
+                    '2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z', '2020-01-02T00:00:00.000Z'
+             FROM n;
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 29999)
+             INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
+             SELECT printf('CAold%05d', i), 'voice', '{}', 1, '2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z'
+             FROM n;",
+        )
+        .expect("history");
+        tx.commit().expect("commit");
+    }
+    let old_events = "at < '2021-01-01'";
+    assert_eq!(count(&app.db, "events", old_events), 300_000);
+
+    // The first turn starts the purge; the call's later turns are served between its chunks.
+    app.call("CAnew").await;
+    app.say("CAnew", "sign me up").await;
+    app.say("CAnew", "Maria").await;
+    app.press("CAnew", "4155550123").await;
+    let left = count(&app.db, "events", old_events);
+    assert!(
+        left > 0,
+        "the whole history went in one go, before the call's turns were served"
+    );
+
+    let bound = std::time::Instant::now() + Duration::from_secs(120);
+    while count(&app.db, "events", old_events) > 0 && std::time::Instant::now() < bound {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count(&app.db, "events", old_events), 0);
+    // What the retention limit says, as before: old answers and ended sessions gone, an
+    // answer still in progress kept whatever its age, and the new call untouched.
+    assert_eq!(count(&app.db, "collected", "session_key LIKE 'CAold%'"), 1);
+    assert_eq!(count(&app.db, "sessions", "key LIKE 'CAold%'"), 0);
+    assert!(count(&app.db, "events", "session_key = 'CAnew'") >= 4);
+    let rows = app.collected();
+    let new = rows
+        .iter()
+        .find(|r| r.session == "CAnew")
+        .expect("the new call's answers");
+    assert_eq!(new.answers.len(), 2, "{new:?}");
 }

@@ -40,7 +40,7 @@ use crate::flow::Assistant;
 pub use read::{CollectedRow, read_collected};
 
 /// How often the writer forgets old delivery replies (between batches, never during one).
-const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+pub const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Most turns committed in one transaction, by default; bounds the latency a turn can wait
 /// behind others.
@@ -54,6 +54,9 @@ pub struct StoreOptions {
     pub retention: Option<chrono::Duration>,
     /// Most turns committed in one transaction (1 = a transaction and an fsync per turn).
     pub max_batch: usize,
+    /// How often the writer purges (old delivery replies, calls long over, and what the
+    /// retention limit says), from the first turn after it starts; [`PURGE_EVERY`] by default.
+    pub purge_every: std::time::Duration,
 }
 
 impl Default for StoreOptions {
@@ -61,6 +64,7 @@ impl Default for StoreOptions {
         StoreOptions {
             retention: None,
             max_batch: usize::from(MAX_BATCH),
+            purge_every: PURGE_EVERY,
         }
     }
 }
@@ -449,27 +453,51 @@ fn writer(
     wal_frames: &AtomicU64,
     file_gone: &AtomicBool,
 ) {
-    let mut last_purge = std::time::Instant::now();
+    let mut last_purge = Instant::now();
+    let mut purging: Option<Purge> = None;
     let mut cache = Sessions::new();
-    while let Ok(first) = jobs.recv() {
-        if last_purge.elapsed() > PURGE_EVERY {
-            last_purge = std::time::Instant::now();
-            // Purges delete sessions behind the cache's back: start it afresh.
-            cache.clear();
-            if let Err(e) = purge(&conn, first.now, first.assistant.sms.idle) {
-                tracing::warn!(error = %e, "could not purge old sessions and delivery replies");
-            }
-            if let Some(keep) = options.retention {
-                match delete_older_than(&conn, first.now - keep) {
-                    Ok(p) => tracing::info!(
-                        collected = p.collected,
-                        events = p.events,
-                        sessions = p.sessions,
-                        "retention: deleted old answers and history"
-                    ),
-                    Err(e) => tracing::warn!(error = %e, "could not apply the retention limit"),
+    loop {
+        // A purge goes one chunk at a time, with the turns waiting served between chunks, so
+        // no turn waits for more than one chunk of it.
+        if let Some(purge) = purging.as_mut() {
+            // A lock held by another program is not waited out for a purge, which can wait
+            // for the next round; turns cannot.
+            let waits = conn.busy_timeout(PURGE_BUSY_WAIT);
+            if file_gone.load(Ordering::Acquire) || waits.is_err() {
+                purging = None;
+            } else {
+                match purge.chunk(&mut conn, &mut cache) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        purge.log_done();
+                        purging = None;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not purge old sessions, replies and history; will try again later");
+                        purging = None;
+                    }
                 }
             }
+        }
+        let first = if purging.is_some() {
+            match jobs.try_recv() {
+                Ok(job) => job,
+                Err(mpsc::TryRecvError::Empty) => continue,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            }
+        };
+        if purging.is_none() && last_purge.elapsed() >= options.purge_every {
+            last_purge = Instant::now();
+            purging = Some(Purge::new(
+                first.now,
+                first.assistant.sms.idle,
+                options.retention,
+            ));
         }
         let mut batch = Vec::new();
         let mut next = Some(first);
@@ -687,8 +715,9 @@ pub struct Purged {
 }
 
 /// Deletes callers' answers and call history older than `cutoff`, and sessions that ended
-/// before it — the retention limit an operator owes the people who called. Runs in one
-/// transaction on its own connection, beside a running server.
+/// before it — the retention limit an operator owes the people who called. Runs on its own
+/// connection beside a running server, in chunks of [`PURGE_CHUNK`] rows, each its own short
+/// transaction, so the server's turns are never kept waiting behind one long delete.
 ///
 /// # Errors
 /// The database cannot be opened or written.
@@ -702,62 +731,214 @@ pub fn purge_older_than(path: &Path, cutoff: DateTime<Utc>) -> Result<Purged, St
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(open_err)?;
     schema::migrate(&mut conn).map_err(open_err)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let purged = delete_older_than(&tx, cutoff)?;
-    tx.commit()?;
-    Ok(purged)
+    let mut purge = Purge::retention_only(cutoff);
+    let mut cache = Sessions::new();
+    while !purge.chunk(&mut conn, &mut cache)? {}
+    Ok(purge.purged)
 }
 
-fn delete_older_than(conn: &Connection, cutoff: DateTime<Utc>) -> rusqlite::Result<Purged> {
-    let cutoff = timestamp(cutoff);
-    // A collect still in progress is kept whatever its age: its call may be going on.
-    let collected = conn.execute(
-        "DELETE FROM collected WHERE updated_at < ?1 AND status != 'in_progress'",
-        [&cutoff],
-    )?;
-    let events = conn.execute("DELETE FROM events WHERE at < ?1", [&cutoff])?;
-    let sessions = conn.execute(
-        "DELETE FROM sessions WHERE updated_at < ?1 AND ended = 1",
-        [&cutoff],
-    )?;
-    Ok(Purged {
-        collected,
-        events,
-        sessions,
-    })
-}
+/// Rows one purge chunk deletes, in its own transaction. Small enough that a turn waiting
+/// behind a chunk waits a few milliseconds; large enough that a big backlog is not one fsync
+/// per handful of rows (see the `purge_chunk` measurement in the store's tests).
+const PURGE_CHUNK: i64 = 500;
+
+/// Longest a purge chunk on the writer waits for a lock another program holds.
+const PURGE_BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// A call's session is kept this long after its last webhook: Twilio calls last at most hours.
 const CALL_RETENTION: chrono::Duration = chrono::Duration::days(1);
 
+/// One kind of row a purge deletes, in the order a purge goes through them. Every one is
+/// found through an index on its time (schema version 5) and deleted by rowid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sweep {
+    /// Replies to deliveries too old to be retried.
+    Deliveries,
+    /// Calls long over and text conversations past their idle time; a collect such a session
+    /// left half-done is marked incomplete — its answers stay.
+    StaleSessions,
+    /// Retention: answers older than the cutoff (a collect in progress stays whatever its age).
+    Collected,
+    /// Retention: call history older than the cutoff.
+    Events,
+    /// Retention: sessions that ended before the cutoff.
+    EndedSessions,
+}
+
+/// `?1` is the cutoff (for stale sessions, calls'; `?2` texts'), the last parameter the chunk.
+const SWEEP_DELIVERIES: &str =
+    "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE at < ?1 LIMIT ?2)";
+const SWEEP_STALE_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE (channel = 'voice' AND updated_at < ?1) OR (channel = 'sms' AND updated_at < ?2) LIMIT ?3) RETURNING key";
+const MARK_INCOMPLETE: &str = "UPDATE collected SET status = 'incomplete', finished_at = ?2, updated_at = ?2 WHERE session_key = ?1 AND status = 'in_progress'";
+const SWEEP_COLLECTED: &str = "DELETE FROM collected WHERE id IN (SELECT id FROM collected WHERE updated_at < ?1 AND status != 'in_progress' LIMIT ?2)";
+const SWEEP_EVENTS: &str =
+    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ?1 LIMIT ?2)";
+const SWEEP_ENDED_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE updated_at < ?1 AND ended = 1 LIMIT ?2) RETURNING key";
+
+/// A purge in progress: what is left to sweep and what has gone so far. Its cutoffs are fixed
+/// when it starts.
+struct Purge {
+    /// Sweeps left, the current one first.
+    sweeps: std::collections::VecDeque<Sweep>,
+    now: String,
+    deliveries_before: String,
+    calls_before: String,
+    texts_before: String,
+    retention_before: String,
+    /// Whether the retention sweeps are part of it.
+    retains: bool,
+    /// Old delivery replies and stale sessions forgotten, with answers marked incomplete.
+    forgotten: usize,
+    /// What the retention limit deleted.
+    purged: Purged,
+}
+
+impl Purge {
+    /// The writer's periodic purge: what no webhook can need any more, and what the retention
+    /// limit says, if there is one.
+    fn new(
+        now: DateTime<Utc>,
+        sms_idle: chrono::Duration,
+        retention: Option<chrono::Duration>,
+    ) -> Purge {
+        let mut sweeps = vec![Sweep::Deliveries, Sweep::StaleSessions];
+        if retention.is_some() {
+            sweeps.extend([Sweep::Collected, Sweep::Events, Sweep::EndedSessions]);
+        }
+        Purge {
+            sweeps: sweeps.into(),
+            now: timestamp(now),
+            deliveries_before: timestamp(now - DELIVERY_RETENTION),
+            calls_before: timestamp(now - CALL_RETENTION),
+            texts_before: timestamp(now - sms_idle - chrono::Duration::hours(1)),
+            retention_before: timestamp(now - retention.unwrap_or_default()),
+            retains: retention.is_some(),
+            forgotten: 0,
+            purged: Purged {
+                collected: 0,
+                events: 0,
+                sessions: 0,
+            },
+        }
+    }
+
+    /// `switchboard purge`: the retention sweeps alone, at `cutoff`.
+    fn retention_only(cutoff: DateTime<Utc>) -> Purge {
+        let mut purge = Purge::new(
+            cutoff,
+            chrono::Duration::zero(),
+            Some(chrono::Duration::zero()),
+        );
+        purge
+            .sweeps
+            .retain(|s| matches!(s, Sweep::Collected | Sweep::Events | Sweep::EndedSessions));
+        purge
+    }
+
+    /// Deletes one chunk in a transaction of its own; true once there is nothing left. Deleted
+    /// sessions leave the writer's cache too.
+    fn chunk(&mut self, conn: &mut Connection, cache: &mut Sessions) -> rusqlite::Result<bool> {
+        let Some(&sweep) = self.sweeps.front() else {
+            return Ok(true);
+        };
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let rows = self.sweep(&tx, sweep, cache)?;
+        tx.commit()?;
+        if rows < usize::try_from(PURGE_CHUNK).unwrap_or(usize::MAX) {
+            self.sweeps.pop_front();
+        }
+        Ok(self.sweeps.is_empty())
+    }
+
+    /// One chunk of `sweep`; returns the rows it deleted (of the table it sweeps).
+    fn sweep(
+        &mut self,
+        conn: &Connection,
+        sweep: Sweep,
+        cache: &mut Sessions,
+    ) -> rusqlite::Result<usize> {
+        let deleted_keys =
+            |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<String>> {
+                conn.prepare_cached(sql)?
+                    .query_map(p, |r| r.get(0))?
+                    .collect()
+            };
+        match sweep {
+            Sweep::Deliveries => {
+                let rows = conn
+                    .prepare_cached(SWEEP_DELIVERIES)?
+                    .execute(params![self.deliveries_before, PURGE_CHUNK])?;
+                self.forgotten += rows;
+                Ok(rows)
+            }
+            Sweep::StaleSessions => {
+                let keys = deleted_keys(
+                    SWEEP_STALE_SESSIONS,
+                    params![self.calls_before, self.texts_before, PURGE_CHUNK],
+                )?;
+                let mut mark = conn.prepare_cached(MARK_INCOMPLETE)?;
+                for key in &keys {
+                    self.forgotten += mark.execute(params![key, self.now])?;
+                    cache.remove(key);
+                }
+                self.forgotten += keys.len();
+                Ok(keys.len())
+            }
+            Sweep::Collected => {
+                let rows = conn
+                    .prepare_cached(SWEEP_COLLECTED)?
+                    .execute(params![self.retention_before, PURGE_CHUNK])?;
+                self.purged.collected += rows;
+                Ok(rows)
+            }
+            Sweep::Events => {
+                let rows = conn
+                    .prepare_cached(SWEEP_EVENTS)?
+                    .execute(params![self.retention_before, PURGE_CHUNK])?;
+                self.purged.events += rows;
+                Ok(rows)
+            }
+            Sweep::EndedSessions => {
+                let keys = deleted_keys(
+                    SWEEP_ENDED_SESSIONS,
+                    params![self.retention_before, PURGE_CHUNK],
+                )?;
+                for key in &keys {
+                    cache.remove(key);
+                }
+                self.purged.sessions += keys.len();
+                Ok(keys.len())
+            }
+        }
+    }
+
+    /// Says what a finished purge deleted (counts only).
+    fn log_done(&self) {
+        if self.retains {
+            tracing::info!(
+                collected = self.purged.collected,
+                events = self.purged.events,
+                sessions = self.purged.sessions,
+                "retention: deleted old answers and history"
+            );
+        }
+    }
+}
+
 /// Forgets what no webhook can need any more, so senders cannot grow the database without
 /// bound: replies to deliveries too old to be retried, calls long over, and text conversations
 /// past their idle time. A collect such a session left half-done is marked incomplete first —
-/// its answers stay.
+/// its answers stay. All of it at once; the writer goes chunk by chunk instead.
+#[cfg(test)]
 pub(crate) fn purge(
-    conn: &Connection,
+    conn: &mut Connection,
     now: DateTime<Utc>,
     sms_idle: chrono::Duration,
 ) -> rusqlite::Result<usize> {
-    let calls = timestamp(now - CALL_RETENTION);
-    let texts = timestamp(now - sms_idle - chrono::Duration::hours(1));
-    let stale = "SELECT key FROM sessions WHERE (channel = 'voice' AND updated_at < ?1) OR (channel = 'sms' AND updated_at < ?2)";
-    let mut purged = conn.execute(
-        "DELETE FROM deliveries WHERE at < ?1",
-        [timestamp(now - DELIVERY_RETENTION)],
-    )?;
-    purged += conn.execute(
-        &format!(
-            "UPDATE collected SET status = 'incomplete', finished_at = ?3, updated_at = ?3
-             WHERE status = 'in_progress' AND session_key IN ({stale})"
-        ),
-        params![calls, texts, timestamp(now)],
-    )?;
-    purged += conn.execute(
-        "DELETE FROM sessions WHERE (channel = 'voice' AND updated_at < ?1) OR (channel = 'sms' AND updated_at < ?2)",
-        params![calls, texts],
-    )?;
-    Ok(purged)
+    let mut purge = Purge::new(now, sms_idle, None);
+    let mut cache = Sessions::new();
+    while !purge.chunk(conn, &mut cache)? {}
+    Ok(purge.forgotten)
 }
 
 fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session>> {
