@@ -187,3 +187,94 @@ async fn a_large_purge_goes_in_chunks_between_turns() {
         .expect("the new call's answers");
     assert_eq!(new.answers.len(), 2, "{new:?}");
 }
+
+/// Calls carrying a large Memory: the writer's in-memory session map stays within its byte
+/// budget whatever they carry, and every call still goes on correctly — a state the map has
+/// let go is read back from the database.
+#[tokio::test]
+async fn large_sessions_stay_within_the_cache_budget_and_calls_go_on() {
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, header::CONTENT_TYPE};
+    use switchboard::http::{AppState, router};
+    use switchboard::runner::Runner;
+    use switchboard::store::Store;
+    use tower::ServiceExt;
+
+    const BUDGET: usize = 32 * 1024;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open_with(
+        &dir.path().join("switchboard.db"),
+        StoreOptions {
+            cache_bytes: BUDGET,
+            ..StoreOptions::default()
+        },
+    )
+    .expect("store");
+    let assistant = Arc::new(switchboard::flow::load_path(&repo_flows()).expect("flows"));
+    let runner = Runner::new(assistant, store.clone(), RunnerOptions::default()).expect("runner");
+    let app = router(AppState::new(runner, None));
+    let turn = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let app = app.clone();
+        let store = store.clone();
+        async move {
+            let body = serde_urlencoded::to_string(&form).expect("encodes");
+            let request = Request::post(path)
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("request");
+            let response = app.oneshot(request).await.expect("infallible");
+            let bytes = to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            let cached = store.cached_bytes();
+            assert!(cached <= BUDGET, "session cache holds {cached} bytes");
+            common::Twiml::parse(std::str::from_utf8(&bytes).expect("utf-8"))
+        }
+    };
+    let memory = serde_json::json!({ "notes": "x".repeat(3_000) }).to_string();
+    let sids: Vec<String> = (0..40).map(|i| format!("CAbig{i:02}")).collect();
+    // Every call starts, then each goes on in turn: far more state than the budget is live.
+    for sid in &sids {
+        turn(
+            "/voice",
+            vec![
+                ("CallSid", sid.clone()),
+                ("From", "+15551230000".into()),
+                ("Memory", memory.clone()),
+            ],
+        )
+        .await
+        .expect_prompt("");
+    }
+    let mut most = 0;
+    for sid in &sids {
+        let say = |text: &str| {
+            vec![
+                ("CallSid", sid.clone()),
+                ("SpeechResult", text.to_owned()),
+                ("Confidence", "0.9".into()),
+            ]
+        };
+        turn("/voice/gather", say("sign me up"))
+            .await
+            .expect_prompt("name");
+        most = most.max(store.cached_bytes());
+        turn("/voice/gather", say("Maria"))
+            .await
+            .expect_prompt("phone");
+        turn(
+            "/voice/gather",
+            vec![("CallSid", sid.clone()), ("Digits", "4155550123".into())],
+        )
+        .await
+        .expect_prompt("Thank you, Maria.");
+    }
+    assert!(most > 0, "the cache is used at all");
+    let rows =
+        switchboard::store::read_collected(&dir.path().join("switchboard.db")).expect("rows");
+    assert_eq!(rows.len(), sids.len());
+    for row in &rows {
+        assert_eq!(row.answers.len(), 2, "{row:?}");
+        assert_eq!(row.answers[1].value, "4155550123");
+    }
+}

@@ -25,7 +25,7 @@ mod schema;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -57,6 +57,8 @@ pub struct StoreOptions {
     /// How often the writer purges (old delivery replies, calls long over, and what the
     /// retention limit says), from the first turn after it starts; [`PURGE_EVERY`] by default.
     pub purge_every: std::time::Duration,
+    /// Most bytes of calls' state the writer keeps in memory ([`CACHE_BYTES`] by default).
+    pub cache_bytes: usize,
 }
 
 impl Default for StoreOptions {
@@ -65,6 +67,7 @@ impl Default for StoreOptions {
             retention: None,
             max_batch: usize::from(MAX_BATCH),
             purge_every: PURGE_EVERY,
+            cache_bytes: CACHE_BYTES,
         }
     }
 }
@@ -121,6 +124,8 @@ pub struct Store {
     path: Arc<PathBuf>,
     /// Set once the database file has gone from under the server (see [`FileWatch`]).
     file_gone: Arc<AtomicBool>,
+    /// What the writer's session cache holds, in bytes, as of its last batch.
+    cached_bytes: Arc<AtomicUsize>,
 }
 
 /// One turn waiting for the writer.
@@ -200,6 +205,8 @@ impl Store {
             ),
         })?;
         let gone = Arc::clone(&file_gone);
+        let cached_bytes = Arc::new(AtomicUsize::new(0));
+        let cached = Arc::clone(&cached_bytes);
         let (jobs, receiver) = mpsc::channel();
         let (alive, writer_gone) = mpsc::channel::<()>();
         let wal_frames = Arc::new(AtomicU64::new(0));
@@ -209,7 +216,7 @@ impl Store {
         std::thread::Builder::new()
             .name("switchboard-db".into())
             .spawn(move || {
-                writer(conn, &receiver, options, &key, &frames, &gone);
+                writer(conn, &receiver, options, &key, &frames, &gone, &cached);
                 drop(alive);
             })
             .map_err(thread_err)?;
@@ -221,7 +228,14 @@ impl Store {
             jobs,
             path: Arc::new(path.to_path_buf()),
             file_gone,
+            cached_bytes,
         })
+    }
+
+    /// Bytes of calls' state (as JSON) the writer keeps in memory, as of its last batch: at
+    /// most [`StoreOptions::cache_bytes`].
+    pub fn cached_bytes(&self) -> usize {
+        self.cached_bytes.load(Ordering::Relaxed)
     }
 
     /// Whether turns can be saved: an error says why not (for `GET /health`).
@@ -452,11 +466,13 @@ fn writer(
     key: &AnswerKey,
     wal_frames: &AtomicU64,
     file_gone: &AtomicBool,
+    cached_bytes: &AtomicUsize,
 ) {
     let mut last_purge = Instant::now();
     let mut purging: Option<Purge> = None;
-    let mut cache = Sessions::new();
+    let mut cache = Sessions::new(options.cache_bytes);
     loop {
+        cached_bytes.store(cache.bytes(), Ordering::Relaxed);
         // A purge goes one chunk at a time, with the turns waiting served between chunks, so
         // no turn waits for more than one chunk of it.
         if let Some(purge) = purging.as_mut() {
@@ -538,7 +554,9 @@ fn writer(
                 tracing::warn!(error = %e, "WAL checkpoint failed; will try again");
             }
         }
-        match run_batch(&mut conn, &batch, key, &mut cache) {
+        let committed = run_batch(&mut conn, &batch, key, &mut cache);
+        cached_bytes.store(cache.bytes(), Ordering::Relaxed);
+        match committed {
             Ok(results) => {
                 for (job, result) in batch.into_iter().zip(results) {
                     // The HTTP request may have gone away; its turn is saved regardless.
@@ -559,10 +577,73 @@ fn writer(
 /// (a sixth of the writer's time under load). The database stays the truth: an entry is taken
 /// out while its turn runs and put back only once the turn is committed, so a failed batch, an
 /// engine panic or a purge leaves the next turn reading the database.
-type Sessions = std::collections::HashMap<String, Session>;
+///
+/// Bounded by count and by bytes: each entry weighs its state's JSON length (known when it is
+/// saved or loaded), so a few calls carrying a large Memory cannot make the map hold gigabytes.
+/// When the next batch's states would not fit, the map starts afresh; a state heavier than the
+/// whole budget is never kept. Either way the call's next turn reads it from the database.
+struct Sessions {
+    map: std::collections::HashMap<String, (Session, usize)>,
+    /// Sum of the entries' weights.
+    bytes: usize,
+    /// Most bytes kept.
+    budget: usize,
+}
+
+impl Sessions {
+    fn new(budget: usize) -> Sessions {
+        Sessions {
+            map: std::collections::HashMap::new(),
+            bytes: 0,
+            budget,
+        }
+    }
+
+    /// Takes a call's state out, with its weight.
+    fn take(&mut self, key: &str) -> Option<(Session, usize)> {
+        let (session, weight) = self.map.remove(key)?;
+        self.bytes -= weight;
+        Some((session, weight))
+    }
+
+    fn remove(&mut self, key: &str) {
+        self.take(key);
+    }
+
+    /// Keeps committed states, starting afresh if they would not fit beside those kept.
+    fn put_all(&mut self, staged: Vec<(String, (Session, usize))>) {
+        let bytes: usize = staged.iter().map(|(_, (_, weight))| weight).sum();
+        if self.map.len() + staged.len() > CACHED_SESSIONS
+            || self.bytes.saturating_add(bytes) > self.budget
+        {
+            self.map.clear();
+            self.bytes = 0;
+        }
+        for (key, (session, weight)) in staged {
+            // Only a batch heavier than the whole budget reaches here without room.
+            if self.bytes + weight > self.budget || self.map.len() >= CACHED_SESSIONS {
+                continue;
+            }
+            self.remove(&key);
+            self.bytes += weight;
+            self.map.insert(key, (session, weight));
+        }
+    }
+
+    /// Sum of the kept states' JSON lengths.
+    fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
 
 /// Most sessions kept in memory: the calls in progress at a busy moment, a few megabytes.
 const CACHED_SESSIONS: usize = 1024;
+
+/// Most bytes of session state kept in memory, by default (the JSON's length; the parsed form
+/// takes a few times that). 1024 calls of 32 KiB each: a usual call's state is a few KiB, so
+/// the count binds first and this only for calls carrying an unusually large Memory, whose
+/// turns then parse their state from the database like any call not kept.
+pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 fn run_batch(
     conn: &mut Connection,
@@ -574,7 +655,8 @@ fn run_batch(
     let mut results = Vec::with_capacity(batch.len());
     // This batch's new states, for later turns of the same call in it and for the cache once
     // the batch commits.
-    let mut staged = Sessions::new();
+    let mut staged: std::collections::HashMap<String, (Session, usize)> =
+        std::collections::HashMap::new();
     for job in batch {
         let token = job.caller.delivery_token.as_deref();
         // A retried delivery (same idempotency token) gets the reply the first one got, and the
@@ -597,12 +679,12 @@ fn run_batch(
         }
         let session = match staged
             .remove(&job.caller.key)
-            .or_else(|| cache.remove(&job.caller.key))
+            .or_else(|| cache.take(&job.caller.key))
         {
             Some(session) => Some(session),
             None => load_session(&tx, &job.caller.key)?,
         };
-        let retried = session.as_ref().and_then(|s| {
+        let retried = session.as_ref().and_then(|(s, _)| {
             let delivery = s.delivery.as_ref()?;
             (by_session && retry_of == Some(delivery.token.as_str()))
                 .then(|| delivery.reply.as_ref().or(s.last_reply.as_ref()).cloned())
@@ -614,7 +696,7 @@ fn run_batch(
                 routed: None,
             }));
             // Unchanged, so nothing to write: back where a later turn of the call looks first.
-            if let Some(session) = session.filter(|s| !s.ended) {
+            if let Some(session) = session.filter(|(s, _)| !s.ended) {
                 staged.insert(job.caller.key.clone(), session);
             }
             continue;
@@ -627,7 +709,7 @@ fn run_batch(
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             engine::step(
                 &job.assistant,
-                session,
+                session.map(|(s, _)| s),
                 job.input.clone(),
                 &job.caller,
                 job.now,
@@ -644,9 +726,11 @@ fn run_batch(
                         reply: (!said_last).then(|| outcome.reply.clone()),
                     });
                 }
-                if !nothing_to_keep {
-                    save_outcome(&tx, &job.caller, &outcome, job.now, key)?;
-                }
+                let weight = if nothing_to_keep {
+                    0
+                } else {
+                    save_outcome(&tx, &job.caller, &outcome, job.now, key)?
+                };
                 // Saved with the step that finishes the reply, in the same transaction: a crash
                 // leaves either both or neither.
                 if let Some(token) = token.filter(|_| !by_session)
@@ -655,7 +739,7 @@ fn run_batch(
                     save_delivery(&tx, token, &job.caller.key, &outcome.reply, job.now)?;
                 }
                 if !nothing_to_keep && !outcome.session.ended {
-                    staged.insert(job.caller.key.clone(), outcome.session);
+                    staged.insert(job.caller.key.clone(), (outcome.session, weight));
                 }
                 results.push(Ok(Stepped {
                     reply: outcome.reply,
@@ -669,10 +753,7 @@ fn run_batch(
         }
     }
     tx.commit()?;
-    if cache.len() + staged.len() > CACHED_SESSIONS {
-        cache.clear();
-    }
-    cache.extend(staged);
+    cache.put_all(staged.into_iter().collect());
     Ok(results)
 }
 
@@ -732,7 +813,7 @@ pub fn purge_older_than(path: &Path, cutoff: DateTime<Utc>) -> Result<Purged, St
         .map_err(open_err)?;
     schema::migrate(&mut conn).map_err(open_err)?;
     let mut purge = Purge::retention_only(cutoff);
-    let mut cache = Sessions::new();
+    let mut cache = Sessions::new(0);
     while !purge.chunk(&mut conn, &mut cache)? {}
     Ok(purge.purged)
 }
@@ -936,18 +1017,19 @@ pub(crate) fn purge(
     sms_idle: chrono::Duration,
 ) -> rusqlite::Result<usize> {
     let mut purge = Purge::new(now, sms_idle, None);
-    let mut cache = Sessions::new();
+    let mut cache = Sessions::new(0);
     while !purge.chunk(conn, &mut cache)? {}
     Ok(purge.forgotten)
 }
 
-fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session>> {
+/// A call's saved state, with its JSON's length (its weight in [`Sessions`]).
+fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<(Session, usize)>> {
     let state: Option<String> = conn
         .prepare_cached("SELECT state FROM sessions WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?;
     Ok(state.and_then(|json| match serde_json::from_str(&json) {
-        Ok(session) => Some(session),
+        Ok(session) => Some((session, json.len())),
         Err(e) => {
             // Unreadable state (written by an incompatible version): start the call over rather
             // than fail every turn of it.
@@ -1038,10 +1120,11 @@ fn save_outcome(
     outcome: &Outcome,
     now: DateTime<Utc>,
     key: &AnswerKey,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<usize> {
     let session = &outcome.session;
     let to_sql_err = |e: serde_json::Error| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
     let state = serde_json::to_string(session).map_err(to_sql_err)?;
+    let weight = state.len();
     let at = timestamp(now);
     let created_at = timestamp(session.started_at);
     // Cached statements: SQLite parses each of these once per connection, not once per turn
@@ -1121,7 +1204,7 @@ fn save_outcome(
             detail
         ])?;
     }
-    Ok(())
+    Ok(weight)
 }
 
 /// One step's lines of call history, made into one `events` row: `kind` lists what happened in

@@ -123,7 +123,7 @@ fn purge_chunk_on_a_million_events() {
         .expect("valid")
         + chrono::Duration::seconds(500_000);
     let mut purge = Purge::retention_only(cutoff);
-    let mut cache = Sessions::new();
+    let mut cache = Sessions::new(0);
     let mut times = Vec::new();
     for _ in 0..20 {
         let started = Instant::now();
@@ -136,4 +136,42 @@ fn purge_chunk_on_a_million_events() {
         PURGE_CHUNK, times[0], times[10], times[19]
     );
     assert!(purge.purged.events > 0);
+}
+
+/// The writer's session map holds no more bytes than its budget, however large the states
+/// it is given, and keeps its total right as entries come and go.
+#[test]
+fn the_session_cache_stays_within_its_byte_budget() {
+    let budget = 100_000;
+    let mut cache = Sessions::new(budget);
+    let session = |i: u32| Session {
+        turns: i,
+        ..Session::new(&Caller::default(), Utc::now())
+    };
+    let held = |cache: &Sessions| cache.map.values().map(|(_, w)| w).sum::<usize>();
+    for round in 0..50u32 {
+        // A batch of calls each carrying a state of 3–40 KB, one heavier than the whole budget.
+        let staged: Vec<(String, (Session, usize))> = (0..8)
+            .map(|i| {
+                let weight = if round == 7 && i == 0 {
+                    budget + 1
+                } else {
+                    3_000 + ((round * 8 + i) as usize * 7_919) % 37_000
+                };
+                (format!("CA{round}-{i}"), (session(i), weight))
+            })
+            .collect();
+        cache.put_all(staged);
+        assert!(cache.bytes() <= budget, "{} > {budget}", cache.bytes());
+        assert_eq!(cache.bytes(), held(&cache));
+        // A call's next turn takes its state out; a purge removes another.
+        let _ = cache.take(&format!("CA{round}-1"));
+        cache.remove(&format!("CA{round}-2"));
+        assert_eq!(cache.bytes(), held(&cache));
+    }
+    assert!(cache.bytes() > 0);
+    assert!(
+        cache.take("CA7-0").is_none(),
+        "heavier than the budget: never kept"
+    );
 }
