@@ -18,6 +18,11 @@
 //! waits for a checkpoint), and the writer keeps the calls in progress in memory as last
 //! committed (so a turn does not parse its state back from JSON) — the database stays the
 //! truth, and anything uncertain falls back to it.
+//!
+//! A bad day stays inside Twilio's 15 s: every turn carries a deadline (a turn still queued at
+//! it fails at once and is never run; a batch waits for a lock no longer than its earliest),
+//! purges go in small chunks between batches, and a database file deleted or replaced under
+//! the server fails every later turn rather than confirm calls the next restart would lose.
 
 mod read;
 mod schema;
@@ -198,12 +203,8 @@ impl Store {
         let checkpoints = Connection::open(path).map_err(open_err)?;
         configure(&checkpoints).map_err(open_err)?;
         let file_gone = Arc::new(AtomicBool::new(false));
-        let watch = FileWatch::new(path, Arc::clone(&file_gone)).map_err(|e| StoreError::Open {
-            path: path.to_path_buf(),
-            source: rusqlite::Error::InvalidPath(
-                format!("cannot read the file's identity: {e}").into(),
-            ),
-        })?;
+        let watch = FileWatch::new(path, Arc::clone(&file_gone))
+            .map_err(|e| StoreError::Batch(format!("cannot stat {}: {e}", path.display())))?;
         let gone = Arc::clone(&file_gone);
         let cached_bytes = Arc::new(AtomicUsize::new(0));
         let cached = Arc::clone(&cached_bytes);
