@@ -28,6 +28,14 @@ use crate::webhook::{CALL_TIMEOUT, UrlMap, WebhookClient};
 /// Time a turn may spend on web services, leaving Twilio's 15 s budget room for the rest.
 pub const TURN_BUDGET: Duration = Duration::from_secs(12);
 
+/// Time from a webhook's arrival by which its reply must be ready, whatever the database does:
+/// well inside Twilio's 15 s, so a caller hears at least the apology.
+pub const REPLY_BUDGET: Duration = Duration::from_secs(13);
+
+/// Longest one engine step waits for the database, by default (a lock held by another program,
+/// a writer far behind); past it the turn fails and the caller hears the apology.
+pub const STEP_WAIT: Duration = Duration::from_secs(5);
+
 /// Web service calls one turn may make. The engine's redirect limit stops loops first; this
 /// holds even if a flow somehow slipped past it.
 const MAX_HOPS: u32 = 8;
@@ -46,6 +54,8 @@ pub struct RunnerOptions {
     pub webhook_timeout: Duration,
     /// URL prefixes of web services to call elsewhere (`--map-url`).
     pub url_map: Vec<UrlMap>,
+    /// Longest one engine step waits for the database (never past [`REPLY_BUDGET`]).
+    pub step_wait: Duration,
 }
 
 impl Default for RunnerOptions {
@@ -55,6 +65,7 @@ impl Default for RunnerOptions {
             token: None,
             webhook_timeout: CALL_TIMEOUT,
             url_map: Vec::new(),
+            step_wait: STEP_WAIT,
         }
     }
 }
@@ -65,6 +76,7 @@ impl std::fmt::Debug for RunnerOptions {
             .field("token", &self.token)
             .field("webhook_timeout", &self.webhook_timeout)
             .field("url_map", &self.url_map)
+            .field("step_wait", &self.step_wait)
             .finish_non_exhaustive()
     }
 }
@@ -97,6 +109,7 @@ pub struct Runner {
     webhooks: WebhookClient,
     clock: Clock,
     in_flight: InFlight,
+    step_wait: Duration,
 }
 
 impl Runner {
@@ -117,6 +130,7 @@ impl Runner {
             webhooks,
             clock: options.clock,
             in_flight: InFlight::default(),
+            step_wait: options.step_wait,
         })
     }
 
@@ -189,13 +203,20 @@ impl Runner {
     /// Runs one turn to its reply, in the caller's task.
     async fn run(&self, caller: &Caller, input: Input) -> Result<Turned, StoreError> {
         let deadline = Instant::now() + TURN_BUDGET;
+        let reply_by = Instant::now() + REPLY_BUDGET;
         let mut input = input;
         let mut hops = 0;
         let mut routed = None;
         loop {
             let step = self
                 .store
-                .turn(self.assistant.clone(), caller.clone(), input, self.now())
+                .turn(
+                    self.assistant.clone(),
+                    caller.clone(),
+                    input,
+                    self.now(),
+                    (Instant::now() + self.step_wait).min(reply_by).into_std(),
+                )
                 .await?;
             if step.routed.is_some() {
                 routed = step.routed;

@@ -358,6 +358,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             .retention_days
             .map(|d| chrono::Duration::days(i64::from(d))),
         max_batch: usize::from(args.max_batch),
+        ..StoreOptions::default()
     };
     let db = &args.db;
     let listen = args.listen;

@@ -54,3 +54,9 @@ impl IntoResponse for HttpError {
         (self.status(), format!("{self}\n")).into_response()
     }
 }
+
+/// `GET /health` when the server cannot serve calls: 503 and the reason in one line. Not logged
+/// here: the cause was logged once when it happened, and probes come every few seconds.
+pub fn unavailable(reason: &dyn std::fmt::Display) -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, format!("{reason}\n")).into_response()
+}

@@ -112,12 +112,18 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// `GET /health`: up, and whether webhooks are checked — an open server says so every time
-/// someone looks.
-async fn health(axum::extract::State(app): axum::extract::State<AppState>) -> &'static str {
+/// someone looks; unhealthy when turns cannot be saved (the database file has gone).
+async fn health(
+    axum::extract::State(app): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if let Err(e) = app.inner.runner.store().health() {
+        return error::unavailable(&e);
+    }
     if app.inner.auth.is_some() {
-        "ok: Twilio signatures are checked\n"
+        "ok: Twilio signatures are checked\n".into_response()
     } else {
-        "ok: WARNING Twilio signatures are NOT checked (no auth token): anyone who can reach this server can post to it\n"
+        "ok: WARNING Twilio signatures are NOT checked (no auth token): anyone who can reach this server can post to it\n".into_response()
     }
 }
 

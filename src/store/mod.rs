@@ -18,6 +18,11 @@
 //! waits for a checkpoint), and the writer keeps the calls in progress in memory as last
 //! committed (so a turn does not parse its state back from JSON) — the database stays the
 //! truth, and anything uncertain falls back to it.
+//!
+//! A bad day stays inside Twilio's 15 s: every turn carries a deadline (a turn still queued at
+//! it fails at once and is never run; a batch waits for a lock no longer than its earliest),
+//! purges go in small chunks between batches, and a database file deleted or replaced under
+//! the server fails every later turn rather than confirm calls the next restart would lose.
 
 mod read;
 mod schema;
@@ -25,8 +30,9 @@ mod schema;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -39,7 +45,7 @@ use crate::flow::Assistant;
 pub use read::{CollectedRow, read_collected};
 
 /// How often the writer forgets old delivery replies (between batches, never during one).
-const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+pub const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Most turns committed in one transaction, by default; bounds the latency a turn can wait
 /// behind others.
@@ -53,6 +59,11 @@ pub struct StoreOptions {
     pub retention: Option<chrono::Duration>,
     /// Most turns committed in one transaction (1 = a transaction and an fsync per turn).
     pub max_batch: usize,
+    /// How often the writer purges (old delivery replies, calls long over, and what the
+    /// retention limit says), from the first turn after it starts; [`PURGE_EVERY`] by default.
+    pub purge_every: std::time::Duration,
+    /// Most bytes of calls' state the writer keeps in memory ([`CACHE_BYTES`] by default).
+    pub cache_bytes: usize,
 }
 
 impl Default for StoreOptions {
@@ -60,6 +71,8 @@ impl Default for StoreOptions {
         StoreOptions {
             retention: None,
             max_batch: usize::from(MAX_BATCH),
+            purge_every: PURGE_EVERY,
+            cache_bytes: CACHE_BYTES,
         }
     }
 }
@@ -87,7 +100,18 @@ pub enum StoreError {
     /// The batch this turn was in failed to commit.
     #[error("database error: {0}")]
     Batch(String),
+    /// The turn's deadline passed before the database could take it (another program holds a
+    /// lock on the file, or the writer is far behind); the turn was not saved and never will be.
+    #[error("the database did not take the turn before its deadline")]
+    TimedOut,
+    /// The database file was deleted or replaced while the server ran: a turn committed now
+    /// would be lost at the next restart, so none is.
+    #[error("{FILE_GONE}")]
+    FileGone,
 }
+
+/// Why the store refuses every turn once its file has gone (see [`FileWatch`]).
+const FILE_GONE: &str = "the database file was deleted or replaced while the server was running; turns are refused until it is restarted";
 
 /// One committed engine step: its reply, and whether the input was routed to a task.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +127,10 @@ pub struct Stepped {
 pub struct Store {
     jobs: mpsc::Sender<Job>,
     path: Arc<PathBuf>,
+    /// Set once the database file has gone from under the server (see [`FileWatch`]).
+    file_gone: Arc<AtomicBool>,
+    /// What the writer's session cache holds, in bytes, as of its last batch.
+    cached_bytes: Arc<AtomicUsize>,
 }
 
 /// One turn waiting for the writer.
@@ -111,7 +139,36 @@ struct Job {
     caller: Caller,
     input: Input,
     now: DateTime<Utc>,
+    /// When the caller stops waiting: a job still queued then is answered with an error and
+    /// never run, and a batch waits for a lock on the file no longer than its earliest deadline.
+    deadline: Instant,
+    /// Who decides the job's fate at its deadline, the writer or the caller (see [`Claim`]).
+    claim: Arc<AtomicU8>,
     reply: oneshot::Sender<Result<Stepped, StoreError>>,
+}
+
+/// A job's [`Job::claim`]: queued, then taken by the writer to run or given up by its caller —
+/// whichever comes first, once. A caller that has been told its turn failed must never have it
+/// committed afterwards, and a caller whose turn the writer has taken waits for the real result
+/// (the writer's wait for the database is bounded by the same deadline, so it comes soon).
+mod claim {
+    pub(super) const QUEUED: u8 = 0;
+    pub(super) const RUNNING: u8 = 1;
+    pub(super) const ABANDONED: u8 = 2;
+}
+
+impl Job {
+    /// Claims the job for the writer; false if its caller has given up on it.
+    fn take(&self) -> bool {
+        self.claim
+            .compare_exchange(
+                claim::QUEUED,
+                claim::RUNNING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
 }
 
 impl Store {
@@ -145,6 +202,12 @@ impl Store {
             .map_err(open_err)?;
         let checkpoints = Connection::open(path).map_err(open_err)?;
         configure(&checkpoints).map_err(open_err)?;
+        let file_gone = Arc::new(AtomicBool::new(false));
+        let watch = FileWatch::new(path, Arc::clone(&file_gone))
+            .map_err(|e| StoreError::Batch(format!("cannot stat {}: {e}", path.display())))?;
+        let gone = Arc::clone(&file_gone);
+        let cached_bytes = Arc::new(AtomicUsize::new(0));
+        let cached = Arc::clone(&cached_bytes);
         let (jobs, receiver) = mpsc::channel();
         let (alive, writer_gone) = mpsc::channel::<()>();
         let wal_frames = Arc::new(AtomicU64::new(0));
@@ -154,18 +217,37 @@ impl Store {
         std::thread::Builder::new()
             .name("switchboard-db".into())
             .spawn(move || {
-                writer(conn, &receiver, options, &key, &frames);
+                writer(conn, &receiver, options, &key, &frames, &gone, &cached);
                 drop(alive);
             })
             .map_err(thread_err)?;
         std::thread::Builder::new()
             .name("switchboard-wal".into())
-            .spawn(move || checkpointer(&checkpoints, &writer_gone, &wal_frames))
+            .spawn(move || checkpointer(&checkpoints, &writer_gone, &wal_frames, &watch))
             .map_err(thread_err)?;
         Ok(Store {
             jobs,
             path: Arc::new(path.to_path_buf()),
+            file_gone,
+            cached_bytes,
         })
+    }
+
+    /// Bytes of calls' state (as JSON) the writer keeps in memory, as of its last batch: at
+    /// most [`StoreOptions::cache_bytes`].
+    pub fn cached_bytes(&self) -> usize {
+        self.cached_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Whether turns can be saved: an error says why not (for `GET /health`).
+    ///
+    /// # Errors
+    /// The database file was deleted or replaced while the server ran.
+    pub fn health(&self) -> Result<(), StoreError> {
+        if self.file_gone.load(Ordering::Acquire) {
+            return Err(StoreError::FileGone);
+        }
+        Ok(())
     }
 
     /// The database file.
@@ -175,6 +257,10 @@ impl Store {
 
     /// Runs one turn: the engine step and its writes, committed before this returns.
     ///
+    /// `deadline` bounds the wait: a turn the writer has not taken by then fails with
+    /// [`StoreError::TimedOut`] and is never run, so the caller hears the apology in time
+    /// rather than a reply Twilio has stopped waiting for.
+    ///
     /// # Errors
     /// The turn could not be saved; nothing of it was written.
     pub async fn turn(
@@ -183,17 +269,37 @@ impl Store {
         caller: Caller,
         input: Input,
         now: DateTime<Utc>,
+        deadline: Instant,
     ) -> Result<Stepped, StoreError> {
-        let (reply, receive) = oneshot::channel();
+        let (reply, mut receive) = oneshot::channel();
+        let claim = Arc::new(AtomicU8::new(claim::QUEUED));
         self.jobs
             .send(Job {
                 assistant,
                 caller,
                 input,
                 now,
+                deadline,
+                claim: Arc::clone(&claim),
                 reply,
             })
             .map_err(|_| StoreError::WriterGone)?;
+        let deadline = tokio::time::Instant::from_std(deadline);
+        if let Ok(result) = tokio::time::timeout_at(deadline, &mut receive).await {
+            return result.map_err(|_| StoreError::WriterGone)?;
+        }
+        let gave_up = claim
+            .compare_exchange(
+                claim::QUEUED,
+                claim::ABANDONED,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok();
+        if gave_up {
+            return Err(StoreError::TimedOut);
+        }
+        // The writer took it just in time: its result, committed or not, is the truth.
         receive.await.map_err(|_| StoreError::WriterGone)?
     }
 }
@@ -256,13 +362,88 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(2
 /// pages also copies them all back and syncs the file, so one caller's turn in a few hundred
 /// waits milliseconds for work that is nobody's. A PASSIVE checkpoint on another connection
 /// never blocks the writer, and ends with the writer's thread (its channel closes).
-fn checkpointer(conn: &Connection, writer_gone: &mpsc::Receiver<()>, wal_frames: &AtomicU64) {
+fn checkpointer(
+    conn: &Connection,
+    writer_gone: &mpsc::Receiver<()>,
+    wal_frames: &AtomicU64,
+    watch: &FileWatch,
+) {
     while let Err(mpsc::RecvTimeoutError::Timeout) = writer_gone.recv_timeout(CHECKPOINT_EVERY) {
+        if !watch.still_there() {
+            continue;
+        }
         match checkpoint(conn) {
             Ok(frames) => wal_frames.store(frames, Ordering::Relaxed),
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; will try again"),
         }
     }
+}
+
+/// The database file as opened, checked on every checkpoint tick: a file deleted (or replaced)
+/// under a running server still takes SQLite's writes through the open handles, so every call
+/// would go on being confirmed and be gone at the next restart. Once it is noticed the store
+/// refuses every turn (callers hear the apology) and `GET /health` says why.
+struct FileWatch {
+    path: PathBuf,
+    /// Device and inode at open (Unix); None where the platform has no such identity.
+    identity: Option<(u64, u64)>,
+    /// A handle on the file as opened: its link count drops to 0 when the file is deleted.
+    handle: std::fs::File,
+    gone: Arc<AtomicBool>,
+}
+
+impl FileWatch {
+    fn new(path: &Path, gone: Arc<AtomicBool>) -> std::io::Result<FileWatch> {
+        let handle = std::fs::File::open(path)?;
+        Ok(FileWatch {
+            path: path.to_path_buf(),
+            identity: identity(&handle.metadata()?),
+            handle,
+            gone,
+        })
+    }
+
+    /// Whether the path still names the file opened; on the first tick it does not, marks the
+    /// store failed and says so once in the log.
+    fn still_there(&self) -> bool {
+        if self.gone.load(Ordering::Acquire) {
+            return false;
+        }
+        // A stat of the path and of the handle: two system calls every 200 ms.
+        let same = match std::fs::metadata(&self.path) {
+            Ok(now) => identity(&now) == self.identity,
+            Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+        };
+        let linked = self.handle.metadata().map_or(true, |m| links(&m) != 0);
+        if same && linked {
+            return true;
+        }
+        self.gone.store(true, Ordering::Release);
+        tracing::error!(db = %self.path.display(), "{FILE_GONE}");
+        false
+    }
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(unix)]
+fn links(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.nlink()
+}
+
+#[cfg(not(unix))]
+fn links(_: &std::fs::Metadata) -> u64 {
+    1
 }
 
 /// A PASSIVE checkpoint; returns how many frames the WAL holds.
@@ -285,35 +466,88 @@ fn writer(
     options: StoreOptions,
     key: &AnswerKey,
     wal_frames: &AtomicU64,
+    file_gone: &AtomicBool,
+    cached_bytes: &AtomicUsize,
 ) {
-    let mut last_purge = std::time::Instant::now();
-    let mut cache = Sessions::new();
-    while let Ok(first) = jobs.recv() {
-        if last_purge.elapsed() > PURGE_EVERY {
-            last_purge = std::time::Instant::now();
-            // Purges delete sessions behind the cache's back: start it afresh.
-            cache.clear();
-            if let Err(e) = purge(&conn, first.now, first.assistant.sms.idle) {
-                tracing::warn!(error = %e, "could not purge old sessions and delivery replies");
-            }
-            if let Some(keep) = options.retention {
-                match delete_older_than(&conn, first.now - keep) {
-                    Ok(p) => tracing::info!(
-                        collected = p.collected,
-                        events = p.events,
-                        sessions = p.sessions,
-                        "retention: deleted old answers and history"
-                    ),
-                    Err(e) => tracing::warn!(error = %e, "could not apply the retention limit"),
+    let mut last_purge = Instant::now();
+    let mut purging: Option<Purge> = None;
+    let mut cache = Sessions::new(options.cache_bytes);
+    loop {
+        cached_bytes.store(cache.bytes(), Ordering::Relaxed);
+        // A purge goes one chunk at a time, with the turns waiting served between chunks, so
+        // no turn waits for more than one chunk of it.
+        if let Some(purge) = purging.as_mut() {
+            // A lock held by another program is not waited out for a purge, which can wait
+            // for the next round; turns cannot.
+            let waits = conn.busy_timeout(PURGE_BUSY_WAIT);
+            if file_gone.load(Ordering::Acquire) || waits.is_err() {
+                purging = None;
+            } else {
+                match purge.chunk(&mut conn, &mut cache) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        purge.log_done();
+                        purging = None;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not purge old sessions, replies and history; will try again later");
+                        purging = None;
+                    }
                 }
             }
         }
-        let mut batch = vec![first];
-        while batch.len() < options.max_batch.max(1) {
+        let first = if purging.is_some() {
             match jobs.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(job) => job,
+                Err(mpsc::TryRecvError::Empty) => continue,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match jobs.recv() {
+                Ok(job) => job,
                 Err(_) => break,
             }
+        };
+        if purging.is_none() && last_purge.elapsed() >= options.purge_every {
+            last_purge = Instant::now();
+            purging = Some(Purge::new(
+                first.now,
+                first.assistant.sms.idle,
+                options.retention,
+            ));
+        }
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next {
+            let now = Instant::now();
+            if now >= job.deadline {
+                // Its caller is giving up (or has): never run it, so nothing is committed that
+                // the caller was told failed.
+                if job.claim.swap(claim::ABANDONED, Ordering::AcqRel) == claim::QUEUED {
+                    let _ = job.reply.send(Err(StoreError::TimedOut));
+                }
+            } else if job.take() {
+                batch.push(job);
+            }
+            next = if batch.len() < options.max_batch.max(1) {
+                jobs.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        let Some(earliest) = batch.iter().map(|job| job.deadline).min() else {
+            continue;
+        };
+        if file_gone.load(Ordering::Acquire) {
+            for job in batch {
+                let _ = job.reply.send(Err(StoreError::FileGone));
+            }
+            continue;
+        }
+        // A lock held by another program is waited out no longer than the batch's first caller
+        // waits: each batch waiting the whole default in turn put replies past Twilio's 15 s.
+        if let Err(e) = conn.busy_timeout(earliest.saturating_duration_since(Instant::now())) {
+            tracing::warn!(error = %e, "could not set the database's busy timeout");
         }
         if wal_frames.load(Ordering::Relaxed) > WAL_RESTART_FRAMES {
             wal_frames.store(0, Ordering::Relaxed);
@@ -321,7 +555,9 @@ fn writer(
                 tracing::warn!(error = %e, "WAL checkpoint failed; will try again");
             }
         }
-        match run_batch(&mut conn, &batch, key, &mut cache) {
+        let committed = run_batch(&mut conn, &batch, key, &mut cache);
+        cached_bytes.store(cache.bytes(), Ordering::Relaxed);
+        match committed {
             Ok(results) => {
                 for (job, result) in batch.into_iter().zip(results) {
                     // The HTTP request may have gone away; its turn is saved regardless.
@@ -342,10 +578,73 @@ fn writer(
 /// (a sixth of the writer's time under load). The database stays the truth: an entry is taken
 /// out while its turn runs and put back only once the turn is committed, so a failed batch, an
 /// engine panic or a purge leaves the next turn reading the database.
-type Sessions = std::collections::HashMap<String, Session>;
+///
+/// Bounded by count and by bytes: each entry weighs its state's JSON length (known when it is
+/// saved or loaded), so a few calls carrying a large Memory cannot make the map hold gigabytes.
+/// When the next batch's states would not fit, the map starts afresh; a state heavier than the
+/// whole budget is never kept. Either way the call's next turn reads it from the database.
+struct Sessions {
+    map: std::collections::HashMap<String, (Session, usize)>,
+    /// Sum of the entries' weights.
+    bytes: usize,
+    /// Most bytes kept.
+    budget: usize,
+}
+
+impl Sessions {
+    fn new(budget: usize) -> Sessions {
+        Sessions {
+            map: std::collections::HashMap::new(),
+            bytes: 0,
+            budget,
+        }
+    }
+
+    /// Takes a call's state out, with its weight.
+    fn take(&mut self, key: &str) -> Option<(Session, usize)> {
+        let (session, weight) = self.map.remove(key)?;
+        self.bytes -= weight;
+        Some((session, weight))
+    }
+
+    fn remove(&mut self, key: &str) {
+        self.take(key);
+    }
+
+    /// Keeps committed states, starting afresh if they would not fit beside those kept.
+    fn put_all(&mut self, staged: Vec<(String, (Session, usize))>) {
+        let bytes: usize = staged.iter().map(|(_, (_, weight))| weight).sum();
+        if self.map.len() + staged.len() > CACHED_SESSIONS
+            || self.bytes.saturating_add(bytes) > self.budget
+        {
+            self.map.clear();
+            self.bytes = 0;
+        }
+        for (key, (session, weight)) in staged {
+            // Only a batch heavier than the whole budget reaches here without room.
+            if self.bytes + weight > self.budget || self.map.len() >= CACHED_SESSIONS {
+                continue;
+            }
+            self.remove(&key);
+            self.bytes += weight;
+            self.map.insert(key, (session, weight));
+        }
+    }
+
+    /// Sum of the kept states' JSON lengths.
+    fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
 
 /// Most sessions kept in memory: the calls in progress at a busy moment, a few megabytes.
 const CACHED_SESSIONS: usize = 1024;
+
+/// Most bytes of session state kept in memory, by default (the JSON's length; the parsed form
+/// takes a few times that). 1024 calls of 32 KiB each: a usual call's state is a few KiB, so
+/// the count binds first and this only for calls carrying an unusually large Memory, whose
+/// turns then parse their state from the database like any call not kept.
+pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 fn run_batch(
     conn: &mut Connection,
@@ -357,7 +656,8 @@ fn run_batch(
     let mut results = Vec::with_capacity(batch.len());
     // This batch's new states, for later turns of the same call in it and for the cache once
     // the batch commits.
-    let mut staged = Sessions::new();
+    let mut staged: std::collections::HashMap<String, (Session, usize)> =
+        std::collections::HashMap::new();
     for job in batch {
         let token = job.caller.delivery_token.as_deref();
         // A retried delivery (same idempotency token) gets the reply the first one got, and the
@@ -380,12 +680,12 @@ fn run_batch(
         }
         let session = match staged
             .remove(&job.caller.key)
-            .or_else(|| cache.remove(&job.caller.key))
+            .or_else(|| cache.take(&job.caller.key))
         {
             Some(session) => Some(session),
             None => load_session(&tx, &job.caller.key)?,
         };
-        let retried = session.as_ref().and_then(|s| {
+        let retried = session.as_ref().and_then(|(s, _)| {
             let delivery = s.delivery.as_ref()?;
             (by_session && retry_of == Some(delivery.token.as_str()))
                 .then(|| delivery.reply.as_ref().or(s.last_reply.as_ref()).cloned())
@@ -397,7 +697,7 @@ fn run_batch(
                 routed: None,
             }));
             // Unchanged, so nothing to write: back where a later turn of the call looks first.
-            if let Some(session) = session.filter(|s| !s.ended) {
+            if let Some(session) = session.filter(|(s, _)| !s.ended) {
                 staged.insert(job.caller.key.clone(), session);
             }
             continue;
@@ -410,7 +710,7 @@ fn run_batch(
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             engine::step(
                 &job.assistant,
-                session,
+                session.map(|(s, _)| s),
                 job.input.clone(),
                 &job.caller,
                 job.now,
@@ -427,9 +727,11 @@ fn run_batch(
                         reply: (!said_last).then(|| outcome.reply.clone()),
                     });
                 }
-                if !nothing_to_keep {
-                    save_outcome(&tx, &job.caller, &outcome, job.now, key)?;
-                }
+                let weight = if nothing_to_keep {
+                    0
+                } else {
+                    save_outcome(&tx, &job.caller, &outcome, job.now, key)?
+                };
                 // Saved with the step that finishes the reply, in the same transaction: a crash
                 // leaves either both or neither.
                 if let Some(token) = token.filter(|_| !by_session)
@@ -438,7 +740,7 @@ fn run_batch(
                     save_delivery(&tx, token, &job.caller.key, &outcome.reply, job.now)?;
                 }
                 if !nothing_to_keep && !outcome.session.ended {
-                    staged.insert(job.caller.key.clone(), outcome.session);
+                    staged.insert(job.caller.key.clone(), (outcome.session, weight));
                 }
                 results.push(Ok(Stepped {
                     reply: outcome.reply,
@@ -452,10 +754,7 @@ fn run_batch(
         }
     }
     tx.commit()?;
-    if cache.len() + staged.len() > CACHED_SESSIONS {
-        cache.clear();
-    }
-    cache.extend(staged);
+    cache.put_all(staged.into_iter().collect());
     Ok(results)
 }
 
@@ -498,8 +797,9 @@ pub struct Purged {
 }
 
 /// Deletes callers' answers and call history older than `cutoff`, and sessions that ended
-/// before it — the retention limit an operator owes the people who called. Runs in one
-/// transaction on its own connection, beside a running server.
+/// before it — the retention limit an operator owes the people who called. Runs on its own
+/// connection beside a running server, in chunks of [`PURGE_CHUNK`] rows, each its own short
+/// transaction, so the server's turns are never kept waiting behind one long delete.
 ///
 /// # Errors
 /// The database cannot be opened or written.
@@ -513,71 +813,224 @@ pub fn purge_older_than(path: &Path, cutoff: DateTime<Utc>) -> Result<Purged, St
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(open_err)?;
     schema::migrate(&mut conn).map_err(open_err)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let purged = delete_older_than(&tx, cutoff)?;
-    tx.commit()?;
-    Ok(purged)
+    let mut purge = Purge::retention_only(cutoff);
+    let mut cache = Sessions::new(0);
+    while !purge.chunk(&mut conn, &mut cache)? {}
+    Ok(purge.purged)
 }
 
-fn delete_older_than(conn: &Connection, cutoff: DateTime<Utc>) -> rusqlite::Result<Purged> {
-    let cutoff = timestamp(cutoff);
-    // A collect still in progress is kept whatever its age: its call may be going on.
-    let collected = conn.execute(
-        "DELETE FROM collected WHERE updated_at < ?1 AND status != 'in_progress'",
-        [&cutoff],
-    )?;
-    let events = conn.execute("DELETE FROM events WHERE at < ?1", [&cutoff])?;
-    let sessions = conn.execute(
-        "DELETE FROM sessions WHERE updated_at < ?1 AND ended = 1",
-        [&cutoff],
-    )?;
-    Ok(Purged {
-        collected,
-        events,
-        sessions,
-    })
-}
+/// Rows one purge chunk deletes, in its own transaction. Small enough that a turn waiting
+/// behind a chunk waits a few milliseconds; large enough that a big backlog is not one fsync
+/// per handful of rows (see the `purge_chunk` measurement in the store's tests).
+const PURGE_CHUNK: i64 = 500;
+
+/// Longest a purge chunk on the writer waits for a lock another program holds.
+const PURGE_BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// A call's session is kept this long after its last webhook: Twilio calls last at most hours.
 const CALL_RETENTION: chrono::Duration = chrono::Duration::days(1);
 
+/// One kind of row a purge deletes, in the order a purge goes through them. Every one is
+/// found through an index on its time (schema version 5) and deleted by rowid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sweep {
+    /// Replies to deliveries too old to be retried.
+    Deliveries,
+    /// Calls long over and text conversations past their idle time; a collect such a session
+    /// left half-done is marked incomplete — its answers stay.
+    StaleSessions,
+    /// Retention: answers older than the cutoff (a collect in progress stays whatever its age).
+    Collected,
+    /// Retention: call history older than the cutoff.
+    Events,
+    /// Retention: sessions that ended before the cutoff.
+    EndedSessions,
+}
+
+/// `?1` is the cutoff (for stale sessions, calls'; `?2` texts'), the last parameter the chunk.
+const SWEEP_DELIVERIES: &str =
+    "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE at < ?1 LIMIT ?2)";
+const SWEEP_STALE_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE (channel = 'voice' AND updated_at < ?1) OR (channel = 'sms' AND updated_at < ?2) LIMIT ?3) RETURNING key";
+const MARK_INCOMPLETE: &str = "UPDATE collected SET status = 'incomplete', finished_at = ?2, updated_at = ?2 WHERE session_key = ?1 AND status = 'in_progress'";
+const SWEEP_COLLECTED: &str = "DELETE FROM collected WHERE id IN (SELECT id FROM collected WHERE updated_at < ?1 AND status != 'in_progress' LIMIT ?2)";
+const SWEEP_EVENTS: &str =
+    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ?1 LIMIT ?2)";
+const SWEEP_ENDED_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE updated_at < ?1 AND ended = 1 LIMIT ?2) RETURNING key";
+
+/// A purge in progress: what is left to sweep and what has gone so far. Its cutoffs are fixed
+/// when it starts.
+struct Purge {
+    /// Sweeps left, the current one first.
+    sweeps: std::collections::VecDeque<Sweep>,
+    now: String,
+    deliveries_before: String,
+    calls_before: String,
+    texts_before: String,
+    retention_before: String,
+    /// Whether the retention sweeps are part of it.
+    retains: bool,
+    /// Old delivery replies and stale sessions forgotten, with answers marked incomplete.
+    forgotten: usize,
+    /// What the retention limit deleted.
+    purged: Purged,
+}
+
+impl Purge {
+    /// The writer's periodic purge: what no webhook can need any more, and what the retention
+    /// limit says, if there is one.
+    fn new(
+        now: DateTime<Utc>,
+        sms_idle: chrono::Duration,
+        retention: Option<chrono::Duration>,
+    ) -> Purge {
+        let mut sweeps = vec![Sweep::Deliveries, Sweep::StaleSessions];
+        if retention.is_some() {
+            sweeps.extend([Sweep::Collected, Sweep::Events, Sweep::EndedSessions]);
+        }
+        Purge {
+            sweeps: sweeps.into(),
+            now: timestamp(now),
+            deliveries_before: timestamp(now - DELIVERY_RETENTION),
+            calls_before: timestamp(now - CALL_RETENTION),
+            texts_before: timestamp(now - sms_idle - chrono::Duration::hours(1)),
+            retention_before: timestamp(now - retention.unwrap_or_default()),
+            retains: retention.is_some(),
+            forgotten: 0,
+            purged: Purged {
+                collected: 0,
+                events: 0,
+                sessions: 0,
+            },
+        }
+    }
+
+    /// `switchboard purge`: the retention sweeps alone, at `cutoff`.
+    fn retention_only(cutoff: DateTime<Utc>) -> Purge {
+        let mut purge = Purge::new(
+            cutoff,
+            chrono::Duration::zero(),
+            Some(chrono::Duration::zero()),
+        );
+        purge
+            .sweeps
+            .retain(|s| matches!(s, Sweep::Collected | Sweep::Events | Sweep::EndedSessions));
+        purge
+    }
+
+    /// Deletes one chunk in a transaction of its own; true once there is nothing left. Deleted
+    /// sessions leave the writer's cache too.
+    fn chunk(&mut self, conn: &mut Connection, cache: &mut Sessions) -> rusqlite::Result<bool> {
+        let Some(&sweep) = self.sweeps.front() else {
+            return Ok(true);
+        };
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let rows = self.sweep(&tx, sweep, cache)?;
+        tx.commit()?;
+        if rows < usize::try_from(PURGE_CHUNK).unwrap_or(usize::MAX) {
+            self.sweeps.pop_front();
+        }
+        Ok(self.sweeps.is_empty())
+    }
+
+    /// One chunk of `sweep`; returns the rows it deleted (of the table it sweeps).
+    fn sweep(
+        &mut self,
+        conn: &Connection,
+        sweep: Sweep,
+        cache: &mut Sessions,
+    ) -> rusqlite::Result<usize> {
+        let deleted_keys =
+            |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<String>> {
+                conn.prepare_cached(sql)?
+                    .query_map(p, |r| r.get(0))?
+                    .collect()
+            };
+        match sweep {
+            Sweep::Deliveries => {
+                let rows = conn
+                    .prepare_cached(SWEEP_DELIVERIES)?
+                    .execute(params![self.deliveries_before, PURGE_CHUNK])?;
+                self.forgotten += rows;
+                Ok(rows)
+            }
+            Sweep::StaleSessions => {
+                let keys = deleted_keys(
+                    SWEEP_STALE_SESSIONS,
+                    params![self.calls_before, self.texts_before, PURGE_CHUNK],
+                )?;
+                let mut mark = conn.prepare_cached(MARK_INCOMPLETE)?;
+                for key in &keys {
+                    self.forgotten += mark.execute(params![key, self.now])?;
+                    cache.remove(key);
+                }
+                self.forgotten += keys.len();
+                Ok(keys.len())
+            }
+            Sweep::Collected => {
+                let rows = conn
+                    .prepare_cached(SWEEP_COLLECTED)?
+                    .execute(params![self.retention_before, PURGE_CHUNK])?;
+                self.purged.collected += rows;
+                Ok(rows)
+            }
+            Sweep::Events => {
+                let rows = conn
+                    .prepare_cached(SWEEP_EVENTS)?
+                    .execute(params![self.retention_before, PURGE_CHUNK])?;
+                self.purged.events += rows;
+                Ok(rows)
+            }
+            Sweep::EndedSessions => {
+                let keys = deleted_keys(
+                    SWEEP_ENDED_SESSIONS,
+                    params![self.retention_before, PURGE_CHUNK],
+                )?;
+                for key in &keys {
+                    cache.remove(key);
+                }
+                self.purged.sessions += keys.len();
+                Ok(keys.len())
+            }
+        }
+    }
+
+    /// Says what a finished purge deleted (counts only).
+    fn log_done(&self) {
+        if self.retains {
+            tracing::info!(
+                collected = self.purged.collected,
+                events = self.purged.events,
+                sessions = self.purged.sessions,
+                "retention: deleted old answers and history"
+            );
+        }
+    }
+}
+
 /// Forgets what no webhook can need any more, so senders cannot grow the database without
 /// bound: replies to deliveries too old to be retried, calls long over, and text conversations
 /// past their idle time. A collect such a session left half-done is marked incomplete first —
-/// its answers stay.
+/// its answers stay. All of it at once; the writer goes chunk by chunk instead.
+#[cfg(test)]
 pub(crate) fn purge(
-    conn: &Connection,
+    conn: &mut Connection,
     now: DateTime<Utc>,
     sms_idle: chrono::Duration,
 ) -> rusqlite::Result<usize> {
-    let calls = timestamp(now - CALL_RETENTION);
-    let texts = timestamp(now - sms_idle - chrono::Duration::hours(1));
-    let stale = "SELECT key FROM sessions WHERE (channel = 'voice' AND updated_at < ?1) OR (channel = 'sms' AND updated_at < ?2)";
-    let mut purged = conn.execute(
-        "DELETE FROM deliveries WHERE at < ?1",
-        [timestamp(now - DELIVERY_RETENTION)],
-    )?;
-    purged += conn.execute(
-        &format!(
-            "UPDATE collected SET status = 'incomplete', finished_at = ?3, updated_at = ?3
-             WHERE status = 'in_progress' AND session_key IN ({stale})"
-        ),
-        params![calls, texts, timestamp(now)],
-    )?;
-    purged += conn.execute(
-        "DELETE FROM sessions WHERE (channel = 'voice' AND updated_at < ?1) OR (channel = 'sms' AND updated_at < ?2)",
-        params![calls, texts],
-    )?;
-    Ok(purged)
+    let mut purge = Purge::new(now, sms_idle, None);
+    let mut cache = Sessions::new(0);
+    while !purge.chunk(conn, &mut cache)? {}
+    Ok(purge.forgotten)
 }
 
-fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<Session>> {
+/// A call's saved state, with its JSON's length (its weight in [`Sessions`]).
+fn load_session(conn: &Connection, key: &str) -> rusqlite::Result<Option<(Session, usize)>> {
     let state: Option<String> = conn
         .prepare_cached("SELECT state FROM sessions WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?;
     Ok(state.and_then(|json| match serde_json::from_str(&json) {
-        Ok(session) => Some(session),
+        Ok(session) => Some((session, json.len())),
         Err(e) => {
             // Unreadable state (written by an incompatible version): start the call over rather
             // than fail every turn of it.
@@ -668,10 +1121,11 @@ fn save_outcome(
     outcome: &Outcome,
     now: DateTime<Utc>,
     key: &AnswerKey,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<usize> {
     let session = &outcome.session;
     let to_sql_err = |e: serde_json::Error| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
     let state = serde_json::to_string(session).map_err(to_sql_err)?;
+    let weight = state.len();
     let at = timestamp(now);
     let created_at = timestamp(session.started_at);
     // Cached statements: SQLite parses each of these once per connection, not once per turn
@@ -751,7 +1205,7 @@ fn save_outcome(
             detail
         ])?;
     }
-    Ok(())
+    Ok(weight)
 }
 
 /// One step's lines of call history, made into one `events` row: `kind` lists what happened in

@@ -70,6 +70,16 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX events_by_session;
     CREATE INDEX events_by_call ON events (session_created_at, session_key, id);
     ",
+    // 5: what the purges filter on, so they find old rows through an index in small chunks
+    // instead of scanning whole tables in one long statement on the writer (9 M events: one
+    // turn waited 28.7 s). Each costs little per turn: `events.at` only grows, so its entry
+    // lands on the index's last page, already written by the same batch; a session's or a
+    // collect's `updated_at` moves its entry from one recent page to the last one.
+    "
+    CREATE INDEX events_by_time ON events (at);
+    CREATE INDEX collected_by_time ON collected (updated_at);
+    CREATE INDEX sessions_by_time ON sessions (updated_at);
+    ",
 ];
 
 /// Brings a database up to the current schema.

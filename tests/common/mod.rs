@@ -10,7 +10,7 @@ use axum::http::{Request, StatusCode, header::CONTENT_TYPE};
 use switchboard::flow::{self, Assistant};
 use switchboard::http::{AppState, Auth, router};
 use switchboard::runner::{Runner, RunnerOptions};
-use switchboard::store::{self, CollectedRow, Store};
+use switchboard::store::{self, CollectedRow, Store, StoreOptions};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -29,6 +29,7 @@ pub struct TestApp {
     router: Router,
     options: RunnerOptions,
     auth: Option<Auth>,
+    store_options: StoreOptions,
 }
 
 impl TestApp {
@@ -60,10 +61,20 @@ impl TestApp {
     /// The app on flows (a folder or an Autopilot export) with runner options and, optionally,
     /// signature checks.
     pub fn with_options(flows: &Path, options: RunnerOptions, auth: Option<Auth>) -> TestApp {
+        TestApp::with_store_options(flows, options, auth, StoreOptions::default())
+    }
+
+    /// As [`TestApp::with_options`], with the store's options too (purges, batching, cache).
+    pub fn with_store_options(
+        flows: &Path,
+        options: RunnerOptions,
+        auth: Option<Auth>,
+        store_options: StoreOptions,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("switchboard.db");
         let assistant = Arc::new(flow::load_path(flows).unwrap_or_else(|e| panic!("{e}")));
-        let router = serve_db(&db, &assistant, &options, auth.clone(), None);
+        let router = serve_db(&db, &assistant, &options, auth.clone(), None, store_options);
         TestApp {
             dir,
             db,
@@ -71,6 +82,7 @@ impl TestApp {
             router,
             options,
             auth,
+            store_options,
         }
     }
 
@@ -83,9 +95,10 @@ impl TestApp {
             router,
             options,
             auth,
+            store_options,
         } = self;
         drop(router);
-        let router = serve_db(&db, &assistant, &options, auth.clone(), None);
+        let router = serve_db(&db, &assistant, &options, auth.clone(), None, store_options);
         TestApp {
             dir,
             db,
@@ -93,6 +106,7 @@ impl TestApp {
             router,
             options,
             auth,
+            store_options,
         }
     }
 
@@ -134,7 +148,14 @@ impl TestApp {
     /// The app on the repository's flows with the admin API on.
     pub fn with_admin(token: switchboard::http::admin::AdminToken) -> TestApp {
         let app = TestApp::new();
-        let router = serve_db(&app.db, &app.assistant, &app.options, None, Some(token));
+        let router = serve_db(
+            &app.db,
+            &app.assistant,
+            &app.options,
+            None,
+            Some(token),
+            app.store_options,
+        );
         TestApp { router, ..app }
     }
 
@@ -261,8 +282,9 @@ fn serve_db(
     options: &RunnerOptions,
     auth: Option<Auth>,
     admin: Option<switchboard::http::admin::AdminToken>,
+    store_options: StoreOptions,
 ) -> Router {
-    let store = Store::open(db).expect("store opens");
+    let store = Store::open_with(db, store_options).expect("store opens");
     let runner = Runner::new(assistant.clone(), store, options.clone()).expect("runner");
     router(AppState::with_admin(runner, auth, admin))
 }

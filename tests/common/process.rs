@@ -110,6 +110,23 @@ impl Server {
         response
     }
 
+    /// GETs a path and returns the whole HTTP response, whatever its status.
+    pub fn get(&self, path: &str) -> String {
+        let mut stream = TcpStream::connect(self.addr).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .expect("writes");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("reads");
+        response
+    }
+
     /// Posts a form and returns the whole HTTP response; it must be a 200.
     pub fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
         let response = self.send(path, form);
