@@ -56,6 +56,9 @@ pub enum VoiceRequestError {
     /// A Memory parameter that is not a JSON object.
     #[error("invalid Memory: it must be a JSON object, e.g. {{\"plan\":\"gold\"}}")]
     BadMemory,
+    /// A Memory parameter over a size or nesting limit.
+    #[error("invalid Memory: {0}")]
+    MemoryLimit(crate::flow::memory::MemoryLimit),
 }
 
 impl VoiceRequest {
@@ -101,7 +104,9 @@ impl VoiceRequest {
                 .and_then(|c| c.trim().parse::<f32>().ok())
                 .filter(|c| c.is_finite()),
             digits: digits.map(|d| d.trim_end_matches('#').to_owned()),
-            entry: Entry::from_form(get).map_err(|()| VoiceRequestError::BadMemory)?,
+            entry: Entry::from_form(get).map_err(|limit| {
+                limit.map_or(VoiceRequestError::BadMemory, VoiceRequestError::MemoryLimit)
+            })?,
         })
     }
 
