@@ -19,6 +19,7 @@
 //! committed (so a turn does not parse its state back from JSON) — the database stays the
 //! truth, and anything uncertain falls back to it.
 
+pub mod lock;
 mod read;
 mod schema;
 
