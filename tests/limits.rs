@@ -142,6 +142,16 @@ async fn setup() -> (Service, TestApp, tempfile::TempDir) {
     );
     write(
         dir,
+        "count",
+        &json!({"actions": [
+            {"collect": {"name": "count", "questions": [
+                {"name": "party_size", "question": "How many are you?", "type": "Twilio.NUMBER"},
+                {"name": "account", "question": "Your account number?", "type": "Twilio.NUMBER_SEQUENCE"}
+            ], "on_complete": {"redirect": "task://fallback"}}}
+        ]}),
+    );
+    write(
+        dir,
         "deep",
         &json!({"actions": [{"redirect": {"uri": format!("{base}/deep"), "method": "POST"}}]}),
     );
@@ -285,4 +295,40 @@ async fn web_services_cannot_grow_a_sessions_memory_past_its_limit() {
         detail.contains(&format!("{MAX_SESSION_MEMORY_BYTES}-byte limit")),
         "{detail}"
     );
+}
+
+#[tokio::test]
+async fn a_spoken_12000_digit_number_is_asked_again_and_nothing_is_saved() {
+    let (_service, app, _flows) = setup().await;
+    let (status, body) = enter(&app, "CA7", "count", "{}").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    Twiml::parse(&body).expect_prompt("How many are you?");
+
+    let twelve_thousand = "four ".repeat(12_000);
+    let reply = app.say("CA7", twelve_thousand.trim_end()).await;
+    reply.expect_prompt("How many are you?");
+    // 65 digits: short enough to parse, one over the cap.
+    let reply = app.say("CA7", &"4".repeat(65)).await;
+    reply.expect_prompt("How many are you?");
+    let saved: Vec<String> = app
+        .collected()
+        .iter()
+        .flat_map(|row| row.answers.iter().map(|a| a.value.clone()))
+        .collect();
+    assert!(saved.is_empty(), "{saved:?}");
+
+    app.say("CA7", "four")
+        .await
+        .expect_prompt("Your account number?");
+    // A digit sequence is capped the same way, then 64 digits are a fine account number.
+    app.say("CA7", twelve_thousand.trim_end())
+        .await
+        .expect_prompt("Your account number?");
+    let account = "4".repeat(64);
+    app.say("CA7", &account)
+        .await
+        .expect_prompt("Back at the menu.");
+    let rows = app.collected();
+    let values: Vec<&str> = rows[0].answers.iter().map(|a| a.value.as_str()).collect();
+    assert_eq!(values, ["4", account.as_str()]);
 }

@@ -10,6 +10,8 @@ use askama::Template;
 use super::{Entry, xml_safe};
 use crate::engine::{Caller, Channel, Gather, Input, Next, Output, Reply};
 use crate::flow::{Handoff, Method};
+// Keys pressed are capped as every number or digit answer is: no answer is longer.
+use crate::nlu::fields::MAX_DIGITS;
 
 /// Where a Gather sends the caller's answer.
 pub const GATHER_PATH: &str = "/voice/gather";
@@ -51,7 +53,7 @@ pub enum VoiceRequestError {
     #[error("invalid Digits: only 0-9, * and # are keypad keys")]
     BadDigits,
     /// More keys than any keypad answer has.
-    #[error("invalid Digits: more than {MAX_SID_LEN} keys")]
+    #[error("invalid Digits: more than {MAX_DIGITS} keys")]
     TooManyDigits,
     /// A Memory parameter that is not a JSON object.
     #[error("invalid Memory: it must be a JSON object, e.g. {{\"plan\":\"gold\"}}")]
@@ -87,7 +89,7 @@ impl VoiceRequest {
             {
                 return Err(VoiceRequestError::BadDigits);
             }
-            if d.len() > MAX_SID_LEN {
+            if d.len() > MAX_DIGITS {
                 return Err(VoiceRequestError::TooManyDigits);
             }
         }
