@@ -551,3 +551,95 @@ fn the_log_masks_phone_numbers_and_never_holds_answers() {
         assert!(!log.contains(private), "{private} in the log:\n{log}");
     }
 }
+
+#[test]
+fn a_second_server_on_the_same_database_refuses_to_start_and_names_the_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("calls.db");
+    let first = Server::start(&db);
+    let mut second = common::process::serve(&db)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    // Without the lock the second server would listen and never exit: give it a few seconds.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = second.try_wait().expect("waits") {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = second.kill();
+            let _ = second.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().expect("stderr"), &mut stderr)
+        .expect("reads");
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "the second server must refuse to start: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "another switchboard (pid {}) is serving {}: stop it, or give this one another --db",
+            first.pid(),
+            db.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("listening"), "{stderr}");
+    // The first server was not disturbed, and once it stops the file is free again.
+    first.post("/voice", &[("CallSid", "CA1"), ("From", "+15551230000")]);
+    assert!(first.terminate().success());
+    Server::start(&db).terminate();
+}
+
+#[test]
+fn collected_and_purge_work_beside_a_running_server() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("calls.db");
+    let server = Server::start(&db);
+    server.post("/voice", &[("CallSid", "CA1"), ("From", "+15551230000")]);
+    server.post(
+        "/voice/gather",
+        &[("CallSid", "CA1"), ("SpeechResult", "register")],
+    );
+    server.post(
+        "/voice/gather",
+        &[("CallSid", "CA1"), ("SpeechResult", "Jason")],
+    );
+
+    let out = bin()
+        .args(["collected", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(table.contains("user_name=Jason"), "{table}");
+
+    let out = bin()
+        .args(["purge", "--older-than-days", "30", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The server carries on with the call after both.
+    let reply = server.post(
+        "/voice/gather",
+        &[("CallSid", "CA1"), ("Digits", "4155550123#")],
+    );
+    assert!(reply.contains("Thank you, Jason."), "{reply}");
+}

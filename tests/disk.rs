@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::process::{Server, serve};
+use common::process::{Server, bin, serve};
 
 /// Makes a database file with the current schema, as a previous run of the server leaves it.
 fn make_database(db: &Path) {
@@ -121,6 +121,37 @@ fn a_read_only_folder_is_a_clear_error_at_start() {
     set_mode(dir.path(), 0o555);
     refuses_to_start(as_unprivileged(serve(&db)), &db);
     set_mode(dir.path(), 0o755);
+}
+
+#[test]
+fn collected_reads_a_database_the_user_may_only_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("calls.db");
+    let server = Server::start(&db);
+    register(&server, "CA1", "Jason").expect("a call registers");
+    assert!(server.terminate().success());
+    // As a previous run leaves it: the WAL checkpointed into the file and removed.
+    make_database(&db);
+    // Neither the file nor its folder may be written: SQLite cannot make its -shm file.
+    set_mode(&db, 0o444);
+    set_mode(dir.path(), 0o555);
+    let mut collected = bin();
+    collected.args(["collected", "--db"]).arg(&db);
+    let Some(mut cmd) = as_unprivileged(collected) else {
+        set_mode(dir.path(), 0o755);
+        eprintln!("skipped: running as root without setpriv, so permissions cannot be tried");
+        return;
+    };
+    let out = cmd.output().expect("runs");
+    set_mode(dir.path(), 0o755);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("user_name=Jason; user_phone_number=4155550123"),
+        "{stdout}{stderr}"
+    );
+    assert!(!Path::new(&format!("{}-shm", db.display())).exists());
 }
 
 /// A webhook path, what the caller did, and words the reply must hold.

@@ -10,6 +10,8 @@ pub mod voice;
 
 use serde_json::{Map, Value};
 
+use crate::flow::memory::{self, MemoryLimit};
+
 /// Removes characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE/U+FFFF).
 ///
 /// Escaping makes `<`, `&` and quotes safe, but a NUL or a form feed in a transcript would still
@@ -35,15 +37,21 @@ pub struct Entry {
 
 impl Entry {
     /// Reads the entry parameters with `get` (a form lookup). Err when `Memory` is present but
-    /// not a JSON object, for the channel to name in its 400.
-    pub(crate) fn from_form<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Entry, ()> {
+    /// not a JSON object (`None`) or breaks a [`memory`] limit, for the channel to name in its 400.
+    pub(crate) fn from_form<'a>(
+        get: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<Entry, Option<MemoryLimit>> {
         let present = |v: Option<&'a str>| v.map(str::trim).filter(|v| !v.is_empty());
         let memory = match present(get("Memory")) {
             None => None,
-            Some(json) => match serde_json::from_str::<Value>(json) {
-                Ok(Value::Object(map)) => Some(map),
-                _ => return Err(()),
-            },
+            Some(json) => {
+                // Checked before parsing: size and nesting bound what the session will carry.
+                memory::check_text(json).map_err(Some)?;
+                match serde_json::from_str::<Value>(json) {
+                    Ok(Value::Object(map)) => Some(map),
+                    _ => return Err(None),
+                }
+            }
         };
         Ok(Entry {
             account_sid: get("AccountSid").map(str::to_owned),

@@ -48,6 +48,9 @@ pub enum SmsRequestError {
     /// A Memory parameter that is not a JSON object.
     #[error("invalid Memory: it must be a JSON object, e.g. {{\"plan\":\"gold\"}}")]
     BadMemory,
+    /// A Memory parameter over a size or nesting limit.
+    #[error("invalid Memory: {0}")]
+    MemoryLimit(crate::flow::memory::MemoryLimit),
 }
 
 impl SmsRequest {
@@ -72,7 +75,9 @@ impl SmsRequest {
             .ok_or(SmsRequestError::MissingBody)?
             .trim()
             .to_owned();
-        let entry = Entry::from_form(get).map_err(|()| SmsRequestError::BadMemory)?;
+        let entry = Entry::from_form(get).map_err(|limit| {
+            limit.map_or(SmsRequestError::BadMemory, SmsRequestError::MemoryLimit)
+        })?;
         Ok(SmsRequest {
             from,
             to,

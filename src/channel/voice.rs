@@ -10,6 +10,8 @@ use askama::Template;
 use super::{Entry, xml_safe};
 use crate::engine::{Caller, Channel, Gather, Input, Next, Output, Reply};
 use crate::flow::{Handoff, Method};
+// Keys pressed are capped as every number or digit answer is: no answer is longer.
+use crate::nlu::fields::MAX_DIGITS;
 
 /// Where a Gather sends the caller's answer.
 pub const GATHER_PATH: &str = "/voice/gather";
@@ -51,11 +53,14 @@ pub enum VoiceRequestError {
     #[error("invalid Digits: only 0-9, * and # are keypad keys")]
     BadDigits,
     /// More keys than any keypad answer has.
-    #[error("invalid Digits: more than {MAX_SID_LEN} keys")]
+    #[error("invalid Digits: more than {MAX_DIGITS} keys")]
     TooManyDigits,
     /// A Memory parameter that is not a JSON object.
     #[error("invalid Memory: it must be a JSON object, e.g. {{\"plan\":\"gold\"}}")]
     BadMemory,
+    /// A Memory parameter over a size or nesting limit.
+    #[error("invalid Memory: {0}")]
+    MemoryLimit(crate::flow::memory::MemoryLimit),
 }
 
 impl VoiceRequest {
@@ -84,7 +89,7 @@ impl VoiceRequest {
             {
                 return Err(VoiceRequestError::BadDigits);
             }
-            if d.len() > MAX_SID_LEN {
+            if d.len() > MAX_DIGITS {
                 return Err(VoiceRequestError::TooManyDigits);
             }
         }
@@ -101,7 +106,9 @@ impl VoiceRequest {
                 .and_then(|c| c.trim().parse::<f32>().ok())
                 .filter(|c| c.is_finite()),
             digits: digits.map(|d| d.trim_end_matches('#').to_owned()),
-            entry: Entry::from_form(get).map_err(|()| VoiceRequestError::BadMemory)?,
+            entry: Entry::from_form(get).map_err(|limit| {
+                limit.map_or(VoiceRequestError::BadMemory, VoiceRequestError::MemoryLimit)
+            })?,
         })
     }
 

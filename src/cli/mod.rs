@@ -362,6 +362,8 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
     };
     let db = &args.db;
     let listen = args.listen;
+    // Held until serve returns: one server per database file (see store::lock).
+    let _lock = store::lock::ServerLock::acquire(db).map_err(|e| e.to_string())?;
     let store = Store::open_with(db, store_options).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;

@@ -14,6 +14,7 @@ use super::{
     Waiting, WebhookCall, WebhookResult,
 };
 use crate::flow::load::keyword;
+use crate::flow::memory::{MAX_SESSION_MEMORY_BYTES, json_len};
 use crate::flow::{Action, Assistant, Field, Keypad, Target, TaskId, Webhook};
 use crate::nlu::extract::{FieldKind, extract};
 
@@ -614,6 +615,18 @@ impl<'a> Turn<'a> {
         };
         let (result, pending) = result;
         match (pending, result) {
+            (PendingWebhook::Actions, WebhookResult::Actions { actions, .. })
+                if remembered_len(session, &actions) > MAX_SESSION_MEMORY_BYTES =>
+            {
+                // Each answer's `remember` is bounded on its own; this bounds what answers
+                // remember between them, turn after turn.
+                self.webhook_failed(
+                    session,
+                    &format!(
+                        "the answer's remember would grow Memory past the {MAX_SESSION_MEMORY_BYTES}-byte limit"
+                    ),
+                )
+            }
             (PendingWebhook::Actions, WebhookResult::Actions { actions, document }) => {
                 let task = session.task.clone().unwrap_or_default();
                 match self.run_actions(session, &task, &actions, Some(&document)) {
@@ -743,6 +756,26 @@ impl<'a> Turn<'a> {
 }
 
 /// Autopilot's DialogueSid: `UK` and 32 hex digits derived from the session key.
+/// How many bytes of JSON the session's Memory would be after the list's `remember`s (those at
+/// its top level, where an answer's `remember`s are run); 0 when it remembers nothing, so
+/// an answer that adds nothing is never refused for what the session already holds.
+fn remembered_len(session: &Session, actions: &[Action]) -> usize {
+    if !actions.iter().any(|a| matches!(a, Action::Remember(_))) {
+        return 0;
+    }
+    let mut memory = session.memory.clone();
+    for action in actions {
+        if let Action::Remember(values) = action {
+            for (key, value) in values {
+                if key != "twilio" {
+                    memory.insert(key.clone(), value.clone());
+                }
+            }
+        }
+    }
+    json_len(&Value::Object(memory))
+}
+
 fn dialogue_sid(key: &str) -> String {
     use sha1::{Digest, Sha1};
     let digest = Sha1::digest(key.as_bytes());

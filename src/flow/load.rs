@@ -835,6 +835,17 @@ impl Cx {
                     );
                     return None;
                 };
+                // The same bounds as a channel's Memory parameter: a web service's answer over
+                // them is an invalid answer, a task file over them a mistake to fix at load.
+                if let Err(limit) = crate::flow::memory::check_value(body.value()) {
+                    self.error(
+                        file,
+                        body.path(),
+                        format!("remember is {limit}"),
+                        "remember a few small values: ids, names, flags",
+                    );
+                    return None;
+                }
                 self.remembered.extend(map.keys().cloned());
                 Some(Action::Remember(map.clone()))
             }

@@ -15,6 +15,7 @@ pub mod autopilot;
 mod json;
 pub mod lint;
 pub mod load;
+pub mod memory;
 pub mod source;
 pub mod text;
 

@@ -24,6 +24,7 @@
 //! purges go in small chunks between batches, and a database file deleted or replaced under
 //! the server fails every later turn rather than confirm calls the next restart would lose.
 
+pub mod lock;
 mod read;
 mod schema;
 

@@ -1,7 +1,8 @@
 //! Read-only queries for operators: what was collected.
 //!
 //! These open their own connection, so the command line can read a database that a running
-//! server is writing (WAL lets readers and the writer work side by side).
+//! server is writing (WAL lets readers and the writer work side by side). They open it read-only
+//! and never migrate, so a user who may only read the file can still read it.
 
 use std::path::Path;
 
@@ -38,6 +39,87 @@ pub struct CollectedRow {
     pub finished_at: Option<String>,
 }
 
+/// How the read path opens a database: read-only, and never creating it (a mistyped --db must not
+/// leave an empty database behind).
+const READ_ONLY: OpenFlags =
+    OpenFlags::SQLITE_OPEN_READ_ONLY.union(OpenFlags::SQLITE_OPEN_NO_MUTEX);
+
+/// Opens a database for reading only, and checks it is a Switchboard database this binary can
+/// read (its schema version, read rather than migrated).
+///
+/// A WAL database needs its `-shm` index; a reader that may not create it (a file and folder it
+/// may only read, with no server running, so no `-wal`/`-shm` beside it) gets "attempt to write a
+/// readonly database". Then, and only when no `-wal` file exists (everything is in the main
+/// file), it is opened `immutable`: read as a plain file, with no locking or index. When a
+/// server is running its `-wal` and `-shm` exist, and SQLite reads them read-only.
+///
+/// # Errors
+/// The file is missing, unreadable, not a Switchboard database, or newer than this binary.
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open_with_flags(path, READ_ONLY).map_err(open_err)?;
+    let (conn, version) = match schema_version(&conn) {
+        Ok(version) => (conn, version),
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+            ) && !wal_path(path).exists() =>
+        {
+            drop(conn);
+            let conn = Connection::open_with_flags(
+                immutable_uri(path),
+                READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(open_err)?;
+            let version = schema_version(&conn).map_err(open_err)?;
+            (conn, version)
+        }
+        Err(e) => return Err(open_err(e)),
+    };
+    let current = super::schema::current_version();
+    if version == 0 || version > current {
+        let why = if version == 0 {
+            "it is not a Switchboard database (no schema version): pass --db with the file `switchboard serve` wrote".to_owned()
+        } else {
+            format!(
+                "its schema version {version} is newer than this binary's {current}; upgrade switchboard"
+            )
+        };
+        return Err(open_err(rusqlite::Error::InvalidParameterName(why)));
+    }
+    Ok(conn)
+}
+
+fn schema_version(conn: &Connection) -> rusqlite::Result<usize> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(usize::try_from(version).unwrap_or(usize::MAX))
+}
+
+/// `<db>-wal`, where SQLite keeps commits not yet copied into the database file.
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
+/// `file:<path>?immutable=1`, the path percent-encoded as SQLite's URI syntax requires.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for &byte in path.as_os_str().as_encoded_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
 /// Every collect run in the database, oldest first.
 ///
 /// # Errors
@@ -47,12 +129,7 @@ pub fn read_collected(path: &Path) -> Result<Vec<CollectedRow>, StoreError> {
         path: path.to_path_buf(),
         source,
     };
-    // Read-only and never create: a mistyped --db must not leave an empty database behind.
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(open_err)?;
+    let conn = open_read_only(path)?;
     let mut stmt = conn.prepare(
         "SELECT id, session_key, channel, caller, task, collect, status, answers, started_at, updated_at, finished_at
          FROM collected ORDER BY id",
@@ -80,4 +157,46 @@ pub fn read_collected(path: &Path) -> Result<Vec<CollectedRow>, StoreError> {
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_path_opens_read_only_and_never_migrates() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("calls.db");
+        drop(super::super::Store::open(&path).expect("a server's database"));
+        let conn = open_read_only(&path).expect("opens");
+        assert!(conn.is_readonly(rusqlite::MAIN_DB).expect("main"));
+        let write = conn.execute_batch("PRAGMA user_version = 1");
+        assert_eq!(
+            write.err().and_then(|e| e.sqlite_error_code()),
+            Some(rusqlite::ErrorCode::ReadOnly)
+        );
+    }
+
+    #[test]
+    fn the_read_path_refuses_what_is_not_a_switchboard_database_and_creates_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let empty = dir.path().join("empty.db");
+        drop(Connection::open(&empty).expect("a plain SQLite file"));
+        let refused = open_read_only(&empty).expect_err("not ours");
+        assert!(
+            refused.to_string().contains("not a Switchboard database"),
+            "{refused}"
+        );
+        let missing = dir.path().join("missing.db");
+        assert!(open_read_only(&missing).is_err());
+        assert!(!missing.exists());
+    }
+
+    #[test]
+    fn an_immutable_uri_escapes_what_sqlite_would_read_as_uri_syntax() {
+        assert_eq!(
+            immutable_uri(Path::new("/tmp/a b?#%.db")),
+            "file:/tmp/a%20b%3F%23%25.db?immutable=1"
+        );
+    }
 }

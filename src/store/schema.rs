@@ -82,6 +82,11 @@ const MIGRATIONS: &[&str] = &[
     ",
 ];
 
+/// The schema version this binary writes (`user_version` once migrated).
+pub(crate) fn current_version() -> usize {
+    MIGRATIONS.len()
+}
+
 /// Brings a database up to the current schema.
 ///
 /// # Errors

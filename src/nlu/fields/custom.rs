@@ -114,6 +114,10 @@ impl CustomType {
     /// Returns the canonical value the answer means, or None when it means
     /// none or is ambiguous (see the module doc for the matching rules).
     pub fn parse(&self, answer: Answer<'_>) -> Option<String> {
+        // The values are the flow's own; only an answer too long to be any value is refused.
+        if super::too_long(answer) {
+            return None;
+        }
         let index = match answer {
             Answer::Digits(d) => self.exact_whole(&[keypad_digits(d)])?,
             Answer::Speech(text) => self.speech(text)?,

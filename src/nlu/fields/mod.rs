@@ -162,6 +162,43 @@ impl BuiltinType {
     }
 }
 
+/// Longest value of a number or digit type (`NUMBER`, `NUMBER_SEQUENCE`, `PHONE_NUMBER`,
+/// `ALPHANUMERIC`), in characters: 64, the same cap as keypad entry (a voice webhook's `Digits`).
+/// The longest real ones — an IBAN (34), a card number (19), an E.164 number (16) — fit with room.
+pub const MAX_DIGITS: usize = 64;
+
+/// Longest answer of any type, and longest value of the other types (names, email, free text,
+/// custom types), in characters: 2,000. A real answer never reaches it: a text message is at most
+/// 1,600 characters (Twilio's limit) and a minute of speech, a Gather's longest, is about 200
+/// words (some 1,200 characters); the longest place names are under 200.
+pub const MAX_TEXT: usize = 2_000;
+
+impl BuiltinType {
+    /// The longest value of this type: [`MAX_DIGITS`] for the number and digit types,
+    /// [`MAX_TEXT`] for the rest.
+    pub fn max_len(self) -> usize {
+        match self {
+            BuiltinType::Number
+            | BuiltinType::NumberSequence
+            | BuiltinType::PhoneNumber
+            | BuiltinType::Alphanumeric => MAX_DIGITS,
+            _ => MAX_TEXT,
+        }
+    }
+}
+
+/// Whether an answer is too long to be a value of any type; refused before it is parsed, so a
+/// 60 KB transcript costs nothing to turn down.
+fn too_long(answer: Answer<'_>) -> bool {
+    let (Answer::Speech(text) | Answer::Digits(text)) = answer;
+    text.len() > MAX_TEXT && text.chars().count() > MAX_TEXT
+}
+
+/// `value` when it is at most `max` characters; a longer one is not a valid answer.
+fn capped(value: String, max: usize) -> Option<String> {
+    (value.len() <= max || value.chars().count() <= max).then_some(value)
+}
+
 /// What the caller gave: a speech transcript (Twilio `SpeechResult`) or
 /// keypad digits (Twilio `Digits`, the characters 0-9, `*` and `#`).
 #[derive(Debug, Clone, Copy)]
@@ -187,7 +224,10 @@ pub struct Context {
 /// `DATE` MMDDYYYY or MMDD; `TIME` HHMM or HMM (24-hour); `NUMBER` `*` is a
 /// decimal point; names and emails cannot be typed and give `None`.
 pub fn parse(ty: BuiltinType, answer: Answer<'_>, ctx: &Context) -> Option<String> {
-    match ty {
+    if too_long(answer) {
+        return None;
+    }
+    let value = match ty {
         BuiltinType::FirstName => names::parse_first(answer),
         BuiltinType::LastName => names::parse_last(answer),
         BuiltinType::Number => numeric::parse_number_field(answer),
@@ -207,15 +247,20 @@ pub fn parse(ty: BuiltinType, answer: Answer<'_>, ctx: &Context) -> Option<Strin
         | BuiltinType::CountryIsoAlpha2
         | BuiltinType::City
         | BuiltinType::Country => parse_free_text(answer),
-    }
+    }?;
+    capped(value, ty.max_len())
 }
 
 /// Free-form answer (a question with no `type`).
 ///
 /// A transcript is trimmed, control characters are removed and runs of
 /// whitespace collapse to one space; keypad digits are kept as given (only
-/// whitespace and control characters dropped). `None` when nothing is left.
+/// whitespace and control characters dropped). `None` when nothing is left, or when it is over
+/// [`MAX_TEXT`] characters.
 pub fn parse_free_text(answer: Answer<'_>) -> Option<String> {
+    if too_long(answer) {
+        return None;
+    }
     let cleaned = match answer {
         Answer::Speech(text) => clean_text(text),
         Answer::Digits(digits) => digits
@@ -223,7 +268,9 @@ pub fn parse_free_text(answer: Answer<'_>) -> Option<String> {
             .filter(|c| !c.is_whitespace() && !c.is_control())
             .collect(),
     };
-    (!cleaned.is_empty()).then_some(cleaned)
+    (!cleaned.is_empty())
+        .then_some(cleaned)
+        .and_then(|cleaned| capped(cleaned, MAX_TEXT))
 }
 
 /// Removes control characters, collapses whitespace and trims: the common
@@ -493,5 +540,110 @@ mod tests {
             let _ = crate::nlu::numbers::parse_digit_sequence(input);
             let _ = crate::nlu::numbers::parse_ordinal(input);
         }
+    }
+
+    #[test]
+    fn number_and_digit_answers_are_capped_at_the_keypads_64() {
+        let ctx = ctx();
+        let spoken = |n: usize| "four ".repeat(n);
+        for ty in [
+            BuiltinType::Number,
+            BuiltinType::NumberSequence,
+            BuiltinType::Alphanumeric,
+        ] {
+            assert_eq!(ty.max_len(), MAX_DIGITS);
+            // (NUMBER goes through a float, so its value at the cap is rounded, but it is one.)
+            let at_cap = "4".repeat(MAX_DIGITS);
+            for answer in [Answer::Speech(&at_cap), Answer::Digits(&at_cap)] {
+                assert!(
+                    parse(ty, answer, &ctx).is_some_and(|v| v.len() == MAX_DIGITS),
+                    "{} {answer:?}",
+                    ty.name()
+                );
+            }
+            let over = "4".repeat(MAX_DIGITS + 1);
+            for answer in [
+                Answer::Speech(&over),
+                Answer::Digits(&over),
+                Answer::Speech(&spoken(MAX_DIGITS + 1)),
+                Answer::Speech(&spoken(12_000)),
+            ] {
+                assert_eq!(parse(ty, answer, &ctx), None, "{} {answer:?}", ty.name());
+            }
+        }
+        assert_eq!(BuiltinType::PhoneNumber.max_len(), MAX_DIGITS);
+        let phone = format!("+1 {}", "5".repeat(MAX_DIGITS));
+        assert_eq!(
+            parse(BuiltinType::PhoneNumber, Answer::Speech(&phone), &ctx),
+            None
+        );
+    }
+
+    #[test]
+    fn free_text_answers_are_capped_at_max_text() {
+        let ctx = ctx();
+        let at_cap = "a".repeat(MAX_TEXT);
+        let over = "a".repeat(MAX_TEXT + 1);
+        for ty in [
+            BuiltinType::City,
+            BuiltinType::Country,
+            BuiltinType::Language,
+            BuiltinType::CountryIsoAlpha2,
+            BuiltinType::CountryIsoAlpha3,
+            BuiltinType::Currency,
+        ] {
+            assert_eq!(ty.max_len(), MAX_TEXT);
+            assert!(
+                parse(ty, Answer::Speech(&at_cap), &ctx).is_some(),
+                "{}",
+                ty.name()
+            );
+            assert_eq!(
+                parse(ty, Answer::Speech(&over), &ctx),
+                None,
+                "{}",
+                ty.name()
+            );
+        }
+        assert_eq!(
+            parse_free_text(Answer::Speech(&at_cap)).map(|v| v.len()),
+            Some(MAX_TEXT)
+        );
+        assert_eq!(parse_free_text(Answer::Speech(&over)), None);
+        // Characters, not bytes: 2,000 accented letters are within the cap.
+        let accented = "é".repeat(MAX_TEXT);
+        assert!(parse_free_text(Answer::Speech(&accented)).is_some());
+    }
+
+    #[test]
+    fn an_answer_too_long_for_any_type_is_refused_even_when_it_holds_a_value() {
+        let ctx = ctx();
+        let padded = |answer: &str| format!("{answer}{}", " really".repeat(MAX_TEXT / 7 + 1));
+        for (ty, answer) in [
+            (BuiltinType::YesNo, "yes"),
+            (BuiltinType::Date, "tomorrow"),
+            (BuiltinType::Time, "ten thirty"),
+            (BuiltinType::Month, "march"),
+            (BuiltinType::DayOfWeek, "monday"),
+            (BuiltinType::UsState, "ohio"),
+            (BuiltinType::FirstName, "my name is Jason"),
+            (BuiltinType::LastName, "Smith"),
+            (BuiltinType::Email, "jason at example dot com"),
+        ] {
+            assert!(
+                parse(ty, Answer::Speech(answer), &ctx).is_some(),
+                "{} {answer}",
+                ty.name()
+            );
+            assert_eq!(
+                parse(ty, Answer::Speech(&padded(answer)), &ctx),
+                None,
+                "{} {answer}",
+                ty.name()
+            );
+        }
+        let sizes = CustomType::new(vec![("large".into(), vec!["big".into()])]);
+        assert_eq!(sizes.parse(Answer::Speech("big")).as_deref(), Some("large"));
+        assert_eq!(sizes.parse(Answer::Speech(&padded("big"))), None);
     }
 }
