@@ -292,13 +292,10 @@ impl Failure {
             Failure::NotActions {
                 errors,
                 first_place: Some(place),
-            } => {
-                let place: String = place.chars().take(80).collect();
-                Some(format!(
-                    "{errors} problem(s), the first at {:?}",
-                    place.escape_debug().to_string()
-                ))
-            }
+            } => Some(format!(
+                "{errors} problem(s), the first at {}",
+                structural_place(place)
+            )),
             _ => None,
         }
     }
@@ -329,6 +326,72 @@ impl std::fmt::Display for Failure {
             }
         }
     }
+}
+
+/// Keys of Actions JSON that a place in an answer may name in a log line.
+const ACTION_KEYS: &[&str] = &[
+    "actions",
+    "say",
+    "play",
+    "url",
+    "loop",
+    "collect",
+    "name",
+    "questions",
+    "question",
+    "type",
+    "validate",
+    "webhook",
+    "method",
+    "allowed_values",
+    "list",
+    "on_failure",
+    "messages",
+    "repeat_question",
+    "on_complete",
+    "redirect",
+    "uri",
+    "listen",
+    "tasks",
+    "voice_digits",
+    "handoff",
+    "channel",
+    "remember",
+    "show",
+    "body",
+    "images",
+    "label",
+    "confirm",
+    "max_attempts",
+    "prefill",
+    "sensitive",
+    "num_digits",
+    "finish_on_key",
+    "mapping",
+];
+
+/// The JSON path of a problem in a web service's answer, up to the first key that is not
+/// Actions JSON vocabulary: keys are the answer's own text, which may echo what the caller said
+/// (`actions[1].read back 6789` shows as `actions[1].…`).
+fn structural_place(place: &str) -> String {
+    let mut shown = String::new();
+    for (i, segment) in place.split('.').enumerate() {
+        let key = segment.split('[').next().unwrap_or_default();
+        let indices = &segment[key.len()..];
+        let structural = ACTION_KEYS.contains(&key)
+            && indices
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '[' || c == ']');
+        if i > 0 {
+            shown.push('.');
+        }
+        if !structural {
+            shown.push('…');
+            break;
+        }
+        shown.push_str(segment);
+    }
+    shown
 }
 
 /// The kind of the I/O error beneath a reqwest error, if there is one.
@@ -400,6 +463,15 @@ mod tests {
             "https://fn.example/a@b"
         );
         assert_eq!(loggable_url("http://127.0.0.1:9/x"), "http://127.0.0.1:9/x");
+        assert_eq!(
+            super::structural_place("actions[0].collect.questions[1].type"),
+            "actions[0].collect.questions[1].type"
+        );
+        assert_eq!(
+            super::structural_place("actions[1].read back 6789"),
+            "actions[1].…"
+        );
+        assert_eq!(super::structural_place("x\nINFO"), "…");
         let long = format!("https://fn.example/{}", "a".repeat(500));
         assert_eq!(loggable_url(&long).chars().count(), 201);
     }

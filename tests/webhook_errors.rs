@@ -253,3 +253,63 @@ async fn a_web_service_that_never_answers_leaks_nothing() {
     );
     assert_clean("the database", &database);
 }
+
+/// A web service that answers every request with `body` (JSON), once per connection.
+fn answering_service(body: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn an_invalid_answer_is_reported_by_where_it_is_wrong_not_what_it_says() {
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // The service echoes what the caller said into an action it gets wrong.
+    let port = answering_service(r#"{"actions": [{"say": "ok"}, {"read back 6789": true}]}"#);
+    let flows = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(flows.path().join("tasks")).expect("mkdir");
+    std::fs::write(
+        flows.path().join("assistant.json"),
+        r#"{"defaults": {"assistant_initiation": "task://hand_over"}}"#,
+    )
+    .expect("write");
+    let task = json!({"actions": [{"redirect": {"uri": format!("http://127.0.0.1:{port}/next?api_key={SECRET}"), "method": "POST"}}]});
+    std::fs::write(flows.path().join("tasks/hand_over.json"), task.to_string()).expect("write");
+    let app = TestApp::with_flows(flows.path());
+    app.call("CA1")
+        .await
+        .expect_goodbye("Sorry, I couldn't finish that just now.");
+
+    let log = log.text();
+    let history = history(&app.db);
+    assert!(
+        log.contains("the answer is not valid Actions JSON") && log.contains("actions[1]"),
+        "the log says where the answer is wrong: {log}"
+    );
+    assert!(
+        history.contains("the answer is not valid Actions JSON"),
+        "{history}"
+    );
+    assert_clean("the log", &log);
+    assert_clean("the call history", &history);
+}
