@@ -13,6 +13,7 @@
 //! - [`flow`]: the Assistant loaded from a flows folder (Autopilot Actions JSON), validated once.
 //! - [`nlu`]: understanding — text normalisation, the intent matcher, field-type parsers.
 //! - [`cli`]: the `switchboard` command line (serve, check, collected, nlu match).
+//! - [`log`]: the log output's guarantees — one event per line, never blocking a caller.
 //!
 //! Dependencies point down: `http → channel → engine → nlu, flow`, with `store` beside
 //! `engine`; `flow` and `nlu` know nothing of HTTP, SQL or Twilio's wire format.
@@ -23,6 +24,7 @@ pub mod engine;
 pub mod flow;
 pub mod http;
 pub mod load;
+pub mod log;
 pub mod nlu;
 pub mod runner;
 pub mod script;

@@ -399,7 +399,7 @@ async fn bad_requests_get_a_4xx_with_one_clear_line() {
             "application/x-www-form-urlencoded",
             b"CallSid=CA1&SpeechResult=%FF%FE".to_vec(),
             StatusCode::BAD_REQUEST,
-            "SpeechResult is not valid UTF-8",
+            "\"SpeechResult\" is not valid UTF-8",
         ),
         (
             "/voice",

@@ -250,18 +250,21 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Log lines the server may have queued for writing; a turn waits when there are more.
+/// Log lines the server may have queued for writing; more are dropped (and counted).
 const LOG_QUEUE_LINES: usize = 4096;
 
-/// Logs to standard error, in colour only on a terminal (escape codes in a log file are noise).
+/// Logs to standard error, in colour only on a terminal (escape codes in a log file are noise),
+/// each event on one line whatever it quotes (see [`crate::log`]).
 ///
 /// The server hands its lines to a thread of their own, which writes whatever has queued up in
 /// one go: a `write` per turn on the thread that answers the caller was a tenth of that
-/// thread's time under load. Nothing is dropped when the queue is full (the logging thread is
-/// waited for instead), and the returned guard writes out what is still queued when dropped.
-/// Other commands write each line as it comes, so their log lines keep their place among what
-/// they print.
-fn init_tracing(background: bool) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+/// thread's time under load. When the queue is full (whoever reads standard error has stopped)
+/// lines are dropped rather than waited for, so callers are never held up by the log; the
+/// returned guard reports how many every few seconds and writes out what is still queued when
+/// dropped. Other commands write each line as it comes, so their log lines keep their place
+/// among what they print.
+fn init_tracing(background: bool) -> Option<crate::log::LogGuard> {
+    use crate::log::{LogGuard, OneLine};
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -271,16 +274,19 @@ fn init_tracing(background: bool) -> Option<tracing_appender::non_blocking::Work
         .with_ansi(ansi);
     if background {
         let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-            .lossy(false)
+            .lossy(true)
             // The default queue holds 128,000 lines (tens of megabytes should the disk stall);
-            // a short one keeps memory flat, at the cost of a turn waiting for the disk then.
+            // a short one keeps memory flat.
             .buffered_lines_limit(LOG_QUEUE_LINES)
             .thread_name("switchboard-log")
             .finish(io::BufWriter::new(io::stderr()));
-        let _ = builder.with_writer(writer).try_init();
-        Some(guard)
+        let dropped = writer.error_counter();
+        let _ = builder.with_writer(OneLine::new(writer, ansi)).try_init();
+        Some(LogGuard::new(guard, dropped))
     } else {
-        let _ = builder.with_writer(io::stderr).try_init();
+        let _ = builder
+            .with_writer(OneLine::new(io::stderr, ansi))
+            .try_init();
         None
     }
 }

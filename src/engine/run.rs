@@ -427,7 +427,10 @@ impl<'a> Turn<'a> {
                     return Flow::Next(next);
                 }
                 Action::Handoff(crate::flow::Handoff::Unusable { uri }) => {
-                    let reason = format!("handoff to `{uri}` cannot be made");
+                    let reason = format!(
+                        "handoff to `{}` cannot be made",
+                        crate::flow::loggable_url(uri)
+                    );
                     return Flow::Next(self.webhook_failed(session, &reason));
                 }
                 Action::Handoff(handoff) if session.channel == Channel::Sms => {
@@ -491,7 +494,11 @@ impl<'a> Turn<'a> {
         };
         let mut params = self.autopilot_params(session);
         params.extend(extra);
-        self.event("webhook", json!({"url": webhook.url, "expects": expects}));
+        // Never the query string: a GET's parameters and a flow's API keys live there.
+        self.event(
+            "webhook",
+            json!({"url": webhook.loggable_url(), "expects": expects}),
+        );
         session.waiting = Waiting::Webhook {
             pending,
             redirects: self.redirects,

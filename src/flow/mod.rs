@@ -171,6 +171,38 @@ pub struct Webhook {
     pub method: Method,
 }
 
+impl Webhook {
+    /// The URL as logs and the call history may show it: see [`loggable_url`].
+    pub fn loggable_url(&self) -> String {
+        loggable_url(&self.url)
+    }
+}
+
+/// Longest URL a log line or the call history shows; the rest is cut off with `…`.
+const MAX_SHOWN_URL: usize = 200;
+
+/// A URL without its query string, fragment or credentials, at most a couple of hundred
+/// characters: what logs and the call history may show of a web service's address. The query
+/// is where GET calls carry Autopilot's parameters (a caller's number and answers) and where
+/// flow authors put API keys, so it never leaves this function.
+pub fn loggable_url(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or(url);
+    let shown = match without_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => without_query.to_owned(),
+            }
+        }
+        None => without_query.to_owned(),
+    };
+    match shown.char_indices().nth(MAX_SHOWN_URL) {
+        Some((cut, _)) => format!("{}…", &shown[..cut]),
+        None => shown,
+    }
+}
+
 /// HTTP method of a webhook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Method {

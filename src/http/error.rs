@@ -50,7 +50,11 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        tracing::warn!(status = %self.status(), error = %self, "rejected request");
+        // A few lines a second at most: anyone can send bad requests faster than a log is read.
+        if let Some(suppressed) = crate::log::REJECTED_REQUESTS.admit() {
+            crate::log::report_suppressed(suppressed);
+            tracing::warn!(status = %self.status(), error = %self, "rejected request");
+        }
         (self.status(), format!("{self}\n")).into_response()
     }
 }

@@ -98,8 +98,13 @@ pub fn decode(body: &[u8]) -> Result<Vec<(String, String)>, HttpError> {
         };
         let name = text(name)
             .ok_or_else(|| HttpError::BadForm("a parameter name is not valid UTF-8".into()))?;
-        let value = text(value)
-            .ok_or_else(|| HttpError::BadForm(format!("parameter {name} is not valid UTF-8")))?;
+        // The name is the sender's text: quoted, so the message (and its log line) stays one line.
+        let value = text(value).ok_or_else(|| {
+            HttpError::BadForm(format!(
+                "parameter {} is not valid UTF-8",
+                crate::log::quoted(&name, 64)
+            ))
+        })?;
         pairs.push((name, value));
     }
     Ok(pairs)
@@ -130,7 +135,7 @@ mod tests {
         let err = decode(b"CallSid=CA1&SpeechResult=%FF%FE").expect_err("refused");
         assert_eq!(
             err.to_string(),
-            "malformed form body: parameter SpeechResult is not valid UTF-8"
+            "malformed form body: parameter \"SpeechResult\" is not valid UTF-8"
         );
         assert!(decode(b"%C3=x").is_err());
     }

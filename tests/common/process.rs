@@ -41,6 +41,8 @@ pub struct Server {
     child: Child,
     addr: SocketAddr,
     log: Arc<Mutex<String>>,
+    /// Standard error while nobody reads it (see [`Server::spawn_undrained`]).
+    held: Option<BufReader<std::process::ChildStderr>>,
 }
 
 /// `switchboard serve` of the repository flows on `db`, on a free loopback port.
@@ -61,7 +63,15 @@ impl Server {
     }
 
     /// Starts `cmd` (a `serve`, perhaps wrapped) and waits until it listens.
-    pub fn spawn(mut cmd: Command) -> Server {
+    pub fn spawn(cmd: Command) -> Server {
+        let mut server = Server::spawn_undrained(cmd);
+        server.drain();
+        server
+    }
+
+    /// Starts `cmd` and waits until it listens, then stops reading its standard error (but
+    /// keeps the pipe open), as a stalled log reader would, until [`Server::drain`].
+    pub fn spawn_undrained(mut cmd: Command) -> Server {
         let mut child = cmd.stderr(Stdio::piped()).spawn().expect("starts");
         let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
         let mut line = String::new();
@@ -76,9 +86,20 @@ impl Server {
                 break addr.parse().expect("socket address");
             }
         };
-        // Keep draining the log so the server never blocks on a full pipe.
-        let log = Arc::new(Mutex::new(line));
-        let sink = Arc::clone(&log);
+        Server {
+            child,
+            addr,
+            log: Arc::new(Mutex::new(line)),
+            held: Some(stderr),
+        }
+    }
+
+    /// Reads the log from now on, in the background, so the server never blocks on a full pipe.
+    pub fn drain(&mut self) {
+        let Some(mut stderr) = self.held.take() else {
+            return;
+        };
+        let sink = Arc::clone(&self.log);
         std::thread::spawn(move || {
             let mut line = String::new();
             while stderr.read_line(&mut line).is_ok_and(|n| n > 0) {
@@ -88,12 +109,22 @@ impl Server {
                 line.clear();
             }
         });
-        Server { child, addr, log }
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// Posts a form and returns the whole HTTP response, whatever its status.
     pub fn send(&self, path: &str, form: &[(&str, &str)]) -> String {
         let body = serde_urlencoded::to_string(form).expect("encodes");
+        self.send_raw(path, &body)
+    }
+
+    /// Posts a body exactly as given (already form-encoded, or deliberately not) and returns
+    /// the whole HTTP response.
+    pub fn send_raw(&self, path: &str, body: &str) -> String {
         let mut stream = TcpStream::connect(self.addr).expect("connects");
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
