@@ -13,6 +13,8 @@
 //! - [`flow`]: the Assistant loaded from a flows folder (Autopilot Actions JSON), validated once.
 //! - [`nlu`]: understanding — text normalisation, the intent matcher, field-type parsers.
 //! - [`cli`]: the `switchboard` command line (serve, check, collected, nlu match).
+//! - [`signature`]: Twilio request signatures, checked on webhooks (`http`) and sent on outbound
+//!   web service calls (`webhook`, `runner`).
 //!
 //! Dependencies point down: `http → channel → engine → nlu, flow`, with `store` beside
 //! `engine`; `flow` and `nlu` know nothing of HTTP, SQL or Twilio's wire format.
@@ -26,5 +28,6 @@ pub mod load;
 pub mod nlu;
 pub mod runner;
 pub mod script;
+pub mod signature;
 pub mod store;
 pub mod webhook;

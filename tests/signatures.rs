@@ -5,7 +5,7 @@ mod common;
 use axum::http::StatusCode;
 use common::TestApp;
 use switchboard::http::Auth;
-use switchboard::http::signature::{AuthToken, sign};
+use switchboard::signature::{AuthToken, sign};
 
 const PUBLIC: &str = "https://bot.example.com";
 

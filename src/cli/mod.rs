@@ -19,9 +19,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::engine::Channel;
 use crate::flow::{self, Assistant, FlowErrors};
 use crate::http::admin::AdminToken;
-use crate::http::signature::AuthToken;
 use crate::http::{self, AppState, Auth};
 use crate::runner::{Runner, RunnerOptions};
+use crate::signature::AuthToken;
 use crate::store::{self, CollectedRow, Store, StoreOptions};
 use crate::webhook::UrlMap;
 

@@ -12,7 +12,7 @@ use axum::http::header::CONTENT_TYPE;
 
 use super::AppState;
 use super::error::HttpError;
-use super::signature;
+use crate::signature;
 
 /// Largest webhook body accepted. Twilio's voice and SMS webhooks are a few kilobytes; a long
 /// speech transcript plus every parameter stays well under this.

@@ -8,7 +8,6 @@ pub mod admin;
 mod baseline;
 pub mod error;
 pub mod form;
-pub mod signature;
 mod sms;
 mod voice;
 
@@ -21,6 +20,7 @@ use tokio::net::TcpListener;
 
 use crate::flow::Assistant;
 use crate::runner::Runner;
+use crate::signature;
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone)]
