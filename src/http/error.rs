@@ -16,6 +16,9 @@ pub enum HttpError {
     /// Body over the limit.
     #[error("request body over the {0}-byte limit")]
     TooLarge(usize),
+    /// More form parameters than any Twilio webhook sends.
+    #[error("more than {0} form parameters: Twilio's webhooks send a few dozen")]
+    TooManyParams(usize),
     /// The body could not be read or decoded.
     #[error("malformed form body: {0}")]
     BadForm(String),
@@ -40,9 +43,10 @@ impl HttpError {
         match self {
             HttpError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            HttpError::BadForm(_) | HttpError::Voice(_) | HttpError::Sms(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            HttpError::BadForm(_)
+            | HttpError::TooManyParams(_)
+            | HttpError::Voice(_)
+            | HttpError::Sms(_) => StatusCode::BAD_REQUEST,
             HttpError::Unsigned | HttpError::BadSignature => StatusCode::FORBIDDEN,
         }
     }
