@@ -19,6 +19,9 @@ pub enum HttpError {
     /// More form parameters than any Twilio webhook sends.
     #[error("more than {0} form parameters: Twilio's webhooks send a few dozen")]
     TooManyParams(usize),
+    /// The body did not arrive in full within the whole-request timeout.
+    #[error("request body not received within {0:?} of its headers")]
+    RequestTimeout(std::time::Duration),
     /// The body could not be read or decoded.
     #[error("malformed form body: {0}")]
     BadForm(String),
@@ -48,6 +51,7 @@ impl HttpError {
             | HttpError::Voice(_)
             | HttpError::Sms(_) => StatusCode::BAD_REQUEST,
             HttpError::Unsigned | HttpError::BadSignature => StatusCode::FORBIDDEN,
+            HttpError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
         }
     }
 }
@@ -55,6 +59,14 @@ impl HttpError {
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         tracing::warn!(status = %self.status(), error = %self, "rejected request");
-        (self.status(), format!("{self}\n")).into_response()
+        let mut response = (self.status(), format!("{self}\n")).into_response();
+        if matches!(self, HttpError::RequestTimeout(_)) {
+            // The rest of the body may still be trickling in: the connection cannot be reused.
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        response
     }
 }
