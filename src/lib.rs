@@ -14,6 +14,8 @@
 //! - [`nlu`]: understanding — text normalisation, the intent matcher, field-type parsers.
 //! - [`cli`]: the `switchboard` command line (serve, check, collected, nlu match).
 //! - [`log`]: the log output's guarantees — one event per line, never blocking a caller.
+//! - [`signature`]: Twilio request signatures, checked on webhooks (`http`) and sent on outbound
+//!   web service calls (`webhook`, `runner`).
 //!
 //! Dependencies point down: `http → channel → engine → nlu, flow`, with `store` beside
 //! `engine`; `flow` and `nlu` know nothing of HTTP, SQL or Twilio's wire format.
@@ -28,5 +30,6 @@ pub mod log;
 pub mod nlu;
 pub mod runner;
 pub mod script;
+pub mod signature;
 pub mod store;
 pub mod webhook;

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use crate::engine::{Caller, Input, Next, Output, Reply};
 use crate::flow::Assistant;
-use crate::http::signature::AuthToken;
+use crate::signature::AuthToken;
 use crate::store::{Store, StoreError};
 use crate::webhook::{CALL_TIMEOUT, UrlMap, WebhookClient};
 

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use crate::engine::{Expects, WebhookCall, WebhookResult};
 use crate::flow::{Assistant, Method, load::compile_actions, loggable_url};
-use crate::http::signature::{self, AuthToken};
+use crate::signature::{self, AuthToken};
 
 /// Longest a single web service may take. Twilio abandons a webhook after 15 s; the rest of the
 /// turn (and a second hop) must fit in what is left.

@@ -5,7 +5,7 @@ mod common;
 use axum::http::StatusCode;
 use common::TestApp;
 use switchboard::http::Auth;
-use switchboard::http::signature::{AuthToken, sign};
+use switchboard::signature::{AuthToken, sign};
 
 const PUBLIC: &str = "https://bot.example.com";
 
@@ -168,4 +168,86 @@ async fn collected_answers_are_only_served_with_the_admin_token() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let rows: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(rows[0]["answers"][0]["value"], "Jason");
+}
+
+/// A raw form POST to `/voice` with `signature` in `X-Twilio-Signature`.
+async fn post_raw_signed(app: &TestApp, body: String, signature: &str) -> (StatusCode, String) {
+    let request = axum::http::Request::post("/voice")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-Twilio-Signature", signature)
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    app.send(request).await
+}
+
+/// `count` distinct three-letter names ("aaa", "aab", …).
+fn three_letter_names(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let letter = |n: usize| char::from(b'a' + u8::try_from(n % 26).expect("< 26"));
+            [letter(i / 676), letter(i / 26), letter(i)]
+                .iter()
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_form_of_thousands_of_parameters_is_refused_before_its_signature_is_checked() {
+    // The attack: 16,000 distinct names fit the 64 KiB body limit, and checking a bogus
+    // signature over them used to cost quadratic CPU before the 403.
+    let app = app();
+    let names = three_letter_names(16_000);
+    let body = names.join("&");
+    assert!(body.len() <= switchboard::http::form::MAX_BODY);
+    let (status, text) = post_raw_signed(&app, body, "bm90IGEgc2lnbmF0dXJl").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert_eq!(
+        text,
+        "more than 200 form parameters: Twilio's webhooks send a few dozen\n"
+    );
+}
+
+#[tokio::test]
+async fn a_form_at_the_parameter_cap_is_checked_like_any_other() {
+    let app = app();
+    let cap = switchboard::http::form::MAX_PARAMS;
+    let mut form: Vec<(String, String)> = vec![
+        ("CallSid".into(), "CAcap".into()),
+        ("From".into(), "+15551230000".into()),
+    ];
+    form.extend(
+        three_letter_names(cap - form.len())
+            .into_iter()
+            .map(|n| (n, "x".repeat(300))),
+    );
+    let body = serde_urlencoded::to_string(&form).expect("encodes");
+    assert!(body.len() <= switchboard::http::form::MAX_BODY);
+
+    let (status, text) = post_raw_signed(&app, body.clone(), "bm90IGEgc2lnbmF0dXJl").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a bogus signature at the cap: {text}"
+    );
+    assert!(text.starts_with("invalid X-Twilio-Signature"), "{text}");
+
+    let good = sign(
+        &AuthToken::new("test-token"),
+        &format!("{PUBLIC}/voice"),
+        &form,
+    );
+    let (status, text) = post_raw_signed(&app, body, &good).await;
+    assert_eq!(status, StatusCode::OK, "a signed form at the cap: {text}");
+
+    // One more parameter, however well signed, is over the cap.
+    form.push(("zzz".into(), String::new()));
+    let good = sign(
+        &AuthToken::new("test-token"),
+        &format!("{PUBLIC}/voice"),
+        &form,
+    );
+    let body = serde_urlencoded::to_string(&form).expect("encodes");
+    let (status, text) = post_raw_signed(&app, body, &good).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
 }

@@ -17,8 +17,8 @@ use axum::{Json, Router};
 use common::{TestApp, Twiml};
 use serde_json::{Value, json};
 use switchboard::http::Auth;
-use switchboard::http::signature::{AuthToken, verify};
 use switchboard::runner::RunnerOptions;
+use switchboard::signature::{AuthToken, verify};
 
 type Params = Vec<(String, String)>;
 
@@ -386,7 +386,7 @@ async fn calls_to_web_services_are_signed_when_a_token_is_set() {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    let signature = switchboard::http::signature::sign(
+    let signature = switchboard::signature::sign(
         &AuthToken::new("test-token"),
         "https://bot.example.com/voice",
         &pairs,

@@ -19,9 +19,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::engine::Channel;
 use crate::flow::{self, Assistant, FlowErrors};
 use crate::http::admin::AdminToken;
-use crate::http::signature::AuthToken;
 use crate::http::{self, AppState, Auth};
 use crate::runner::{Runner, RunnerOptions};
+use crate::signature::AuthToken;
 use crate::store::{self, CollectedRow, Store, StoreOptions};
 use crate::webhook::UrlMap;
 
@@ -141,6 +141,19 @@ struct ServeArgs {
     /// baseline `switchboard bench` measures whole turns against.
     #[arg(long)]
     baseline_route: bool,
+    /// Seconds a new connection has to send a complete request head before it is closed.
+    #[arg(long, env = "SWITCHBOARD_HEADER_TIMEOUT", value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds from a request's head to the end of its body; a slower body gets a 408.
+    #[arg(long, env = "SWITCHBOARD_REQUEST_TIMEOUT", value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
+    /// Seconds a keep-alive connection may wait for its next request before it is closed.
+    #[arg(long, env = "SWITCHBOARD_IDLE_TIMEOUT", value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout: u64,
+    /// Most connections open at once (default: the open-files limit less a reserve for the
+    /// database, the log and web service calls).
+    #[arg(long, env = "SWITCHBOARD_MAX_CONNECTIONS", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -401,7 +414,17 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             tracing::info!("baseline route on: POST /bench/fixed answers fixed TwiML");
             state = state.with_baseline_route();
         }
-        http::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
+        let limits = http::server::Limits {
+            header_timeout: std::time::Duration::from_secs(args.header_timeout),
+            request_timeout: std::time::Duration::from_secs(args.request_timeout),
+            idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+            max_connections: args.max_connections.map_or_else(http::server::default_max_connections, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+        };
+        tracing::info!(
+            "connections: at most {}, request head within {} s, body within {} s, idle keep-alive {} s",
+            limits.max_connections, args.header_timeout, args.request_timeout, args.idle_timeout
+        );
+        http::serve_with(listener, state, limits, shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
         tracing::info!("switchboard stopped");
         Ok(ExitCode::SUCCESS)
     })

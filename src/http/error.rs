@@ -16,6 +16,12 @@ pub enum HttpError {
     /// Body over the limit.
     #[error("request body over the {0}-byte limit")]
     TooLarge(usize),
+    /// More form parameters than any Twilio webhook sends.
+    #[error("more than {0} form parameters: Twilio's webhooks send a few dozen")]
+    TooManyParams(usize),
+    /// The body did not arrive in full within the whole-request timeout.
+    #[error("request body not received within {0:?} of its headers")]
+    RequestTimeout(std::time::Duration),
     /// The body could not be read or decoded.
     #[error("malformed form body: {0}")]
     BadForm(String),
@@ -40,10 +46,12 @@ impl HttpError {
         match self {
             HttpError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            HttpError::BadForm(_) | HttpError::Voice(_) | HttpError::Sms(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            HttpError::BadForm(_)
+            | HttpError::TooManyParams(_)
+            | HttpError::Voice(_)
+            | HttpError::Sms(_) => StatusCode::BAD_REQUEST,
             HttpError::Unsigned | HttpError::BadSignature => StatusCode::FORBIDDEN,
+            HttpError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
         }
     }
 }
@@ -55,7 +63,15 @@ impl IntoResponse for HttpError {
             crate::log::report_suppressed(suppressed);
             tracing::warn!(status = %self.status(), error = %self, "rejected request");
         }
-        (self.status(), format!("{self}\n")).into_response()
+        let mut response = (self.status(), format!("{self}\n")).into_response();
+        if matches!(self, HttpError::RequestTimeout(_)) {
+            // The rest of the body may still be trickling in: the connection cannot be reused.
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        response
     }
 }
 

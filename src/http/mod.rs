@@ -8,7 +8,7 @@ pub mod admin;
 mod baseline;
 pub mod error;
 pub mod form;
-pub mod signature;
+pub mod server;
 mod sms;
 mod voice;
 
@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 
 use crate::flow::Assistant;
 use crate::runner::Runner;
+use crate::signature;
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone)]
@@ -128,7 +129,8 @@ async fn health(
 }
 
 /// Serves the router on an already-bound listener until `shutdown` completes, then finishes the
-/// requests in flight (each of which has committed its turn before answering).
+/// requests in flight (each of which has committed its turn before answering), with the default
+/// [`server::Limits`].
 ///
 /// # Errors
 /// The listener fails.
@@ -137,7 +139,18 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, state, server::Limits::default(), shutdown).await
+}
+
+/// As [`serve`], with the given timeouts and connection cap.
+///
+/// # Errors
+/// The listener fails.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: server::Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    server::serve(listener, router(state), limits, shutdown).await
 }

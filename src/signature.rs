@@ -37,7 +37,11 @@ impl fmt::Debug for AuthToken {
 
 /// The signature Twilio would send for `url` and form `params`, Base64-encoded.
 pub fn sign(token: &AuthToken, url: &str, params: &[(String, String)]) -> String {
-    STANDARD.encode(mac(token, url, params).finalize().into_bytes())
+    STANDARD.encode(
+        mac(token, url, &signed_order(params))
+            .finalize()
+            .into_bytes(),
+    )
 }
 
 /// True when `signature` is Twilio's signature of `url` and `params`, with or without the
@@ -46,8 +50,10 @@ pub fn verify(token: &AuthToken, url: &str, params: &[(String, String)], signatu
     let Ok(expected) = STANDARD.decode(signature.trim()) else {
         return false;
     };
+    // Sorted once, whichever URL variants are tried.
+    let pairs = signed_order(params);
     url_variants(url).iter().any(|candidate| {
-        mac(token, candidate, params)
+        mac(token, candidate, &pairs)
             .verify_slice(&expected)
             .is_ok()
     })
@@ -73,26 +79,30 @@ pub fn verify_with_body(token: &AuthToken, url: &str, body: &[u8], signature: &s
     actual.eq_ignore_ascii_case(claimed) && verify(token, url, &[], signature)
 }
 
-fn mac(token: &AuthToken, url: &str, params: &[(String, String)]) -> Hmac<Sha1> {
+/// The parameters in the order Twilio signs them: names sorted, each name's distinct values
+/// sorted. Sorting the (name, value) pairs lexicographically and dropping equal neighbours is
+/// exactly that rule, in one O(n log n) sort rather than a rescan of every parameter per name
+/// (which made a form of thousands of distinct names cost quadratic CPU before its 403).
+fn signed_order(params: &[(String, String)]) -> Vec<(&str, &str)> {
+    let mut pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// The HMAC of `url` followed by each pair's name and value, `pairs` already in
+/// [`signed_order`].
+fn mac(token: &AuthToken, url: &str, pairs: &[(&str, &str)]) -> Hmac<Sha1> {
     // HMAC accepts keys of any length, so this cannot fail.
     let key = token.0.as_bytes();
     let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("any key length"); // ok: see above
     mac.update(url.as_bytes());
-    let mut names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    for name in names {
-        let mut values: Vec<&str> = params
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect();
-        values.sort_unstable();
-        values.dedup();
-        for value in values {
-            mac.update(name.as_bytes());
-            mac.update(value.as_bytes());
-        }
+    for (name, value) in pairs {
+        mac.update(name.as_bytes());
+        mac.update(value.as_bytes());
     }
     mac
 }
@@ -287,6 +297,67 @@ mod tests {
                 "http://[::1]/voice"
             ]
         );
+    }
+
+    /// Twilio's rule spelled out the slow, obvious way (the implementation before the single
+    /// sort): each distinct name in order, then that name's distinct values in order.
+    fn reference_input(url: &str, params: &[(String, String)]) -> Vec<u8> {
+        let mut input = url.as_bytes().to_vec();
+        let mut names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let mut values: Vec<&str> = params
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            values.sort_unstable();
+            values.dedup();
+            for value in values {
+                input.extend_from_slice(name.as_bytes());
+                input.extend_from_slice(value.as_bytes());
+            }
+        }
+        input
+    }
+
+    #[test]
+    fn one_sort_signs_exactly_what_the_reference_rule_signs() {
+        let token = AuthToken::new("12345");
+        // A fixed linear congruential generator: varied inputs, the same on every run. Names
+        // and values come from small alphabets so names repeat, values repeat under one name,
+        // one name is a prefix of another ("A", "AB"), and some values are empty.
+        let mut seed: u64 = 0x5eed;
+        let mut next = |bound: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % bound
+        };
+        let alphabet = ["", "A", "AB", "B", "b", "Digits", "Digits1", "\u{e9}", "1"];
+        for round in 0..500 {
+            let count = next(12);
+            let params: Vec<(String, String)> = (0..count)
+                .map(|_| {
+                    let name = alphabet[1 + next(alphabet.len() as u64 - 1) as usize];
+                    let value = alphabet[next(alphabet.len() as u64) as usize];
+                    (name.to_owned(), value.to_owned())
+                })
+                .collect();
+            let expected = {
+                let key = b"12345";
+                let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("any key length");
+                mac.update(&reference_input(URL, &params));
+                STANDARD.encode(mac.finalize().into_bytes())
+            };
+            assert_eq!(
+                sign(&token, URL, &params),
+                expected,
+                "round {round}: {params:?}"
+            );
+            assert!(verify(&token, URL, &params, &expected), "round {round}");
+        }
     }
 
     #[test]
