@@ -4,7 +4,6 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{TestApp, Twiml};
+use common::{TestApp, Twiml, write_flow};
 use serde_json::{Value, json};
 use switchboard::flow::memory::{
     MAX_MEMORY_BYTES, MAX_MEMORY_DEPTH, MAX_SESSION_MEMORY_BYTES, depth,
@@ -99,22 +98,12 @@ impl Service {
     }
 }
 
-fn write(dir: &Path, name: &str, json: &Value) {
-    std::fs::create_dir_all(dir.join("tasks")).expect("mkdir");
-    let path = if name == "assistant" {
-        dir.join("assistant.json")
-    } else {
-        dir.join("tasks").join(format!("{name}.json"))
-    };
-    std::fs::write(path, serde_json::to_string_pretty(json).expect("json")).expect("write");
-}
-
 async fn setup() -> (Service, TestApp, tempfile::TempDir) {
     let service = Service::start().await;
     let flows = tempfile::tempdir().expect("temp dir");
     let dir = flows.path();
     let base = &service.base;
-    write(
+    write_flow(
         dir,
         "assistant",
         &json!({
@@ -122,17 +111,17 @@ async fn setup() -> (Service, TestApp, tempfile::TempDir) {
             "limits": {"max_redirects": 20}
         }),
     );
-    write(
+    write_flow(
         dir,
         "greeting",
         &json!({"actions": [{"say": "Hello."}, {"listen": true}]}),
     );
-    write(
+    write_flow(
         dir,
         "fallback",
         &json!({"actions": [{"say": "Back at the menu."}, {"listen": true}]}),
     );
-    write(
+    write_flow(
         dir,
         "ask",
         &json!({"actions": [
@@ -140,7 +129,7 @@ async fn setup() -> (Service, TestApp, tempfile::TempDir) {
                          "on_complete": {"redirect": {"uri": format!("{base}/echo"), "method": "POST"}}}}
         ]}),
     );
-    write(
+    write_flow(
         dir,
         "count",
         &json!({"actions": [
@@ -150,12 +139,12 @@ async fn setup() -> (Service, TestApp, tempfile::TempDir) {
             ], "on_complete": {"redirect": "task://fallback"}}}
         ]}),
     );
-    write(
+    write_flow(
         dir,
         "deep",
         &json!({"actions": [{"redirect": {"uri": format!("{base}/deep"), "method": "POST"}}]}),
     );
-    write(
+    write_flow(
         dir,
         "grow",
         &json!({"actions": [{"redirect": {"uri": format!("{base}/grow"), "method": "POST"}}]}),

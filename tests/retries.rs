@@ -12,8 +12,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
-use common::{TestApp, Texts, Twiml};
-use serde_json::{Value, json};
+use common::{TestApp, Texts, Twiml, write_flow};
+use serde_json::json;
 use switchboard::runner::RunnerOptions;
 
 /// How long the web services take to answer: long enough for a retry to arrive meanwhile.
@@ -62,32 +62,22 @@ async fn services() -> Services {
     }
 }
 
-fn write(dir: &std::path::Path, name: &str, json: &Value) {
-    std::fs::create_dir_all(dir.join("tasks")).expect("mkdir");
-    let path = if name == "assistant" {
-        dir.join("assistant.json")
-    } else {
-        dir.join("tasks").join(format!("{name}.json"))
-    };
-    std::fs::write(path, json.to_string()).expect("write");
-}
-
 async fn app() -> (Services, TestApp, tempfile::TempDir) {
     let services = services().await;
     let flows = tempfile::tempdir().expect("temp dir");
     let dir = flows.path();
     let base = &services.base;
-    write(
+    write_flow(
         dir,
         "assistant",
         &json!({"defaults": {"assistant_initiation": "task://greeting", "fallback": "task://greeting"}}),
     );
-    write(
+    write_flow(
         dir,
         "greeting",
         &json!({"actions": [{"say": "Say member or lookup."}, {"listen": true}]}),
     );
-    write(
+    write_flow(
         dir,
         "member",
         &json!({"samples": ["member", "member check", "check a member"], "actions": [
@@ -98,7 +88,7 @@ async fn app() -> (Services, TestApp, tempfile::TempDir) {
               "on_complete": {"redirect": "task://greeting"}}}
         ]}),
     );
-    write(
+    write_flow(
         dir,
         "lookup",
         &json!({"samples": ["lookup", "look it up", "look up my order"], "actions": [

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{TestApp, Twiml};
+use common::{TestApp, Twiml, write_flow};
 use serde_json::{Value, json};
 use switchboard::http::Auth;
 use switchboard::runner::RunnerOptions;
@@ -218,20 +218,10 @@ fn closed_port() -> u16 {
     listener.local_addr().expect("address").port()
 }
 
-fn write(dir: &Path, name: &str, json: &Value) {
-    std::fs::create_dir_all(dir.join("tasks")).expect("mkdir");
-    let path = if name == "assistant" {
-        dir.join("assistant.json")
-    } else {
-        dir.join("tasks").join(format!("{name}.json"))
-    };
-    std::fs::write(path, serde_json::to_string_pretty(json).expect("json")).expect("write");
-}
-
 /// A bot whose tasks call the service in every way; calls enter with TargetTask.
 fn bot(service: &Service, dir: &Path) {
     let base = &service.base;
-    write(
+    write_flow(
         dir,
         "assistant",
         &json!({
@@ -239,17 +229,17 @@ fn bot(service: &Service, dir: &Path) {
             "limits": {"max_redirects": 5}
         }),
     );
-    write(
+    write_flow(
         dir,
         "greeting",
         &json!({"actions": [{"say": "Hello."}, {"listen": true}]}),
     );
-    write(
+    write_flow(
         dir,
         "fallback",
         &json!({"actions": [{"say": "Back at the menu."}, {"listen": true}]}),
     );
-    write(
+    write_flow(
         dir,
         "sign_up",
         &json!({"actions": [
@@ -270,13 +260,13 @@ fn bot(service: &Service, dir: &Path) {
             format!("http://127.0.0.1:{}/t", trickling_server()),
         ),
     ] {
-        write(
+        write_flow(
             dir,
             task,
             &json!({"actions": [{"say": "One moment."}, {"redirect": url}]}),
         );
     }
-    write(
+    write_flow(
         dir,
         "validated",
         &json!({"actions": [
@@ -286,17 +276,17 @@ fn bot(service: &Service, dir: &Path) {
               "on_complete": {"redirect": "task://fallback"}}}
         ]}),
     );
-    write(
+    write_flow(
         dir,
         "agent",
         &json!({"actions": [{"say": "Connecting you."}, {"handoff": {"channel": "voice", "uri": "tel:+1 (415) 555-0000"}}]}),
     );
-    write(
+    write_flow(
         dir,
         "to_twiml",
         &json!({"actions": [{"handoff": {"channel": "voice", "uri": "https://example.com/agent", "method": "GET"}}]}),
     );
-    write(
+    write_flow(
         dir,
         "queue",
         &json!({"actions": [{"handoff": {"channel": "voice", "uri": "taskrouter://WW0123456789abcdef0123456789abcdef",

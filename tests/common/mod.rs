@@ -21,6 +21,18 @@ pub fn repo_flows() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("flows")
 }
 
+/// Writes one flow file into a flows folder: `assistant` is `assistant.json`, any other name a
+/// task under `tasks/`.
+pub fn write_flow(dir: &Path, name: &str, json: &serde_json::Value) {
+    std::fs::create_dir_all(dir.join("tasks")).expect("mkdir");
+    let path = if name == "assistant" {
+        dir.join("assistant.json")
+    } else {
+        dir.join("tasks").join(format!("{name}.json"))
+    };
+    std::fs::write(path, serde_json::to_string_pretty(json).expect("json")).expect("write");
+}
+
 /// A running app on a temp database.
 pub struct TestApp {
     pub dir: TempDir,

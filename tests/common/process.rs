@@ -125,34 +125,28 @@ impl Server {
     /// Posts a body exactly as given (already form-encoded, or deliberately not) and returns
     /// the whole HTTP response.
     pub fn send_raw(&self, path: &str, body: &str) -> String {
-        let mut stream = TcpStream::connect(self.addr).expect("connects");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        write!(
-            stream,
+        self.exchange(&format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.addr,
             body.len()
-        )
-        .expect("writes");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("reads");
-        response
+        ))
     }
 
     /// GETs a path and returns the whole HTTP response, whatever its status.
     pub fn get(&self, path: &str) -> String {
+        self.exchange(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        ))
+    }
+
+    /// Sends one request on a connection of its own and reads the whole response.
+    fn exchange(&self, request: &str) -> String {
         let mut stream = TcpStream::connect(self.addr).expect("connects");
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
-        )
-        .expect("writes");
+        stream.write_all(request.as_bytes()).expect("writes");
         let mut response = String::new();
         stream.read_to_string(&mut response).expect("reads");
         response
