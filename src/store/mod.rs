@@ -851,12 +851,21 @@ enum Sweep {
 /// `?1` is the cutoff (for stale sessions, calls'; `?2` texts'), the last parameter the chunk.
 const SWEEP_DELIVERIES: &str =
     "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE at < ?1 LIMIT ?2)";
-const SWEEP_STALE_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE (channel = 'voice' AND updated_at < ?1) OR (channel = 'sms' AND updated_at < ?2) LIMIT ?3) RETURNING key";
+/// Sessions are found by when they started (`sessions_by_start`), not by their last turn, which
+/// changes every turn: a session last updated before a cutoff started before it too, and the
+/// only sessions the index walk passes over are ones that started before the cutoff and are
+/// still going — calls longer than a day (none) and text conversations longer than their idle
+/// time (a few).
+const SWEEP_STALE_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (
+    SELECT rowid FROM sessions WHERE channel = 'voice' AND created_at < ?1 AND updated_at < ?1
+    UNION ALL
+    SELECT rowid FROM sessions WHERE channel = 'sms' AND created_at < ?2 AND updated_at < ?2
+    LIMIT ?3) RETURNING key";
 const MARK_INCOMPLETE: &str = "UPDATE collected SET status = 'incomplete', finished_at = ?2, updated_at = ?2 WHERE session_key = ?1 AND status = 'in_progress'";
 const SWEEP_COLLECTED: &str = "DELETE FROM collected WHERE id IN (SELECT id FROM collected WHERE updated_at < ?1 AND status != 'in_progress' LIMIT ?2)";
 const SWEEP_EVENTS: &str =
     "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ?1 LIMIT ?2)";
-const SWEEP_ENDED_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE updated_at < ?1 AND ended = 1 LIMIT ?2) RETURNING key";
+const SWEEP_ENDED_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE channel IN ('voice', 'sms') AND created_at < ?1 AND updated_at < ?1 AND ended = 1 LIMIT ?2) RETURNING key";
 
 /// A purge in progress: what is left to sweep and what has gone so far. Its cutoffs are fixed
 /// when it starts.
@@ -1131,20 +1140,34 @@ fn save_outcome(
     let created_at = timestamp(session.started_at);
     // Cached statements: SQLite parses each of these once per connection, not once per turn
     // (parsing was a tenth of the writer thread's time).
-    conn.prepare_cached(
-        "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (key) DO UPDATE SET state = excluded.state, ended = excluded.ended,
-            created_at = excluded.created_at, updated_at = excluded.updated_at",
-    )?
-    .execute(params![
-        caller.key,
-        session.channel.as_str(),
-        state,
-        session.ended,
-        created_at,
-        at
-    ])?;
+    //
+    // A conversation's later turns leave `created_at` alone, so they never touch the
+    // `sessions_by_start` index the purges use (SQLite updates only the indexes whose columns
+    // an UPDATE sets; moving an index entry on every turn cost the writer about a tenth more).
+    // The first turn, or a text conversation starting over on the same key, writes it all.
+    let continued = conn
+        .prepare_cached(
+            "UPDATE sessions SET state = ?2, ended = ?3, updated_at = ?4
+             WHERE key = ?1 AND created_at = ?5",
+        )?
+        .execute(params![caller.key, state, session.ended, at, created_at])?;
+    if continued == 0 {
+        conn.prepare_cached(
+            "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, state = excluded.state,
+                ended = excluded.ended, created_at = excluded.created_at,
+                updated_at = excluded.updated_at",
+        )?
+        .execute(params![
+            caller.key,
+            session.channel.as_str(),
+            state,
+            session.ended,
+            created_at,
+            at
+        ])?;
+    }
     let mut history = History::default();
     for effect in &outcome.effects {
         match effect {

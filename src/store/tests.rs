@@ -22,15 +22,20 @@ fn purging_forgets_stale_sessions_but_keeps_their_answers_as_incomplete() {
         .single()
         .expect("valid");
     let at = |hours: i64| timestamp(now - chrono::Duration::hours(hours));
-    for (key, channel, hours) in [
-        ("CAold", "voice", 30),
-        ("CAnew", "voice", 2),
-        ("sms:a:b", "sms", 6),
-        ("sms:c:d", "sms", 1),
+    // (key, channel, hours since its last turn, hours since it started): the purge finds
+    // sessions by when they started, so a long conversation that started before the cutoff
+    // but is still going must stay.
+    for (key, channel, hours, started) in [
+        ("CAold", "voice", 30, 30),
+        ("CAnew", "voice", 2, 2),
+        ("CAlong", "voice", 1, 26),
+        ("sms:a:b", "sms", 6, 7),
+        ("sms:c:d", "sms", 1, 1),
+        ("sms:e:f", "sms", 1, 50),
     ] {
         conn.execute(
-                "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at) VALUES (?1, ?2, '{}', 0, ?3, ?3)",
-                params![key, channel, at(hours)],
+                "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at) VALUES (?1, ?2, '{}', 0, ?3, ?4)",
+                params![key, channel, at(started), at(hours)],
             )
             .expect("session");
         conn.execute(
@@ -45,16 +50,18 @@ fn purging_forgets_stale_sessions_but_keeps_their_answers_as_incomplete() {
         .prepare("SELECT key FROM sessions ORDER BY key")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .expect("keys");
-    assert_eq!(left, ["CAnew", "sms:c:d"]);
+    assert_eq!(left, ["CAlong", "CAnew", "sms:c:d", "sms:e:f"]);
     let statuses: Vec<(String, String)> = conn
         .prepare("SELECT session_key, status FROM collected ORDER BY session_key")
         .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
         .expect("rows");
     let expected: Vec<(String, String)> = [
+        ("CAlong", "in_progress"),
         ("CAnew", "in_progress"),
         ("CAold", "incomplete"),
         ("sms:a:b", "incomplete"),
         ("sms:c:d", "in_progress"),
+        ("sms:e:f", "in_progress"),
     ]
     .iter()
     .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
