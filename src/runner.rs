@@ -13,12 +13,13 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::engine::{Caller, Input, Next, Output, Reply};
@@ -99,9 +100,8 @@ pub struct Turned {
 /// very result its first delivery got.
 pub type TurnResult = Result<Turned, Arc<StoreError>>;
 
-/// Deliveries whose turn is running, by session key and idempotency token; each receiver sees
-/// the turn's result once it is committed.
-type InFlight = Arc<Mutex<HashMap<(String, String), watch::Receiver<Option<TurnResult>>>>>;
+/// Deliveries whose turn is running, by session key and idempotency token.
+type InFlight = Arc<Mutex<HashMap<(String, String), Arc<Pending>>>>;
 
 /// Runs turns against one assistant and database; cheap to clone.
 #[derive(Clone)]
@@ -165,44 +165,41 @@ impl Runner {
             return self.run(caller, input).await.map_err(Arc::new);
         };
         let key = (caller.key.clone(), token);
-        let (mut result, first) = {
+        let pending = {
             let mut in_flight = self
                 .in_flight
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             match in_flight.get(&key) {
-                Some(first) => (first.clone(), None),
+                Some(first) => Err(Arc::clone(first)),
                 None => {
-                    let (sender, receiver) = watch::channel(None);
-                    in_flight.insert(key.clone(), receiver.clone());
-                    let runner = self.clone();
-                    let caller = caller.clone();
-                    let turn = async move {
-                        // Listed until this turn ends, however it ends: the result is sent
-                        // first, so a retry arriving in between still sees it, and one arriving
-                        // after finds the delivery's reply in the store.
-                        let _listed = Listed {
-                            in_flight: &runner.in_flight,
-                            key,
-                        };
-                        let result = runner.run(&caller, input).await.map_err(Arc::new);
-                        sender.send_replace(Some(result));
-                    };
-                    (receiver, Some(RunToEnd(Some(Box::pin(turn)))))
+                    let pending = Arc::new(Pending::default());
+                    in_flight.insert(key.clone(), Arc::clone(&pending));
+                    Ok(pending)
                 }
             }
         };
-        if let Some(turn) = first {
-            turn.await;
-        }
-        match result.wait_for(Option::is_some).await {
-            Ok(done) => done
-                .clone()
-                .unwrap_or(Err(Arc::new(StoreError::EnginePanic))),
-            // The task ended without a result: it panicked, and nothing of it was committed
-            // past its last step.
-            Err(_) => Err(Arc::new(StoreError::EnginePanic)),
-        }
+        let pending = match pending {
+            Ok(pending) => pending,
+            Err(first) => return first.wait().await,
+        };
+        let runner = self.clone();
+        let caller = caller.clone();
+        let turn = async move {
+            // Listed until this turn ends, however it ends; a retry arriving after that finds
+            // the delivery's reply in the store.
+            let listed = Listed {
+                in_flight: &runner.in_flight,
+                key: Some(key),
+                pending,
+            };
+            let result = runner.run(&caller, input).await.map_err(Arc::new);
+            listed.finish(&result);
+            result
+        };
+        RunToEnd(Some(Box::pin(turn)))
+            .await
+            .unwrap_or(Err(Arc::new(StoreError::EnginePanic)))
     }
 
     /// Runs one turn to its reply, in the caller's task.
@@ -257,47 +254,108 @@ impl Runner {
 
 /// A delivery's turn, run in the task of the request that brought it; if that request goes
 /// away first (Twilio gave up on it), the rest of the turn moves to a task of its own, so it
-/// still commits and a retry finds its reply.
+/// still commits and a retry finds its reply. `None` only if polled again after its result.
 ///
 /// Why not always a task of its own: spawning one per turn and waking the request's task from
 /// it cost the web workers about a sixth more CPU per turn, for a case that is rare.
-struct RunToEnd(Option<Pin<Box<dyn Future<Output = ()> + Send>>>);
+struct RunToEnd<T: Send + 'static>(Option<Pin<Box<dyn Future<Output = T> + Send>>>);
 
-impl Future for RunToEnd {
-    type Output = ();
+impl<T: Send + 'static> Future for RunToEnd<T> {
+    type Output = Option<T>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if let Some(turn) = self.0.as_mut() {
-            ready!(turn.as_mut().poll(cx));
-            self.0 = None;
-        }
-        Poll::Ready(())
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let Some(turn) = self.0.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let done = ready!(turn.as_mut().poll(cx));
+        self.0 = None;
+        Poll::Ready(Some(done))
     }
 }
 
-impl Drop for RunToEnd {
+impl<T: Send + 'static> Drop for RunToEnd<T> {
     fn drop(&mut self) {
         if let Some(rest) = self.0.take() {
             // Outside a runtime (it is shutting down) the rest is dropped, which ends the turn
             // at its last committed step, as a crash would.
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(rest);
+                runtime.spawn(async move {
+                    rest.await;
+                });
             }
         }
     }
 }
 
-/// A delivery's place in the in-flight list, given up when its turn ends.
+/// A delivery's turn as its retries see it while it runs.
+///
+/// Lighter than a channel on purpose: almost no delivery is retried, so the first one keeps
+/// its own result and a copy is made only for retries already waiting when it finishes.
+#[derive(Default)]
+struct Pending {
+    /// The result, for the retries that were waiting.
+    result: OnceLock<TurnResult>,
+    /// Set once the turn has ended, with or without a result.
+    finished: AtomicBool,
+    /// Wakes the waiting retries when it ends.
+    done: Notify,
+}
+
+impl Pending {
+    /// A retry's wait for the first delivery's result.
+    async fn wait(&self) -> TurnResult {
+        // Made before `finished` is read: `notify_waiters` wakes every `Notified` made before
+        // it, polled or not, so the end cannot slip between the check and the wait.
+        let ended = self.done.notified();
+        if !self.finished.load(Ordering::Acquire) {
+            ended.await;
+        }
+        // Ended without a result: the turn was dropped (the runtime shutting down) or
+        // panicked, and nothing of it was committed past its last step.
+        self.result
+            .get()
+            .cloned()
+            .unwrap_or(Err(Arc::new(StoreError::EnginePanic)))
+    }
+}
+
+/// A delivery's place in the in-flight list, given up when its turn ends, however it ends.
 struct Listed<'a> {
     in_flight: &'a InFlight,
-    key: (String, String),
+    /// Taken when the entry is removed.
+    key: Option<(String, String)>,
+    pending: Arc<Pending>,
+}
+
+impl Listed<'_> {
+    /// Leaves the list with the turn's result, copied for the retries waiting on it.
+    fn finish(mut self, result: &TurnResult) {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(key) = self.key.take() {
+            in_flight.remove(&key);
+        }
+        // With the entry gone no retry can find it any more, so a count above our own copy is
+        // exactly the retries already waiting.
+        if Arc::strong_count(&self.pending) > 1 {
+            let _ = self.pending.result.set(result.clone());
+        }
+        drop(in_flight);
+        // `self` drops here and wakes them.
+    }
 }
 
 impl Drop for Listed<'_> {
     fn drop(&mut self) {
-        self.in_flight
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.key);
+        if let Some(key) = self.key.take() {
+            self.in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&key);
+        }
+        self.pending.finished.store(true, Ordering::Release);
+        self.pending.done.notify_waiters();
     }
 }
