@@ -103,9 +103,15 @@ pub type TurnResult = Result<Turned, Arc<StoreError>>;
 /// Deliveries whose turn is running, by session key and idempotency token.
 type InFlight = Arc<Mutex<HashMap<(String, String), Arc<Pending>>>>;
 
-/// Runs turns against one assistant and database; cheap to clone.
+/// Runs turns against one assistant and database; cheap to clone (one shared part, so a turn
+/// that may outlive its request holds it with one reference count).
 #[derive(Clone)]
 pub struct Runner {
+    inner: Arc<Shared>,
+}
+
+/// What every clone of a [`Runner`] shares.
+struct Shared {
     assistant: Arc<Assistant>,
     store: Store,
     webhooks: WebhookClient,
@@ -127,28 +133,30 @@ impl Runner {
         let webhooks = WebhookClient::new(options.token, options.webhook_timeout, options.url_map)
             .map_err(|e| format!("cannot start the HTTP client for web services: {e}"))?;
         Ok(Runner {
-            assistant,
-            store,
-            webhooks,
-            clock: options.clock,
-            in_flight: InFlight::default(),
-            step_wait: options.step_wait,
+            inner: Arc::new(Shared {
+                assistant,
+                store,
+                webhooks,
+                clock: options.clock,
+                in_flight: InFlight::default(),
+                step_wait: options.step_wait,
+            }),
         })
     }
 
     /// The loaded assistant.
     pub fn assistant(&self) -> &Arc<Assistant> {
-        &self.assistant
+        &self.inner.assistant
     }
 
     /// The database.
     pub fn store(&self) -> &Store {
-        &self.store
+        &self.inner.store
     }
 
     /// The time now, by the runner's clock.
     pub fn now(&self) -> DateTime<Utc> {
-        (self.clock)()
+        (self.inner.clock)()
     }
 
     /// Runs one turn to its reply. Each engine step is committed before the next web service
@@ -160,13 +168,14 @@ impl Runner {
     ///
     /// # Errors
     /// The database failed; nothing of the failed step was written.
-    pub async fn turn(&self, caller: &Caller, input: Input) -> TurnResult {
+    pub async fn turn(&self, caller: Caller, input: Input) -> TurnResult {
         let Some(token) = caller.delivery_token.clone() else {
-            return self.run(caller, input).await.map_err(Arc::new);
+            return self.run(&caller, input).await.map_err(Arc::new);
         };
         let key = (caller.key.clone(), token);
         let pending = {
             let mut in_flight = self
+                .inner
                 .in_flight
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
@@ -184,12 +193,11 @@ impl Runner {
             Err(first) => return first.wait().await,
         };
         let runner = self.clone();
-        let caller = caller.clone();
         let turn = async move {
             // Listed until this turn ends, however it ends; a retry arriving after that finds
             // the delivery's reply in the store.
             let listed = Listed {
-                in_flight: &runner.in_flight,
+                in_flight: &runner.inner.in_flight,
                 key: Some(key),
                 pending,
             };
@@ -204,20 +212,24 @@ impl Runner {
 
     /// Runs one turn to its reply, in the caller's task.
     async fn run(&self, caller: &Caller, input: Input) -> Result<Turned, StoreError> {
-        let deadline = Instant::now() + TURN_BUDGET;
-        let reply_by = Instant::now() + REPLY_BUDGET;
+        let started = Instant::now();
+        let deadline = started + TURN_BUDGET;
+        let reply_by = started + REPLY_BUDGET;
         let mut input = input;
         let mut hops = 0;
         let mut routed = None;
         loop {
             let step = self
+                .inner
                 .store
                 .turn(
-                    self.assistant.clone(),
+                    self.inner.assistant.clone(),
                     caller.clone(),
                     input,
                     self.now(),
-                    (Instant::now() + self.step_wait).min(reply_by).into_std(),
+                    (Instant::now() + self.inner.step_wait)
+                        .min(reply_by)
+                        .into_std(),
                 )
                 .await?;
             if step.routed.is_some() {
@@ -226,8 +238,12 @@ impl Runner {
             match step.reply.next {
                 Next::Webhook(call) if hops < MAX_HOPS => {
                     hops += 1;
-                    input =
-                        Input::Webhook(self.webhooks.call(&self.assistant, &call, deadline).await);
+                    input = Input::Webhook(
+                        self.inner
+                            .webhooks
+                            .call(&self.inner.assistant, &call, deadline)
+                            .await,
+                    );
                 }
                 _ => {
                     return Ok(Turned {
@@ -245,7 +261,7 @@ impl Runner {
     pub fn apology(&self) -> Reply {
         Reply {
             outputs: vec![Output::Say {
-                text: self.assistant.messages.error_goodbye.clone(),
+                text: self.inner.assistant.messages.error_goodbye.clone(),
             }],
             next: Next::Hangup,
         }

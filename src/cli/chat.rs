@@ -61,7 +61,7 @@ pub fn run(
     // A call starts with the bot speaking; a text conversation with the first text.
     if channel == Channel::Voice {
         let turned = runtime
-            .block_on(runner.turn(&caller, Input::Start))
+            .block_on(runner.turn(caller.clone(), Input::Start))
             .map_err(|e| e.to_string())?;
         show(&mut out, &turned, explain, &runner, None)?;
         if ended(&turned.reply) {
@@ -127,7 +127,7 @@ pub fn run(
         };
         let hung_up = input == Input::Hangup;
         let turned = runtime
-            .block_on(runner.turn(&caller, input))
+            .block_on(runner.turn(caller.clone(), input))
             .map_err(|e| e.to_string())?;
         show(&mut out, &turned, explain, &runner, text.as_deref())?;
         if hung_up || (channel == Channel::Voice && ended(&turned.reply)) {

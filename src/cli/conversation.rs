@@ -105,7 +105,7 @@ fn run_file(
     };
     let turn = |input: Input| -> Result<BotReply, String> {
         let turned = runtime
-            .block_on(runner.turn(&caller, input))
+            .block_on(runner.turn(caller.clone(), input))
             .map_err(|e| e.to_string())?;
         Ok(bot_reply(&turned))
     };

@@ -26,7 +26,7 @@ pub(super) async fn incoming(
     };
     // The conversation key holds phone numbers: only its digest is logged.
     let session = crate::store::loggable_key(&caller.key);
-    let reply = match runner.turn(&caller, request.input()).await {
+    let reply = match runner.turn(caller, request.input()).await {
         Ok(turned) => {
             tracing::info!(
                 channel = "sms",

@@ -70,7 +70,7 @@ async fn turn(
         delivery_token: token,
         ..request.caller()
     };
-    let reply = match runner.turn(&caller, input).await {
+    let reply = match runner.turn(caller, input).await {
         Ok(turned) => {
             tracing::info!(call = %request.call_sid, input = kind, webhooks = turned.hops, ended = !matches!(turned.reply.next, Next::Gather(_)), micros = started.elapsed().as_micros() as u64, "turn");
             turned.reply
