@@ -410,22 +410,15 @@ fn purge_deletes_old_answers_and_keeps_recent_ones() {
     let db = dir.path().join("calls.db");
     // Record a call through a real server, then age its rows by hand.
     let server = Server::start(&db);
-    server.post("/voice", &[("CallSid", "CA1"), ("From", "+15551230000")]);
-    server.post(
-        "/voice/gather",
-        &[("CallSid", "CA1"), ("SpeechResult", "register")],
-    );
-    server.post(
-        "/voice/gather",
-        &[("CallSid", "CA1"), ("SpeechResult", "Jason")],
-    );
-    server.post(
-        "/voice/gather",
-        &[("CallSid", "CA1"), ("Digits", "4155550123")],
-    );
-    server.post(
-        "/voice/gather",
-        &[("CallSid", "CA1"), ("SpeechResult", "goodbye")],
+    call(
+        &server,
+        "CA1",
+        &[
+            ("SpeechResult", "register"),
+            ("SpeechResult", "Jason"),
+            ("Digits", "4155550123"),
+            ("SpeechResult", "goodbye"),
+        ],
     );
     server.post("/voice", &[("CallSid", "CA2"), ("From", "+15551230001")]);
     server.terminate();
@@ -603,14 +596,10 @@ fn collected_and_purge_work_beside_a_running_server() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("calls.db");
     let server = Server::start(&db);
-    server.post("/voice", &[("CallSid", "CA1"), ("From", "+15551230000")]);
-    server.post(
-        "/voice/gather",
-        &[("CallSid", "CA1"), ("SpeechResult", "register")],
-    );
-    server.post(
-        "/voice/gather",
-        &[("CallSid", "CA1"), ("SpeechResult", "Jason")],
+    call(
+        &server,
+        "CA1",
+        &[("SpeechResult", "register"), ("SpeechResult", "Jason")],
     );
 
     let out = bin()
@@ -642,4 +631,13 @@ fn collected_and_purge_work_beside_a_running_server() {
         &[("CallSid", "CA1"), ("Digits", "4155550123#")],
     );
     assert!(reply.contains("Thank you, Jason."), "{reply}");
+}
+
+/// A call from +1 555 123 0000 to a running server: its first webhook, then one gather per
+/// answer, each a parameter name and value (`SpeechResult` or `Digits`).
+fn call(server: &Server, sid: &str, answers: &[(&str, &str)]) {
+    server.post("/voice", &[("CallSid", sid), ("From", "+15551230000")]);
+    for &(name, value) in answers {
+        server.post("/voice/gather", &[("CallSid", sid), (name, value)]);
+    }
 }

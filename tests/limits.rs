@@ -11,7 +11,7 @@ use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{TestApp, Twiml, write_flow};
+use common::{TestApp, Twiml, write_flow, write_menu_bot};
 use serde_json::{Value, json};
 use switchboard::flow::memory::{
     MAX_MEMORY_BYTES, MAX_MEMORY_DEPTH, MAX_SESSION_MEMORY_BYTES, depth,
@@ -103,24 +103,7 @@ async fn setup() -> (Service, TestApp, tempfile::TempDir) {
     let flows = tempfile::tempdir().expect("temp dir");
     let dir = flows.path();
     let base = &service.base;
-    write_flow(
-        dir,
-        "assistant",
-        &json!({
-            "defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"},
-            "limits": {"max_redirects": 20}
-        }),
-    );
-    write_flow(
-        dir,
-        "greeting",
-        &json!({"actions": [{"say": "Hello."}, {"listen": true}]}),
-    );
-    write_flow(
-        dir,
-        "fallback",
-        &json!({"actions": [{"say": "Back at the menu."}, {"listen": true}]}),
-    );
+    write_menu_bot(dir, 20);
     write_flow(
         dir,
         "ask",

@@ -201,6 +201,25 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
+/// What every failed GET validation must leave behind: no answer, secret, parameter name or
+/// caller's number in the log, the call history or the database, and a history that records
+/// the kind of failure rather than the URL.
+#[track_caller]
+fn assert_nothing_leaked(log: &str, history: &str, database: &str) {
+    assert_clean("the log", log);
+    assert!(!log.contains(NUMBER), "the log has the number:\n{log}");
+    assert_clean("the call history", history);
+    assert!(
+        !history.contains(NUMBER),
+        "the history has the number:\n{history}"
+    );
+    assert!(
+        !history.contains(r#""reason":"http"#),
+        "the history records the kind of failure, not the URL:\n{history}"
+    );
+    assert_clean("the database", database);
+}
+
 #[tokio::test]
 async fn a_web_service_that_drops_the_connection_leaks_nothing() {
     let (log, history, database) = call_with(Misbehaviour::Hangs).await;
@@ -217,18 +236,7 @@ async fn a_web_service_that_drops_the_connection_leaks_nothing() {
         history.contains("closed before an answer"),
         "the history records the kind of failure:\n{history}"
     );
-    assert_clean("the log", &log);
-    assert!(!log.contains(NUMBER), "the log has the number:\n{log}");
-    assert_clean("the call history", &history);
-    assert!(
-        !history.contains(NUMBER),
-        "the history has the number:\n{history}"
-    );
-    assert!(
-        !history.contains(r#""reason":"http"#),
-        "the history records the kind of failure, not the URL:\n{history}"
-    );
-    assert_clean("the database", &database);
+    assert_nothing_leaked(&log, &history, &database);
 }
 
 #[tokio::test]
@@ -240,18 +248,7 @@ async fn a_web_service_that_never_answers_leaks_nothing() {
         history.contains("no answer within 300 ms"),
         "the history records the kind of failure:\n{history}"
     );
-    assert_clean("the log", &log);
-    assert!(!log.contains(NUMBER), "the log has the number:\n{log}");
-    assert_clean("the call history", &history);
-    assert!(
-        !history.contains(NUMBER),
-        "the history has the number:\n{history}"
-    );
-    assert!(
-        !history.contains(r#""reason":"http"#),
-        "the history records the kind of failure, not the URL:\n{history}"
-    );
-    assert_clean("the database", &database);
+    assert_nothing_leaked(&log, &history, &database);
 }
 
 /// A web service that answers every request with `body` (JSON), once per connection.

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{TestApp, Twiml, write_flow};
+use common::{TestApp, Twiml, write_flow, write_menu_bot};
 use serde_json::{Value, json};
 use switchboard::http::Auth;
 use switchboard::runner::RunnerOptions;
@@ -221,24 +221,7 @@ fn closed_port() -> u16 {
 /// A bot whose tasks call the service in every way; calls enter with TargetTask.
 fn bot(service: &Service, dir: &Path) {
     let base = &service.base;
-    write_flow(
-        dir,
-        "assistant",
-        &json!({
-            "defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"},
-            "limits": {"max_redirects": 5}
-        }),
-    );
-    write_flow(
-        dir,
-        "greeting",
-        &json!({"actions": [{"say": "Hello."}, {"listen": true}]}),
-    );
-    write_flow(
-        dir,
-        "fallback",
-        &json!({"actions": [{"say": "Back at the menu."}, {"listen": true}]}),
-    );
+    write_menu_bot(dir, 5);
     write_flow(
         dir,
         "sign_up",

@@ -33,6 +33,30 @@ pub fn write_flow(dir: &Path, name: &str, json: &serde_json::Value) {
     std::fs::write(path, serde_json::to_string_pretty(json).expect("json")).expect("write");
 }
 
+/// The frame of a bot for web service tests: an assistant that greets with "Hello." and falls
+/// back to "Back at the menu.", following at most `max_redirects` redirects in a turn. The
+/// tasks under test are written beside it.
+pub fn write_menu_bot(dir: &Path, max_redirects: u32) {
+    write_flow(
+        dir,
+        "assistant",
+        &serde_json::json!({
+            "defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"},
+            "limits": {"max_redirects": max_redirects}
+        }),
+    );
+    write_flow(
+        dir,
+        "greeting",
+        &serde_json::json!({"actions": [{"say": "Hello."}, {"listen": true}]}),
+    );
+    write_flow(
+        dir,
+        "fallback",
+        &serde_json::json!({"actions": [{"say": "Back at the menu."}, {"listen": true}]}),
+    );
+}
+
 /// A running app on a temp database.
 pub struct TestApp {
     pub dir: TempDir,
