@@ -424,8 +424,8 @@ fn purge_deletes_old_answers_and_keeps_recent_ones() {
     server.terminate();
     let conn = rusqlite::Connection::open(&db).expect("db");
     conn.execute_batch(
-        "UPDATE collected SET updated_at = '2020-01-01T00:00:00.000Z';
-         UPDATE events SET at = '2020-01-01T00:00:00.000Z' WHERE session_key = 'CA1';
+        "UPDATE collected SET started_at = '2020-01-01T00:00:00.000Z', updated_at = '2020-01-01T00:00:00.000Z';
+         UPDATE events SET session_created_at = '2020-01-01T00:00:00.000Z', at = '2020-01-01T00:00:00.000Z' WHERE session_key = 'CA1';
          UPDATE sessions SET created_at = '2020-01-01T00:00:00.000Z', updated_at = '2020-01-01T00:00:00.000Z' WHERE key = 'CA1';",
     )
     .expect("age");

@@ -832,7 +832,8 @@ const PURGE_BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(10
 const CALL_RETENTION: chrono::Duration = chrono::Duration::days(1);
 
 /// One kind of row a purge deletes, in the order a purge goes through them. Every one is
-/// found through an index on its time (schema version 5) and deleted by rowid.
+/// found through an index led by a time that turns do not change (schema versions 4 and 5)
+/// and deleted by rowid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sweep {
     /// Replies to deliveries too old to be retried.
@@ -862,9 +863,18 @@ const SWEEP_STALE_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (
     SELECT rowid FROM sessions WHERE channel = 'sms' AND created_at < ?2 AND updated_at < ?2
     LIMIT ?3) RETURNING key";
 const MARK_INCOMPLETE: &str = "UPDATE collected SET status = 'incomplete', finished_at = ?2, updated_at = ?2 WHERE session_key = ?1 AND status = 'in_progress'";
-const SWEEP_COLLECTED: &str = "DELETE FROM collected WHERE id IN (SELECT id FROM collected WHERE updated_at < ?1 AND status != 'in_progress' LIMIT ?2)";
-const SWEEP_EVENTS: &str =
-    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ?1 LIMIT ?2)";
+/// Collects are found by when they started (`collected_by_start`), which answering never
+/// changes; the walk passes over only collects that started before the cutoff and were
+/// answered or finished after it.
+const SWEEP_COLLECTED: &str = "DELETE FROM collected WHERE id IN (SELECT id FROM collected WHERE started_at < ?1 AND updated_at < ?1 AND status != 'in_progress' LIMIT ?2)";
+/// History is found through the index every turn writes anyway (`events_by_call`, led by when
+/// the call started): a row is never older than its call. Rows from before schema version 4
+/// have no call start and sit first in that index.
+const SWEEP_EVENTS: &str = "DELETE FROM events WHERE id IN (
+    SELECT id FROM events WHERE session_created_at < ?1 AND at < ?1
+    UNION ALL
+    SELECT id FROM events WHERE session_created_at IS NULL AND at < ?1
+    LIMIT ?2)";
 const SWEEP_ENDED_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE channel IN ('voice', 'sms') AND created_at < ?1 AND updated_at < ?1 AND ended = 1 LIMIT ?2) RETURNING key";
 
 /// A purge in progress: what is left to sweep and what has gone so far. Its cutoffs are fixed

@@ -69,6 +69,67 @@ fn purging_forgets_stale_sessions_but_keeps_their_answers_as_incomplete() {
     assert_eq!(statuses, expected);
 }
 
+/// The retention sweeps find rows by when their call or collect started, and still delete
+/// exactly the rows older than the cutoff: a row of a call that started before the cutoff but
+/// went on past it stays, and rows from before the call start was recorded are not forgotten.
+#[test]
+fn retention_deletes_exactly_the_rows_older_than_the_cutoff() {
+    let mut conn = Connection::open_in_memory().expect("db");
+    schema::migrate(&mut conn).expect("schema");
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+        .single()
+        .expect("valid");
+    let days = |d: i64| timestamp(now - chrono::Duration::days(d));
+    // (key, the call's start or None for a row from before schema 4, the row's time)
+    for (key, started, at) in [
+        ("old", Some(40), 40),
+        ("spans_first", Some(31), 31),
+        ("spans_later", Some(31), 29),
+        ("legacy_old", None, 45),
+        ("legacy_new", None, 2),
+        ("new", Some(1), 1),
+    ] {
+        conn.execute(
+            "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail) VALUES (?1, ?2, 1, ?3, 'input', '[]')",
+            params![key, started.map(days), days(at)],
+        )
+        .expect("event");
+    }
+    // (key, started, last answered, status)
+    for (key, started, updated, status) in [
+        ("old", 40, 40, "complete"),
+        ("answered_late", 31, 29, "complete"),
+        ("still_open", 40, 40, "in_progress"),
+        ("new", 1, 1, "complete"),
+    ] {
+        conn.execute(
+            "INSERT INTO collected (session_key, seq, channel, task, collect, status, answers, started_at, updated_at)
+             VALUES (?1, 1, 'voice', 't', 'c', ?2, '[]', ?3, ?4)",
+            params![key, status, days(started), days(updated)],
+        )
+        .expect("collected");
+    }
+    let mut purge = Purge::retention_only(now - chrono::Duration::days(30));
+    let mut cache = Sessions::new(0);
+    while !purge.chunk(&mut conn, &mut cache).expect("chunk") {}
+    let keys = |sql: &str| -> Vec<String> {
+        conn.prepare(sql)
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("keys")
+    };
+    assert_eq!(
+        keys("SELECT session_key FROM events ORDER BY session_key"),
+        ["legacy_new", "new", "spans_later"]
+    );
+    assert_eq!(
+        keys("SELECT session_key FROM collected ORDER BY session_key"),
+        ["answered_late", "new", "still_open"]
+    );
+    assert_eq!(purge.purged.events, 3);
+    assert_eq!(purge.purged.collected, 1);
+}
+
 /// Every statement a purge runs finds its rows through an index (schema version 5), never by
 /// reading a whole table: with millions of rows a scan held the writer for half a minute.
 #[test]
