@@ -13,14 +13,20 @@ fn text_conversation_keys_never_reach_the_log_as_numbers() {
     assert_eq!(loggable_key("CA123"), "CA123");
 }
 
-#[test]
-fn purging_forgets_stale_sessions_but_keeps_their_answers_as_incomplete() {
+/// A migrated database in memory, and the time the purge tests call now.
+fn empty_database() -> (Connection, DateTime<Utc>) {
     let mut conn = Connection::open_in_memory().expect("db");
     schema::migrate(&mut conn).expect("schema");
     let now = Utc
         .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
         .single()
         .expect("valid");
+    (conn, now)
+}
+
+#[test]
+fn purging_forgets_stale_sessions_but_keeps_their_answers_as_incomplete() {
+    let (mut conn, now) = empty_database();
     let at = |hours: i64| timestamp(now - chrono::Duration::hours(hours));
     // (key, channel, hours since its last turn, hours since it started): the purge finds
     // sessions by when they started, so a long conversation that started before the cutoff
@@ -74,12 +80,7 @@ fn purging_forgets_stale_sessions_but_keeps_their_answers_as_incomplete() {
 /// went on past it stays, and rows from before the call start was recorded are not forgotten.
 #[test]
 fn retention_deletes_exactly_the_rows_older_than_the_cutoff() {
-    let mut conn = Connection::open_in_memory().expect("db");
-    schema::migrate(&mut conn).expect("schema");
-    let now = Utc
-        .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
-        .single()
-        .expect("valid");
+    let (mut conn, now) = empty_database();
     let days = |d: i64| timestamp(now - chrono::Duration::days(d));
     // (key, the call's start or None for a row from before schema 4, the row's time)
     for (key, started, at) in [
