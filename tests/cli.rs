@@ -88,6 +88,87 @@ fn serve_refuses_to_start_on_broken_flows() {
     );
 }
 
+/// The JSON lines `nlu parse` prints for `input` with these extra arguments.
+fn nlu_parse(args: &[&str], input: &str) -> Vec<serde_json::Value> {
+    let out = with_stdin(bin().args(["nlu", "parse"]).args(args), input.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect()
+}
+
+#[test]
+fn nlu_parse_prints_the_value_each_answer_parses_to() {
+    let dates = nlu_parse(
+        &["--type", "Twilio.DATE", "--today", "2026-11-25"],
+        "the fifteenth\ntomorrow\npurple\n",
+    );
+    let values: Vec<&serde_json::Value> = dates.iter().map(|d| &d["value"]).collect();
+    assert_eq!(
+        values,
+        [
+            &serde_json::json!("2026-12-15"),
+            &serde_json::json!("2026-11-26"),
+            &serde_json::Value::Null
+        ]
+    );
+    assert_eq!(dates[0]["text"], "the fifteenth");
+
+    // Numbers come out as JSON numbers, as Memory carries them.
+    let numbers = nlu_parse(
+        &["--type", "Twilio.NUMBER"],
+        "forty two\nthree point five\nnone\n",
+    );
+    assert_eq!(numbers[0]["value"], serde_json::json!(42));
+    assert_eq!(numbers[1]["value"], serde_json::json!(3.5));
+    assert_eq!(numbers[2]["value"], serde_json::Value::Null);
+
+    // Keys pressed follow the keypad conventions (1 is yes).
+    let keyed = nlu_parse(&["--type", "Twilio.YES_NO", "--keypad"], "1\n2\n");
+    assert_eq!(keyed[0]["value"], "Yes");
+    assert_eq!(keyed[1]["value"], "No");
+}
+
+#[test]
+fn nlu_parse_reads_custom_types_from_the_flows_and_names_them_when_the_type_is_unknown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("assistant.json"),
+        r#"{"field_types": [{"name": "pizza_size", "values": [{"value": "large", "synonyms": ["big"]}]}]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tasks/greeting.json"),
+        r#"{"actions": [{"say": "Hi"}, {"listen": true}]}"#,
+    )
+    .expect("write");
+    let flows = dir.path().to_str().expect("utf-8 path");
+    let sizes = nlu_parse(
+        &["--flows", flows, "--type", "pizza_size"],
+        "a big one please\nsmall\n",
+    );
+    assert_eq!(sizes[0]["value"], "large");
+    assert_eq!(sizes[1]["value"], serde_json::Value::Null);
+
+    let out = with_stdin(
+        bin().args(["nlu", "parse", "--flows", flows, "--type", "Twilio.COLOUR"]),
+        b"red\n",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("unknown field type \"Twilio.COLOUR\"") && stderr.contains("pizza_size"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
 #[test]
 fn nlu_match_prints_one_json_line_per_utterance() {
     let out = with_stdin(

@@ -177,6 +177,24 @@ enum NluCommand {
         #[command(flatten)]
         flows: FlowsArg,
     },
+    /// Read answers from stdin, one per line; print one JSON object per line with the value
+    /// the field type parses each to (null when it is not a value of the type), as a collect
+    /// would save it.
+    Parse {
+        #[command(flatten)]
+        flows: FlowsArg,
+        /// The field type: a Twilio built-in ("Twilio.DATE", "Twilio.PHONE_NUMBER", …) or a
+        /// custom type of the flows.
+        #[arg(long = "type", value_name = "TYPE")]
+        field_type: String,
+        /// The caller's date, for "tomorrow" and "the fifteenth" (default: today in the
+        /// assistant's time zone).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<chrono::NaiveDate>,
+        /// Read each line as keys pressed on a keypad rather than as a speech transcript.
+        #[arg(long)]
+        keypad: bool,
+    },
     /// Score the matcher on labelled utterances: a JSON Lines file of
     /// {"text": "…", "task": "name" or null (should decline)}.
     Eval {
@@ -253,6 +271,15 @@ pub fn main() -> ExitCode {
         Command::Nlu {
             command: NluCommand::Eval { flows, cases },
         } => nlu_eval(&flows, &cases),
+        Command::Nlu {
+            command:
+                NluCommand::Parse {
+                    flows,
+                    field_type,
+                    today,
+                    keypad,
+                },
+        } => nlu_parse(&flows, &field_type, today, keypad),
     };
     match result {
         Ok(code) => code,
@@ -525,6 +552,65 @@ fn nlu_match(flows: &FlowsArg) -> Result<ExitCode, String> {
             "next_best_confidence": class.next_best.map(|(_, c)| round(c)),
             "decision": format!("{:?}", class.decision).to_lowercase(),
         });
+        writeln!(out, "{row}").map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn nlu_parse(
+    flows: &FlowsArg,
+    field_type: &str,
+    today: Option<chrono::NaiveDate>,
+    keypad: bool,
+) -> Result<ExitCode, String> {
+    use crate::nlu::fields::{self, Answer, BuiltinType, Context};
+    let (assistant, source) = load_flows(flows)?;
+    let builtin = BuiltinType::from_name(field_type);
+    let custom = assistant.field_types.get(field_type);
+    if builtin.is_none() && custom.is_none() {
+        let mut customs: Vec<&str> = assistant.field_types.keys().map(String::as_str).collect();
+        customs.sort_unstable();
+        let customs = if customs.is_empty() {
+            format!("custom types in {source}: none")
+        } else {
+            format!("custom types in {source}: {}", customs.join(", "))
+        };
+        return Err(format!(
+            "unknown field type {field_type:?}: give a Twilio built-in type such as Twilio.DATE \
+             or Twilio.PHONE_NUMBER, or a custom type ({customs})"
+        ));
+    }
+    let today = today.unwrap_or_else(|| {
+        chrono::Utc::now()
+            .with_timezone(&assistant.time_zone)
+            .date_naive()
+    });
+    let context = Context { today };
+    let stdin = io::stdin();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let text = line.map_err(|e| format!("reading stdin: {e}"))?;
+        let answer = if keypad {
+            Answer::Digits(&text)
+        } else {
+            Answer::Speech(&text)
+        };
+        let value = match (builtin, custom) {
+            (Some(ty), _) => fields::parse(ty, answer, &context),
+            (None, Some(custom)) => custom.parse(answer),
+            (None, None) => None,
+        };
+        // A number is a JSON number, as Autopilot's Memory carries it; every other type's
+        // value is the string a collect saves.
+        let value = match value {
+            Some(v) if builtin == Some(BuiltinType::Number) => v
+                .parse::<serde_json::Number>()
+                .map_or(serde_json::Value::String(v), serde_json::Value::Number),
+            Some(v) => serde_json::Value::String(v),
+            None => serde_json::Value::Null,
+        };
+        let row = serde_json::json!({ "text": text, "value": value });
         writeln!(out, "{row}").map_err(|e| e.to_string())?;
     }
     out.flush().map_err(|e| e.to_string())?;
