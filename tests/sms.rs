@@ -210,6 +210,17 @@ async fn the_words_people_text_to_get_out_do_what_they_expect() {
 }
 
 #[tokio::test]
+async fn help_as_the_very_first_text_gets_the_help_text_and_the_greeting() {
+    let app = TestApp::new();
+    let help = app.text(ME, "HELP").await;
+    help.expect("automated assistant")
+        .expect("What would you like to do?");
+    assert!(!help.text().contains("didn't catch that"), "{}", help.xml);
+    // The conversation goes on from the greeting.
+    app.text(ME, "register").await.expect("What is your name?");
+}
+
+#[tokio::test]
 async fn bad_messages_get_a_4xx_with_one_clear_line() {
     let app = TestApp::new();
     for (form, words) in [

@@ -299,10 +299,12 @@ pub fn step(
                 session.turns = 1;
                 turn.input_event(&input);
                 let next = match turn.keyword(&input) {
-                    // A first text that is STOP or CANCEL starts nothing.
-                    Some(keyword @ (run::Keyword::Stop | run::Keyword::Cancel)) => {
-                        turn.end_by_keyword(&mut session, keyword)
-                    }
+                    // A first text that is STOP or CANCEL starts nothing; HELP gets the help
+                    // text and then the greeting, as it would mid-conversation (matched as
+                    // an utterance, it went to the fallback).
+                    Some(
+                        keyword @ (run::Keyword::Stop | run::Keyword::Cancel | run::Keyword::Help),
+                    ) => turn.keyword_reply(&mut session, keyword),
                     // Autopilot's rule: the assistant speaks first only on a phone call; a
                     // conversation by text starts with what was texted.
                     _ if caller.channel == Channel::Sms
