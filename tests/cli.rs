@@ -296,7 +296,7 @@ fn the_repository_flows_pass_their_conversation_tests_by_voice_and_by_text() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(
-            stdout.trim_end().ends_with("3 passed, 0 failed"),
+            stdout.trim_end().ends_with("4 passed, 0 failed"),
             "{channel}:\n{stdout}"
         );
     }

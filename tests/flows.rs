@@ -150,6 +150,33 @@ fn duplicate_task_names_are_refused() {
 }
 
 #[test]
+fn voice_escape_settings_are_checked_like_the_rest() {
+    let settings = r#"{"voice": {"cancel_word": ["stop it"], "operator": "task://people", "help_words": "help"}}"#;
+    let errs = errors(&[("assistant.json", settings), GREETING]);
+    assert_error(
+        &errs,
+        "assistant.json",
+        "voice.cancel_word",
+        "unknown key",
+        "",
+    );
+    assert_error(
+        &errs,
+        "assistant.json",
+        "voice.operator",
+        "no task named `people`",
+        "",
+    );
+    assert_error(
+        &errs,
+        "assistant.json",
+        "voice.help_words",
+        "expected a list of words",
+        "or [] to turn it off",
+    );
+}
+
+#[test]
 fn settings_mistakes_are_found_too() {
     let settings = r#"{"defaults": {"fallback": "task://nope"}, "style_sheet": {"voice": {"say_voice": 3}}, "field_types": [{"name": "size", "values": []}]}"#;
     let errs = errors(&[("assistant.json", settings), GREETING]);

@@ -17,7 +17,7 @@ use super::source::{self, Role, SourceFile};
 use super::{
     Action, Assistant, Collect, Defaults, Field, FlowError, FlowErrors, Handoff, Keypad, Limits,
     Listen, Messages, Method, Question, Show, SmsSettings, Style, Target, Task, TaskId, Text,
-    Validate, VoiceDigits, Webhook,
+    Validate, VoiceDigits, VoiceEscapes, Webhook,
 };
 use crate::nlu::fields::{BuiltinType, CustomType};
 use crate::nlu::matcher::{Matcher, MatcherConfig};
@@ -175,6 +175,7 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
         limits: settings.limits,
         time_zone: settings.time_zone,
         sms: settings.sms,
+        voice: settings.voice,
         matcher,
         all_task_hints,
         sid,
@@ -314,6 +315,7 @@ struct Settings {
     limits: Limits,
     time_zone: chrono_tz::Tz,
     sms: SmsSettings,
+    voice: VoiceEscapes,
     matcher: MatcherConfig,
     field_types: HashMap<String, Arc<CustomType>>,
 }
@@ -342,6 +344,9 @@ impl Default for Settings {
                 sms_empty: "I can only read text, so please type your answer.".into(),
                 sms_handoff: "To talk to someone, please call us.".into(),
                 sms_handoff_number: "To talk to someone, please call".into(),
+                voice_help: "You can answer the question, say start over to begin again, or cancel to stop.".into(),
+                voice_cancelled: "Okay, I've stopped. Goodbye.".into(),
+                voice_no_operator: "Sorry, there is nobody I can put you through to right now.".into(),
             },
             limits: Limits {
                 max_silences: 3,
@@ -355,6 +360,24 @@ impl Default for Settings {
                 cancel_words: words(&["cancel"]),
                 restart_words: words(&["start over", "restart", "reset"]),
                 help_words: words(&["help", "info"]),
+            },
+            voice: VoiceEscapes {
+                help_words: words(&["help", "help me", "i need help"]),
+                cancel_words: words(&["cancel", "goodbye", "good bye", "bye", "never mind", "quit"]),
+                restart_words: words(&["start over", "start again", "restart"]),
+                operator_words: words(&[
+                    "operator",
+                    "agent",
+                    "representative",
+                    "a person",
+                    "a real person",
+                    "human",
+                    "talk to a person",
+                    "speak to a person",
+                    "talk to someone",
+                    "speak to someone",
+                ]),
+                operator: None,
             },
             matcher: MatcherConfig::default(),
             field_types: HashMap::new(),
@@ -437,6 +460,7 @@ impl Cx {
                 "limits",
                 "time_zone",
                 "sms",
+                "voice",
             ],
         );
         if let Some(name) = root.get("name")
@@ -540,6 +564,9 @@ impl Cx {
                 "sms_empty",
                 "sms_handoff",
                 "sms_handoff_number",
+                "voice_help",
+                "voice_cancelled",
+                "voice_no_operator",
             ];
             self.unknown_keys(file, &messages, &keys);
             let m = &mut s.messages;
@@ -555,6 +582,9 @@ impl Cx {
                 &mut m.sms_empty,
                 &mut m.sms_handoff,
                 &mut m.sms_handoff_number,
+                &mut m.voice_help,
+                &mut m.voice_cancelled,
+                &mut m.voice_no_operator,
             ]) {
                 if let Some(text) = messages.get(key).and_then(|n| self.string(file, &n)) {
                     *slot = text.to_owned();
@@ -586,16 +616,37 @@ impl Cx {
                 ("help_words", &mut s.sms.help_words),
             ];
             for (key, slot) in lists {
-                if let Some(list) = sms.get(key) {
-                    // An empty list turns the keyword off.
-                    *slot = list
-                        .items()
-                        .iter()
-                        .filter_map(|n| self.string(file, n))
-                        .map(keyword)
-                        .collect();
+                // An empty list turns the keyword off.
+                if let Some(words) = sms.get(key).and_then(|list| self.words(file, &list)) {
+                    *slot = words;
                 }
             }
+        }
+        if let Some(voice) = root.get("voice") {
+            self.unknown_keys(
+                file,
+                &voice,
+                &[
+                    "help_words",
+                    "cancel_words",
+                    "restart_words",
+                    "operator_words",
+                    "operator",
+                ],
+            );
+            let lists = [
+                ("help_words", &mut s.voice.help_words),
+                ("cancel_words", &mut s.voice.cancel_words),
+                ("restart_words", &mut s.voice.restart_words),
+                ("operator_words", &mut s.voice.operator_words),
+            ];
+            for (key, slot) in lists {
+                // An empty list turns the escape off.
+                if let Some(words) = voice.get(key).and_then(|list| self.words(file, &list)) {
+                    *slot = words;
+                }
+            }
+            s.voice.operator = voice.get("operator").and_then(|n| self.target(file, &n));
         }
         if let Some(limits) = root.get("limits") {
             self.unknown_keys(
@@ -1347,6 +1398,26 @@ impl Cx {
 
     /// `task://name`, or `{"uri": "task://name", "method": …}`, resolved to a task.
     /// `task://name`, an http(s) URL, or `{"uri": …, "method": …}`.
+    /// A list of words or phrases, normalised as [`keyword`] compares them.
+    fn words(&mut self, file: &Path, node: &Node<'_>) -> Option<Vec<String>> {
+        if node.value().as_array().is_none() {
+            self.error(
+                file,
+                node.path(),
+                format!("expected a list of words, found {}", node.kind()),
+                r#"write ["help", "i need help"], or [] to turn it off"#,
+            );
+            return None;
+        }
+        Some(
+            node.items()
+                .iter()
+                .filter_map(|n| self.string(file, n))
+                .map(keyword)
+                .collect(),
+        )
+    }
+
     fn target(&mut self, file: &Path, node: &Node<'_>) -> Option<Target> {
         let (uri, method) = match node.value() {
             Value::String(s) => (s.as_str(), Method::Post),

@@ -78,6 +78,8 @@ pub struct Assistant {
     pub time_zone: chrono_tz::Tz,
     /// How text conversations behave: idle expiry and the words people text to get out.
     pub sms: SmsSettings,
+    /// What a caller can say during a question, by voice, to get out of it.
+    pub voice: VoiceEscapes,
     /// The intent matcher, indexed over every task's samples.
     pub matcher: Matcher,
     /// Speech hints for a `listen` that allows every task (all samples), precomputed.
@@ -430,6 +432,12 @@ pub struct Messages {
     pub sms_handoff: String,
     /// Texted where a handoff goes to a number, as "{sms_handoff} {number}".
     pub sms_handoff_number: String,
+    /// Said by voice when a caller asks for help during a question, before it is asked again.
+    pub voice_help: String,
+    /// Said by voice when a caller cancels during a question, before the call ends.
+    pub voice_cancelled: String,
+    /// Said by voice when a caller asks for a person and the flows name nowhere to send them.
+    pub voice_no_operator: String,
 }
 
 /// Text conversation settings (`sms` in `assistant.json`).
@@ -445,6 +453,26 @@ pub struct SmsSettings {
     pub restart_words: Vec<String>,
     /// Words that get the help text and the last question again.
     pub help_words: Vec<String>,
+}
+
+/// Words a caller can say during a question, by voice, to get out of it rather than have them
+/// taken as a wrong answer (texts have their keywords in [`SmsSettings`]). Each list is whole
+/// utterances, compared as [`crate::flow::load::keyword`] normalises them; an empty list turns
+/// that escape off. A word that is also a value the question lists (a custom type's value or
+/// synonym, an allowed value) stays an answer.
+#[derive(Debug, Clone)]
+pub struct VoiceEscapes {
+    /// The help message, then the question again; no attempt is counted.
+    pub help_words: Vec<String>,
+    /// The collect ends incomplete and the call ends politely.
+    pub cancel_words: Vec<String>,
+    /// The collect ends incomplete and the caller is greeted again.
+    pub restart_words: Vec<String>,
+    /// The collect ends incomplete and the call goes to [`VoiceEscapes::operator`].
+    pub operator_words: Vec<String>,
+    /// Where asking for a person goes, typically a task with a `handoff`. Without one the caller
+    /// hears that nobody can take the call and the question is asked again.
+    pub operator: Option<Target>,
 }
 
 /// Limits that guarantee every call ends.
