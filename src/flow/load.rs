@@ -609,18 +609,16 @@ impl Cx {
             {
                 s.sms.idle = chrono::Duration::minutes(i64::from(n));
             }
-            let lists = [
-                ("stop_words", &mut s.sms.stop_words),
-                ("cancel_words", &mut s.sms.cancel_words),
-                ("restart_words", &mut s.sms.restart_words),
-                ("help_words", &mut s.sms.help_words),
-            ];
-            for (key, slot) in lists {
-                // An empty list turns the keyword off.
-                if let Some(words) = sms.get(key).and_then(|list| self.words(file, &list)) {
-                    *slot = words;
-                }
-            }
+            self.word_lists(
+                file,
+                &sms,
+                [
+                    ("stop_words", &mut s.sms.stop_words),
+                    ("cancel_words", &mut s.sms.cancel_words),
+                    ("restart_words", &mut s.sms.restart_words),
+                    ("help_words", &mut s.sms.help_words),
+                ],
+            );
         }
         if let Some(voice) = root.get("voice") {
             self.unknown_keys(
@@ -634,18 +632,16 @@ impl Cx {
                     "operator",
                 ],
             );
-            let lists = [
-                ("help_words", &mut s.voice.help_words),
-                ("cancel_words", &mut s.voice.cancel_words),
-                ("restart_words", &mut s.voice.restart_words),
-                ("operator_words", &mut s.voice.operator_words),
-            ];
-            for (key, slot) in lists {
-                // An empty list turns the escape off.
-                if let Some(words) = voice.get(key).and_then(|list| self.words(file, &list)) {
-                    *slot = words;
-                }
-            }
+            self.word_lists(
+                file,
+                &voice,
+                [
+                    ("help_words", &mut s.voice.help_words),
+                    ("cancel_words", &mut s.voice.cancel_words),
+                    ("restart_words", &mut s.voice.restart_words),
+                    ("operator_words", &mut s.voice.operator_words),
+                ],
+            );
             s.voice.operator = voice.get("operator").and_then(|n| self.target(file, &n));
         }
         if let Some(limits) = root.get("limits") {
@@ -1398,6 +1394,21 @@ impl Cx {
 
     /// `task://name`, or `{"uri": "task://name", "method": …}`, resolved to a task.
     /// `task://name`, an http(s) URL, or `{"uri": …, "method": …}`.
+    /// Reads each key of `node` that is present into its slot as a word list; an empty list
+    /// turns those words off.
+    fn word_lists<const N: usize>(
+        &mut self,
+        file: &Path,
+        node: &Node<'_>,
+        lists: [(&str, &mut Vec<String>); N],
+    ) {
+        for (key, slot) in lists {
+            if let Some(words) = node.get(key).and_then(|list| self.words(file, &list)) {
+                *slot = words;
+            }
+        }
+    }
+
     /// A list of words or phrases, normalised as [`keyword`] compares them.
     fn words(&mut self, file: &Path, node: &Node<'_>) -> Option<Vec<String>> {
         if node.value().as_array().is_none() {
