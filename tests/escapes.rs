@@ -139,3 +139,21 @@ async fn an_assistant_can_change_or_turn_off_its_escape_words() {
     let reply = app.say("CA1", "stop it").await;
     reply.expect_goodbye("Okay, I've stopped.");
 }
+
+#[tokio::test]
+async fn by_text_too_a_word_the_question_lists_stays_an_answer_but_stop_always_stops() {
+    let flows = tempfile::tempdir().expect("temp dir");
+    bot(flows.path(), json!({}));
+    let app = TestApp::with_flows(flows.path());
+    const ME: &str = "+15550001111";
+    app.text(ME, "order").await.expect("Your first name?");
+    app.text(ME, "Priya").await.expect("Which size?");
+    app.text(ME, "cancel").await.expect("Say order");
+    let rows = app.collected();
+    assert_eq!(rows[0].status, "complete", "{rows:?}");
+    // STOP is the carrier's opt-out: it ends the conversation whatever is being asked.
+    app.text(ME, "order").await;
+    app.text(ME, "Maria").await.expect("Which size?");
+    let stop = app.text(ME, "STOP").await;
+    assert!(stop.messages.is_empty(), "{}", stop.xml);
+}

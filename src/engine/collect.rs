@@ -11,8 +11,6 @@ use super::{
     AnswerRecord, CollectRecord, CollectRun, CollectStatus, Gather, Input, Next, PendingWebhook,
     Session, Waiting,
 };
-use crate::engine::Channel;
-use crate::flow::load::keyword;
 use crate::flow::{Action, Collect, Field, Question};
 use crate::nlu::fields::{self, Answer, Context};
 
@@ -147,11 +145,6 @@ impl Turn<'_> {
         };
         if !said.is_empty() {
             session.last_input = Some(shown(question, &said));
-        }
-        if let Some(escape) = self.voice_escape(&input)
-            && !(parsed.is_some() && lists_its_values(question))
-        {
-            return self.escape(session, run, escape);
         }
         run.attempts += 1;
         let Some(value) = parsed else {
@@ -301,60 +294,21 @@ impl Turn<'_> {
         }
     }
 
-    /// What a spoken answer means if it is one of the assistant's escape words (voice only:
-    /// texts have their keywords, handled before any question sees them).
-    fn voice_escape(&self, input: &Input) -> Option<Escape> {
-        let Input::Speech { text, .. } = input else {
-            return None;
+    /// Whether `input` is a value the question being asked lists one by one (a custom type's
+    /// value or synonym, or an allowed value): such a word is an answer even when it is also a
+    /// keyword ("cancel" as a size).
+    pub(super) fn lists_as_an_answer(&self, session: &Session, input: &Input) -> bool {
+        let (Waiting::Answer(run), Input::Speech { text, .. }) = (&session.waiting, input) else {
+            return false;
         };
-        if self.caller.channel != Channel::Voice {
-            return None;
-        }
-        let said = keyword(text);
-        let escapes = &self.assistant.voice;
-        [
-            (&escapes.help_words, Escape::Help),
-            (&escapes.cancel_words, Escape::Cancel),
-            (&escapes.restart_words, Escape::Restart),
-            (&escapes.operator_words, Escape::Operator),
-        ]
-        .into_iter()
-        .find_map(|(words, escape)| words.contains(&said).then_some(escape))
-    }
-
-    /// Does what an escape word asks during a question. None of them counts as an attempt.
-    fn escape(&mut self, session: &mut Session, run: CollectRun, escape: Escape) -> Next {
-        self.event(
-            "escape",
-            json!({"collect": run.collect, "escape": format!("{escape:?}").to_lowercase()}),
-        );
-        match escape {
-            Escape::Help => {
-                self.say(&self.assistant.messages.voice_help);
-                self.repeat_last(session, Waiting::Answer(run))
-            }
-            Escape::Cancel => {
-                self.abandon(session, &run);
-                self.say(&self.assistant.messages.voice_cancelled);
-                self.event("end", json!({"reason": "cancel"}));
-                Next::Hangup
-            }
-            Escape::Restart => {
-                self.abandon(session, &run);
-                self.event("restart", json!({}));
-                self.start(session)
-            }
-            Escape::Operator => match self.assistant.voice.operator.clone() {
-                Some(target) => {
-                    self.abandon(session, &run);
-                    self.run_target(session, target)
-                }
-                None => {
-                    self.say(&self.assistant.messages.voice_no_operator);
-                    self.repeat_last(session, Waiting::Answer(run))
-                }
-            },
-        }
+        let Some(collect) = self.collect_of(run) else {
+            return false;
+        };
+        collect.questions.get(run.question).is_some_and(|question| {
+            (matches!(question.field, Field::Custom(..))
+                || question.validate.allowed_values.is_some())
+                && parse_answer(question, Answer::Speech(text), self.today()).is_some()
+        })
     }
 
     /// Ends a collect in progress when the call ends some other way.
@@ -504,22 +458,6 @@ fn parse_answer(question: &Question, answer: Answer<'_>, today: NaiveDate) -> Op
         .map(String::as_str)
         .chain(std::iter::once(raw))
         .find_map(|candidate| allowed_value(allowed, candidate))
-}
-
-/// What a caller asked for with an escape word during a question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Escape {
-    Help,
-    Cancel,
-    Restart,
-    Operator,
-}
-
-/// Whether the question names its values one by one (a custom type, or allowed values), so a
-/// word it lists — "cancel" among a custom type's values — is meant as an answer even when it
-/// is also an escape word.
-fn lists_its_values(question: &Question) -> bool {
-    matches!(question.field, Field::Custom(..)) || question.validate.allowed_values.is_some()
 }
 
 /// The allowed value a text means: equal to it, or contained in it as whole words, ignoring case

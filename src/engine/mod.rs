@@ -298,7 +298,7 @@ pub fn step(
                 // caller is greeted: guessing what they were answering would be worse.
                 session.turns = 1;
                 turn.input_event(&input);
-                let next = match turn.keyword(&input) {
+                let next = match turn.keyword(&session, &input) {
                     // A first text that is STOP or CANCEL starts nothing; HELP gets the help
                     // text and then the greeting, as it would mid-conversation (matched as
                     // an utterance, it went to the fallback).
@@ -366,7 +366,7 @@ pub fn step(
                 turn.say(&assistant.messages.loop_goodbye);
                 turn.event("end", json!({"reason": "max_turns"}));
                 Next::Hangup
-            } else if let Some(keyword) = turn.keyword(&input) {
+            } else if let Some(keyword) = turn.keyword(&session, &input) {
                 turn.keyword_reply(&mut session, keyword)
             } else {
                 turn.respond(&mut session, input)

@@ -18,13 +18,15 @@ use crate::flow::memory::{MAX_SESSION_MEMORY_BYTES, json_len};
 use crate::flow::{Action, Assistant, Field, Keypad, Target, TaskId, Webhook};
 use crate::nlu::extract::{FieldKind, extract};
 
-/// Words people text to steer a conversation, and the empty message.
+/// Words people text or say to steer a conversation, and the empty message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Keyword {
     Stop,
     Cancel,
     Restart,
     Help,
+    /// Asking for a person (by voice, during a question).
+    Operator,
     /// An empty or picture-only message.
     Empty,
 }
@@ -683,36 +685,59 @@ impl<'a> Turn<'a> {
         }
     }
 
-    /// What a text means if it is one of the assistant's keywords (or empty), on SMS only.
-    pub(super) fn keyword(&self, input: &Input) -> Option<Keyword> {
-        if self.caller.channel != Channel::Sms {
+    /// What the caller's input means if it is one of the assistant's keywords: by text, any
+    /// time (`sms` words, or an empty message); by voice, only during a question (`voice`
+    /// words). Except for STOP, a word the question being asked lists as a value (a custom
+    /// type's value or synonym, an allowed value) is an answer, not a keyword.
+    pub(super) fn keyword(&self, session: &Session, input: &Input) -> Option<Keyword> {
+        let asking = matches!(session.waiting, Waiting::Answer(_));
+        if self.caller.channel == Channel::Voice && !asking {
             return None;
         }
         let text = match input {
             Input::Speech { text, .. } => keyword(text),
-            Input::Silence => return Some(Keyword::Empty),
+            Input::Silence if self.caller.channel == Channel::Sms => return Some(Keyword::Empty),
             _ => return None,
         };
-        let sms = &self.assistant.sms;
         let is = |list: &[String]| list.contains(&text);
-        if is(&sms.stop_words) {
-            Some(Keyword::Stop)
-        } else if is(&sms.cancel_words) {
-            Some(Keyword::Cancel)
-        } else if is(&sms.restart_words) {
-            Some(Keyword::Restart)
-        } else if is(&sms.help_words) {
-            Some(Keyword::Help)
-        } else {
-            None
-        }
+        let found = match self.caller.channel {
+            Channel::Sms => {
+                let sms = &self.assistant.sms;
+                if is(&sms.stop_words) {
+                    return Some(Keyword::Stop);
+                }
+                [
+                    (&sms.cancel_words, Keyword::Cancel),
+                    (&sms.restart_words, Keyword::Restart),
+                    (&sms.help_words, Keyword::Help),
+                ]
+                .into_iter()
+                .find_map(|(words, keyword)| is(words).then_some(keyword))?
+            }
+            Channel::Voice => {
+                let voice = &self.assistant.voice;
+                [
+                    (&voice.help_words, Keyword::Help),
+                    (&voice.cancel_words, Keyword::Cancel),
+                    (&voice.restart_words, Keyword::Restart),
+                    (&voice.operator_words, Keyword::Operator),
+                ]
+                .into_iter()
+                .find_map(|(words, keyword)| is(words).then_some(keyword))?
+            }
+        };
+        (!self.lists_as_an_answer(session, input)).then_some(found)
     }
 
-    /// Ends a text conversation for STOP (silently: the carrier's opt-out answers) or CANCEL.
+    /// Ends a conversation for STOP (silently: the carrier's opt-out answers) or CANCEL.
     pub(super) fn end_by_keyword(&mut self, session: &mut Session, keyword: Keyword) -> Next {
         self.abandon_collect(session);
         if keyword == Keyword::Cancel {
-            self.say(&self.assistant.messages.sms_cancelled);
+            let messages = &self.assistant.messages;
+            self.say(match self.caller.channel {
+                Channel::Sms => &messages.sms_cancelled,
+                Channel::Voice => &messages.voice_cancelled,
+            });
         }
         self.event(
             "end",
@@ -731,18 +756,32 @@ impl<'a> Turn<'a> {
                 session.waiting = Waiting::Nothing;
                 self.start(session)
             }
-            Keyword::Help | Keyword::Empty => {
-                let message = if keyword == Keyword::Help {
-                    &self.assistant.messages.sms_help
-                } else {
-                    &self.assistant.messages.sms_empty
+            Keyword::Operator => match self.assistant.voice.operator.clone() {
+                Some(target) => {
+                    self.abandon_collect(session);
+                    self.event("operator", json!({}));
+                    self.run_target(session, target)
+                }
+                None => self.say_and_ask_again(session, &self.assistant.messages.voice_no_operator),
+            },
+            Keyword::Help => {
+                let messages = &self.assistant.messages;
+                let help = match self.caller.channel {
+                    Channel::Sms => &messages.sms_help,
+                    Channel::Voice => &messages.voice_help,
                 };
-                self.say(message);
-                // The question stands and no attempt is counted: neither is an answer.
-                let waiting = session.waiting.clone();
-                self.repeat_last(session, waiting)
+                self.say_and_ask_again(session, help)
             }
+            Keyword::Empty => self.say_and_ask_again(session, &self.assistant.messages.sms_empty),
         }
+    }
+
+    /// Says `message`, then what the caller was last asked: the question stands and no attempt
+    /// is counted, since what they said was not an answer.
+    fn say_and_ask_again(&mut self, session: &mut Session, message: &str) -> Next {
+        self.say(message);
+        let waiting = session.waiting.clone();
+        self.repeat_last(session, waiting)
     }
 
     pub(super) fn hang_up(&mut self, session: &mut Session) {
