@@ -7,8 +7,9 @@
 //! A turn that Twilio delivered with an idempotency token is listed as in flight until its
 //! reply is committed: a retry of that delivery (Twilio retries a webhook it has not had an
 //! answer to, for instance while the first is waiting on a slow web service) waits for the
-//! first one's reply and gets exactly it, instead of running as a new turn. A delivery whose connection Twilio gives up on still finishes and commits, on a task
-//! of its own from then on, so a retry after that finds its reply in the store.
+//! first one's reply and gets exactly it, instead of running as a new turn. A delivery whose
+//! connection Twilio gives up on still finishes and commits, on a task of its own from then on,
+//! so a retry after that finds its reply in the store.
 
 use std::collections::HashMap;
 use std::future::Future;

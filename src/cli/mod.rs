@@ -564,23 +564,30 @@ fn nlu_parse(
     today: Option<chrono::NaiveDate>,
     keypad: bool,
 ) -> Result<ExitCode, String> {
+    use crate::flow::Field;
     use crate::nlu::fields::{self, Answer, BuiltinType, Context};
     let (assistant, source) = load_flows(flows)?;
-    let builtin = BuiltinType::from_name(field_type);
-    let custom = assistant.field_types.get(field_type);
-    if builtin.is_none() && custom.is_none() {
-        let mut customs: Vec<&str> = assistant.field_types.keys().map(String::as_str).collect();
-        customs.sort_unstable();
-        let customs = if customs.is_empty() {
-            format!("custom types in {source}: none")
-        } else {
-            format!("custom types in {source}: {}", customs.join(", "))
-        };
-        return Err(format!(
-            "unknown field type {field_type:?}: give a Twilio built-in type such as Twilio.DATE \
-             or Twilio.PHONE_NUMBER, or a custom type ({customs})"
-        ));
-    }
+    let field = match BuiltinType::from_name(field_type) {
+        Some(ty) => Field::Builtin(ty),
+        None => match assistant.field_types.get(field_type) {
+            Some(custom) => Field::Custom(field_type.to_owned(), Arc::clone(custom)),
+            None => {
+                let mut customs: Vec<&str> =
+                    assistant.field_types.keys().map(String::as_str).collect();
+                customs.sort_unstable();
+                let customs = if customs.is_empty() {
+                    "none".to_owned()
+                } else {
+                    customs.join(", ")
+                };
+                return Err(format!(
+                    "unknown field type {field_type:?}: give a Twilio built-in type such as \
+                     Twilio.DATE or Twilio.PHONE_NUMBER, or a custom type (custom types in \
+                     {source}: {customs})"
+                ));
+            }
+        },
+    };
     let today = today.unwrap_or_else(|| {
         chrono::Utc::now()
             .with_timezone(&assistant.time_zone)
@@ -596,15 +603,15 @@ fn nlu_parse(
         } else {
             Answer::Speech(&text)
         };
-        let value = match (builtin, custom) {
-            (Some(ty), _) => fields::parse(ty, answer, &context),
-            (None, Some(custom)) => custom.parse(answer),
-            (None, None) => None,
+        let value = match &field {
+            Field::Builtin(ty) => fields::parse(*ty, answer, &context),
+            Field::Custom(_, custom) => custom.parse(answer),
+            Field::FreeText => fields::parse_free_text(answer),
         };
         // A number is a JSON number, as Autopilot's Memory carries it; every other type's
         // value is the string a collect saves.
         let value = match value {
-            Some(v) if builtin == Some(BuiltinType::Number) => v
+            Some(v) if matches!(field, Field::Builtin(BuiltinType::Number)) => v
                 .parse::<serde_json::Number>()
                 .map_or(serde_json::Value::String(v), serde_json::Value::Number),
             Some(v) => serde_json::Value::String(v),

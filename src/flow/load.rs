@@ -1392,8 +1392,6 @@ impl Cx {
         d
     }
 
-    /// `task://name`, or `{"uri": "task://name", "method": …}`, resolved to a task.
-    /// `task://name`, an http(s) URL, or `{"uri": …, "method": …}`.
     /// Reads each key of `node` that is present into its slot as a word list; an empty list
     /// turns those words off.
     fn word_lists<const N: usize>(
@@ -1403,14 +1401,14 @@ impl Cx {
         lists: [(&str, &mut Vec<String>); N],
     ) {
         for (key, slot) in lists {
-            if let Some(words) = node.get(key).and_then(|list| self.words(file, &list)) {
+            if let Some(words) = node.get(key).and_then(|list| self.word_list(file, &list)) {
                 *slot = words;
             }
         }
     }
 
     /// A list of words or phrases, normalised as [`keyword`] compares them.
-    fn words(&mut self, file: &Path, node: &Node<'_>) -> Option<Vec<String>> {
+    fn word_list(&mut self, file: &Path, node: &Node<'_>) -> Option<Vec<String>> {
         if node.value().as_array().is_none() {
             self.error(
                 file,
@@ -1429,6 +1427,7 @@ impl Cx {
         )
     }
 
+    /// `task://name`, an http(s) URL, or `{"uri": …, "method": …}`.
     fn target(&mut self, file: &Path, node: &Node<'_>) -> Option<Target> {
         let (uri, method) = match node.value() {
             Value::String(s) => (s.as_str(), Method::Post),
