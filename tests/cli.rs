@@ -137,17 +137,16 @@ fn nlu_parse_prints_the_value_each_answer_parses_to() {
 #[test]
 fn nlu_parse_reads_custom_types_from_the_flows_and_names_them_when_the_type_is_unknown() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("assistant.json"),
-        r#"{"field_types": [{"name": "pizza_size", "values": [{"value": "large", "synonyms": ["big"]}]}]}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("tasks/greeting.json"),
-        r#"{"actions": [{"say": "Hi"}, {"listen": true}]}"#,
-    )
-    .expect("write");
+    common::write_flow(
+        dir.path(),
+        "assistant",
+        &serde_json::json!({"field_types": [{"name": "pizza_size", "values": [{"value": "large", "synonyms": ["big"]}]}]}),
+    );
+    common::write_flow(
+        dir.path(),
+        "greeting",
+        &serde_json::json!({"actions": [{"say": "Hi"}, {"listen": true}]}),
+    );
     let flows = dir.path().to_str().expect("utf-8 path");
     let sizes = nlu_parse(
         &["--flows", flows, "--type", "pizza_size"],
