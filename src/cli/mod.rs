@@ -548,6 +548,7 @@ fn nlu_match(flows: &FlowsArg) -> Result<ExitCode, String> {
             "text": text,
             "task": class.task.and_then(name),
             "confidence": round(class.confidence),
+            "best": class.best.and_then(|(i, _)| name(i)),
             "next_best": class.next_best.and_then(|(i, _)| name(i)),
             "next_best_confidence": class.next_best.map(|(_, c)| round(c)),
             "decision": format!("{:?}", class.decision).to_lowercase(),
