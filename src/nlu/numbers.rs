@@ -95,7 +95,7 @@ const SEQUENCE_FILLERS: &[&str] = &[
     "it's", "its", "it", "is", "my", "the", "number", "number's", "phone", "cell", "mobile",
     "home", "work", "office", "area", "code", "you", "can", "reach", "me", "at", "on", "um", "umm",
     "uh", "uhh", "er", "erm", "ah", "hmm", "and", "that's", "thats", "so", "okay", "ok", "dash",
-    "hyphen",
+    "hyphen", "then", "dot", "space",
 ];
 
 /// Value of a word below twenty, accepting "zero".."nineteen".
@@ -474,21 +474,33 @@ pub fn parse_ordinal(text: &str) -> Option<u64> {
 /// "four one five, five five five, oh one two three" -> "4155550123";
 /// "double five" -> "55"; "triple seven" -> "777"; "415-555-0123" ->
 /// "4155550123"; "zero"/"oh"/"o" -> "0"; "twenty three" -> "23";
-/// "one hundred" -> "100"; "eight hundred" -> "800". Written digit groups
-/// keep their leading zeros. Fillers ("it's", "my number is", "um", "uh",
-/// "the", "and", "dash") are dropped; any other word makes the result None,
-/// as does an answer without digits.
+/// "one hundred" -> "100"; "eight hundred" -> "800"; "fifteen twenty" ->
+/// "1520". Written digit groups keep their leading zeros. Fillers ("it's",
+/// "my number is", "um", "uh", "the", "and", "then", "dash") are dropped; any
+/// other word makes the result None, as does an answer without digits.
 pub fn parse_digit_sequence(text: &str) -> Option<String> {
+    digit_groups(text).map(|groups| groups.concat())
+}
+
+/// [`parse_digit_sequence`], keeping the groups as said: "fifteen twenty" is
+/// `["15", "20"]`, "four one five" `["4", "1", "5"]`, "415 555" `["415",
+/// "555"]`, "double five" `["55"]`. A comma (a pause) ends a spoken number, so
+/// "forty four, twenty, seven" is 44 20 7 and not 44 27.
+pub fn digit_groups(text: &str) -> Option<Vec<String>> {
     let lowered = text.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
-    // Every separator people or transcribers put between digit groups.
+    // Every separator people or transcribers put between digit groups; a
+    // comma is kept as a token of its own, because it ends a spoken number.
     let spaced: String = lowered
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '\'' {
-                c
+        .flat_map(|c| {
+            let out: [char; 3] = if c == ',' {
+                [' ', ',', ' ']
+            } else if c.is_alphanumeric() || c == '\'' {
+                [c, '\0', '\0']
             } else {
-                ' '
-            }
+                [' ', '\0', '\0']
+            };
+            out.into_iter().filter(|c| *c != '\0')
         })
         .collect();
     let tokens: Vec<&str> = spaced
@@ -497,11 +509,15 @@ pub fn parse_digit_sequence(text: &str) -> Option<String> {
         .filter(|t| !t.is_empty() && !SEQUENCE_FILLERS.contains(t))
         .collect();
 
-    let mut out = String::new();
+    let mut out: Vec<String> = Vec::new();
     let mut i = 0;
     while let Some(&tok) = tokens.get(i) {
+        if tok == "," {
+            i += 1;
+            continue;
+        }
         if is_ascii_digits(tok) {
-            out.push_str(tok);
+            out.push(tok.to_string());
             i += 1;
             continue;
         }
@@ -519,12 +535,12 @@ pub fn parse_digit_sequence(text: &str) -> Option<String> {
             } else {
                 digit_word_value(next)?.to_string()
             };
-            out.push_str(&digit.repeat(repeat));
+            out.push(digit.repeat(repeat));
             i += 2;
             continue;
         }
         if matches!(tok, "oh" | "o" | "nought" | "naught" | "nil") {
-            out.push('0');
+            out.push("0".to_string());
             i += 1;
             continue;
         }
@@ -541,9 +557,10 @@ pub fn parse_digit_sequence(text: &str) -> Option<String> {
                 .get(h + 1)
                 .and_then(|t| small_value(t))
                 .is_some_and(|v| (1..10).contains(&v));
+            let goes_on = rest.get(used).is_some_and(|t| *t != ",");
             if unit_next
                 && h + 2 == used
-                && rest.len() > used
+                && goes_on
                 && let Some((v, u)) = cardinal_prefix(rest.get(..=h).unwrap_or_default())
             {
                 (value, used) = (v, u);
@@ -554,7 +571,7 @@ pub fn parse_digit_sequence(text: &str) -> Option<String> {
         if used == 0 {
             return None;
         }
-        out.push_str(&value.to_string());
+        out.push(value.to_string());
         i += used;
     }
     (!out.is_empty()).then_some(out)
@@ -639,6 +656,11 @@ mod tests {
         ("it's five five five", Some("555")),
         ("my cell is 415 555 0123", Some("4155550123")),
         ("double 5", Some("55")),
+        ("fifteen twenty", Some("1520")),
+        ("four fifteen", Some("415")),
+        ("forty four, twenty, seven", Some("44207")),
+        ("forty four twenty seven", Some("4427")),
+        ("one hundred, five", Some("1005")),
         ("double", None),
         ("double twenty", None),
         ("five apples", None),
@@ -661,6 +683,16 @@ mod tests {
             "failing rows:\n{}",
             failures.join("\n")
         );
+    }
+
+    #[test]
+    fn digit_groups_keep_what_was_said_together() {
+        let groups = |text: &str| digit_groups(text).unwrap_or_default();
+        assert_eq!(groups("fifteen twenty"), ["15", "20"]);
+        assert_eq!(groups("four one five"), ["4", "1", "5"]);
+        assert_eq!(groups("415 555"), ["415", "555"]);
+        assert_eq!(groups("double five, oh"), ["55", "0"]);
+        assert!(groups("five apples").is_empty());
     }
 
     const ORDINAL_CASES: &[(&str, Option<u64>)] = &[
