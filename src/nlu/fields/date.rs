@@ -21,8 +21,8 @@
 
 use chrono::{Datelike, Months, NaiveDate, TimeDelta, Weekday};
 
-use super::Answer;
 use super::lists::{month_from_word, weekday_from_word};
+use super::{Answer, framing};
 use crate::nlu::numbers::{parse_number, parse_ordinal};
 
 /// Longest run of words a date expression can take
@@ -42,7 +42,7 @@ const MAX_OFFSET: u64 = 11_000;
 pub(super) fn parse(answer: Answer<'_>, today: NaiveDate) -> Option<String> {
     let date = match answer {
         Answer::Digits(digits) => keypad_date(&super::keypad_digits(digits), today)?,
-        Answer::Speech(text) => speech_date(text, today)?,
+        Answer::Speech(text) => speech_date(&framing::core(text, framing::Profile::Value), today)?,
     };
     Some(date.format("%Y-%m-%d").to_string())
 }
@@ -81,7 +81,7 @@ fn date_words(text: &str) -> Vec<String> {
                 .collect()
         };
         for part in parts {
-            if !matches!(part, "the" | "of" | "on") {
+            if !matches!(part, "the" | "of" | "on" | "for") {
                 out.push(part.to_string());
             }
         }
@@ -99,10 +99,37 @@ enum Found {
     Invalid,
 }
 
-/// Finds the longest (then leftmost) run of words that is a date.
+/// Finds the longest (then leftmost) run of words that is a date; a time of day after it
+/// ("the fifteenth at noon") is set aside first, so the date is still the whole answer.
 fn speech_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     let owned = date_words(text);
     let words: Vec<&str> = owned.iter().map(String::as_str).collect();
+    // "Friday or Saturday", "the fifteenth or the sixteenth": ask again rather than pick one.
+    let dates_offered = words
+        .split(|w| *w == "or")
+        .filter(|part| date_in(part, today).is_some())
+        .count();
+    if dates_offered > 1 {
+        return None;
+    }
+    let date_part =
+        time_suffix(&words).map_or(&words[..], |at| words.get(..at).unwrap_or_default());
+    date_in(date_part, today)
+}
+
+/// Where a trailing time of day starts ("at noon", "around 3 pm"), if the answer has one after
+/// something else.
+fn time_suffix(words: &[&str]) -> Option<usize> {
+    let at = words
+        .iter()
+        .rposition(|w| matches!(*w, "at" | "around" | "about" | "by"))
+        .filter(|at| *at > 0)?;
+    let time = words.get(at..)?.join(" ");
+    super::time::parse(Answer::Speech(&time)).map(|_| at)
+}
+
+/// The date in these words: the longest (then leftmost) run that is one.
+fn date_in(words: &[&str], today: NaiveDate) -> Option<NaiveDate> {
     for len in (1..=MAX_WINDOW.min(words.len())).rev() {
         for window in words.windows(len) {
             let whole = len == words.len();
@@ -126,7 +153,17 @@ fn parse_window(w: &[&str], today: NaiveDate, whole: bool) -> Option<Found> {
         ["day", "after", "tomorrow"] => add_days(today, 2),
         ["yesterday"] => add_days(today, -1),
         ["day", "before", "yesterday"] => add_days(today, -2),
-        _ => None,
+        // "the day after Christmas", "the day before Friday": the base is a shorter run of
+        // words, so this recursion ends.
+        ["day", "after" | "before", base @ ..] if !base.is_empty() => {
+            match parse_window(base, today, true)? {
+                Found::Date(date) => {
+                    add_days(date, if w.get(1) == Some(&"after") { 1 } else { -1 })
+                }
+                Found::Invalid => return Some(Found::Invalid),
+            }
+        }
+        _ => holiday(w, today),
     };
     if let Some(found) = simple
         .or_else(|| relative_offset(w, today))
@@ -135,7 +172,7 @@ fn parse_window(w: &[&str], today: NaiveDate, whole: bool) -> Option<Found> {
     {
         return Some(Found::Date(found));
     }
-    if let Some(found) = month_and_day(w, today) {
+    if let Some(found) = month_and_day(w, today).or_else(|| day_of_named_month(w, today)) {
         return Some(found.map_or(Found::Invalid, Found::Date));
     }
     // "Thursday the 3rd", "Monday December 7th": the date decides; the
@@ -152,6 +189,29 @@ fn parse_window(w: &[&str], today: NaiveDate, whole: bool) -> Option<Found> {
         }
     }
     whole.then(|| day_only(w, today)).flatten().map(Found::Date)
+}
+
+/// The next of a holiday on or after today: the ones on a fixed date, and Thanksgiving (the
+/// fourth Thursday of November, the US one). Other moving holidays (Easter) are not known.
+fn holiday(w: &[&str], today: NaiveDate) -> Option<NaiveDate> {
+    let (month, day) = match w {
+        ["christmas"] | ["christmas", "day"] | ["xmas"] => (12, 25),
+        ["christmas" | "xmas", "eve"] => (12, 24),
+        ["new", "year's" | "years" | "year", "day"] | ["new", "year's" | "years"] => (1, 1),
+        ["new", "year's" | "years" | "year", "eve"] => (12, 31),
+        ["valentine's" | "valentines", "day"] => (2, 14),
+        ["halloween"] => (10, 31),
+        ["independence", "day"] => (7, 4),
+        ["thanksgiving"] | ["thanksgiving", "day"] => {
+            let fourth_thursday =
+                |year: i32| NaiveDate::from_weekday_of_month_opt(year, 11, Weekday::Thu, 4);
+            return fourth_thursday(today.year())
+                .filter(|d| *d >= today)
+                .or_else(|| fourth_thursday(today.year().checked_add(1)?));
+        }
+        _ => return None,
+    };
+    next_month_day(month, day, today)
 }
 
 fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
@@ -171,24 +231,51 @@ fn count(words: &[&str]) -> Option<u64> {
 }
 
 /// "in three days", "in two weeks", "in a month", "three days from now",
-/// "a week from today".
+/// "a week from today", and from another date: "a week from Friday", "two
+/// days from tomorrow".
 fn relative_offset(w: &[&str], today: NaiveDate) -> Option<NaiveDate> {
-    let (n_words, unit) = match w {
-        ["in", rest @ .., unit] => (rest, *unit),
-        [rest @ .., unit, "from", "now" | "today"] => (rest, *unit),
-        _ => return None,
+    let (n_words, unit, base) = match w {
+        ["in", rest @ .., unit] => (rest, *unit, today),
+        [rest @ .., unit, "from", "now"] => (rest, *unit, today),
+        _ => {
+            let from = w.iter().position(|t| *t == "from")?;
+            let (before, after) = w.split_at(from);
+            let (unit, rest) = before.split_last()?;
+            // The base is a shorter run of words, so this recursion ends.
+            let base = match parse_window(after.get(1..)?, today, true)? {
+                Found::Date(date) => date,
+                Found::Invalid => return None,
+            };
+            (rest, *unit, base)
+        }
     };
     if n_words.is_empty() {
         return None;
     }
     let n = count(n_words)?;
     match unit.trim_end_matches('s') {
-        "day" => add_days(today, i64::try_from(n).ok()?),
-        "week" => add_days(today, i64::try_from(n.checked_mul(7)?).ok()?),
-        "month" => today.checked_add_months(Months::new(u32::try_from(n).ok()?)),
-        "year" => today.checked_add_months(Months::new(u32::try_from(n.checked_mul(12)?).ok()?)),
+        "day" => add_days(base, i64::try_from(n).ok()?),
+        "week" => add_days(base, i64::try_from(n.checked_mul(7)?).ok()?),
+        "month" => base.checked_add_months(Months::new(u32::try_from(n).ok()?)),
+        "year" => base.checked_add_months(Months::new(u32::try_from(n.checked_mul(12)?).ok()?)),
         _ => None,
     }
+}
+
+/// "the fifteenth of next month", "the 3rd of this month" ("the" and "of"
+/// already dropped). The outer None means the words are not of this form; the
+/// inner None that the day does not exist in that month.
+fn day_of_named_month(w: &[&str], today: NaiveDate) -> Option<Option<NaiveDate>> {
+    let (day_words, months_ahead) = match w {
+        [day @ .., "next", "month"] => (day, 1),
+        [day @ .., "this", "month"] => (day, 0),
+        _ => return None,
+    };
+    let day = day_of_month(day_words)?;
+    let first = today
+        .with_day(1)?
+        .checked_add_months(Months::new(months_ahead))?;
+    Some(first.with_day(day))
 }
 
 /// Days from `from` forward to the next `target` weekday (0 when equal).

@@ -10,12 +10,22 @@
 //! letters, ASCII only) or the answer is rejected. Email addresses cannot be
 //! typed on a keypad, so digits give None.
 
-use super::{Answer, lower};
+use super::{Answer, framing, lower};
 
 /// Words before the address that are not part of it ("my email is ...").
 const LEAD_INS: &[&str] = &[
     "my", "email", "e-mail", "address", "is", "it's", "its", "it", "um", "uh", "so", "okay", "ok",
     "sure", "yes", "yeah", "the",
+];
+
+/// Announcements before an address, on top of the framing every type shares.
+const EMAIL_LEAD_INS: &[&[&str]] = &[
+    &["you", "can", "email", "me", "at"],
+    &["email", "me", "at"],
+    &["you", "can", "send", "it", "to"],
+    &["send", "it", "to"],
+    &["send", "it", "to", "me", "at"],
+    &["you", "can", "reach", "me", "at"],
 ];
 
 /// Remarks after the address ("... all one word", "... thanks").
@@ -35,7 +45,11 @@ pub(super) fn parse(answer: Answer<'_>) -> Option<String> {
     let Answer::Speech(text) = answer else {
         return None;
     };
-    let lowered = lower(text);
+    let lowered = lower(&framing::core_with(
+        text,
+        framing::Profile::Value,
+        EMAIL_LEAD_INS,
+    ));
     let lowered = lowered.trim_end_matches(['.', '!', '?', ',']).trim();
     // Already written as an address.
     if !lowered.contains(char::is_whitespace) && lowered.contains('@') {

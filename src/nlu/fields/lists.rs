@@ -11,6 +11,7 @@
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
+use super::framing::{self, Profile};
 use super::{Answer, clean_text, words};
 
 /// English weekday names, Monday first (also the `DAY_OF_WEEK` hints).
@@ -259,17 +260,33 @@ fn fuzzy_best<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opti
     best.filter(|_| !tied).map(|(cand, _)| cand)
 }
 
+/// Words that rule out the day or month right after them ("not Monday", "any day but Friday").
+const NEGATORS: &[&str] = &["not", "but", "except", "besides", "than"];
+
 /// Parses a `Twilio.DAY_OF_WEEK` answer to "Monday".."Sunday". Also
 /// accepts "today" and "tomorrow" (resolved with `today`). Keypad: None.
 pub(super) fn parse_day_of_week(answer: Answer<'_>, today: NaiveDate) -> Option<String> {
     let Answer::Speech(text) = answer else {
         return None;
     };
-    let words = words(text);
+    let words = words(&framing::core(text, Profile::Value));
     let mut full = Vec::new();
     let mut abbrev = Vec::new();
     let mut relative = Vec::new();
-    for w in &words {
+    // "not Monday", "any day but Monday", "except Monday": a day ruled out is no answer.
+    let kept: Vec<&String> = words
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            !words
+                .get(i.saturating_sub(2)..*i)
+                .unwrap_or_default()
+                .iter()
+                .any(|before| NEGATORS.contains(&before.as_str()))
+        })
+        .map(|(_, w)| w)
+        .collect();
+    for w in &kept {
         match weekday_from_word(w) {
             Some((day, false)) => full.push(day),
             Some((day, true)) => abbrev.push(day),
@@ -287,7 +304,7 @@ pub(super) fn parse_day_of_week(answer: Answer<'_>, today: NaiveDate) -> Option<
     } else if !relative.is_empty() {
         unique(&relative)?
     } else {
-        let candidates: Vec<&str> = words
+        let candidates: Vec<&str> = kept
             .iter()
             .filter_map(|w| fuzzy_best(w, WEEKDAY_NAMES.iter().copied()))
             .collect();
@@ -300,12 +317,13 @@ pub(super) fn parse_day_of_week(answer: Answer<'_>, today: NaiveDate) -> Option<
 }
 
 /// Parses a `Twilio.MONTH` answer to "January".."December" ("jan", "in
-/// March"). Numbers are not months. Keypad: None.
-pub(super) fn parse_month(answer: Answer<'_>) -> Option<String> {
+/// March", "next month" resolved with `today`). Numbers are not months.
+/// Keypad: None.
+pub(super) fn parse_month(answer: Answer<'_>, today: NaiveDate) -> Option<String> {
     let Answer::Speech(text) = answer else {
         return None;
     };
-    let words = words(text);
+    let words = words(&framing::core(text, Profile::Value));
     let mut full = Vec::new();
     let mut ambiguous = Vec::new();
     for w in &words {
@@ -326,6 +344,8 @@ pub(super) fn parse_month(answer: Answer<'_>) -> Option<String> {
         }
         let months: Vec<u32> = ambiguous.iter().map(|(m, _)| *m).collect();
         unique(&months)?
+    } else if let Some(month) = relative_month(&words, today) {
+        month
     } else {
         let candidates: Vec<&str> = words
             .iter()
@@ -338,6 +358,28 @@ pub(super) fn parse_month(answer: Answer<'_>) -> Option<String> {
         .get((month as usize).checked_sub(1)?)
         .map(|s| s.to_string())
 }
+
+/// "this month", "next month", "last month": today's month, or the one after or before.
+fn relative_month(words: &[String], today: NaiveDate) -> Option<u32> {
+    let at = words.iter().position(|w| w == "month")?;
+    let current = today.month();
+    match words.get(at.checked_sub(1)?)?.as_str() {
+        "this" | "current" => Some(current),
+        "next" | "coming" => Some(current % 12 + 1),
+        "last" | "previous" => Some((current + 10) % 12 + 1),
+        _ => None,
+    }
+}
+
+/// Other names callers give states: the District's, and the short forms of a few.
+const STATE_ALIASES: &[(&[&str], &str)] = &[
+    (&["washington", "dc"], "District of Columbia"),
+    (&["washington", "d", "c"], "District of Columbia"),
+    (&["washington", "d.c"], "District of Columbia"),
+    (&["jersey"], "New Jersey"),
+    (&["cali"], "California"),
+    (&["mass"], "Massachusetts"),
+];
 
 /// Words around a state code that are not part of it ("I live in CA").
 const STATE_FILLERS: &[&str] = &[
@@ -352,7 +394,7 @@ pub(super) fn parse_us_state(answer: Answer<'_>) -> Option<String> {
     let Answer::Speech(text) = answer else {
         return None;
     };
-    let words = words(text);
+    let words = words(&framing::core(text, Profile::Value));
 
     // Full names, longest match first, consuming the words they cover so
     // "West Virginia" does not also count as "Virginia".
@@ -366,17 +408,13 @@ pub(super) fn parse_us_state(answer: Answer<'_>) -> Option<String> {
         if rest.is_empty() {
             break;
         }
-        let dc_alias = [
-            &["washington", "dc"][..],
-            &["washington", "d", "c"][..],
-            &["washington", "d.c"][..],
-        ]
-        .iter()
-        .find(|alias| {
-            rest.len() >= alias.len() && rest.iter().zip(alias.iter()).all(|(a, b)| a == b)
-        })
-        .map(|alias| ("District of Columbia", alias.len()));
-        let best = dc_alias.or_else(|| {
+        let alias = STATE_ALIASES
+            .iter()
+            .find(|(alias, _)| {
+                rest.len() >= alias.len() && rest.iter().zip(alias.iter()).all(|(a, b)| a == b)
+            })
+            .map(|(alias, name)| (*name, alias.len()));
+        let best = alias.or_else(|| {
             STATES
                 .iter()
                 .zip(&names)
@@ -386,9 +424,17 @@ pub(super) fn parse_us_state(answer: Answer<'_>) -> Option<String> {
                 .max_by_key(|(_, parts)| parts.len())
                 .map(|((name, _), parts)| (*name, parts.len()))
         });
+        // "not Texas": ruled out; "Kansas City", "Iowa City": a city, not the state.
+        let ruled_out = i
+            .checked_sub(1)
+            .and_then(|before| words.get(before))
+            .is_some_and(|before| NEGATORS.contains(&before.as_str()));
         match best {
             Some((name, len)) => {
-                found.push(name);
+                let city = words.get(i + len).is_some_and(|next| next == "city");
+                if !ruled_out && !city {
+                    found.push(name);
+                }
                 i += len;
             }
             None => i += 1,
@@ -478,7 +524,7 @@ pub(super) fn parse_currency(answer: Answer<'_>) -> Option<String> {
     let Answer::Speech(text) = answer else {
         return super::parse_free_text(answer);
     };
-    let words = words(text);
+    let words = words(&framing::core(text, Profile::Value));
     let mut found = Vec::new();
     let mut i = 0;
     while let Some(rest) = words.get(i..) {
@@ -499,11 +545,16 @@ pub(super) fn parse_currency(answer: Answer<'_>) -> Option<String> {
             None => i += 1,
         }
     }
-    if let Some(code) = unique(&found) {
-        return Some(code.to_string());
+    if !found.is_empty() {
+        // Two different currencies ("euros or dollars"): ask again rather than guess.
+        return unique(&found).map(str::to_string);
     }
-    let cleaned = clean_text(text);
-    (!cleaned.is_empty()).then_some(cleaned)
+    if framing::is_non_answer(text) {
+        return None;
+    }
+    let cleaned = clean_text(&framing::core(text, Profile::Value));
+    let cleaned = cleaned.trim_end_matches(['.', '!', '?', ',']);
+    (!cleaned.is_empty()).then(|| cleaned.to_string())
 }
 
 #[cfg(test)]
@@ -591,7 +642,7 @@ mod tests {
         ("pounds sterling", Some("GBP")),
         ("Japanese yen", Some("JPY")),
         ("bitcoin", Some("bitcoin")),
-        ("euros or dollars", Some("euros or dollars")),
+        ("euros or dollars", None),
         ("", None),
     ];
 

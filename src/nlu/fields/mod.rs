@@ -23,6 +23,7 @@
 mod custom;
 mod date;
 mod email;
+mod framing;
 mod lists;
 mod names;
 mod numeric;
@@ -239,14 +240,14 @@ pub fn parse(ty: BuiltinType, answer: Answer<'_>, ctx: &Context) -> Option<Strin
         BuiltinType::Time => time::parse(answer),
         BuiltinType::Email => email::parse(answer),
         BuiltinType::DayOfWeek => lists::parse_day_of_week(answer, ctx.today),
-        BuiltinType::Month => lists::parse_month(answer),
+        BuiltinType::Month => lists::parse_month(answer, ctx.today),
         BuiltinType::UsState => lists::parse_us_state(answer),
         BuiltinType::Currency => lists::parse_currency(answer),
         BuiltinType::Language
         | BuiltinType::CountryIsoAlpha3
         | BuiltinType::CountryIsoAlpha2
         | BuiltinType::City
-        | BuiltinType::Country => parse_free_text(answer),
+        | BuiltinType::Country => parse_open(ty, answer),
     }?;
     capped(value, ty.max_len())
 }
@@ -271,6 +272,51 @@ pub fn parse_free_text(answer: Answer<'_>) -> Option<String> {
     (!cleaned.is_empty())
         .then_some(cleaned)
         .and_then(|cleaned| capped(cleaned, MAX_TEXT))
+}
+
+/// Lead-ins before a place or a language, on top of the shared framing: "I live in Boston",
+/// "I'm from France", "in Spanish please".
+const OPEN_LEAD_INS: &[&[&str]] = &[
+    &["i", "live", "in"],
+    &["we", "live", "in"],
+    &["i'm", "in"],
+    &["i", "am", "in"],
+    &["we're", "in"],
+    &["i'm", "from"],
+    &["i", "am", "from"],
+    &["we're", "from"],
+    &["i", "come", "from"],
+    &["i'm", "calling", "from"],
+    &["i'm", "based", "in"],
+    &["i", "was", "born", "in"],
+    &["i'm", "going", "to"],
+    &["i", "speak"],
+    &["we", "speak"],
+    &["i'd", "prefer"],
+    &["i", "prefer"],
+    &["i", "would", "prefer"],
+    &["in"],
+    &["from"],
+    &["to"],
+    &["the", "city", "of"],
+    &["the", "town", "of"],
+];
+
+/// A type we keep as text (`CITY`, `COUNTRY`, `LANGUAGE` and the ISO country codes): the
+/// answer without its framing ("um, I live in Boston please" -> "Boston"), or None for a
+/// non-answer ("I don't know", "why do you ask"). Keypad digits are kept as typed, as for free
+/// text.
+fn parse_open(ty: BuiltinType, answer: Answer<'_>) -> Option<String> {
+    let Answer::Speech(text) = answer else {
+        return parse_free_text(answer);
+    };
+    if framing::is_non_answer(text) {
+        return None;
+    }
+    let core = framing::core_with(text, framing::Profile::Value, OPEN_LEAD_INS);
+    // Sentence punctuation the recogniser added is not part of a name ("Boston." -> "Boston").
+    let core = core.trim_end_matches(['.', '!', '?', ',']);
+    parse_free_text(Answer::Speech(core)).and_then(|v| capped(v, ty.max_len()))
 }
 
 /// Removes control characters, collapses whitespace and trims: the common

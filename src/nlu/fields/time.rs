@@ -12,7 +12,7 @@
 //! flow's prompt should ask for am/pm if it matters. "at night" maps 12 to
 //! midnight and 1-5 to the early morning. Keypad: HHMM or HMM (24-hour).
 
-use super::{Answer, keypad_digits, lower};
+use super::{Answer, framing, keypad_digits, lower};
 use crate::nlu::numbers::parse_number;
 
 /// Longest run of words a time expression can take
@@ -59,7 +59,7 @@ enum Meridiem {
 pub(super) fn parse(answer: Answer<'_>) -> Option<String> {
     let minutes = match answer {
         Answer::Digits(d) => keypad_time(&keypad_digits(d))?,
-        Answer::Speech(text) => speech_time(text)?,
+        Answer::Speech(text) => speech_time(&framing::core(text, framing::Profile::Value))?,
     };
     Some(format!("{:02}:{:02}", minutes / 60, minutes % 60))
 }
@@ -91,7 +91,8 @@ fn time_words(text: &str) -> Vec<String> {
         lowered = lowered.replace(from, to);
     }
     // Separate digits from letters ("7pm", "3:30pm") and turn everything
-    // but digits, letters, apostrophes, ':' and '.' into spaces.
+    // but digits, letters, apostrophes, ':' and '.' into spaces. A '/' stays,
+    // so a date such as "12/24" remains one word that is no time.
     let mut spaced = String::with_capacity(lowered.len());
     let mut prev: Option<char> = None;
     for c in lowered.chars() {
@@ -101,7 +102,7 @@ fn time_words(text: &str) -> Vec<String> {
         if boundary {
             spaced.push(' ');
         }
-        if c.is_alphanumeric() || matches!(c, '\'' | ':' | '.') {
+        if c.is_alphanumeric() || matches!(c, '\'' | ':' | '.' | '/') {
             spaced.push(c);
         } else {
             spaced.push(' ');
@@ -110,7 +111,7 @@ fn time_words(text: &str) -> Vec<String> {
     }
     let raw: Vec<&str> = spaced
         .split_whitespace()
-        .map(|t| t.trim_matches(|c: char| matches!(c, '.' | ':' | '\'')))
+        .map(|t| t.trim_matches(|c: char| matches!(c, '.' | ':' | '\'' | '/')))
         .filter(|t| !t.is_empty())
         .collect();
 
@@ -152,7 +153,32 @@ fn speech_time(text: &str) -> Option<u32> {
             }
         }
     }
-    None
+    after_at(text)
+}
+
+/// "tomorrow at nine", "tonight at 8": a bare hour after "at" is a time even when the day
+/// comes with it, and a part of the day said before it still counts ("tonight at 8" is 20:00,
+/// "Friday morning at 9" 09:00).
+fn after_at(text: &str) -> Option<u32> {
+    let lowered = lower(text);
+    let raw: Vec<&str> = lowered
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| matches!(c, ',' | '.' | '!' | '?')))
+        .collect();
+    let at = raw.iter().rposition(|w| *w == "at")?;
+    let (before, after) = raw.split_at(at);
+    let hour = after.get(1..).filter(|h| (1..=2).contains(&h.len()))?;
+    let part_of_day = before.iter().rev().find_map(|w| match *w {
+        "tonight" => Some("tonight"),
+        "morning" => Some("in the morning"),
+        "afternoon" => Some("in the afternoon"),
+        "evening" => Some("in the evening"),
+        _ => None,
+    });
+    let phrase = format!("{} {}", hour.join(" "), part_of_day.unwrap_or_default());
+    let owned = time_words(&phrase);
+    let words: Vec<&str> = owned.iter().map(String::as_str).collect();
+    parse_window(&words, true)
 }
 
 /// Removes a trailing part-of-day ("pm", "in the evening") and returns it.

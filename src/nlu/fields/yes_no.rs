@@ -10,7 +10,7 @@
 //!
 //! Keypad: 1 = Yes, 2 = No (the usual IVR convention); nothing else.
 
-use super::{Answer, keypad_digits, words};
+use super::{Answer, framing, keypad_digits, words};
 
 /// What a phrase says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +64,20 @@ const PHRASES: &[(&[&str], Polarity)] = &[
     (&["no", "problem"], Polarity::Yes),
     (&["not", "a", "problem"], Polarity::Yes),
     (&["why", "not"], Polarity::Yes),
+    (&["please"], Polarity::Yes),
+    (&["please", "don't"], Polarity::No),
+    (&["please", "do", "not"], Polarity::No),
+    (&["that", "works"], Polarity::Yes),
+    (&["that's", "fine"], Polarity::Yes),
+    (&["go", "for", "it"], Polarity::Yes),
+    (&["do", "it"], Polarity::Yes),
+    (&["i'd", "like", "that"], Polarity::Yes),
+    (&["i", "think", "so"], Polarity::Yes),
+    (&["i", "guess", "so"], Polarity::Yes),
+    (&["i", "believe", "so"], Polarity::Yes),
+    (&["i", "suppose", "so"], Polarity::Yes),
+    (&["i", "think", "not"], Polarity::No),
+    (&["i", "guess", "not"], Polarity::No),
     (&["true"], Polarity::Yes),
     // No.
     (&["no"], Polarity::No),
@@ -118,7 +132,7 @@ pub(super) fn parse(answer: Answer<'_>) -> Option<String> {
             "2" => Polarity::No,
             _ => return None,
         },
-        Answer::Speech(text) => speech_polarity(text)?,
+        Answer::Speech(text) => speech_polarity(&framing::core(text, framing::Profile::YesNo))?,
     };
     match polarity {
         Polarity::Yes => Some("Yes".to_string()),
