@@ -1,13 +1,22 @@
 //! `Twilio.FIRST_NAME` and `Twilio.LAST_NAME`.
 //!
-//! Callers rarely say just their name: they say "my name is Jason", "it's
-//! Jason Smith", "uh, Jason please", or spell it, "j a s o n". This parser
-//! strips the lead-ins and politeness, joins spelled letters, picks the
-//! first or last word depending on the type, and capitalises it. It rejects
-//! answers that are clearly not names (digits, "I don't know", "no") with a
-//! small stop-list; anything else that looks like a word is accepted,
-//! because real names are too varied to validate.
+//! Callers rarely say just their name: they say "my name is Jason", "her name is Maria", "uh,
+//! Jason please", or spell it, "j a s o n". The framing is removed by the shared
+//! [`framing`](super::framing) rules, like every type's; then this parser drops titles ("Dr."),
+//! cuts what follows the name ("Sarah from accounting"), joins spelled letters, picks the first
+//! or last word depending on the type, and capitalises it.
+//!
+//! Real names are too varied to validate, so anything that looks like a word is accepted —
+//! unless it clearly is not a name: digits, non-answers and questions ("I don't know", "why do
+//! you need that"), and ordinary English words — colours, sizes, everyday nouns ("medium",
+//! "red jester", "purple monkey dishwasher"). Those come from a small hand-written list,
+//! `not_names.txt`, which leaves out words that are also common names (Rose, Mark, June); words
+//! that are common surnames (Brown, Green) are declined only as first names.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::framing::{self, Profile};
 use super::{Answer, lower, restore_apostrophe};
 
 /// Which part of a full name the question asked for.
@@ -17,57 +26,15 @@ enum Part {
     Last,
 }
 
-/// Lead-in phrases removed from the start of the answer, repeatedly, so
-/// "uh yeah my name is Jason" reduces to "Jason". Longest first so "my name
-/// is" wins over "my name".
+/// Name-specific words removed from the start, after the shared framing: what is left of an
+/// announcement ("first name Jason") and titles ("Dr. Smith" is Smith).
 const LEAD_INS: &[&[&str]] = &[
-    &["you", "can", "call", "me"],
-    &["my", "first", "name", "is"],
-    &["my", "last", "name", "is"],
-    &["my", "given", "name", "is"],
-    &["my", "family", "name", "is"],
-    &["my", "surname", "is"],
-    &["my", "name", "is"],
-    &["my", "name's"],
-    &["the", "name", "is"],
-    &["the", "name's"],
-    &["they", "call", "me"],
-    &["first", "name", "is"],
-    &["last", "name", "is"],
-    &["surname", "is"],
-    &["name", "is"],
     &["first", "name"],
     &["last", "name"],
-    &["my", "name"],
-    &["name's"],
-    &["it", "is"],
-    &["it's"],
-    &["its"],
-    &["this", "is"],
-    &["call", "me"],
-    &["i", "am"],
-    &["i'm"],
-    &["sure"],
-    &["yes"],
-    &["yeah"],
-    &["okay"],
-    &["ok"],
-    &["uh"],
-    &["um"],
-    &["umm"],
-    &["uhh"],
-    &["er"],
-    &["erm"],
-    &["ah"],
-    &["oh"],
-    &["well"],
-    &["so"],
-    &["hi"],
-    &["hello"],
-    &["hey"],
-    &["it"],
-    &["is"],
-    // Titles: "Dr. Smith" is Smith.
+    &["given", "name"],
+    &["family", "name"],
+    &["surname"],
+    &["name"],
     &["mr"],
     &["mrs"],
     &["ms"],
@@ -83,7 +50,8 @@ const LEAD_INS: &[&[&str]] = &[
 /// Words after which the rest of the answer is not the name ("Sarah from
 /// accounting", "Jason calling about my order").
 const CUT_WORDS: &[&str] = &[
-    "from", "calling", "speaking", "here", "with", "at", "and", "about", "of",
+    "from", "calling", "speaking", "here", "with", "at", "and", "about", "of", "spelled", "spelt",
+    "that's", "like", "as",
 ];
 
 /// Politeness and confirmation removed from the end ("Jason please").
@@ -91,9 +59,8 @@ const TRAIL_OFFS: &[&[&str]] = &[
     &["is", "my", "first", "name"],
     &["is", "my", "last", "name"],
     &["is", "my", "name"],
-    &["thank", "you"],
-    &["thanks"],
-    &["please"],
+    &["is", "her", "name"],
+    &["is", "his", "name"],
     &["speaking"],
     &["here"],
 ];
@@ -116,6 +83,10 @@ const NOT_NAME_WORDS: &[&str] = &[
     "how",
     "where",
     "when",
+    "who's",
+    "how's",
+    "where's",
+    "asking",
     "sorry",
     "pardon",
     "repeat",
@@ -190,11 +161,25 @@ const NOT_NAME_WORDS: &[&str] = &[
     "nine",
 ];
 
+/// The words of `not_names.txt`, each with whether it is also a common surname.
+static NOT_NAMES: LazyLock<HashMap<&'static str, bool>> = LazyLock::new(|| {
+    include_str!("not_names.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| {
+            let mut parts = line.split_whitespace();
+            let word = parts.next()?;
+            Some((word, parts.next() == Some("surname")))
+        })
+        .collect()
+});
+
 /// Lower-case particles that belong to a surname ("van Beethoven", "de la
 /// Cruz"), so LAST_NAME keeps them with the final word.
 const SURNAME_PARTICLES: &[&str] = &[
     "van", "von", "der", "den", "de", "la", "le", "del", "della", "di", "da", "du", "dos", "das",
-    "st", "ter", "ten", "bin", "ibn", "al",
+    "st", "ter", "ten", "bin", "ibn", "al", "el", "ben", "abu", "ap", "mac", "ó", "ní",
 ];
 
 /// Parses a `Twilio.FIRST_NAME` answer.
@@ -221,10 +206,10 @@ fn parse(answer: Answer<'_>, part: Part) -> Option<String> {
         return None;
     };
     // Digits mean a number, not a name (also catches "Jason 2").
-    if text.chars().any(|c| c.is_ascii_digit()) {
+    if text.chars().any(|c| c.is_ascii_digit()) || framing::is_non_answer(text) {
         return None;
     }
-    let mut words = split_words(text);
+    let mut words = split_words(&framing::core(text, Profile::Value));
 
     // "my first name is Jason and my last name is Smith": jump to the part
     // that answers the question.
@@ -262,6 +247,15 @@ fn parse(answer: Answer<'_>, part: Part) -> Option<String> {
         return None;
     }
     if !words.iter().all(|w| is_name_word(&w.original)) {
+        return None;
+    }
+    // Ordinary words are not names; one that is also a surname ("Brown") only as a first name.
+    let ordinary = words.iter().enumerate().any(|(i, w)| {
+        NOT_NAMES
+            .get(w.lower.as_str())
+            .is_some_and(|&surname| !surname || (part == Part::First && i == 0))
+    });
+    if ordinary {
         return None;
     }
 
@@ -514,6 +508,12 @@ mod tests {
         ("sorry can you repeat that", None),
         ("I want to speak to an agent", None),
         ("Jason 2", None),
+        ("her name is Maria", Some("Maria")),
+        ("medium", None),
+        ("red jester", None),
+        ("purple monkey dishwasher", None),
+        ("why do you need that", None),
+        ("Brown", None),
         ("123", None),
         ("", None),
         ("   ", None),
@@ -555,6 +555,8 @@ mod tests {
         ("no", None),
         ("nope", None),
         ("Smith 3", None),
+        ("Brown", Some("Brown")),
+        ("medium", None),
         ("", None),
         ("-", None),
         (
@@ -563,6 +565,23 @@ mod tests {
         ),
         ("one two three four five", None),
     ];
+
+    #[test]
+    fn not_names_list_is_well_formed() {
+        let entries = include_str!("not_names.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'));
+        for line in entries {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let well_formed = match fields.as_slice() {
+                [word] | [word, "surname"] => word.chars().all(|c| c.is_lowercase() || c == '-'),
+                _ => false,
+            };
+            assert!(well_formed, "not_names.txt: {line:?}");
+        }
+        assert!(super::NOT_NAMES.len() > 300);
+    }
 
     #[test]
     fn last_name_table() {
