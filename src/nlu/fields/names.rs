@@ -175,6 +175,12 @@ static NOT_NAMES: LazyLock<HashMap<&'static str, bool>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Whether a lower-case word is ordinary English that is never a given name ("medium",
+/// "dishwasher", "the", "why"); ALPHANUMERIC uses it too, to tell a code from a sentence.
+pub(super) fn is_ordinary_word(lower: &str) -> bool {
+    NOT_NAME_WORDS.contains(&lower) || NOT_NAMES.contains_key(lower)
+}
+
 /// Lower-case particles that belong to a surname ("van Beethoven", "de la
 /// Cruz"), so LAST_NAME keeps them with the final word.
 const SURNAME_PARTICLES: &[&str] = &[

@@ -4,19 +4,26 @@
 //! They share the spoken-number machinery in [`crate::nlu::numbers`] and
 //! differ in what they make of it: a quantity ("twenty five" -> "25"), a
 //! string of digits where leading zeros matter ("oh one two" -> "012"), an
-//! E.164 phone number, or a code of letters and digits.
+//! E.164 phone number, or a code of letters and digits. All four first drop
+//! the framing every type shares ("um, my number is ... thanks", see
+//! [`framing`](super::framing)).
+//!
+//! Digits come said one by one ("four one five"), grouped ("four fifteen",
+//! "fifteen twenty" -> "1520"), with "oh" for zero and "double five" for
+//! "55"; codes add letters, spelled ("a b c"), named ("bee", "double u"),
+//! from the NATO alphabet ("bravo") or illustrated ("b as in boy", "b for
+//! bravo").
 
+use super::framing::{self, Profile};
+use super::names::is_ordinary_word;
 use super::{Answer, keypad_digits, lower};
-use crate::nlu::numbers::{cardinal_prefix, format_number, parse_digit_sequence, parse_number};
+use crate::nlu::numbers::{
+    cardinal_prefix, digit_groups, format_number, parse_digit_sequence, parse_number,
+};
 
-/// Words callers put before a quantity ("about 30", "I think it's 30").
+/// Words callers put before a quantity ("about 30", "roughly thirty"), on top
+/// of the framing every type shares.
 const NUMBER_LEAD_INS: &[&str] = &[
-    "it's",
-    "its",
-    "it",
-    "is",
-    "it'll",
-    "be",
     "about",
     "around",
     "approximately",
@@ -24,48 +31,48 @@ const NUMBER_LEAD_INS: &[&str] = &[
     "maybe",
     "probably",
     "perhaps",
-    "um",
-    "umm",
-    "uh",
-    "uhh",
-    "er",
-    "erm",
-    "hmm",
-    "oh",
-    "well",
-    "so",
-    "like",
-    "i",
-    "i'd",
-    "think",
-    "guess",
-    "say",
-    "just",
     "exactly",
     "only",
     "nearly",
     "almost",
+    "like",
     "the",
     "answer",
     "number",
-    "that's",
-    "thats",
+    "it's",
+    "is",
+    "be",
 ];
 
-/// Words callers put after a quantity ("30 please", "30 or so").
-const NUMBER_TRAIL_OFFS: &[&str] = &[
-    "please", "thanks", "thank", "you", "or", "so", "ish", "i", "think", "maybe", "exactly",
+/// Words callers put after a quantity ("30 or so", "30ish").
+const NUMBER_TRAIL_OFFS: &[&str] = &["or", "so", "ish", "maybe", "exactly", "total", "altogether"];
+
+/// Words that make the number in an answer approximate or a fraction we do not read
+/// ("twenty something", "three quarters"); such an answer gives None.
+const VAGUE: &[&str] = &[
+    "something",
+    "odd",
+    "quarters",
+    "thirds",
+    "halves",
+    "few",
+    "several",
 ];
 
 /// Parses a `Twilio.NUMBER` answer to e.g. "25", "3.5" or "-4".
+///
+/// A quantity said as digits one by one or in pairs ("one two three four",
+/// "fifteen twenty") is read as those digits, 1234 and 1520, as a caller
+/// giving a PIN or a year means it; two single digits ("five five") stay
+/// ambiguous (a stutter?) and give None.
 ///
 /// Keypad: digits, with the first `*` read as a decimal point (`3*5` ->
 /// "3.5"); `#` is ignored; leading zeros are dropped.
 pub(super) fn parse_number_field(answer: Answer<'_>) -> Option<String> {
     match answer {
         Answer::Speech(text) => {
-            let lowered = lower(text);
-            let mut tokens: Vec<&str> = lowered.split_whitespace().collect();
+            let core = lower(&framing::core(text, Profile::Value));
+            let mut tokens: Vec<&str> = core.split_whitespace().collect();
             // Strip fillers from both ends, keeping punctuation-only checks
             // loose ("about 30," still matches "about").
             let bare = |t: &str| -> String {
@@ -86,12 +93,51 @@ pub(super) fn parse_number_field(answer: Answer<'_>) -> Option<String> {
             {
                 tokens.pop();
             }
-            parse_number(&tokens.join(" "))
+            let text = tokens.join(" ");
+            // "twenty something", "thirty odd", "three quarters": no one number to save.
+            if tokens.iter().any(|t| VAGUE.contains(&bare(t).as_str())) {
+                return None;
+            }
+            // "a couple" is two; "a few" and "some" stay too vague to save.
+            if matches!(
+                tokens.as_slice(),
+                ["a" | "the", "couple" | "pair"] | ["couple" | "pair"]
+            ) {
+                return Some("2".to_string());
+            }
+            // "just me" (the framing took "just"), "only me": how many are coming, one.
+            if matches!(
+                tokens.as_slice(),
+                ["me" | "myself"] | ["only", "me" | "myself"]
+            ) {
+                return Some("1".to_string());
+            }
+            parse_number(&text)
                 .or_else(|| only_number_in(&tokens))
                 .map(format_number)
+                .or_else(|| digits_as_number(&text))
         }
         Answer::Digits(digits) => keypad_number(digits),
     }
+}
+
+/// "one two three four" -> "1234", "fifteen twenty" -> "1520": a number said
+/// digit by digit or in groups, when that is unambiguous (three groups or
+/// more, or groups of two digits or more). Leading zeros are dropped, as for
+/// keypad entry.
+fn digits_as_number(text: &str) -> Option<String> {
+    // "20-30", "1/2": written numerals joined by a dash or a slash are a range or a fraction.
+    if text.contains(['-', '/']) {
+        return None;
+    }
+    let groups = digit_groups(text)?;
+    let grouped = groups.len() >= 3 || (groups.len() == 2 && groups.iter().all(|g| g.len() >= 2));
+    if !grouped {
+        return None;
+    }
+    let digits = groups.concat();
+    let trimmed = digits.trim_start_matches('0');
+    Some(if trimmed.is_empty() { "0" } else { trimmed }.to_string())
 }
 
 /// Longest run of words a number can take ("one million two hundred
@@ -148,11 +194,32 @@ fn keypad_number(digits: &str) -> Option<String> {
     })
 }
 
+/// What a caller may say a digit sequence is before giving it ("account number 1 2 3"), on
+/// top of the framing every type shares.
+const SEQUENCE_LEAD_INS: &[&[&str]] = &[
+    &["account", "number"],
+    &["account"],
+    &["card", "number"],
+    &["member", "id"],
+    &["member", "number"],
+    &["order", "number"],
+    &["policy", "number"],
+    &["id", "number"],
+    &["reference", "number"],
+    &["confirmation", "number"],
+    &["pin", "number"],
+    &["pin"],
+    &["zip", "code"],
+    &["zip"],
+];
+
 /// Parses a `Twilio.NUMBER_SEQUENCE` answer to a string of digits.
 /// Keypad: the digits pressed, `*` and `#` dropped.
 pub(super) fn parse_sequence_field(answer: Answer<'_>) -> Option<String> {
     let digits = match answer {
-        Answer::Speech(text) => parse_digit_sequence(text)?,
+        Answer::Speech(text) => {
+            parse_digit_sequence(&framing::core_with(text, Profile::Value, SEQUENCE_LEAD_INS))?
+        }
         Answer::Digits(d) => keypad_digits(d),
     };
     (!digits.is_empty()).then_some(digits)
@@ -167,15 +234,29 @@ pub(super) fn parse_sequence_field(answer: Answer<'_>) -> Option<String> {
 pub(super) fn parse_phone(answer: Answer<'_>) -> Option<String> {
     match answer {
         Answer::Speech(text) => {
-            let lowered = lower(text);
+            let lowered = lower(&framing::core(text, Profile::Value));
+            // "... extension twelve": the extension is dialled after the call connects, so it
+            // is not part of the number.
+            let lowered = match lowered
+                .split_whitespace()
+                .position(|w| matches!(w.trim_matches(['.', ',']), "extension" | "ext" | "x"))
+            {
+                Some(at) => lowered
+                    .split_whitespace()
+                    .take(at)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                None => lowered,
+            };
             let has_plus = lowered.contains('+')
                 || lowered
                     .split(|c: char| !c.is_alphanumeric())
                     .any(|w| w == "plus");
+            // Commas stay: a pause ends a spoken number ("forty four, twenty").
             let without_plus: String = lowered
                 .replace('+', " ")
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .filter(|w| *w != "plus")
+                .split_whitespace()
+                .filter(|w| w.trim_end_matches(',') != "plus")
                 .collect::<Vec<_>>()
                 .join(" ");
             e164(&parse_digit_sequence(&without_plus)?, has_plus)
@@ -238,35 +319,92 @@ const NATO: &[(&str, char)] = &[
     ("zulu", 'Z'),
 ];
 
-/// Words before an alphanumeric code that are not part of it.
+/// Letters said by their names, as recognisers sometimes write them ("bee",
+/// "see", "double u"); "oh" is a zero, not the letter O (see
+/// [`parse_alphanumeric`]).
+const LETTER_NAMES: &[(&str, char)] = &[
+    ("ay", 'A'),
+    ("bee", 'B'),
+    ("be", 'B'),
+    ("cee", 'C'),
+    ("see", 'C'),
+    ("sea", 'C'),
+    ("dee", 'D'),
+    ("ee", 'E'),
+    ("ef", 'F'),
+    ("eff", 'F'),
+    ("gee", 'G'),
+    ("aitch", 'H'),
+    ("haitch", 'H'),
+    ("jay", 'J'),
+    ("kay", 'K'),
+    ("el", 'L'),
+    ("ell", 'L'),
+    ("em", 'M'),
+    ("en", 'N'),
+    ("pee", 'P'),
+    ("cue", 'Q'),
+    ("queue", 'Q'),
+    ("ar", 'R'),
+    ("are", 'R'),
+    ("ess", 'S'),
+    ("tee", 'T'),
+    ("tea", 'T'),
+    ("you", 'U'),
+    ("vee", 'V'),
+    ("ex", 'X'),
+    ("why", 'Y'),
+    ("wye", 'Y'),
+    ("zee", 'Z'),
+    ("zed", 'Z'),
+];
+
+/// Words before an alphanumeric code that are not part of it ("code ABC",
+/// "reference number 12"), after the shared framing.
 const ALNUM_LEAD_INS: &[&str] = &[
     "my",
     "the",
     "code",
     "is",
-    "it's",
-    "its",
-    "it",
     "reference",
     "confirmation",
     "booking",
     "number",
-    "that's",
-    "thats",
-    "okay",
-    "ok",
-    "so",
-    "um",
-    "uh",
+    "ref",
+    "id",
 ];
 
-/// Hesitations dropped anywhere in a spelled code.
-const HESITATIONS: &[&str] = &["um", "umm", "uh", "uhh", "er", "erm", "hmm"];
+/// Words between the characters of a code that are not part of it ("ABC
+/// dash 123", "capital b", "then 4").
+const SEPARATORS: &[&str] = &[
+    "dash",
+    "hyphen",
+    "space",
+    "then",
+    "and",
+    "capital",
+    "uppercase",
+    "upper",
+    "lowercase",
+    "lower",
+    "case",
+    "small",
+    "letter",
+    "digit",
+    "number",
+];
 
-/// Parses a `Twilio.ALPHANUMERIC` answer: spoken letters, NATO words and
-/// digits joined and upper-cased ("a b c one two three" -> "ABC123",
-/// "ABC-123" -> "ABC123"). "oh" is 0, "o" is the letter O; "b as in boy" is
-/// B; "double a" is AA. Keypad: the digits.
+/// Parses a `Twilio.ALPHANUMERIC` answer: spoken letters, letter names, NATO
+/// words and digits joined and upper-cased ("a b c one two three" ->
+/// "ABC123", "ABC-123" -> "ABC123", "bee see four" -> "BC4"). "oh" is 0, "o"
+/// is the letter O; "b as in boy" and "b for bravo" are B; "double a" is AA,
+/// "double u" W; "fifteen twenty" is 1520.
+///
+/// A sentence is not a code: an answer with an ordinary English word in it
+/// ("I don't know", "hello there") gives None, and so does a run of letters
+/// written as a lower-case word longer than four letters unless the code has
+/// a digit ("bxqwtz" alone reads as a misheard word; "bxqwtz 9" as a code).
+/// Keypad: the digits.
 pub(super) fn parse_alphanumeric(answer: Answer<'_>) -> Option<String> {
     let text = match answer {
         Answer::Speech(text) => text,
@@ -275,8 +413,8 @@ pub(super) fn parse_alphanumeric(answer: Answer<'_>) -> Option<String> {
             return (!digits.is_empty()).then_some(digits);
         }
     };
-    let lowered = lower(text);
-    let spaced: String = lowered
+    let core = framing::core(text, Profile::Value).replace(['\u{2019}', '\u{2018}', '`'], "'");
+    let spaced: String = core
         .chars()
         .map(|c| {
             if c.is_alphanumeric() || c == '\'' {
@@ -286,32 +424,57 @@ pub(super) fn parse_alphanumeric(answer: Answer<'_>) -> Option<String> {
             }
         })
         .collect();
-    let mut tokens: Vec<&str> = spaced
+    // Each token as written (capitals tell a spelled "ABC" from a word) and
+    // lower-cased.
+    let written: Vec<(&str, String)> = spaced
         .split_whitespace()
-        .filter(|t| !HESITATIONS.contains(t))
+        .map(|t| t.trim_matches('\''))
+        .filter(|t| !t.is_empty())
+        .map(|t| (t, t.to_lowercase()))
         .collect();
-    while tokens.len() > 1 && tokens.first().is_some_and(|t| ALNUM_LEAD_INS.contains(t)) {
-        tokens.remove(0);
-    }
+    let mut tokens: Vec<(&str, &str)> = written.iter().map(|(w, l)| (*w, l.as_str())).collect();
     while tokens.len() > 1
         && tokens
-            .last()
-            .is_some_and(|t| matches!(*t, "please" | "thanks"))
+            .first()
+            .is_some_and(|(_, t)| ALNUM_LEAD_INS.contains(t))
     {
-        tokens.pop();
+        tokens.remove(0);
     }
+    tokens.retain(|(_, t)| !SEPARATORS.contains(t));
+    let lower_at = |i: usize| tokens.get(i).map(|(_, l)| *l);
 
     let mut out = String::new();
+    // A lower-case word of 5+ letters taken as letters: only a code if a
+    // digit comes with it.
+    let mut wordlike = false;
     let mut i = 0;
-    while let Some(&tok) = tokens.get(i) {
-        // "b as in boy": the word after "as in" only illustrates the letter.
-        if tok == "as" && tokens.get(i + 1) == Some(&"in") && tokens.get(i + 2).is_some() {
+    while let Some(&(original, tok)) = tokens.get(i) {
+        // "b as in boy", "b for bravo", "b like boy": the word after only
+        // illustrates the letter just said.
+        if tok == "as" && lower_at(i + 1) == Some("in") && tokens.get(i + 2).is_some() {
             i += 3;
             continue;
         }
+        if matches!(tok, "for" | "like")
+            && let (Some(letter), Some(example)) = (out.chars().last(), lower_at(i + 1))
+            && letter.is_ascii_alphabetic()
+            && example.chars().count() > 1
+            && example
+                .chars()
+                .next()
+                .is_some_and(|c| c.eq_ignore_ascii_case(&letter))
+        {
+            i += 2;
+            continue;
+        }
         // "x-ray" arrives split into "x" "ray".
-        if tok == "x" && tokens.get(i + 1) == Some(&"ray") {
+        if tok == "x" && lower_at(i + 1) == Some("ray") {
             out.push('X');
+            i += 2;
+            continue;
+        }
+        if tok == "double" && matches!(lower_at(i + 1), Some("u" | "you")) {
+            out.push('W');
             i += 2;
             continue;
         }
@@ -321,8 +484,8 @@ pub(super) fn parse_alphanumeric(answer: Answer<'_>) -> Option<String> {
             _ => 1,
         };
         if repeat > 1 {
-            let next = tokens.get(i + 1)?;
-            let unit = alnum_unit(next).filter(|u| u.chars().count() == 1)?;
+            let next = lower_at(i + 1)?;
+            let unit = alnum_unit(next, next).filter(|u| u.chars().count() == 1)?;
             out.push_str(&unit.repeat(repeat));
             i += 2;
             continue;
@@ -330,23 +493,35 @@ pub(super) fn parse_alphanumeric(answer: Answer<'_>) -> Option<String> {
         // Number words, possibly several ("twenty three" -> "23").
         if NATO.iter().all(|(w, _)| *w != tok)
             && tok != "oh"
-            && let Some((value, used)) = cardinal_prefix(tokens.get(i..)?)
+            && let Some((value, used)) =
+                cardinal_prefix(&tokens.get(i..)?.iter().map(|(_, l)| *l).collect::<Vec<_>>())
             && used > 0
         {
             out.push_str(&value.to_string());
             i += used;
             continue;
         }
-        out.push_str(&alnum_unit(tok)?);
+        let unit = alnum_unit(original, tok)?;
+        wordlike |= unit.chars().count() > 4
+            && unit.chars().all(|c| c.is_ascii_alphabetic())
+            && original.chars().any(|c| c.is_lowercase());
+        out.push_str(&unit);
         i += 1;
     }
-    (!out.is_empty()).then_some(out)
+    if out.is_empty() || (wordlike && !out.chars().any(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    Some(out)
 }
 
-/// One token of a code: a NATO word, "oh" (zero), a digit word, or a run
-/// of ASCII letters/digits, upper-cased. None for anything else.
-fn alnum_unit(tok: &str) -> Option<String> {
+/// One token of a code, upper-cased: a NATO word, a letter's name, "oh"
+/// (zero), a digit word, or a run of ASCII letters and digits that is not an
+/// ordinary English word. None for anything else.
+fn alnum_unit(original: &str, tok: &str) -> Option<String> {
     if let Some((_, c)) = NATO.iter().find(|(w, _)| *w == tok) {
+        return Some(c.to_string());
+    }
+    if let Some((_, c)) = LETTER_NAMES.iter().find(|(w, _)| *w == tok) {
         return Some(c.to_string());
     }
     if tok == "oh" {
@@ -354,6 +529,13 @@ fn alnum_unit(tok: &str) -> Option<String> {
     }
     if let Some((value, 1)) = cardinal_prefix(&[tok]) {
         return Some(value.to_string());
+    }
+    let letters_only = tok.chars().all(|c| c.is_ascii_alphabetic());
+    // A spelled run the recogniser wrote in capitals ("ABC") is letters even
+    // when it spells a word; otherwise an ordinary word means a sentence.
+    let spelled = original.chars().count() > 1 && !original.chars().any(char::is_lowercase);
+    if letters_only && tok.chars().count() > 1 && !spelled && is_ordinary_word(tok) {
+        return None;
     }
     (tok.chars().all(|c| c.is_ascii_alphanumeric()) && !tok.is_empty())
         .then(|| tok.to_ascii_uppercase())
