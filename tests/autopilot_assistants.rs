@@ -100,10 +100,6 @@ async fn every_published_assistant_greets_and_routes_each_task() {
                 .expect("session");
             let allowed: Option<Vec<String>> =
                 allowed.map(|a| serde_json::from_str(&a).expect("list"));
-            let expected = match &allowed {
-                Some(list) if !list.contains(task) => "",
-                _ => task.as_str(),
-            };
             // Samples may carry field tags ({date}); say them the way a caller would.
             let said: String = sample.replace(['{', '}'], "");
             let reply = app.say(&sid, &said).await;
@@ -122,8 +118,15 @@ async fn every_published_assistant_greets_and_routes_each_task() {
                 )
                 .expect("a route event")
                 .unwrap_or_default();
-            assert_eq!(
-                routed, expected,
+            // A sample of its own task goes there. A sample of a task the bot is not
+            // listening for is declined or goes to one it is listening for: after "shall we
+            // start?", "let's start the survey" (a greeting sample) rightly starts the survey.
+            let ok = match &allowed {
+                Some(list) if !list.contains(task) => routed.is_empty() || list.contains(&routed),
+                _ => routed == *task,
+            };
+            assert!(
+                ok,
                 "{name}: {said:?} (allowed: {allowed:?}) went to {routed:?}:\n{}",
                 reply.xml
             );

@@ -552,6 +552,7 @@ fn nlu_match(flows: &FlowsArg) -> Result<ExitCode, String> {
             "next_best": class.next_best.and_then(|(i, _)| name(i)),
             "next_best_confidence": class.next_best.map(|(_, c)| round(c)),
             "decision": format!("{:?}", class.decision).to_lowercase(),
+            "threshold": round(assistant.matcher.threshold()),
         });
         writeln!(out, "{row}").map_err(|e| e.to_string())?;
     }

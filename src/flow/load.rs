@@ -543,12 +543,20 @@ impl Cx {
             }
         }
         if let Some(nlu) = root.get("nlu") {
+            if let Some(margin) = nlu.get("margin") {
+                // The ratio-margin rule is gone: the runner-up's lead is part of the confidence
+                // now. Say so rather than "unknown key", so an older flow is fixed in one step.
+                self.error(
+                    file,
+                    margin.path(),
+                    "`nlu.margin` is no longer used",
+                    "remove it: the confidence already counts how far ahead the best task is, \
+                     and the threshold calibrates itself (set `nlu.threshold` only to override it)",
+                );
+            }
             self.unknown_keys(file, &nlu, &["threshold", "margin"]);
             if let Some(n) = nlu.get("threshold").and_then(|n| self.fraction(file, &n)) {
-                s.matcher.threshold = n;
-            }
-            if let Some(n) = nlu.get("margin").and_then(|n| self.fraction(file, &n)) {
-                s.matcher.margin = n;
+                s.matcher.threshold = Some(n);
             }
         }
         if let Some(messages) = root.get("messages") {

@@ -72,54 +72,41 @@ use std::hash::{BuildHasherDefault, Hasher};
 use super::text;
 
 /// Tuning knobs; Default gives the shipped defaults.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct MatcherConfig {
-    /// Minimum confidence (0..=1) for a match; below it the matcher declines (the bot runs its
-    /// fallback task: "sorry?").
-    pub threshold: f32,
-    /// If the runner-up task's score is within this fraction of the best one's, the matcher
-    /// declines as ambiguous.
-    pub margin: f32,
+    /// A fixed decline threshold on the confidence (`nlu.threshold` in `assistant.json`). None,
+    /// the default, lets the matcher choose one for its own assistant at load (see
+    /// [`Matcher::threshold`]).
+    pub threshold: Option<f32>,
 }
 
-impl Default for MatcherConfig {
-    /// Shipped defaults, chosen on a calibration set set aside for it, never on test data.
-    ///
-    /// How (redo after any change to scoring): `python3 bench/nlu/eval.py --switchboard
-    /// BINARY --calibration-only`. It runs the matcher on the hand-written assistants of
-    /// `bench/nlu/calib_data.json` (banking, travel, smart home with 10 tasks each, a 3-task
-    /// clinic, and their 33-task union; 10 samples per task, 4 held-out paraphrases per task,
-    /// 40 out-of-scope requests), clean and with recogniser-style noise, and sweeps threshold
-    /// x margin for the best mean of (in-scope accuracy + out-of-scope recall) / 2 over the two
-    /// conditions, pooling all assistant sizes so one threshold fits small and large bots.
-    ///
-    /// - `threshold = 0.12`: the peak of that sweep (0.10-0.14 are within 1 point; above 0.16
-    ///   too many paraphrases are declined). Paraphrases sharing one or two content words with
-    ///   a task score around 0.15-0.4, verbatim samples 1.0; out-of-scope requests mostly
-    ///   below 0.1.
-    /// - `margin = 0.25`: declines when the runner-up is within 25% of the best; between 0.15
-    ///   and 0.30 the sweep moves by under 1 point, and the margin is what turns away
-    ///   out-of-scope requests that graze several tasks at once.
-    ///
-    /// Both are plain fields read at classify time, so a calibration step can set them per
-    /// assistant (from held-out utterances) without rebuilding the index.
-    fn default() -> Self {
-        MatcherConfig {
-            threshold: 0.12,
-            margin: 0.25,
-        }
+/// Weight of the lead over the runner-up in the confidence: `(s1 + λ(s1 − s2)) / (1 + λ)`.
+/// A genuine request often has a close runner-up among many tasks, and a far-fetched one often
+/// has a clearly-best but weak task, so the raw score carries most of the decision and the lead
+/// only nudges it (declining on the ratio of the two was the worst rule measured).
+const LEAD_WEIGHT: f32 = 0.5;
+
+/// The threshold used until calibration has run, and the prior calibration shrinks towards.
+const PRIOR_THRESHOLD: f32 = 0.12;
+
+/// The confidence of a best score `s1` with runner-up `s2`.
+fn confidence(s1: f32, s2: f32) -> f32 {
+    let c = (s1 + LEAD_WEIGHT * (s1 - s2).max(0.0)) / (1.0 + LEAD_WEIGHT);
+    if c.is_finite() {
+        c.clamp(0.0, 1.0)
+    } else {
+        0.0
     }
 }
 
 /// Why the matcher decided what it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
-    /// The best task cleared the threshold and the margin.
+    /// The confidence cleared the threshold.
     Matched,
-    /// The best task's confidence was below the threshold (or there was no candidate at all).
+    /// The confidence was below the threshold, the best task shared no content word with the
+    /// utterance, or there was no candidate at all.
     BelowThreshold,
-    /// The runner-up was within the margin of the best task.
-    Ambiguous,
     /// Nothing usable in the utterance (empty, only punctuation or filler such as "um").
     Empty,
 }
@@ -129,16 +116,14 @@ pub enum Decision {
 pub struct Classification {
     /// The chosen task, or None when the matcher declines.
     pub task: Option<usize>,
-    /// Confidence in 0..=1 of the best candidate (reported even when declining, so authors can
-    /// see how close it was).
+    /// Confidence in 0..=1 that the best candidate is right: its score, raised by its lead
+    /// over the runner-up (reported even when declining, so authors can see how close it was).
     pub confidence: f32,
-    /// The best candidate with its confidence (None when no candidate task shares anything
-    /// with the utterance).
+    /// The best candidate with its score (None when no candidate task shares anything with the
+    /// utterance).
     pub best: Option<(usize, f32)>,
-    /// The runner-up (a different task than `best`) with its confidence. Exact whenever it
-    /// could matter (within the margin of `best`); in large assistants a runner-up far behind
-    /// may be taken only among tasks sharing a distinctive feature with the utterance (see
-    /// [`Matcher::scores`] for exact scores of every task).
+    /// The runner-up (a different task than `best`) with its score. Always exact: pruning in
+    /// large assistants falls back to scoring every task whenever a pruned one could beat it.
     pub next_best: Option<(usize, f32)>,
     /// Why the decision was made.
     pub decision: Decision,
@@ -178,7 +163,7 @@ fn combine(max_sim: f32, centroid: f32, cov: f32) -> f32 {
     }
 }
 /// Weight factor of stop words relative to content words.
-const STOP_FACTOR: f32 = 0.5;
+const STOP_FACTOR: f32 = 1.0;
 /// Weight factor of number tokens: slot values, weak evidence of intent.
 const NUMBER_FACTOR: f32 = 0.5;
 /// Weight factor of bigrams relative to unigrams.
@@ -209,6 +194,8 @@ const MONTH: &str = "#month";
 #[derive(Debug, Clone)]
 pub struct Matcher {
     config: MatcherConfig,
+    /// Confidence below which the matcher declines.
+    threshold: f32,
     num_tasks: usize,
     /// Task of each indexed sample.
     sample_task: Vec<u32>,
@@ -229,9 +216,9 @@ pub struct Matcher {
     char_ids: FxHashMap<Gram, u32>,
     /// Content words eligible as typo corrections.
     fuzzy_words: Vec<String>,
-    /// Task -> the stemmed content words (not stop words) of its samples, for the evidence
-    /// check in `classify`.
-    task_content: Vec<Vec<String>>,
+    /// Task -> the content words (not stop words) of its samples with their stems, for the
+    /// evidence check in `classify`.
+    task_content: Vec<Vec<(String, String)>>,
     /// Each fuzzy word and each of its one-character deletions -> indexes into `fuzzy_words`.
     deletions: FxHashMap<String, Vec<u32>>,
     /// First [`PREFIX_LEN`] characters of each fuzzy word -> indexes into `fuzzy_words`.
@@ -558,7 +545,19 @@ impl Matcher {
     /// `tasks[i]` holds the sample utterances of task i (task ids are these indexes). A task
     /// with no samples can never be matched (fallback/greeting tasks typically have none), and
     /// neither can one whose samples normalise to nothing.
+    ///
+    /// Unless `config` fixes a threshold, the decline threshold is calibrated for these tasks
+    /// (see [`calibrated_threshold`]).
     pub fn new(tasks: &[Vec<String>], config: MatcherConfig) -> Matcher {
+        let mut matcher = Matcher::build(tasks, config);
+        if config.threshold.is_none() {
+            matcher.threshold = calibrated_threshold(tasks);
+        }
+        matcher
+    }
+
+    /// The index alone, declining below the configured threshold or [`PRIOR_THRESHOLD`].
+    fn build(tasks: &[Vec<String>], config: MatcherConfig) -> Matcher {
         // Building is dominated by work per occurrence: a 1,000 x 20 assistant has over a
         // million character n-grams and a quarter of a million word features. So that work is
         // done on integers: each distinct token is interned once with its stem and flags, word
@@ -749,22 +748,23 @@ impl Matcher {
             }
         }
 
-        // Each task's distinct content stems, in order of first occurrence.
-        let mut task_content: Vec<Vec<String>> = vec![Vec::new(); tasks.len()];
-        // Stem -> the last task it was listed for (samples come grouped by task).
-        let mut listed_for = vec![u32::MAX; table.stems.len()];
+        // Each task's distinct content words with their stems, in order of first occurrence.
+        let mut task_content: Vec<Vec<(String, String)>> = vec![Vec::new(); tasks.len()];
+        // Token -> the last task it was listed for (samples come grouped by task).
+        let mut listed_for = vec![u32::MAX; table.tokens.len()];
         for (sample, &task) in sample_task.iter().enumerate() {
             for &t in sample_tokens.row(sample) {
                 let token = &table.tokens[t as usize];
-                let stem = token.stem as usize;
-                if token.content && listed_for[stem] != task {
-                    listed_for[stem] = task;
-                    task_content[task as usize].push(table.stems[stem].text.clone());
+                if token.content && listed_for[t as usize] != task {
+                    listed_for[t as usize] = task;
+                    let stem = table.stems[token.stem as usize].text.clone();
+                    task_content[task as usize].push((token.text.clone(), stem));
                 }
             }
         }
         Matcher {
             task_content,
+            threshold: config.threshold.unwrap_or(PRIOR_THRESHOLD),
             config,
             num_tasks: tasks.len(),
             task_samples,
@@ -782,16 +782,21 @@ impl Matcher {
         }
     }
 
-    /// Whether the utterance shares a content word with the task — exactly, by stem, by a
+    /// Whether the utterance shares a content word with the task — by stem after word repair, by a
     /// four-letter prefix (merged or cut-off words) or within a typo. Function words alone
     /// ("what", "is", "the") are no evidence: "what's the capital of France" must not reach a
     /// task whose only sample is "what can you do". An utterance with no content words at all
     /// ("what can you do", "yes") is judged on its score alone.
-    fn has_content_evidence(&self, task: usize, toks: &[String]) -> bool {
-        let content: Vec<String> = toks
+    fn has_content_evidence(
+        &self,
+        task: usize,
+        toks: &[String],
+        resolved: &[(String, f32)],
+    ) -> bool {
+        let content: Vec<(&str, String)> = toks
             .iter()
             .filter(|t| is_content_word(t))
-            .map(|t| stem(t))
+            .map(|t| (t.as_str(), stem(t)))
             .collect();
         if content.is_empty() {
             return true;
@@ -799,9 +804,20 @@ impl Matcher {
         let Some(vocab) = self.task_content.get(task) else {
             return false;
         };
-        content.iter().any(|word| {
-            vocab.iter().any(|known| {
-                known == word
+        // Repaired words first: "forflights" split into "for" "flights", "acount" corrected to
+        // "account". Only stems of the task's content words count, so a repaired stop word is
+        // no evidence.
+        if resolved
+            .iter()
+            .any(|(word, _)| vocab.iter().any(|(_, known_stem)| known_stem == word))
+        {
+            return true;
+        }
+        // Typos are judged on the words as said, not their stems: Snowball cuts "register" to
+        // "regist", which is further from "regster" than the whole word is.
+        content.iter().any(|(word, word_stem)| {
+            vocab.iter().any(|(known, known_stem)| {
+                known_stem == word_stem
                     || (word.chars().count() >= 4
                         && known.chars().count() >= 4
                         && word.chars().take(4).eq(known.chars().take(4)))
@@ -816,6 +832,11 @@ impl Matcher {
         self.config
     }
 
+    /// The decline threshold in force: the configured one, or the one calibrated at load.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
     /// Classifies one utterance. `allowed`: when Some, only these task ids may be chosen
     /// (Autopilot's `listen: {"tasks": [...]}`); scores of other tasks are not considered at
     /// all. Ids out of range are ignored. Never panics.
@@ -823,7 +844,8 @@ impl Matcher {
         // Prepared once: normalising is a good part of a short utterance's cost, and the
         // scoring passes and the evidence check below all read the same tokens.
         let toks = prepare(utterance);
-        let Some(scored) = self.task_scores(&toks, true) else {
+        let resolved = self.resolve(&toks);
+        let Some(scored) = self.task_scores(&toks, &resolved, true) else {
             return Classification {
                 task: None,
                 confidence: 0.0,
@@ -844,29 +866,23 @@ impl Matcher {
                 *e &= m;
             }
         }
-        let cfg = self.config;
         let (mut best, mut next) = top_two(&scored.scores, &eligible);
-        // If a pruned task could be the best or come within the margin of it, the decision
-        // might change: score everything exactly. Otherwise every pruned task is far behind and
-        // only the reported runner-up could differ (see `Classification::next_best`).
-        let margin = if cfg.margin > 0.0 {
-            cfg.margin.min(1.0)
-        } else {
-            0.0
-        };
-        let decision_may_change = best.is_none_or(|(_, b)| scored.bound >= b * (1.0 - margin));
+        // The confidence reads the runner-up's score, so it must be exact: if a pruned task
+        // could reach the runner-up (or the best), score everything.
+        let floor = next.map_or(0.0, |(_, s)| s);
         if scored.bound > 0.0
-            && decision_may_change
-            && let Some(full) = self.task_scores(&toks, false)
+            && scored.bound >= floor
+            && let Some(full) = self.task_scores(&toks, &resolved, false)
         {
             (best, next) = top_two(&full.scores, &eligible);
         }
-        let confidence = best.map_or(0.0, |(_, s)| s);
-        let decision = match (best, next) {
-            (None, _) => Decision::BelowThreshold,
-            (Some((_, b)), _) if b < cfg.threshold => Decision::BelowThreshold,
-            (Some((_, b)), Some((_, s))) if b - s < cfg.margin * b => Decision::Ambiguous,
-            (Some((t, _)), _) if !self.has_content_evidence(t, &toks) => Decision::BelowThreshold,
+        let confidence = best.map_or(0.0, |(_, s1)| confidence(s1, next.map_or(0.0, |(_, s)| s)));
+        let decision = match best {
+            None => Decision::BelowThreshold,
+            Some(_) if confidence < self.threshold => Decision::BelowThreshold,
+            Some((t, _)) if !self.has_content_evidence(t, &toks, &resolved) => {
+                Decision::BelowThreshold
+            }
             _ => Decision::Matched,
         };
         Classification {
@@ -884,7 +900,8 @@ impl Matcher {
     /// best first, ties by id. Ignores any `allowed` restriction. Empty when the utterance has
     /// nothing usable.
     pub fn scores(&self, utterance: &str) -> Vec<(usize, f32)> {
-        let Some(scored) = self.task_scores(&prepare(utterance), false) else {
+        let toks = prepare(utterance);
+        let Some(scored) = self.task_scores(&toks, &self.resolve(&toks), false) else {
             return Vec::new();
         };
         let mut out: Vec<(usize, f32)> = scored
@@ -907,12 +924,16 @@ impl Matcher {
     /// what they could have scored; the caller falls back to `prune = false` when the bound
     /// could change the decision. Both paths add contributions in the same order, so they give
     /// bit-identical scores where both apply.
-    fn task_scores(&self, toks: &[String], prune: bool) -> Option<Scored> {
+    fn task_scores(
+        &self,
+        toks: &[String],
+        resolved: &[(String, f32)],
+        prune: bool,
+    ) -> Option<Scored> {
         if toks.is_empty() {
             return None;
         }
-        let resolved = self.resolve(toks);
-        let word_raw = word_features(&resolved);
+        let word_raw = word_features(resolved);
         let wq = self.words.query(
             word_raw
                 .iter()
@@ -1169,6 +1190,160 @@ impl Matcher {
     }
 }
 
+/// Built-in out-of-scope requests for calibration (see the file's header).
+const OUT_OF_SCOPE: &str = include_str!("out_of_scope.txt");
+/// Assistants with at most this many samples are calibrated by [`FOLDS`]-fold cross-validation
+/// (every sample held out once); larger ones on one fold, which is plenty of data and keeps
+/// load time low.
+const SMALL_ASSISTANT: usize = 600;
+const FOLDS: usize = 5;
+/// Most held-out samples scored in one fold (a 1,000-task assistant still loads fast).
+const MAX_HELD_OUT: usize = 400;
+/// How many held-out samples the prior threshold is worth: with few samples to learn from, the
+/// calibrated threshold stays near the prior.
+const PRIOR_WEIGHT: f32 = 10.0;
+
+/// The decline threshold for an assistant with these tasks, chosen the way an author would
+/// choose it with labelled data, but from what the assistant already has.
+///
+/// Some samples are held out and the rest indexed; each held-out sample is a genuine request
+/// whose right answer is known, and each line of [`OUT_OF_SCOPE`] a request that should be
+/// declined. The threshold is the one that maximises (share of held-out samples routed right
+/// and accepted + share of out-of-scope requests declined), the middle of the best range; an
+/// out-of-scope line that scores like the assistant's own samples (above their median) is
+/// taken to be in scope for this assistant and left out. The result is pulled towards
+/// [`PRIOR_THRESHOLD`] in proportion to how little there was to learn from.
+///
+/// Why not one fixed threshold: confidences depend on the assistant. A 3-task bot's tasks
+/// share few words, so a genuine paraphrase scores low but so does nonsense; a 150-task bot's
+/// genuine requests often have a close runner-up, which lowers their confidence. Deterministic:
+/// the same tasks give the same threshold.
+fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
+    let total: usize = tasks.iter().map(Vec::len).sum();
+    let folds = if total <= SMALL_ASSISTANT { FOLDS } else { 1 };
+    let out_of_scope: Vec<&str> = OUT_OF_SCOPE
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    // (confidence, routed right) of held-out samples; confidence of out-of-scope requests
+    // (None when the matcher would decline whatever the threshold).
+    let mut held: Vec<(f32, bool)> = Vec::new();
+    let mut oos: Vec<Option<f32>> = Vec::new();
+    for fold in 0..folds {
+        let candidates: usize = tasks
+            .iter()
+            .filter(|s| s.len() >= 2)
+            .map(|s| (0..s.len()).filter(|i| i % FOLDS == fold).count())
+            .sum();
+        let stride = candidates.div_ceil(MAX_HELD_OUT).max(1);
+        let mut seen = 0usize;
+        let mut train: Vec<Vec<String>> = Vec::with_capacity(tasks.len());
+        let mut test: Vec<(usize, &str)> = Vec::new();
+        for (task, samples) in tasks.iter().enumerate() {
+            let mut kept = Vec::with_capacity(samples.len());
+            for (i, sample) in samples.iter().enumerate() {
+                // A task keeps at least one sample, so it stays in the index.
+                if samples.len() >= 2 && i % FOLDS == fold {
+                    seen += 1;
+                    if seen % stride == 0 {
+                        test.push((task, sample));
+                        continue;
+                    }
+                }
+                kept.push(sample.clone());
+            }
+            train.push(kept);
+        }
+        if test.is_empty() {
+            continue;
+        }
+        let mut reduced = Matcher::build(&train, MatcherConfig::default());
+        reduced.threshold = 0.0;
+        for (task, text) in test {
+            // Callers' words reach the matcher through a speech recogniser: each held-out
+            // sample counts once as written and once as a recogniser might garble it.
+            for text in [text.to_owned(), garble(text)] {
+                let c = reduced.classify(&text, None);
+                if c.decision != Decision::Empty {
+                    held.push((c.confidence, c.task == Some(task)));
+                }
+            }
+        }
+        for text in &out_of_scope {
+            let c = reduced.classify(text, None);
+            oos.push(c.task.map(|_| c.confidence));
+        }
+    }
+    let mut right: Vec<f32> = held.iter().filter(|h| h.1).map(|h| h.0).collect();
+    right.sort_by(f32::total_cmp);
+    if right.is_empty() {
+        return PRIOR_THRESHOLD;
+    }
+    let median = right[right.len() / 2];
+    let oos: Vec<Option<f32>> = oos
+        .into_iter()
+        .filter(|c| c.is_none_or(|c| c < median))
+        .collect();
+    // Candidate thresholds: midway between consecutive distinct confidences seen.
+    let mut values: Vec<f32> = held
+        .iter()
+        .map(|h| h.0)
+        .chain(oos.iter().flatten().copied())
+        .collect();
+    values.push(0.0);
+    values.sort_by(f32::total_cmp);
+    values.dedup();
+    let cuts: Vec<f32> = values.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect();
+    // The threshold cannot make a wrongly ranked sample right, so the in-scope side counts
+    // only those ranked right: otherwise an assistant whose held-out samples are mostly
+    // unlike the rest (terse, varied samples) would weigh the out-of-scope side more and
+    // calibrate high.
+    let objective = |t: f32| {
+        let accepted = right.iter().filter(|&&c| c >= t).count() as f32;
+        let declined = oos.iter().filter(|c| c.is_none_or(|c| c < t)).count() as f32;
+        accepted / right.len().max(1) as f32 + declined / oos.len().max(1) as f32
+    };
+    let scored: Vec<(f32, f32)> = cuts.iter().map(|&t| (t, objective(t))).collect();
+    let best = scored.iter().map(|s| s.1).fold(f32::MIN, f32::max);
+    let optimal: Vec<f32> = scored
+        .iter()
+        .filter(|s| s.1 >= best - 1e-6)
+        .map(|s| s.0)
+        .collect();
+    let Some((&low, &high)) = optimal.first().zip(optimal.last()) else {
+        return PRIOR_THRESHOLD;
+    };
+    let learned = (low + high) / 2.0;
+    let n = right.len() as f32;
+    (n * learned + PRIOR_WEIGHT * PRIOR_THRESHOLD) / (n + PRIOR_WEIGHT)
+}
+
+/// `text` as a speech recogniser might return it: one longer word misheard by a letter (the
+/// middle one dropped) and, in longer sentences, two words run together. Deterministic: the
+/// positions depend only on the text.
+fn garble(text: &str) -> String {
+    let mut words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let seed = text
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    let long: Vec<usize> = (0..words.len())
+        .filter(|&i| words[i].chars().count() >= 5)
+        .collect();
+    if !long.is_empty() {
+        let w = &mut words[long[seed % long.len()]];
+        let mut chars: Vec<char> = w.chars().collect();
+        chars.remove(chars.len() / 2);
+        *w = chars.into_iter().collect();
+    }
+    if words.len() >= 4 {
+        let i = (seed / 7) % (words.len() - 1);
+        let next = words.remove(i + 1);
+        words[i].push_str(&next);
+    }
+    words.join(" ")
+}
+
 /// A task and its score, if any.
 type Candidate = Option<(usize, f32)>;
 
@@ -1259,50 +1434,19 @@ fn class_of(tok: &str) -> Option<&'static str> {
     }
 }
 
-/// Light suffix stripping so plurals and "-ing" forms meet their base word ("bookings",
-/// "booking", "book"). Not linguistically exact, but applied identically to samples and
-/// utterances, which is what matters; stop words and short words are left alone.
+/// The Snowball (Porter 2) English stem of a word, so inflected and derived forms meet
+/// ("bookings", "booked", "booking" -> "book"; "cancellation", "cancelled" -> "cancel"). Class
+/// tokens ("#day") and non-ASCII words are left alone. Snowball rather than a hand-written
+/// suffix list: it is the measured choice (+1 to +3 points in the intent study), and it is
+/// exact about the cases a short list gets wrong ("running" -> "run", not "runn").
 fn stem(tok: &str) -> String {
-    let len = tok.chars().count();
-    if len < 4 || text::is_stop_word(tok) || !tok.is_ascii() {
+    static ENGLISH: std::sync::LazyLock<rust_stemmers::Stemmer> = std::sync::LazyLock::new(|| {
+        rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English)
+    });
+    if tok.starts_with('#') || !tok.is_ascii() {
         return tok.to_owned();
     }
-    if let Some(base) = tok.strip_suffix("ies").filter(|_| len >= 5) {
-        return format!("{base}y");
-    }
-    if let Some(base) = tok.strip_suffix("sses") {
-        return format!("{base}ss");
-    }
-    // Inflectional endings, then a final silent "e" and a doubled final consonant, so that
-    // "charge", "charged", "charges" and "charging" meet, as do "run", "running" and "stop",
-    // "stopped". A base keeps at least three letters ("using", "need" stay whole).
-    let mut base = tok;
-    for suffix in ["ing", "ed", "es", "s"] {
-        if let Some(b) = tok.strip_suffix(suffix)
-            && b.len() >= 3
-            && !(suffix == "s" && (b.ends_with('s') || b.ends_with('u') || b.ends_with('i')))
-        {
-            base = b;
-            break;
-        }
-    }
-    if base.len() >= 4
-        && let Some(b) = base.strip_suffix('e')
-    {
-        base = b;
-    }
-    let bytes = base.as_bytes();
-    let n = bytes.len();
-    if n >= 4
-        && bytes[n - 1] == bytes[n - 2]
-        && !matches!(
-            bytes[n - 1],
-            b'a' | b'e' | b'i' | b'o' | b'u' | b'l' | b's' | b'z'
-        )
-    {
-        base = &base[..n - 1];
-    }
-    base.to_owned()
+    ENGLISH.stem(tok).into_owned()
 }
 
 /// Weight factor of a word-family token.
@@ -1562,7 +1706,6 @@ mod tests {
         ("signup", "asdf qwerty", None),
         ("signup", "yes", None),
         ("signup", "🙂", None),
-        ("signup", "register or hang up", None),
         // Restaurant bot.
         (
             "restaurant",
@@ -1659,10 +1802,16 @@ mod tests {
         ("restaurant", "yes", None),
         ("restaurant", "um uh", None),
         ("restaurant", "how old are you", None),
-        // Mixed requests: two tasks fit about equally well.
-        ("restaurant", "book a table or cancel my booking", None),
-        // Ambiguous: every content word also occurs in another task's samples.
-        ("restaurant", "reservation for tonight", None),
+        // Two requests in one sentence go to the stronger one: a close runner-up lowers the
+        // confidence but does not veto it (declining on closeness turned away more genuine
+        // requests than mixed ones; bench/nlu/RESULTS.md).
+        (
+            "restaurant",
+            "book a table or cancel my booking",
+            Some("book_table"),
+        ),
+        // "reservation" occurs in both booking tasks; "tonight" tips it to booking.
+        ("restaurant", "reservation for tonight", Some("book_table")),
     ];
 
     #[test]
@@ -1836,26 +1985,43 @@ mod tests {
     #[test]
     fn config_and_thresholds_apply() {
         let strict = MatcherConfig {
-            threshold: 1.01,
-            margin: 0.1,
+            threshold: Some(1.01),
         };
         let tasks = vec![vec!["register".to_string()], vec!["goodbye".to_string()]];
         let m = Matcher::new(&tasks, strict);
         assert_eq!(m.config(), strict);
+        assert_eq!(m.threshold(), 1.01);
         let c = m.classify("register", None);
         assert_eq!((c.task, c.decision), (None, Decision::BelowThreshold));
         assert_eq!(c.best.map(|b| b.0), Some(0));
-        // Identical samples in two tasks: a tie, so ambiguous, whatever the threshold.
+        // Identical samples in two tasks: a tie. The lead over the runner-up is zero, so the
+        // confidence is the score scaled down; the calibrated threshold is in force.
         let twins = vec![
             vec!["book a table".to_string()],
             vec!["book a table".into()],
         ];
-        let c = Matcher::new(&twins, MatcherConfig::default()).classify("book a table", None);
-        assert_eq!((c.task, c.decision), (None, Decision::Ambiguous));
+        let m = Matcher::new(&twins, MatcherConfig::default());
+        let c = m.classify("book a table", None);
         assert_eq!(c.best.map(|b| b.0), Some(0));
         assert_eq!(c.next_best.map(|b| b.0), Some(1));
-        let d = MatcherConfig::default();
-        assert!((0.0..=1.0).contains(&d.threshold) && (0.0..1.0).contains(&d.margin));
+        assert!(
+            (c.confidence - 1.0 / (1.0 + LEAD_WEIGHT)).abs() < 1e-6,
+            "{c:?}"
+        );
+        assert!((0.0..1.0).contains(&m.threshold()));
+        assert_eq!(MatcherConfig::default().threshold, None);
+    }
+
+    #[test]
+    fn the_confidence_is_the_score_raised_by_the_lead() {
+        assert_eq!(confidence(1.0, 0.0), 1.0);
+        assert_eq!(confidence(0.0, 0.0), 0.0);
+        // A clear lead raises a middling score; a tie lowers it.
+        assert!(confidence(0.5, 0.1) > confidence(0.5, 0.45));
+        assert!(confidence(0.5, 0.5) < 0.5);
+        // A weak best task far ahead of nothing stays weak: the raw score dominates.
+        assert!(confidence(0.1, 0.0) < confidence(0.4, 0.35));
+        assert!(confidence(f32::NAN, 0.0) == 0.0);
     }
 
     #[test]
@@ -1910,18 +2076,13 @@ mod tests {
             let best = all.first().copied().filter(|b| b.1 > 0.0);
             let next = all.get(1).copied().filter(|n| n.1 > 0.0);
             assert_eq!(c.best, best, "{u:?}");
-            let cfg = m.config();
-            let close = matches!((best, next), (Some(b), Some(n)) if b.1 - n.1 < cfg.margin * b.1);
-            if close {
-                assert_eq!(c.next_best, next, "{u:?}");
+            // The runner-up is exact too: the confidence depends on it.
+            assert_eq!(c.next_best, next, "{u:?}");
+            let expected = best.map_or(0.0, |b| confidence(b.1, next.map_or(0.0, |n| n.1)));
+            assert_eq!(c.confidence, expected, "{u:?}");
+            if c.decision == Decision::Matched {
+                assert!(c.confidence >= m.threshold(), "{u:?}");
             }
-            let expected = match best {
-                None => Decision::BelowThreshold,
-                Some(b) if b.1 < cfg.threshold => Decision::BelowThreshold,
-                Some(_) if close => Decision::Ambiguous,
-                Some(_) => Decision::Matched,
-            };
-            assert_eq!(c.decision, expected, "{u:?}");
         }
     }
 
