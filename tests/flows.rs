@@ -177,6 +177,25 @@ fn voice_escape_settings_are_checked_like_the_rest() {
 }
 
 #[test]
+fn the_retired_margin_setting_says_how_to_fix_it() {
+    let settings = r#"{"nlu": {"threshold": 0.2, "margin": 0.25}}"#;
+    let errs = errors(&[("assistant.json", settings), GREETING]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_error(
+        &errs,
+        "assistant.json",
+        "nlu.margin",
+        "no longer used",
+        "threshold calibrates itself",
+    );
+    // The threshold alone is still an override.
+    let settings = r#"{"nlu": {"threshold": 0.2}}"#;
+    let assistant = flow::load(&files(&[("assistant.json", settings), GREETING]))
+        .unwrap_or_else(|e| panic!("{:?}", e.0));
+    assert_eq!(assistant.matcher.threshold(), 0.2);
+}
+
+#[test]
 fn settings_mistakes_are_found_too() {
     let settings = r#"{"defaults": {"fallback": "task://nope"}, "style_sheet": {"voice": {"say_voice": 3}}, "field_types": [{"name": "size", "values": []}]}"#;
     let errs = errors(&[("assistant.json", settings), GREETING]);
