@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::matcher::Matcher;
+use super::matcher::{Decision, Matcher};
 
 /// One labelled utterance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,14 @@ pub struct Report {
     pub confusions: BTreeMap<(String, String), usize>,
     /// Cases naming a task the assistant does not have.
     pub unknown_tasks: Vec<String>,
+    /// In-scope cases whose best candidate was their task, declined or not: what the matcher
+    /// would get right if it never declined.
+    pub in_scope_ranked_right: usize,
+    /// The decline threshold in force.
+    pub threshold: f32,
+    /// The threshold that would have scored best on these cases, with its balanced score
+    /// (None without both in-scope and out-of-scope cases).
+    pub best_threshold: Option<(f32, f64)>,
 }
 
 const DECLINED: &str = "(declined)";
@@ -85,7 +93,13 @@ pub fn evaluate(matcher: &Matcher, task_names: &[String], cases: &[Case]) -> Rep
         declines: 0,
         confusions: BTreeMap::new(),
         unknown_tasks: Vec::new(),
+        in_scope_ranked_right: 0,
+        threshold: matcher.threshold(),
+        best_threshold: None,
     };
+    // (expected task, best candidate, confidence, declined whatever the threshold), for the
+    // threshold sweep.
+    let mut seen: Vec<(Option<usize>, Option<usize>, f32, bool)> = Vec::new();
     for case in cases {
         if let Some(task) = &case.task
             && !task_names.contains(task)
@@ -93,11 +107,18 @@ pub fn evaluate(matcher: &Matcher, task_names: &[String], cases: &[Case]) -> Rep
             report.unknown_tasks.push(task.clone());
             continue;
         }
-        let got = matcher
-            .classify(&case.text, None)
+        let class = matcher.classify(&case.text, None);
+        let expected = case
             .task
-            .and_then(|i| task_names.get(i))
-            .cloned();
+            .as_ref()
+            .and_then(|t| task_names.iter().position(|n| n == t));
+        let best = class.best.map(|(t, _)| t);
+        if expected.is_some() && best == expected {
+            report.in_scope_ranked_right += 1;
+        }
+        let always = matches!(class.decision, Decision::Empty | Decision::Unrelated);
+        seen.push((expected, best, class.confidence, always));
+        let got = class.task.and_then(|i| task_names.get(i)).cloned();
         if got.is_none() {
             report.declines += 1;
         }
@@ -130,7 +151,50 @@ pub fn evaluate(matcher: &Matcher, task_names: &[String], cases: &[Case]) -> Rep
             }
         }
     }
+    report.best_threshold = best_threshold(&seen);
     report
+}
+
+/// The threshold with the best balanced score on these cases: the middle of the best range
+/// between two confidences seen.
+fn best_threshold(seen: &[(Option<usize>, Option<usize>, f32, bool)]) -> Option<(f32, f64)> {
+    let in_scope = seen.iter().filter(|s| s.0.is_some()).count();
+    let out_of_scope = seen.len() - in_scope;
+    if in_scope == 0 || out_of_scope == 0 {
+        return None;
+    }
+    let mut values: Vec<f32> = seen.iter().map(|s| s.2).collect();
+    values.push(0.0);
+    values.push(1.0);
+    values.sort_by(f32::total_cmp);
+    values.dedup();
+    let score = |t: f32| {
+        let accepted = |s: &&(Option<usize>, Option<usize>, f32, bool)| !s.3 && s.2 >= t;
+        let right = seen
+            .iter()
+            .filter(|s| s.0.is_some() && s.1 == s.0)
+            .filter(accepted)
+            .count();
+        let declined = seen
+            .iter()
+            .filter(|s| s.0.is_none())
+            .filter(|s| !accepted(s))
+            .count();
+        (ratio(right, in_scope) + ratio(declined, out_of_scope)) / 2.0
+    };
+    let scored: Vec<(f32, f64)> = values
+        .windows(2)
+        .map(|w| (w[0] + w[1]) / 2.0)
+        .map(|t| (t, score(t)))
+        .collect();
+    let top = scored.iter().map(|s| s.1).fold(f64::MIN, f64::max);
+    let best: Vec<f32> = scored
+        .iter()
+        .filter(|s| s.1 >= top - 1e-12)
+        .map(|s| s.0)
+        .collect();
+    let (&low, &high) = best.first().zip(best.last())?;
+    Some(((low + high) / 2.0, top))
 }
 
 impl fmt::Display for Report {
@@ -163,6 +227,22 @@ impl fmt::Display for Report {
             "balanced:      {}  ((in-scope accuracy + out-of-scope recall) / 2)",
             pct(self.balanced())
         )?;
+        writeln!(
+            f,
+            "ranked right:  {} of {} in-scope cases had their task first ({}), declined or not",
+            self.in_scope_ranked_right,
+            self.in_scope,
+            pct(ratio(self.in_scope_ranked_right, self.in_scope))
+        )?;
+        write!(f, "threshold:     {:.3} in force", self.threshold)?;
+        match self.best_threshold {
+            Some((t, score)) => writeln!(
+                f,
+                "; {t:.3} would score best on these cases (balanced {})",
+                pct(score)
+            )?,
+            None => writeln!(f)?,
+        }
         if !self.unknown_tasks.is_empty() {
             writeln!(
                 f,
@@ -233,7 +313,15 @@ mod tests {
         );
         assert_eq!(report.unknown_tasks, ["nonexistent"]);
         assert!((report.balanced() - (2.0 / 3.0 + 1.0) / 2.0).abs() < 1e-9);
+        assert_eq!(report.in_scope_ranked_right, 2);
+        assert_eq!(report.threshold, matcher.threshold());
+        // Every in-scope case ranked right is accepted and the out-of-scope one declined by
+        // some threshold, so the best possible score here is (2/3 + 1) / 2.
+        let (_, best) = report.best_threshold.expect("both kinds of cases");
+        assert!((best - (2.0 / 3.0 + 1.0) / 2.0).abs() < 1e-9, "{best}");
         let text = report.to_string();
         assert!(text.contains("1  book → hours"), "{text}");
+        assert!(text.contains("ranked right:  2 of 3"), "{text}");
+        assert!(text.contains("would score best on these cases"), "{text}");
     }
 }

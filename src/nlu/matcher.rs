@@ -125,9 +125,11 @@ fn confidence(s1: f32, s2: f32) -> f32 {
 pub enum Decision {
     /// The confidence cleared the threshold.
     Matched,
-    /// The confidence was below the threshold, the best task shared no content word with the
-    /// utterance, or there was no candidate at all.
+    /// The confidence was below the threshold, or there was no candidate at all.
     BelowThreshold,
+    /// The best task shares no content word with the utterance, whatever its confidence: only
+    /// words like "what" and "the" in common.
+    Unrelated,
     /// Nothing usable in the utterance (empty, only punctuation or filler such as "um").
     Empty,
 }
@@ -944,9 +946,7 @@ impl Matcher {
         let decision = match best {
             None => Decision::BelowThreshold,
             Some(_) if confidence < self.threshold => Decision::BelowThreshold,
-            Some((t, _)) if !self.has_content_evidence(t, &toks, &resolved) => {
-                Decision::BelowThreshold
-            }
+            Some((t, _)) if !self.has_content_evidence(t, &toks, &resolved) => Decision::Unrelated,
             _ => Decision::Matched,
         };
         Classification {

@@ -641,7 +641,10 @@ mod tests {
             ("date of birth is June 1st", "June 1st"),
             ("let's say 7 pm if that's okay", "7 pm"),
             ("it's -4", "-4"),
-            ("the best number to reach me is 415 555 0100", "415 555 0100"),
+            (
+                "the best number to reach me is 415 555 0100",
+                "415 555 0100",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(core(input, Profile::Value), want, "{input:?}");
