@@ -30,7 +30,8 @@ fn bot(dir: &std::path::Path, voice: serde_json::Value) {
             "samples": ["order", "I want to order"],
             "actions": [{"collect": {"name": "order", "questions": [
                 {"name": "first_name", "question": "Your first name?", "type": "Twilio.FIRST_NAME"},
-                {"name": "size", "question": "Which size?", "type": "size"}
+                {"name": "size", "question": "Which size?", "type": "size",
+                 "help": "We have small and large, {{order.first_name}}."}
             ], "on_complete": {"redirect": "task://greeting"}}}]
         }),
     );
@@ -67,6 +68,22 @@ async fn help_repeats_the_question_without_counting_an_attempt() {
         .await
         .expect_prompt("Your first name?");
     app.say("CA1", "Priya").await.expect_prompt("Which size?");
+}
+
+#[tokio::test]
+async fn a_question_with_help_of_its_own_says_it() {
+    let (app, _flows) = ordering(json!({})).await;
+    app.say("CA1", "Priya").await.expect_prompt("Which size?");
+    let reply = app.say("CA1", "help").await;
+    reply
+        .expect_prompt("We have small and large, Priya.")
+        .expect_prompt("Which size?");
+    assert!(
+        !reply.text().contains("You can answer the question"),
+        "{}",
+        reply.xml
+    );
+    app.say("CA1", "large").await.expect_prompt("Say order");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ first time, which fetches the large assistant's source packages into ~/.cache/sw
     python3 bench/nlu/eval.py --switchboard /tmp/nlu-target/release/switchboard --split dev  # tuning
 
 Options: --split test|dev (default test), --json FILE (dump every number), --threshold X
-and --margin X (run Switchboard with an `nlu` override in assistant.json, for sweeping on dev),
+(run Switchboard with an `nlu.threshold` override in assistant.json, for sweeping on dev),
 --per-assistant (a table per small bot), --group small|large (only one group). About two
 minutes on 2 cores.
 
@@ -327,9 +327,9 @@ class Baseline:
 
 
 class Switchboard:
-    def __init__(self, binary, threshold=None, margin=None):
+    def __init__(self, binary, threshold=None):
         self.binary = binary
-        self.nlu = {k: v for k, v in (("threshold", threshold), ("margin", margin)) if v is not None}
+        self.nlu = {"threshold": threshold} if threshold is not None else {}
         self.timings = []  # (utterances, seconds after load)
 
     def _flows(self, tasks, d):
@@ -444,7 +444,7 @@ def run(args):
     print(f"Baseline tuned on the large assistant's dev split: C={C:g}, threshold={lr_thr:.2f} "
           f"(dev decline-aware {100 * lr_dev:.1f}; per C: "
           + ", ".join(f"{c:g}->{100 * v:.1f}@{t:.2f}" for c, (t, v) in per_c.items()) + ")")
-    sb = Switchboard(os.path.abspath(args.switchboard), args.threshold, args.margin)
+    sb = Switchboard(os.path.abspath(args.switchboard), args.threshold)
     res = {}  # (group, assistant, system, cond) -> [(gold, decided, closed)]
 
     def add(key, items):
@@ -498,7 +498,6 @@ def main():
     ap.add_argument("--group", choices=("small", "large"), default=None, help="only this group")
     ap.add_argument("--assistants", default="/work/shared/autopilot/Assistants/*/schema.json")
     ap.add_argument("--threshold", type=float, default=None, help="Switchboard nlu.threshold override")
-    ap.add_argument("--margin", type=float, default=None, help="Switchboard nlu.margin override")
     ap.add_argument("--per-assistant", action="store_true")
     ap.add_argument("--json", metavar="FILE", help="write every number to FILE")
     args = ap.parse_args()

@@ -95,7 +95,7 @@ impl Turn<'_> {
     }
 
     /// Finds a run's collect again. None if the flows changed under a live call.
-    fn collect_of(&self, run: &CollectRun) -> Option<Arc<Collect>> {
+    pub(super) fn collect_of(&self, run: &CollectRun) -> Option<Arc<Collect>> {
         let actions = match &run.document {
             Some(document) => self.actions_of(document)?,
             None => {

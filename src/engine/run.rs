@@ -765,6 +765,15 @@ impl<'a> Turn<'a> {
                 None => self.say_and_ask_again(session, &self.assistant.messages.voice_no_operator),
             },
             Keyword::Help => {
+                // The question's own help where it has one: "say the date, like next Friday"
+                // helps more than the general help text.
+                if let Waiting::Answer(run) = &session.waiting
+                    && let Some(collect) = self.collect_of(run)
+                    && let Some(help) = collect.questions.get(run.question).and_then(|q| q.help.as_ref())
+                {
+                    let text = help.render(&session.memory);
+                    return self.say_and_ask_again(session, &text);
+                }
                 let messages = &self.assistant.messages;
                 let help = match self.caller.channel {
                     Channel::Sms => &messages.sms_help,

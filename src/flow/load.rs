@@ -1163,6 +1163,7 @@ impl Cx {
             &[
                 "name",
                 "question",
+                "help",
                 "type",
                 "validate",
                 "voice_digits",
@@ -1194,6 +1195,10 @@ impl Cx {
             );
             return None;
         };
+        let help = match q.get("help") {
+            Some(h) => Some(self.say_text(file, &h)?),
+            None => None,
+        };
         let field = match q.get("type") {
             None => Field::FreeText,
             Some(ty) => self.field_type(file, &ty, settings)?,
@@ -1219,6 +1224,7 @@ impl Cx {
         Some(Question {
             name,
             prompt,
+            help,
             field,
             validate,
             digits,

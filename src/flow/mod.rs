@@ -307,6 +307,9 @@ pub struct Question {
     pub name: String,
     /// What is asked.
     pub prompt: Text,
+    /// Said when the caller asks for help during this question ("help", "what do you
+    /// mean?"), before the question is asked again; None says the assistant's general help.
+    pub help: Option<Text>,
     /// How the answer is parsed.
     pub field: Field,
     /// What happens on good and bad answers.
