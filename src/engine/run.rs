@@ -769,7 +769,10 @@ impl<'a> Turn<'a> {
                 // helps more than the general help text.
                 if let Waiting::Answer(run) = &session.waiting
                     && let Some(collect) = self.collect_of(run)
-                    && let Some(help) = collect.questions.get(run.question).and_then(|q| q.help.as_ref())
+                    && let Some(help) = collect
+                        .questions
+                        .get(run.question)
+                        .and_then(|q| q.help.as_ref())
                 {
                     let text = help.render(&session.memory);
                     return self.say_and_ask_again(session, &text);

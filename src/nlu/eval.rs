@@ -236,11 +236,12 @@ impl fmt::Display for Report {
         )?;
         write!(f, "threshold:     {:.3} in force", self.threshold)?;
         match self.best_threshold {
-            Some((t, score)) => writeln!(
+            Some((t, score)) if score > self.balanced() + 1e-9 => writeln!(
                 f,
                 "; {t:.3} would score best on these cases (balanced {})",
                 pct(score)
             )?,
+            Some(_) => writeln!(f, "; no other threshold scores better on these cases")?,
             None => writeln!(f)?,
         }
         if !self.unknown_tasks.is_empty() {
@@ -322,6 +323,21 @@ mod tests {
         let text = report.to_string();
         assert!(text.contains("1  book → hours"), "{text}");
         assert!(text.contains("ranked right:  2 of 3"), "{text}");
-        assert!(text.contains("would score best on these cases"), "{text}");
+        // The threshold in force already declines the out-of-scope case and accepts both
+        // in-scope cases ranked right, so none does better.
+        assert!(text.contains("no other threshold scores better"), "{text}");
+
+        // A threshold nothing reaches declines every case; the sweep finds a better one.
+        let strict = Matcher::new(
+            &tasks,
+            MatcherConfig {
+                threshold: Some(0.99),
+            },
+        );
+        let report = evaluate(&strict, &names, &cases);
+        assert_eq!(report.in_scope_correct, 0);
+        let (t, best) = report.best_threshold.expect("both kinds of cases");
+        assert!(t < 0.99 && best > report.balanced(), "{t} {best}");
+        assert!(report.to_string().contains("would score best"), "{report}");
     }
 }
