@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::matcher::{Decision, Matcher};
+use super::matcher::{Decision, Matcher, best_cut};
 
 /// One labelled utterance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,11 +163,6 @@ fn best_threshold(seen: &[(Option<usize>, Option<usize>, f32, bool)]) -> Option<
     if in_scope == 0 || out_of_scope == 0 {
         return None;
     }
-    let mut values: Vec<f32> = seen.iter().map(|s| s.2).collect();
-    values.push(0.0);
-    values.push(1.0);
-    values.sort_by(f32::total_cmp);
-    values.dedup();
     let score = |t: f32| {
         let accepted = |s: &&(Option<usize>, Option<usize>, f32, bool)| !s.3 && s.2 >= t;
         let right = seen
@@ -182,19 +177,7 @@ fn best_threshold(seen: &[(Option<usize>, Option<usize>, f32, bool)]) -> Option<
             .count();
         (ratio(right, in_scope) + ratio(declined, out_of_scope)) / 2.0
     };
-    let scored: Vec<(f32, f64)> = values
-        .windows(2)
-        .map(|w| (w[0] + w[1]) / 2.0)
-        .map(|t| (t, score(t)))
-        .collect();
-    let top = scored.iter().map(|s| s.1).fold(f64::MIN, f64::max);
-    let best: Vec<f32> = scored
-        .iter()
-        .filter(|s| s.1 >= top - 1e-12)
-        .map(|s| s.0)
-        .collect();
-    let (&low, &high) = best.first().zip(best.last())?;
-    Some(((low + high) / 2.0, top))
+    best_cut(seen.iter().map(|s| s.2), score)
 }
 
 impl fmt::Display for Report {

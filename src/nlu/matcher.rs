@@ -1523,16 +1523,6 @@ fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
     let plausible = |c: &Option<f32>| c.is_none_or(|c| c < median);
     let foreign: Vec<Option<f32>> = foreign.into_iter().filter(plausible).collect();
     let generic: Vec<Option<f32>> = generic.into_iter().filter(plausible).collect();
-    // Candidate thresholds: midway between consecutive distinct confidences seen.
-    let mut values: Vec<f32> = held
-        .iter()
-        .map(|h| h.0)
-        .chain(foreign.iter().chain(&generic).flatten().copied())
-        .collect();
-    values.push(0.0);
-    values.sort_by(f32::total_cmp);
-    values.dedup();
-    let cuts: Vec<f32> = values.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect();
     let declined = |set: &[Option<f32>], t: f32| {
         set.iter().filter(|c| c.is_none_or(|c| c < t)).count() as f32 / set.len().max(1) as f32
     };
@@ -1547,21 +1537,40 @@ fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
         } else {
             (declined(&foreign, t) + declined(&generic, t)) / 2.0
         };
-        accepted + rejected
+        f64::from(accepted + rejected)
     };
-    let scored: Vec<(f32, f32)> = cuts.iter().map(|&t| (t, objective(t))).collect();
-    let best = scored.iter().map(|s| s.1).fold(f32::MIN, f32::max);
-    let optimal: Vec<f32> = scored
+    let seen = held
         .iter()
-        .filter(|s| s.1 >= best - 1e-6)
-        .map(|s| s.0)
-        .collect();
-    let Some((&low, &high)) = optimal.first().zip(optimal.last()) else {
+        .map(|h| h.0)
+        .chain(foreign.iter().chain(&generic).flatten().copied());
+    let Some((learned, _)) = best_cut(seen, objective) else {
         return PRIOR_THRESHOLD;
     };
-    let learned = (low + high) / 2.0;
     let n = right.len() as f32;
     (n * learned + PRIOR_WEIGHT * PRIOR_THRESHOLD) / (n + PRIOR_WEIGHT)
+}
+
+/// The threshold that maximises `objective` among the midpoints between consecutive distinct
+/// `confidences` (with 0 and 1): the middle of the best range, with its objective. None without
+/// confidences to cut between.
+pub(crate) fn best_cut(
+    confidences: impl IntoIterator<Item = f32>,
+    objective: impl Fn(f32) -> f64,
+) -> Option<(f32, f64)> {
+    let mut values: Vec<f32> = confidences.into_iter().filter(|c| c.is_finite()).collect();
+    values.extend([0.0, 1.0]);
+    values.sort_by(f32::total_cmp);
+    values.dedup();
+    let scored: Vec<(f32, f64)> = values
+        .windows(2)
+        .map(|w| (w[0] + w[1]) / 2.0)
+        .map(|t| (t, objective(t)))
+        .collect();
+    let top = scored.iter().map(|s| s.1).fold(f64::MIN, f64::max);
+    let mut best = scored.iter().filter(|s| s.1 >= top - 1e-9).map(|s| s.0);
+    let low = best.next()?;
+    let high = best.next_back().unwrap_or(low);
+    Some(((low + high) / 2.0, top))
 }
 
 /// `text` as a speech recogniser might return it: one longer word misheard by a letter (the
