@@ -24,6 +24,18 @@ fn check_accepts_the_repository_flows() {
         stdout.contains("ok") && stdout.contains("register"),
         "{stdout}"
     );
+    // The threshold the matcher chose for these flows, and that it chose it.
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("matcher: declines below confidence "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.ends_with("(calibrated for these tasks)"), "{line}");
+    let value: f32 = line["matcher: declines below confidence ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(value > 0.0 && value < 1.0, "{line}");
 }
 
 #[test]

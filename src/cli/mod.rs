@@ -426,6 +426,11 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             tracing::warn!("{warning}");
         }
         tracing::info!(
+            "matcher declines below confidence {:.3} ({})",
+            assistant.matcher.threshold(),
+            assistant.matcher.threshold_origin()
+        );
+        tracing::info!(
             "switchboard listening on http://{address} with {} tasks from {source}, database {} (ready in {} ms)",
             assistant.tasks.len(),
             db.display(),
@@ -512,6 +517,11 @@ fn check(flows: &FlowsArg) -> Result<ExitCode, String> {
         "{source}: ok — {} tasks ({}), {samples} samples{warnings}",
         names.len(),
         names.join(", ")
+    );
+    println!(
+        "matcher: declines below confidence {:.3} ({})",
+        assistant.matcher.threshold(),
+        assistant.matcher.threshold_origin()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -898,6 +898,14 @@ impl Matcher {
         self.threshold
     }
 
+    /// How [`Matcher::threshold`] was chosen, in words for logs and `switchboard check`.
+    pub fn threshold_origin(&self) -> &'static str {
+        match self.config.threshold {
+            Some(_) => "set by nlu.threshold",
+            None => "calibrated for these tasks",
+        }
+    }
+
     /// Classifies one utterance. `allowed`: when Some, only these task ids may be chosen
     /// (Autopilot's `listen: {"tasks": [...]}`); scores of other tasks are not considered at
     /// all. Ids out of range are ignored. Never panics.
@@ -2237,6 +2245,7 @@ mod tests {
         let m = Matcher::new(&tasks, strict);
         assert_eq!(m.config(), strict);
         assert_eq!(m.threshold(), 1.01);
+        assert_eq!(m.threshold_origin(), "set by nlu.threshold");
         let c = m.classify("register", None);
         assert_eq!((c.task, c.decision), (None, Decision::BelowThreshold));
         assert_eq!(c.best.map(|b| b.0), Some(0));
@@ -2256,6 +2265,7 @@ mod tests {
         assert!(c.confidence < 0.75, "{c:?}");
         assert!((0.0..1.0).contains(&m.threshold()));
         assert_eq!(MatcherConfig::default().threshold, None);
+        assert_eq!(m.threshold_origin(), "calibrated for these tasks");
     }
 
     #[test]
