@@ -22,6 +22,11 @@
 //!   digits as numerals writes a zero as "0" too).
 //! - A hedge followed only by "so" or "not" ("I think so", "I guess not") is the answer itself,
 //!   not a lead-in.
+//! - A code (`ALPHANUMERIC`, `NUMBER_SEQUENCE`, `PHONE_NUMBER`) may also be announced by
+//!   naming it, without "my … is": "ticket number 7 7 X", "booking reference K 7", "order
+//!   confirmation code 4 4". [`core_code`] removes up to three words and a noun for a code
+//!   ("number", "code", "reference", "ref", "id") at the start, but never a word the code
+//!   itself could be made of (a spelled letter, a digit), which the type says.
 //! - `YES_NO` answers are made of the very words other types treat as framing ("okay", "sure",
 //!   "that's right", "uh huh", "mm hmm"), so [`Profile::YesNo`] only trims hesitations that are
 //!   not part of those, hedging lead-ins and thanks.
@@ -278,6 +283,14 @@ const VALUE_NOUNS: &[&str] = &[
     "extension",
 ];
 
+/// Nouns that end the name of a code ("ticket *number*", "booking *reference*", "confirmation
+/// *code*"), or name one on their own ("reference K 7").
+const CODE_HEADS: &[&str] = &["number", "code", "reference", "ref", "id"];
+
+/// Most words before a [`CODE_HEADS`] noun that name the code ("order confirmation number",
+/// "frequent flyer member number").
+const CODE_NAME_WORDS: usize = 3;
+
 /// Words of a clause after a value noun that says what it is for ("the best number *to reach me
 /// at* is").
 const REACH_WORDS: &[&str] = &[
@@ -308,6 +321,23 @@ pub(super) fn core(text: &str, profile: Profile) -> String {
 
 /// [`core`], also removing a type's own lead-ins (`extra`, e.g. "I live in" for a city).
 pub(super) fn core_with(text: &str, profile: Profile, extra: &[&[&str]]) -> String {
+    framed(text, profile, extra, None)
+}
+
+/// [`core_with`] for a code: also removes the code's name at the start ("ticket number",
+/// "booking reference", see [`code_lead_in`]). `is_value_word` tells a word the code may be
+/// made of ("a", "bravo", "seven"), which is never taken for part of a name.
+pub(super) fn core_code(text: &str, extra: &[&[&str]], is_value_word: fn(&str) -> bool) -> String {
+    framed(text, Profile::Value, extra, Some(is_value_word))
+}
+
+/// [`core_with`], with [`code_lead_in`] when `code` is given.
+fn framed(
+    text: &str,
+    profile: Profile,
+    extra: &[&[&str]],
+    code: Option<fn(&str) -> bool>,
+) -> String {
     let cleaned = clean_text(text);
     let mut tokens: Vec<Token<'_>> = cleaned
         .split(' ')
@@ -330,7 +360,7 @@ pub(super) fn core_with(text: &str, profile: Profile, extra: &[&[&str]]) -> Stri
         let mut changed = false;
         if let Some(n) = tokens
             .get(start..end)
-            .and_then(|rest| leading(rest, profile, extra))
+            .and_then(|rest| leading(rest, profile, extra, code))
             .filter(|n| start + n < end)
         {
             start += n;
@@ -417,7 +447,12 @@ fn is_digit_word(bare: &str) -> bool {
 }
 
 /// How many leading tokens are framing, if any: the longest phrase that matches.
-fn leading(tokens: &[Token<'_>], profile: Profile, extra: &[&[&str]]) -> Option<usize> {
+fn leading(
+    tokens: &[Token<'_>],
+    profile: Profile,
+    extra: &[&[&str]],
+    code: Option<fn(&str) -> bool>,
+) -> Option<usize> {
     let first = tokens.first()?;
     let next = tokens.get(1).map(|t| t.bare.as_str());
     let word = first.bare.as_str();
@@ -453,7 +488,8 @@ fn leading(tokens: &[Token<'_>], profile: Profile, extra: &[&[&str]]) -> Option<
             .filter(|p| starts_with(tokens, p))
             .map(|p| p.len())
             .max()
-            .max(possessive_lead_in(tokens)),
+            .max(possessive_lead_in(tokens))
+            .max(code.and_then(|is_value_word| code_lead_in(tokens, is_value_word))),
         Profile::YesNo => None,
     };
     let longest = hedge.max(phrase);
@@ -514,6 +550,49 @@ fn possessive_lead_in(tokens: &[Token<'_>]) -> Option<usize> {
         }
     }
     None
+}
+
+/// "ticket number", "the booking reference", "order confirmation code is", "reference": a
+/// determiner (optional), up to [`CODE_NAME_WORDS`] words naming the code, a noun for a code
+/// ([`CODE_HEADS`]) and "is" (optional, or "'s" on the noun). A caller names the code before
+/// giving it as often without "my … is" as with it, and the name is whatever the business
+/// calls it (ticket, order, case, claim, tracking, …), so the naming words are not listed:
+/// any word will do that is written in lower case (a spelled "AB" is letters), is longer than
+/// a letter and is not something the code could be made of (`is_value_word`: "alpha", "bee",
+/// "seven"), so "a number 5" and "bravo code 7" keep their letters.
+fn code_lead_in(tokens: &[Token<'_>], is_value_word: fn(&str) -> bool) -> Option<usize> {
+    let skip = usize::from(tokens.first().is_some_and(|t| {
+        matches!(
+            t.bare.as_str(),
+            "my" | "our" | "your" | "the" | "his" | "her" | "their"
+        )
+    }));
+    let rest = tokens.get(skip..)?;
+    let (names, glued_is) =
+        rest.iter()
+            .take(CODE_NAME_WORDS + 1)
+            .enumerate()
+            .find_map(|(at, t)| {
+                let (noun, glued_is) = match t.bare.strip_suffix("'s") {
+                    Some(stem) => (stem, true),
+                    None => (t.bare.as_str(), false),
+                };
+                CODE_HEADS.contains(&noun).then_some((at, glued_is))
+            })?;
+    let naming = rest.get(..names)?.iter().all(|t| {
+        t.bare.chars().count() > 1
+            && t.bare.chars().all(char::is_alphabetic)
+            && t.raw.chars().any(char::is_lowercase)
+            && !is_value_word(&t.bare)
+    });
+    if !naming {
+        return None;
+    }
+    let is_next = !glued_is
+        && rest
+            .get(names + 1)
+            .is_some_and(|t| matches!(t.bare.as_str(), "is" | "was"));
+    Some(skip + names + 1 + usize::from(is_next))
 }
 
 /// How many trailing tokens are framing, if any: the longest phrase that matches.
@@ -664,6 +743,37 @@ mod tests {
         ] {
             assert_eq!(core(input, Profile::Value), input, "{input:?}");
         }
+    }
+
+    #[test]
+    fn a_code_may_be_named_before_it_is_given() {
+        // Stands in for a code type's own test: single letters and digit words.
+        fn is_value_word(word: &str) -> bool {
+            word.chars().count() == 1 || matches!(word, "bravo" | "seven")
+        }
+        let cases = [
+            ("ticket number 7 7 X", "7 7 X"),
+            ("Ticket number 7 7 X please", "7 7 X"),
+            ("the booking reference is K 7", "K 7"),
+            ("order confirmation code 4 4", "4 4"),
+            ("reference K 7", "K 7"),
+            ("claim number's 12", "12"),
+            // Words the code may be made of are not its name.
+            ("a number 5", "a number 5"),
+            ("bravo code 7", "bravo code 7"),
+            ("AB number 5", "AB number 5"),
+            // More than three words before the noun is a sentence, not a name.
+            (
+                "i lost my ticket number sorry",
+                "i lost my ticket number sorry",
+            ),
+            ("ticket number", "ticket number"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(core_code(input, &[], is_value_word), want, "{input:?}");
+        }
+        // Other types keep the words.
+        assert_eq!(core("ticket number 7", Profile::Value), "ticket number 7");
     }
 
     #[test]

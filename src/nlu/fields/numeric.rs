@@ -194,31 +194,26 @@ fn keypad_number(digits: &str) -> Option<String> {
     })
 }
 
-/// What a caller may say a digit sequence is before giving it ("account number 1 2 3"), on
-/// top of the framing every type shares.
-const SEQUENCE_LEAD_INS: &[&[&str]] = &[
-    &["account", "number"],
-    &["account"],
-    &["card", "number"],
-    &["member", "id"],
-    &["member", "number"],
-    &["order", "number"],
-    &["policy", "number"],
-    &["id", "number"],
-    &["reference", "number"],
-    &["confirmation", "number"],
-    &["pin", "number"],
-    &["pin"],
-    &["zip", "code"],
-    &["zip"],
-];
+/// What a caller may say a digit sequence is before giving it without "number" or "code"
+/// ("account 1 2 3", "pin 4 4"), on top of the framing every type shares and the code's name
+/// ("account number", "member id", see [`framing::core_code`]).
+const SEQUENCE_LEAD_INS: &[&[&str]] = &[&["account"], &["pin"], &["zip"]];
+
+/// Whether a word may be part of a digit sequence ("seven", "oh", "double"), so it is not taken
+/// for the name of one ("ticket number").
+fn is_digit_word(word: &str) -> bool {
+    matches!(
+        word,
+        "double" | "triple" | "quadruple" | "hundred" | "thousand"
+    ) || parse_digit_sequence(word).is_some()
+}
 
 /// Parses a `Twilio.NUMBER_SEQUENCE` answer to a string of digits.
 /// Keypad: the digits pressed, `*` and `#` dropped.
 pub(super) fn parse_sequence_field(answer: Answer<'_>) -> Option<String> {
     let digits = match answer {
         Answer::Speech(text) => {
-            parse_digit_sequence(&framing::core_with(text, Profile::Value, SEQUENCE_LEAD_INS))?
+            parse_digit_sequence(&framing::core_code(text, SEQUENCE_LEAD_INS, is_digit_word))?
         }
         Answer::Digits(d) => keypad_digits(d),
     };
@@ -234,7 +229,7 @@ pub(super) fn parse_sequence_field(answer: Answer<'_>) -> Option<String> {
 pub(super) fn parse_phone(answer: Answer<'_>) -> Option<String> {
     match answer {
         Answer::Speech(text) => {
-            let lowered = lower(&framing::core(text, Profile::Value));
+            let lowered = lower(&framing::core_code(text, &[], is_digit_word));
             // "... extension twelve": the extension is dialled after the call connects, so it
             // is not part of the number.
             let lowered = match lowered
@@ -413,7 +408,8 @@ pub(super) fn parse_alphanumeric(answer: Answer<'_>) -> Option<String> {
             return (!digits.is_empty()).then_some(digits);
         }
     };
-    let core = framing::core(text, Profile::Value).replace(['\u{2019}', '\u{2018}', '`'], "'");
+    let core =
+        framing::core_code(text, &[], is_code_word).replace(['\u{2019}', '\u{2018}', '`'], "'");
     let spaced: String = core
         .chars()
         .map(|c| {
@@ -502,7 +498,7 @@ pub(super) fn parse_alphanumeric(answer: Answer<'_>) -> Option<String> {
             continue;
         }
         let unit = alnum_unit(original, tok)?;
-        wordlike |= unit.chars().count() > 4
+        wordlike |= unit.chars().count() > CODE_RUN_LETTERS
             && unit.chars().all(|c| c.is_ascii_alphabetic())
             && original.chars().any(|c| c.is_lowercase());
         out.push_str(&unit);
@@ -512,6 +508,22 @@ pub(super) fn parse_alphanumeric(answer: Answer<'_>) -> Option<String> {
         return None;
     }
     Some(out)
+}
+
+/// Longest run of lower-case letters read as part of a code without a digit beside it; a longer
+/// one reads as a misheard word (see [`parse_alphanumeric`]).
+const CODE_RUN_LETTERS: usize = 4;
+
+/// Whether a word may be part of a code, so it is not taken for the name of one ("ticket
+/// number"): a word said for a letter or a digit ("bravo", "bee", "seven", "oh", "double") or a
+/// short run of letters that is no ordinary word ("xq"). Longer runs ("confirmation",
+/// "tracking") are read as words anyway.
+fn is_code_word(word: &str) -> bool {
+    matches!(word, "double" | "triple" | "oh")
+        || NATO.iter().any(|(w, _)| *w == word)
+        || LETTER_NAMES.iter().any(|(w, _)| *w == word)
+        || cardinal_prefix(&[word]).is_some()
+        || (word.chars().count() <= CODE_RUN_LETTERS && alnum_unit(word, word).is_some())
 }
 
 /// One token of a code, upper-cased: a NATO word, a letter's name, "oh"
