@@ -4,13 +4,15 @@
 //! or word by word ("jason at example dot com", "j dot smith at gmail dot
 //! com", "jason underscore b at example dot co dot uk"). Spoken symbols are
 //! mapped ("at" -> "@", "dot"/"period" -> ".", "underscore" -> "_",
-//! "dash"/"hyphen" -> "-"), digit words become digits, and everything is
-//! joined without spaces, so spelled letters ("j a s o n") join up. The
+//! "dash"/"hyphen" -> "-"), numbers said in words become digits ("one two
+//! three" -> "123" digit by digit, "ninety nine" -> "99", "one hundred" ->
+//! "100"), and everything is joined without spaces, so spelled letters ("j a s o n") join up. The
 //! result must look like an address (local@domain.tld with a tld of 2+
 //! letters, ASCII only) or the answer is rejected. Email addresses cannot be
 //! typed on a keypad, so digits give None.
 
 use super::{Answer, framing, lower};
+use crate::nlu::numbers::cardinal_prefix;
 
 /// Words before the address that are not part of it ("my email is ...").
 const LEAD_INS: &[&str] = &[
@@ -84,7 +86,10 @@ pub(super) fn parse(answer: Answer<'_>) -> Option<String> {
             ("underscore", _) => ("_".into(), 1),
             ("dash" | "hyphen" | "minus", _) => ("-".into(), 1),
             ("plus", _) => ("+".into(), 1),
-            _ => (word_piece(tok)?, 1),
+            _ => match spoken_number(tokens.get(i..).unwrap_or_default()) {
+                Some((n, words)) => (n.to_string(), words),
+                None => (word_piece(tok)?, 1),
+            },
         };
         out.push_str(&piece);
         i += used;
@@ -92,25 +97,22 @@ pub(super) fn parse(answer: Answer<'_>) -> Option<String> {
     valid(&out).then_some(out)
 }
 
-/// A token spelled into the address: digit words become digits, other
-/// tokens are kept (they may already contain "." or "@", e.g. "gmail.com").
-fn word_piece(tok: &str) -> Option<String> {
-    let digit = match tok {
-        "zero" => "0",
-        "one" => "1",
-        "two" => "2",
-        "three" => "3",
-        "four" => "4",
-        "five" => "5",
-        "six" => "6",
-        "seven" => "7",
-        "eight" => "8",
-        "nine" => "9",
-        _ => "",
-    };
-    if !digit.is_empty() {
-        return Some(digit.to_string());
+/// The number said in words at the start of `tokens` and how many words it
+/// took, read the way a number is said: "ninety nine" is 99, "one hundred"
+/// 100, "twenty twenty five" 20 then 25, and digits said one by one are one
+/// number each ("one two three" is 1, then 2, then 3), as
+/// [`cardinal_prefix`] reads them. A number starts with a number word, not
+/// "a" ("j a hundred" is no "j100"): the letter is spelled.
+fn spoken_number(tokens: &[&str]) -> Option<(u64, usize)> {
+    if matches!(tokens.first(), Some(&("a" | "an"))) {
+        return None;
     }
+    cardinal_prefix(tokens).filter(|(_, words)| *words > 0)
+}
+
+/// A token spelled into the address as it is (it may already contain "." or
+/// "@", e.g. "gmail.com").
+fn word_piece(tok: &str) -> Option<String> {
     // Apostrophes from "o'brien" are transcription, not address.
     let kept: String = tok.chars().filter(|c| *c != '\'').collect();
     kept.chars()
@@ -176,6 +178,17 @@ mod tests {
             "jason one two three at gmail dot com",
             Some("jason123@gmail.com"),
         ),
+        (
+            "carlos ninety nine at gmail dot com",
+            Some("carlos99@gmail.com"),
+        ),
+        ("bob twenty one at gmail dot com", Some("bob21@gmail.com")),
+        ("bob one hundred at gmail dot com", Some("bob100@gmail.com")),
+        (
+            "bob nineteen eighty four at gmail dot com",
+            Some("bob1984@gmail.com"),
+        ),
+        ("j a hundred at gmail dot com", Some("jahundred@gmail.com")),
         ("my email is jason at gmail.com", Some("jason@gmail.com")),
         ("Jason@Example.com.", Some("jason@example.com")),
         (
