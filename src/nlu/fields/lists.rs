@@ -326,23 +326,25 @@ pub(super) fn parse_month(answer: Answer<'_>, today: NaiveDate) -> Option<String
     let words = words(&framing::core(text, Profile::Value));
     let mut full = Vec::new();
     let mut ambiguous = Vec::new();
-    for w in &words {
+    for (at, w) in words.iter().enumerate() {
         match month_from_word(w) {
             Some((m, false)) => full.push(m),
-            Some((m, true)) => ambiguous.push((m, w.as_str())),
+            Some((m, true)) => ambiguous.push((m, at)),
             None => {}
         }
     }
     let month = if !full.is_empty() {
         unique(&full)?
     } else if !ambiguous.is_empty() {
-        // "may" counts in "in may" or "may please" but not in "may I ...":
-        // like the abbreviations, it must be (nearly) the whole answer.
+        // "may" counts in "in may" or "may please" but not in "may I ...": like the
+        // abbreviations, it must be (nearly) the whole answer, or the words beside it must
+        // make it a month ("May of last year", "since May").
         let short_enough = words.len() <= 2;
-        if !short_enough {
-            return None;
-        }
-        let months: Vec<u32> = ambiguous.iter().map(|(m, _)| *m).collect();
+        let months: Vec<u32> = ambiguous
+            .iter()
+            .filter(|(_, at)| short_enough || said_as_month(&words, *at))
+            .map(|(m, _)| *m)
+            .collect();
         unique(&months)?
     } else if let Some(month) = relative_month(&words, today) {
         month
@@ -357,6 +359,26 @@ pub(super) fn parse_month(answer: Answer<'_>, today: NaiveDate) -> Option<String
     MONTH_NAMES
         .get((month as usize).checked_sub(1)?)
         .map(|s| s.to_string())
+}
+
+/// Whether the words beside `words[at]`, a month's name that is also a word ("may") or an
+/// abbreviation ("mar"), make it the month in a longer answer: "of" and more after it ("May of
+/// last year", "May of twenty twenty five"), a year after it ("May last year"), or before it a
+/// word that takes a time ("in", "since", "until", "during", "early", "late", "mid", "of": "the
+/// fifth of May"). The verb is said otherwise ("I may need to check", "may I ask why", "this
+/// may take a while").
+fn said_as_month(words: &[String], at: usize) -> bool {
+    let word = |i: Option<usize>| i.and_then(|i| words.get(i)).map(String::as_str);
+    let before = word(at.checked_sub(1));
+    let after = word(at.checked_add(1));
+    let then = word(at.checked_add(2));
+    let of_something = after == Some("of") && then.is_some();
+    let a_year = matches!(after, Some("last" | "this" | "next")) && then == Some("year");
+    let takes_a_time = matches!(
+        before,
+        Some("in" | "since" | "until" | "till" | "during" | "early" | "late" | "mid" | "of")
+    );
+    of_something || a_year || takes_a_time
 }
 
 /// "this month", "next month", "last month": today's month, or the one after or before.
