@@ -187,9 +187,12 @@ fn combine(max_sim: f32, centroid: f32, cov: f32) -> f32 {
         0.0
     }
 }
-/// Weight factor of stop words relative to content words.
+/// Weight factor of stop words relative to content words. Full weight: many intents live in
+/// function words ("what is your name" / "what is my name"); 0.5 cost 3 points closed-set on
+/// the development data, and IDF already discounts words every task uses.
 const STOP_FACTOR: f32 = 1.0;
-/// Weight factor of number tokens: slot values, weak evidence of intent.
+/// Weight factor of number tokens. Full weight too: a number is part of how a task is asked
+/// ("press 1 for sales", "a table for 4"), and 0.5 measured up to 1.6 points worse on dev.
 const NUMBER_FACTOR: f32 = 1.0;
 /// Weight factor of bigrams relative to unigrams.
 const BIGRAM_FACTOR: f32 = 1.0;
