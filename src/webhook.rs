@@ -242,7 +242,7 @@ pub enum Failure {
     Redirects,
     /// A non-2xx status.
     Status(u16),
-    /// The answer is bigger than [`MAX_ANSWER`].
+    /// The answer is bigger than `MAX_ANSWER`.
     TooBig,
     /// The answer is not JSON; where the parser stopped.
     NotJson {

@@ -6,7 +6,7 @@
 //! migrating team can paste a task's actions in unchanged.
 //!
 //! Loading happens in two steps, the way ripgrep turns low-level arguments into high-level ones:
-//! [`source`] reads files (the only I/O here), and [`load`] turns their text into an
+//! [`source`] reads files (the only I/O here), and [`load()`] turns their text into an
 //! [`Assistant`] or a list of [`FlowError`]s naming file, place and fix. An `Assistant` is valid
 //! by construction: every `task://` reference resolved, every field type known, every collect
 //! non-empty. Nothing downstream re-checks, and nothing downstream can fail on flow content.
@@ -460,7 +460,7 @@ pub struct SmsSettings {
 
 /// Words a caller can say during a question, by voice, to get out of it rather than have them
 /// taken as a wrong answer (texts have their keywords in [`SmsSettings`]). Each list is whole
-/// utterances, compared as [`crate::flow::load::keyword`] normalises them; an empty list turns
+/// utterances, compared as `flow::load::keyword` normalises them; an empty list turns
 /// that escape off. A word that is also a value the question lists (a custom type's value or
 /// synonym, an allowed value) stays an answer.
 #[derive(Debug, Clone)]

@@ -34,7 +34,7 @@
 //!   the task's samples. The utterance's norm includes words the index has never seen, so a
 //!   request about something else scores low however many function words it shares.
 //! - Linear layer: softmax regression from the same features to tasks, trained on the samples
-//!   by gradient descent at load ([`train_linear`]), with weights only where a feature occurs
+//!   by gradient descent at load (`train_linear`), with weights only where a feature occurs
 //!   in a task's samples. It learns which words tell confusable tasks apart, which a centroid
 //!   cannot; its probability ranks better, the similarity has the absolute level that
 //!   declining needs, and the two halves together beat either (bench/nlu/RESULTS.md).
@@ -48,7 +48,7 @@
 //! a best task that shares no content word with the utterance ("what's the capital of France"
 //! against a task whose sample is "what can you do").
 //!
-//! The threshold calibrates itself per assistant at load ([`calibrated_threshold`]): samples
+//! The threshold calibrates itself per assistant at load (`calibrated_threshold`): samples
 //! held out from a copy of the index (as written and garbled) are the genuine requests, and
 //! samples of tasks left out of it plus a built-in list of out-of-scope requests are the ones
 //! to decline; the threshold is the one that separates them best. So a 5-task bot and a
@@ -604,7 +604,7 @@ impl Matcher {
     /// neither can one whose samples normalise to nothing.
     ///
     /// Unless `config` fixes a threshold, the decline threshold is calibrated for these tasks
-    /// (see [`calibrated_threshold`]).
+    /// (see `calibrated_threshold`).
     pub fn new(tasks: &[Vec<String>], config: MatcherConfig) -> Matcher {
         let mut matcher = Matcher::build(tasks, config);
         if config.threshold.is_none() {

@@ -799,7 +799,7 @@ pub struct Purged {
 
 /// Deletes callers' answers and call history older than `cutoff`, and sessions that ended
 /// before it — the retention limit an operator owes the people who called. Runs on its own
-/// connection beside a running server, in chunks of [`PURGE_CHUNK`] rows, each its own short
+/// connection beside a running server, in chunks of `PURGE_CHUNK` rows, each its own short
 /// transaction, so the server's turns are never kept waiting behind one long delete.
 ///
 /// # Errors
