@@ -68,8 +68,9 @@
 //! samples) would dominate; they are added only to samples already found through rarer
 //! features (and carry no linear weight), and an upper bound on what any other task could score
 //! decides whether an exhaustive pass is needed. Measured (`cargo bench --bench matcher`, 2
-//! cores): ~31-33 us per utterance at 150 tasks x 10 samples, 120-320 us at 1,000 x 20;
-//! building with calibration ~40 ms for 15 x 10, ~150 ms for 150 x 10, ~0.5 s for 1,000 x 20.
+//! cores): ~33-39 us per utterance at 150 tasks x 10 samples, 120-230 us at 1,000 x 20;
+//! building, with the calibration on a second thread, ~40 ms for 15 x 10, ~80 ms for 150 x 10,
+//! ~0.3 s for 1,000 x 20.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -606,11 +607,19 @@ impl Matcher {
     /// Unless `config` fixes a threshold, the decline threshold is calibrated for these tasks
     /// (see `calibrated_threshold`).
     pub fn new(tasks: &[Vec<String>], config: MatcherConfig) -> Matcher {
-        let mut matcher = Matcher::build(tasks, config);
-        if config.threshold.is_none() {
-            matcher.threshold = calibrated_threshold(tasks);
+        if config.threshold.is_some() {
+            return Matcher::build(tasks, config);
         }
-        matcher
+        // Calibration builds and scores an index of its own, independent of this one: on a
+        // second thread, load takes the longer of the two rather than their sum.
+        std::thread::scope(|scope| {
+            let calibration = scope.spawn(|| calibrated_threshold(tasks));
+            let mut matcher = Matcher::build(tasks, config);
+            // The calibration cannot panic on any input; if it somehow did, the prior is a
+            // sound threshold to serve with.
+            matcher.threshold = calibration.join().unwrap_or(PRIOR_THRESHOLD);
+            matcher
+        })
     }
 
     /// The index alone, declining below the configured threshold or [`PRIOR_THRESHOLD`].
