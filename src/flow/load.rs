@@ -600,15 +600,15 @@ impl Cx {
             }
         }
         if let Some(sms) = root.get("sms") {
-            self.unknown_keys(
+            self.word_lists(
                 file,
                 &sms,
-                &[
-                    "idle_minutes",
-                    "stop_words",
-                    "cancel_words",
-                    "restart_words",
-                    "help_words",
+                &["idle_minutes"],
+                [
+                    ("stop_words", &mut s.sms.stop_words),
+                    ("cancel_words", &mut s.sms.cancel_words),
+                    ("restart_words", &mut s.sms.restart_words),
+                    ("help_words", &mut s.sms.help_words),
                 ],
             );
             if let Some(n) = sms
@@ -617,32 +617,12 @@ impl Cx {
             {
                 s.sms.idle = chrono::Duration::minutes(i64::from(n));
             }
-            self.word_lists(
-                file,
-                &sms,
-                [
-                    ("stop_words", &mut s.sms.stop_words),
-                    ("cancel_words", &mut s.sms.cancel_words),
-                    ("restart_words", &mut s.sms.restart_words),
-                    ("help_words", &mut s.sms.help_words),
-                ],
-            );
         }
         if let Some(voice) = root.get("voice") {
-            self.unknown_keys(
-                file,
-                &voice,
-                &[
-                    "help_words",
-                    "cancel_words",
-                    "restart_words",
-                    "operator_words",
-                    "operator",
-                ],
-            );
             self.word_lists(
                 file,
                 &voice,
+                &["operator"],
                 [
                     ("help_words", &mut s.voice.help_words),
                     ("cancel_words", &mut s.voice.cancel_words),
@@ -1406,14 +1386,23 @@ impl Cx {
         d
     }
 
-    /// Reads each key of `node` that is present into its slot as a word list; an empty list
-    /// turns those words off.
+    /// Reads each key of `node` that is present into its slot as a word list (an empty list
+    /// turns those words off), and reports any key that is neither a list nor one of `others`,
+    /// the block's other settings.
     fn word_lists<const N: usize>(
         &mut self,
         file: &Path,
         node: &Node<'_>,
+        others: &[&str],
         lists: [(&str, &mut Vec<String>); N],
     ) {
+        // Every key the block may hold, named once: the lists and the block's other settings.
+        let known: Vec<&str> = others
+            .iter()
+            .copied()
+            .chain(lists.iter().map(|(key, _)| *key))
+            .collect();
+        self.unknown_keys(file, node, &known);
         for (key, slot) in lists {
             if let Some(words) = node.get(key).and_then(|list| self.word_list(file, &list)) {
                 *slot = words;
