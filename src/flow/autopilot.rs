@@ -1605,9 +1605,12 @@ fn template_placeholder(text: &str) -> Option<&str> {
 
 use super::json::kind_of as kind;
 
-/// Pretty-printed JSON (two-space indent) with a trailing newline.
+/// Pretty-printed JSON (two-space indent) with a trailing newline. Only called with this
+/// module's derived file shapes (strings, lists, `serde_json::Value`s): serialising those cannot
+/// fail, since none has a non-string map key or a non-finite float. Runs in `import`, a command,
+/// never on a request path.
 fn pretty(value: &impl Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("JSON values always serialise"); // ok: a Value has no non-string keys or non-finite floats
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values always serialise"); // ok: see above
     text.push('\n');
     text
 }
