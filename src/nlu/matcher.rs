@@ -188,15 +188,10 @@ fn combine(max_sim: f32, centroid: f32, cov: f32) -> f32 {
         0.0
     }
 }
-/// Weight factor of stop words relative to content words. Full weight: many intents live in
-/// function words ("what is your name" / "what is my name"); 0.5 cost 3 points closed-set on
-/// the development data, and IDF already discounts words every task uses.
-const STOP_FACTOR: f32 = 1.0;
-/// Weight factor of number tokens. Full weight too: a number is part of how a task is asked
-/// ("press 1 for sales", "a table for 4"), and 0.5 measured up to 1.6 points worse on dev.
-const NUMBER_FACTOR: f32 = 1.0;
-/// Weight factor of bigrams relative to unigrams.
-const BIGRAM_FACTOR: f32 = 1.0;
+// Every word feature counts in full, stop words, numbers and bigrams alike: many intents live
+// in function words ("what is your name" / "what is my name"), a number is part of how a task
+// is asked ("press 1 for sales"), and IDF already discounts what every task says. Halving stop
+// words cost 3 points closed-set on the development data, halving numbers up to 1.6.
 /// Character n-gram lengths.
 const NGRAM_MIN: usize = 3;
 const NGRAM_MAX: usize = 5;
@@ -460,8 +455,6 @@ struct Token {
 /// A distinct stem ("book" for "bookings"): a unigram of the word family.
 struct Stem {
     text: String,
-    /// Its weight [`factor`].
-    factor: f32,
 }
 
 impl TokenTable {
@@ -476,10 +469,7 @@ impl TokenTable {
             None => {
                 let id = self.stems.len() as u32;
                 self.stem_ids.insert(stemmed.clone(), id);
-                self.stems.push(Stem {
-                    factor: factor(&stemmed),
-                    text: stemmed,
-                });
+                self.stems.push(Stem { text: stemmed });
                 id
             }
         };
@@ -495,10 +485,9 @@ impl TokenTable {
     }
 }
 
-/// A feature before IDF: key, weight factor and match strength (1 unless typo-corrected).
+/// A feature before IDF: key and match strength (1 unless typo-corrected).
 struct RawFeature {
     key: String,
-    factor: f32,
     strength: f32,
 }
 
@@ -551,25 +540,18 @@ struct Query {
 }
 
 impl Family {
-    /// Builds the utterance vector from its features as (id if known, weight factor, match
-    /// strength), in utterance order.
-    fn query(
-        &self,
-        raw: impl ExactSizeIterator<Item = (Option<u32>, f32, f32)>,
-        oov_idf: f32,
-    ) -> Query {
+    /// Builds the utterance vector from its features as (id if known, match strength), in
+    /// utterance order.
+    fn query(&self, raw: impl ExactSizeIterator<Item = (Option<u32>, f32)>, oov_idf: f32) -> Query {
         let mut known: Vec<(u32, f32, f32)> = Vec::with_capacity(raw.len());
         let mut norm_sq = 0.0f32;
-        for (id, factor, strength) in raw {
+        for (id, strength) in raw {
             match id {
                 Some(id) => {
-                    let base = self.idf[id as usize] * factor;
+                    let base = self.idf[id as usize];
                     known.push((id, base, base * strength));
                 }
-                None => {
-                    let base = oov_idf * factor;
-                    norm_sq += base * base;
-                }
+                None => norm_sq += oov_idf * oov_idf,
             }
         }
         // Sort by id so repeated features merge (term frequency) and summation order is fixed:
@@ -652,8 +634,8 @@ impl Matcher {
         let n = task_has_samples.iter().filter(|&&h| h).count().max(1) as f32;
         let oov_idf = (1.0 + n).ln();
 
-        // Pass 1: intern features and collect per-sample raw vectors of (feature, weight
-        // factor), in order of occurrence.
+        // Pass 1: intern features and collect per-sample raw vectors of (feature, count 1 per
+        // occurrence), in order of occurrence.
         let mut word_ids: FxHashMap<String, u32> = FxHashMap::default();
         let mut char_ids: FxHashMap<Gram, u32> = FxHashMap::default();
         // Word feature id of each stem's unigram and of each pair of stems' bigram, so that
@@ -672,7 +654,7 @@ impl Matcher {
                 let s = stem_of(t) as usize;
                 let stem = &table.stems[s];
                 let id = *unigram_id[s].get_or_insert_with(|| intern(&mut word_ids, &stem.text));
-                word_row.push((id, stem.factor));
+                word_row.push((id, 1.0));
             }
             for pair in toks.windows(2) {
                 let (a, b) = (stem_of(pair[0]), stem_of(pair[1]));
@@ -680,7 +662,7 @@ impl Matcher {
                 let id = *bigram_id
                     .entry((a, b))
                     .or_insert_with(|| intern(&mut word_ids, &format!("{} {}", sa.text, sb.text)));
-                word_row.push((id, bigram_factor(sa.factor, sb.factor)));
+                word_row.push((id, 1.0));
             }
             raw_words.push_row(word_row.drain(..));
 
@@ -706,7 +688,7 @@ impl Matcher {
             (&mut words, &raw_words, word_ids.len()),
             (&mut chars, &raw_chars, char_ids.len()),
         ] {
-            // Feature -> (sample, weight factor) of each occurrence, by ascending sample and in
+            // Feature -> (sample, count) of each occurrence, by ascending sample and in
             // order of occurrence within a sample.
             let occurrences = raw.transpose(features);
             // A feature's tasks: those of its samples, which come grouped by ascending task.
@@ -726,8 +708,8 @@ impl Matcher {
             // Postings: the weights of a feature repeated in a sample are summed in order of
             // occurrence.
             for (feature, &idf) in family.idf.iter().enumerate() {
-                for &(sample, factor) in occurrences.row(feature) {
-                    let w = factor * idf;
+                for &(sample, count) in occurrences.row(feature) {
+                    let w = count * idf;
                     match postings_row.last_mut() {
                         Some(last) if last.0 == sample => last.1 += w,
                         _ => postings_row.push((sample, w)),
@@ -1021,7 +1003,7 @@ impl Matcher {
         let wq = self.words.query(
             word_raw
                 .iter()
-                .map(|f| (self.word_ids.get(&f.key).copied(), f.factor, f.strength)),
+                .map(|f| (self.word_ids.get(&f.key).copied(), f.strength)),
             self.oov_idf,
         );
         let with_stop: Vec<(&str, bool)> = toks
@@ -1030,9 +1012,7 @@ impl Matcher {
             .collect();
         let grams = char_grams(&with_stop);
         let cq = self.chars.query(
-            grams
-                .iter()
-                .map(|g| (self.char_ids.get(g).copied(), 1.0, 1.0)),
+            grams.iter().map(|g| (self.char_ids.get(g).copied(), 1.0)),
             self.oov_idf,
         );
         let families = [(&self.words, &wq), (&self.chars, &cq)];
@@ -1242,8 +1222,7 @@ impl Matcher {
                 continue;
             };
             if let (Some(&ia), Some(&ib)) = (self.word_ids.get(sa), self.word_ids.get(sb)) {
-                let w = self.words.idf[ia as usize] * factor(sa)
-                    + self.words.idf[ib as usize] * factor(sb);
+                let w = self.words.idf[ia as usize] + self.words.idf[ib as usize];
                 if best.is_none_or(|(bw, _, _)| w > bw) {
                     best = Some((w, sa, sb));
                 }
@@ -1723,24 +1702,12 @@ fn stem(tok: &str) -> String {
     ENGLISH.stem(tok).into_owned()
 }
 
-/// Weight factor of a word-family token.
-fn factor(tok: &str) -> f32 {
-    if tok.starts_with('#') {
-        NUMBER_FACTOR
-    } else if text::is_stop_word(tok) {
-        STOP_FACTOR
-    } else {
-        1.0
-    }
-}
-
 /// Unigram and bigram features of (word, match strength) tokens.
 fn word_features(toks: &[(String, f32)]) -> Vec<RawFeature> {
     let mut out = Vec::with_capacity(toks.len() * 2);
     for (tok, strength) in toks {
         out.push(RawFeature {
             key: tok.clone(),
-            factor: factor(tok),
             strength: *strength,
         });
     }
@@ -1749,16 +1716,10 @@ fn word_features(toks: &[(String, f32)]) -> Vec<RawFeature> {
         let (b, sb) = &pair[1];
         out.push(RawFeature {
             key: format!("{a} {b}"),
-            factor: bigram_factor(factor(a), factor(b)),
             strength: sa * sb,
         });
     }
     out
-}
-
-/// Weight factor of a bigram whose words have factors `a` and `b`.
-fn bigram_factor(a: f32, b: f32) -> f32 {
-    BIGRAM_FACTOR * (a * b).sqrt()
 }
 
 /// Character n-grams of the content words run together ("sign me up" -> " signup "), or of all
