@@ -69,8 +69,8 @@
 //! features (and carry no linear weight), and an upper bound on what any other task could score
 //! decides whether an exhaustive pass is needed. Measured (`cargo bench --bench matcher`, 2
 //! cores): ~33-39 us per utterance at 150 tasks x 10 samples, 120-230 us at 1,000 x 20;
-//! building, with the calibration on a second thread, ~40 ms for 15 x 10, ~80 ms for 150 x 10,
-//! ~0.3 s for 1,000 x 20.
+//! building, with the calibration beside it on both cores, ~30 ms for 15 x 10, ~75 ms for
+//! 150 x 10, ~0.25 s for 1,000 x 20.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -1395,6 +1395,8 @@ const FOLDS: usize = 5;
 /// Most held-out samples, and most samples of left-out tasks, scored in one fold (a
 /// 1,000-task assistant still loads fast).
 const MAX_HELD_OUT: usize = 100;
+/// Confidences below this are all alike to calibration: every one of them is declined.
+const CALIBRATION_FLOOR: f32 = 0.05;
 /// How many held-out samples the prior threshold is worth: with few samples to learn from, the
 /// calibrated threshold stays near the prior.
 const PRIOR_WEIGHT: f32 = 10.0;
@@ -1487,27 +1489,55 @@ fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
             continue;
         }
         let mut reduced = Matcher::build(&train, MatcherConfig::default());
-        reduced.threshold = 0.0;
+        // Scored exactly down to a floor no calibrated threshold goes near: below it a large
+        // assistant's pruned scoring may skip its exhaustive pass (the utterance would be
+        // declined at any threshold above the floor anyway), which is most of calibration's
+        // cost for a 1,000-task assistant.
+        reduced.threshold = CALIBRATION_FLOOR;
         // Callers' words reach the matcher through a speech recogniser: each held-out sample
         // counts once as written and once as a recogniser might garble it.
+        // Every utterance to score, with what it is: a held-out sample of a task (None: a
+        // request to decline, foreign or generic). Callers' words reach the matcher through a
+        // speech recogniser, so each sample counts once as written and once garbled.
         let said = |text: &str| [text.to_owned(), garble(text)];
+        let mut batch: Vec<(Option<usize>, bool, String)> = Vec::new();
         for (task, text) in test {
-            for text in said(text) {
-                let c = reduced.classify(&text, None);
-                if c.decision != Decision::Empty {
-                    held.push((c.confidence, c.task == Some(task)));
-                }
-            }
+            batch.extend(said(text).map(|t| (Some(task), false, t)));
         }
         for text in other {
-            for text in said(text) {
-                let c = reduced.classify(&text, None);
-                foreign.push(c.task.map(|_| c.confidence));
-            }
+            batch.extend(said(text).map(|t| (None, true, t)));
         }
-        for text in &out_of_scope {
-            let c = reduced.classify(text, None);
-            generic.push(c.task.map(|_| c.confidence));
+        batch.extend(out_of_scope.iter().map(|t| (None, false, (*t).to_owned())));
+        // Scored on both cores in two halves: the main build is done by now, and this is the
+        // longest part of loading a large assistant.
+        let score = |part: &[(Option<usize>, bool, String)]| -> Vec<Classification> {
+            part.iter()
+                .map(|(_, _, text)| reduced.classify(text, None))
+                .collect()
+        };
+        let (first, second) = batch.split_at(batch.len() / 2);
+        let scored = std::thread::scope(|scope| {
+            let other_half = scope.spawn(|| score(second));
+            let mut all = score(first);
+            // Classifying cannot panic; if it somehow did, score the half here instead.
+            all.extend(other_half.join().unwrap_or_else(|_| score(second)));
+            all
+        });
+        for ((task, is_foreign, _), c) in batch.iter().zip(scored) {
+            match task {
+                Some(task) if c.decision != Decision::Empty => {
+                    held.push((c.confidence, c.task == Some(*task)));
+                }
+                Some(_) => {}
+                None => {
+                    let confidence = c.task.map(|_| c.confidence);
+                    if *is_foreign {
+                        foreign.push(confidence);
+                    } else {
+                        generic.push(confidence);
+                    }
+                }
+            }
         }
     }
     let mut right: Vec<f32> = held.iter().filter(|h| h.1).map(|h| h.0).collect();
