@@ -29,6 +29,7 @@ fn speech(text: &str) -> Input {
     Input::Speech {
         text: text.into(),
         confidence: Some(0.92),
+        embedding: None,
     }
 }
 

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -60,7 +60,15 @@ pub struct RunnerOptions {
     pub url_map: Vec<UrlMap>,
     /// Longest one engine step waits for the database (never past [`REPLY_BUDGET`]).
     pub step_wait: Duration,
+    /// With a sentence-embedding model: longest a turn waits for its utterance's embedding
+    /// before routing on the strings alone ([`SEMANTIC_BUDGET`] when serving). None waits as
+    /// long as it takes, as `chat` and `test` do, so that they route like an idle server.
+    pub semantic_budget: Option<Duration>,
 }
+
+/// How long a caller's turn may wait for the sentence-embedding model (a forward pass takes
+/// about 10 ms; waiting past this means every core is busy with other turns' passes).
+pub const SEMANTIC_BUDGET: Duration = Duration::from_millis(300);
 
 impl Default for RunnerOptions {
     fn default() -> Self {
@@ -70,6 +78,7 @@ impl Default for RunnerOptions {
             webhook_timeout: CALL_TIMEOUT,
             url_map: Vec::new(),
             step_wait: STEP_WAIT,
+            semantic_budget: None,
         }
     }
 }
@@ -81,6 +90,7 @@ impl std::fmt::Debug for RunnerOptions {
             .field("webhook_timeout", &self.webhook_timeout)
             .field("url_map", &self.url_map)
             .field("step_wait", &self.step_wait)
+            .field("semantic_budget", &self.semantic_budget)
             .finish_non_exhaustive()
     }
 }
@@ -119,6 +129,17 @@ struct Shared {
     clock: Clock,
     in_flight: InFlight,
     step_wait: Duration,
+    semantic: Semantic,
+}
+
+/// Running the sentence-embedding model for turns: on tokio's blocking threads, at most one
+/// forward pass per core at a time (a pass keeps a core busy; more at once would only make
+/// each slower), within the budget.
+struct Semantic {
+    passes: Arc<tokio::sync::Semaphore>,
+    budget: Option<Duration>,
+    /// Turns that routed on the strings alone because the embedding was late or failed.
+    skipped: AtomicU64,
 }
 
 impl Runner {
@@ -141,6 +162,13 @@ impl Runner {
                 clock: options.clock,
                 in_flight: InFlight::default(),
                 step_wait: options.step_wait,
+                semantic: Semantic {
+                    passes: Arc::new(tokio::sync::Semaphore::new(
+                        std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    )),
+                    budget: options.semantic_budget,
+                    skipped: AtomicU64::new(0),
+                },
             }),
         })
     }
@@ -153,6 +181,67 @@ impl Runner {
     /// The database.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Turns routed on the strings alone although the matcher has a sentence-embedding model:
+    /// the embedding missed [`RunnerOptions::semantic_budget`] or the model failed.
+    pub fn semantic_skipped(&self) -> u64 {
+        self.inner.semantic.skipped.load(Ordering::Relaxed)
+    }
+
+    /// `input` with its utterance's embedding, when the matcher has a model: computed on a
+    /// blocking thread within the budget, so a forward pass never holds up the async workers
+    /// or other calls' turns (the engine step itself runs on the database's thread). Late or
+    /// failed: the input as it was, and the turn routes on the strings alone.
+    async fn understand(&self, input: Input) -> Input {
+        let Input::Speech {
+            text,
+            confidence,
+            embedding: None,
+        } = input
+        else {
+            return input;
+        };
+        if self.inner.assistant.matcher.semantics().is_none() {
+            return Input::Speech {
+                text,
+                confidence,
+                embedding: None,
+            };
+        }
+        let shared = Arc::clone(&self.inner);
+        let said = text.clone();
+        let pass = async move {
+            let permit = Arc::clone(&shared.semantic.passes)
+                .acquire_owned()
+                .await
+                .ok()?;
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                shared.assistant.matcher.embed(&said)
+            })
+            .await
+            .ok()
+            .flatten()
+            .and_then(Result::ok)
+        };
+        let embedding = match self.inner.semantic.budget {
+            Some(budget) => tokio::time::timeout(budget, pass).await.ok().flatten(),
+            None => pass.await,
+        };
+        if embedding.is_none() {
+            let skipped = self.inner.semantic.skipped.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::warn!(
+                skipped,
+                "semantic matching skipped for a turn (every core busy past the budget, or \
+                 the model failed): routed on the strings alone"
+            );
+        }
+        Input::Speech {
+            text,
+            confidence,
+            embedding: embedding.map(Arc::from),
+        }
     }
 
     /// The time now, by the runner's clock.
@@ -216,7 +305,7 @@ impl Runner {
         let started = Instant::now();
         let deadline = started + TURN_BUDGET;
         let reply_by = started + REPLY_BUDGET;
-        let mut input = input;
+        let mut input = self.understand(input).await;
         let mut hops = 0;
         let mut routed = None;
         loop {

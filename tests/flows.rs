@@ -359,6 +359,7 @@ fn a_call_has_a_maximum_number_of_turns() {
     inputs.extend((0..10).map(|_| Input::Speech {
         text: "blah".into(),
         confidence: None,
+        embedding: None,
     }));
     let replies = converse(&a, inputs);
     let first_hangup = replies
@@ -389,10 +390,12 @@ fn with_no_fallback_task_the_engine_asks_again_itself() {
             Input::Speech {
                 text: "what's the weather on mars".into(),
                 confidence: None,
+                embedding: None,
             },
             Input::Speech {
                 text: "book a table".into(),
                 confidence: None,
+                embedding: None,
             },
         ],
     );
@@ -420,10 +423,12 @@ fn allowed_values_pick_the_listed_value_from_a_sentence() {
             Input::Speech {
                 text: "Boston".into(),
                 confidence: None,
+                embedding: None,
             },
             Input::Speech {
                 text: "I'd like new york please".into(),
                 confidence: None,
+                embedding: None,
             },
         ],
     );
@@ -470,6 +475,7 @@ fn dates_are_understood_in_the_assistant_time_zone() {
             Input::Speech {
                 text: "tomorrow".into(),
                 confidence: None,
+                embedding: None,
             },
             &caller,
             now,
@@ -528,6 +534,7 @@ fn a_listen_keypad_menu_routes_keys_to_tasks() {
             Input::Speech {
                 text: "sales please".into(),
                 confidence: None,
+                embedding: None,
             },
         ],
     );
@@ -557,6 +564,7 @@ fn values_said_with_the_request_prefill_questions_and_reach_web_services() {
     let said = |text: &str| Input::Speech {
         text: text.into(),
         confidence: None,
+        embedding: None,
     };
     let replies = converse(
         &a,

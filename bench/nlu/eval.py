@@ -327,8 +327,9 @@ class Baseline:
 
 
 class Switchboard:
-    def __init__(self, binary, threshold=None):
+    def __init__(self, binary, threshold=None, model=None):
         self.binary = binary
+        self.model = ["--nlu-model", model] if model else []
         self.nlu = {"threshold": threshold} if threshold is not None else {}
         self.timings = []  # (utterances, seconds after load)
 
@@ -363,7 +364,7 @@ class Switchboard:
 
     def _run(self, flows, stdin):
         start = time.perf_counter()
-        proc = subprocess.run([self.binary, "nlu", "match", "--flows", flows],
+        proc = subprocess.run([self.binary, "nlu", "match", "--flows", flows] + self.model,
                               input=stdin, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if proc.returncode != 0:
@@ -379,9 +380,11 @@ class Switchboard:
             if timed:
                 # Speed: the same text repeated to ~10k utterances, minus a run that only loads;
                 # the fastest of three each (other work on the machine only slows a run down).
-                reps = max(1, -(-10000 // max(1, len(texts))))
-                load = min(self._run(flows, "")[1] for _ in range(3))
-                full = min(self._run(flows, stdin * reps)[1] for _ in range(3))
+                # With a model each utterance costs milliseconds: ~1k utterances, once.
+                total, runs = (1000, 1) if self.model else (10000, 3)
+                reps = max(1, -(-total // max(1, len(texts))))
+                load = min(self._run(flows, "")[1] for _ in range(runs))
+                full = min(self._run(flows, stdin * reps)[1] for _ in range(runs))
                 self.timings.append((len(texts) * reps, max(0.0, full - load)))
         rows = [json.loads(l) for l in stdout.splitlines() if l.startswith("{")]
         assert len(rows) == len(texts), (len(rows), len(texts), stdout[:500])
@@ -444,7 +447,8 @@ def run(args):
     print(f"Baseline tuned on the large assistant's dev split: C={C:g}, threshold={lr_thr:.2f} "
           f"(dev decline-aware {100 * lr_dev:.1f}; per C: "
           + ", ".join(f"{c:g}->{100 * v:.1f}@{t:.2f}" for c, (t, v) in per_c.items()) + ")")
-    sb = Switchboard(os.path.abspath(args.switchboard), args.threshold)
+    sb = Switchboard(os.path.abspath(args.switchboard), args.threshold,
+                     os.path.abspath(args.nlu_model) if args.nlu_model else None)
     res = {}  # (group, assistant, system, cond) -> [(gold, decided, closed)]
 
     def add(key, items):
@@ -499,6 +503,7 @@ def main():
     ap.add_argument("--assistants", default="/work/shared/autopilot/Assistants/*/schema.json")
     ap.add_argument("--threshold", type=float, default=None, help="Switchboard nlu.threshold override")
     ap.add_argument("--per-assistant", action="store_true")
+    ap.add_argument("--nlu-model", metavar="DIR", help="sentence-embedding model folder for Switchboard")
     ap.add_argument("--json", metavar="FILE", help="write every number to FILE")
     args = ap.parse_args()
 

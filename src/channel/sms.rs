@@ -123,6 +123,7 @@ impl SmsRequest {
             Input::Speech {
                 text: body.to_owned(),
                 confidence: None,
+                embedding: None,
             }
         }
     }

@@ -133,6 +133,7 @@ impl VoiceRequest {
             return Input::Speech {
                 text: text.clone(),
                 confidence: self.confidence,
+                embedding: None,
             };
         }
         match &self.digits {
@@ -298,7 +299,8 @@ mod tests {
             req.input(Input::Silence),
             Input::Speech {
                 text: "register".into(),
-                confidence: None
+                confidence: None,
+                embedding: None,
             }
         );
         let req = VoiceRequest::from_form(&form(&[("CallSid", "CA1"), ("Digits", "4155550123#")]))

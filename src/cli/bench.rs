@@ -41,6 +41,10 @@ pub struct BenchArgs {
     /// built-in sign-up bot; the simulated calls are the sign-up bot's conversation).
     #[arg(long)]
     flows: Option<PathBuf>,
+    /// A sentence-embedding model for the server the tool starts (`serve --nlu-model`), to
+    /// measure whole calls with semantic matching on.
+    #[arg(long, value_name = "DIR")]
+    nlu_model: Option<PathBuf>,
     /// An argument for the server the tool starts (repeatable), e.g. --serve-arg=--max-batch=1.
     #[arg(long = "serve-arg", value_name = "ARG", allow_hyphen_values = true)]
     serve_args: Vec<String>,
@@ -112,6 +116,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             if let Some(flows) = &args.flows {
                 extra.push("--flows".into());
                 extra.push(flows.display().to_string());
+            }
+            if let Some(model) = &args.nlu_model {
+                extra.push("--nlu-model".into());
+                extra.push(model.display().to_string());
             }
             let log = scratch.path().join("server.log");
             let server = Spawned::start(&exe, &db, &log, &extra)?;

@@ -119,6 +119,7 @@ pub fn run(
             _ => Input::Speech {
                 text: line.to_owned(),
                 confidence: None,
+                embedding: None,
             },
         };
         let text = match &input {
@@ -164,7 +165,12 @@ fn show(
     if explain && let Some(routed) = &turned.routed {
         let detail = said.map(|text| runner.assistant().matcher.classify(text, None));
         let confidence = detail.as_ref().map_or(String::new(), |c| {
-            format!(", confidence {:.2}", c.confidence)
+            // With a model: the best task's string and semantic scores, which its fused score
+            // (and so the confidence) is made of.
+            let parts = c.parts.map_or(String::new(), |p| {
+                format!(" (string {:.2}, semantic {:.2})", p.string, p.semantic)
+            });
+            format!(", confidence {:.2}{parts}", c.confidence)
         });
         let next = detail
             .as_ref()

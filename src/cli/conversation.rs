@@ -117,6 +117,7 @@ fn run_file(
                 ScriptInput::Say(text) => Input::Speech {
                     text: text.clone(),
                     confidence: None,
+                    embedding: None,
                 },
                 ScriptInput::Keys(keys) => Input::Digits(keys.trim_end_matches('#').to_owned()),
                 ScriptInput::Silence => Input::Silence,

@@ -211,6 +211,11 @@ struct FlowsArg {
     /// Flows folder. Default: ./flows, or the flows built into the binary if there is none.
     #[arg(long, env = "SWITCHBOARD_FLOWS")]
     flows: Option<PathBuf>,
+    /// A sentence-transformers model folder (such as all-MiniLM-L6-v2) whose sentence
+    /// embeddings the matcher fuses with its string scores, to understand paraphrases. See the
+    /// README, "Semantic matching".
+    #[arg(long, env = "SWITCHBOARD_NLU_MODEL", value_name = "DIR")]
+    nlu_model: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -335,14 +340,21 @@ fn init_tracing(background: bool) -> Option<crate::log::LogGuard> {
 /// and a description of where it came from.
 fn load_flows(arg: &FlowsArg) -> Result<(Assistant, String), String> {
     let render = |e: FlowErrors| e.to_string();
+    let model = match &arg.nlu_model {
+        Some(dir) => Some(Arc::new(
+            crate::nlu::embedding::Model::load(dir).map_err(|e| e.to_string())?,
+        )),
+        None => None,
+    };
+    let model = model.as_ref();
     match &arg.flows {
-        Some(path) => flow::load_path(path)
+        Some(path) => flow::load_path_with(path, model)
             .map(|a| (a, path.display().to_string()))
             .map_err(render),
-        None if Path::new("flows").is_dir() => flow::load_dir(Path::new("flows"))
+        None if Path::new("flows").is_dir() => flow::load_dir_with(Path::new("flows"), model)
             .map(|a| (a, "flows/".into()))
             .map_err(render),
-        None => flow::load(&flow::source::embedded())
+        None => flow::load_with(&flow::source::embedded(), model)
             .map(|a| (a, "the built-in flows".into()))
             .map_err(render),
     }
@@ -430,13 +442,25 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             assistant.matcher.threshold(),
             assistant.matcher.threshold_origin()
         );
+        if let Some(semantics) = assistant.matcher.semantics() {
+            tracing::info!(
+                "semantic matching on: model {}; a turn waits at most {} ms for it, then routes on the strings alone",
+                semantics.model().dir().display(),
+                crate::runner::SEMANTIC_BUDGET.as_millis()
+            );
+        }
         tracing::info!(
             "switchboard listening on http://{address} with {} tasks from {source}, database {} (ready in {} ms)",
             assistant.tasks.len(),
             db.display(),
             started.elapsed().as_millis()
         );
-        let options = RunnerOptions { token: auth.as_ref().map(|a| a.token.clone()), url_map: args.map_url.clone(), ..RunnerOptions::default() };
+        let options = RunnerOptions {
+            token: auth.as_ref().map(|a| a.token.clone()),
+            url_map: args.map_url.clone(),
+            semantic_budget: Some(crate::runner::SEMANTIC_BUDGET),
+            ..RunnerOptions::default()
+        };
         let runner = Runner::new(Arc::new(assistant), store, options)?;
         if admin.is_some() {
             tracing::info!("admin API on: GET /admin/collected with the admin bearer token");
@@ -523,6 +547,12 @@ fn check(flows: &FlowsArg) -> Result<ExitCode, String> {
         assistant.matcher.threshold(),
         assistant.matcher.threshold_origin()
     );
+    if let Some(semantics) = assistant.matcher.semantics() {
+        println!(
+            "matcher: semantic matching with the model in {}",
+            semantics.model().dir().display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -564,6 +594,11 @@ fn nlu_match(flows: &FlowsArg) -> Result<ExitCode, String> {
             "decision": format!("{:?}", class.decision).to_lowercase(),
             "threshold": round(assistant.matcher.threshold()),
         });
+        let mut row = row;
+        if let Some(parts) = class.parts {
+            row["string"] = round(parts.string).into();
+            row["semantic"] = round(parts.semantic).into();
+        }
         writeln!(out, "{row}").map_err(|e| e.to_string())?;
     }
     out.flush().map_err(|e| e.to_string())?;

@@ -36,6 +36,10 @@ pub enum Input {
         text: String,
         /// 0..=1, as reported by Twilio.
         confidence: Option<f32>,
+        /// The transcript's sentence embedding when the matcher has a model and the edge
+        /// computed it in time ([`crate::nlu::matcher::Matcher::classify_with`]); None routes
+        /// on the strings alone.
+        embedding: Option<std::sync::Arc<[f32]>>,
     },
     /// Keys pressed on the keypad.
     Digits(String),
@@ -350,6 +354,7 @@ pub fn step(
                 turn.input_event(&Input::Speech {
                     text: collect::SENSITIVE.to_owned(),
                     confidence: None,
+                    embedding: None,
                 });
             } else {
                 turn.input_event(&input);
@@ -474,6 +479,7 @@ mod tests {
         let speech = |text: &str| Input::Speech {
             text: text.into(),
             confidence: None,
+            embedding: None,
         };
         let mut session = None;
         let mut last = None;
@@ -531,6 +537,7 @@ mod tests {
         let speech = |text: &str| Input::Speech {
             text: text.into(),
             confidence: None,
+            embedding: None,
         };
         let started = step(&assistant, None, Input::Start, &caller, now);
         let asked = step(

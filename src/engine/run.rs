@@ -117,7 +117,9 @@ impl<'a> Turn<'a> {
     pub(super) fn input_event(&mut self, input: &Input) {
         let detail = match input {
             Input::Start => json!({"start": true}),
-            Input::Speech { text, confidence } => json!({"speech": text, "confidence": confidence}),
+            Input::Speech {
+                text, confidence, ..
+            } => json!({"speech": text, "confidence": confidence}),
             Input::Digits(d) => json!({"digits": d}),
             Input::Silence => json!({"silence": true}),
             Input::Hangup => json!({"hangup": true}),
@@ -197,8 +199,10 @@ impl<'a> Turn<'a> {
         silences: u32,
         keypad: Option<Vec<(String, String)>>,
     ) -> Next {
-        let text = match input {
-            Input::Speech { text, .. } => text,
+        let (text, embedding) = match input {
+            Input::Speech {
+                text, embedding, ..
+            } => (text, embedding),
             Input::Digits(digits) => {
                 // A keypad menu entry goes straight to its task; other keys are matched as text.
                 let choice = keypad
@@ -217,7 +221,7 @@ impl<'a> Turn<'a> {
                     });
                     return self.run_target(session, Target::Task(task));
                 }
-                digits
+                (digits, None)
             }
             Input::Hangup => return Next::Hangup,
             // No words: silence (counted), or a stray web service answer (not counted).
@@ -253,7 +257,10 @@ impl<'a> Turn<'a> {
                 .collect()
         });
         let ids = ids.filter(|ids| !ids.is_empty());
-        let class = self.assistant.matcher.classify(&text, ids.as_deref());
+        let class =
+            self.assistant
+                .matcher
+                .classify_with(&text, embedding.as_deref(), ids.as_deref());
         let name = |id: Option<(usize, f32)>| {
             id.and_then(|(i, _)| self.assistant.tasks.get(i))
                 .map(|t| t.name.clone())
@@ -270,6 +277,7 @@ impl<'a> Turn<'a> {
                 "best": name(class.best),
                 "next_best": name(class.next_best),
                 "decision": format!("{:?}", class.decision),
+                "semantic": class.parts.map(|p| json!({"string": p.string, "semantic": p.semantic})),
             }),
         );
         self.routed = Some(chosen.clone());

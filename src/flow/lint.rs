@@ -64,7 +64,8 @@ pub fn lint(assistant: &Assistant) -> Vec<FlowError> {
                 continue;
             }
             seen.insert(key, (task.name.clone(), i));
-            let class = assistant.matcher.classify(sample, None);
+            let embedding = assistant.matcher.sample_embedding(id, i);
+            let class = assistant.matcher.classify_with(sample, embedding, None);
             if let Some((other, confidence)) = class
                 .next_best
                 .filter(|(other, c)| *other != id && *c >= COLLISION)

@@ -19,6 +19,7 @@ use super::{
     Listen, Messages, Method, Question, Show, SmsSettings, Style, Target, Task, TaskId, Text,
     Validate, VoiceDigits, VoiceEscapes, Webhook,
 };
+use crate::nlu::embedding::Model;
 use crate::nlu::fields::{BuiltinType, CustomType};
 use crate::nlu::matcher::{Matcher, MatcherConfig};
 
@@ -36,6 +37,14 @@ const MAX_HINTS: usize = 100;
 /// # Errors
 /// The folder cannot be read, or its flows have mistakes; every mistake is listed.
 pub fn load_dir(dir: &Path) -> Result<Assistant, FlowErrors> {
+    load_dir_with(dir, None)
+}
+
+/// As [`load_dir`], with a sentence-embedding model for the matcher.
+///
+/// # Errors
+/// As [`load_dir`], and the model failing on a sample.
+pub fn load_dir_with(dir: &Path, model: Option<&Arc<Model>>) -> Result<Assistant, FlowErrors> {
     let files = source::read_dir(dir).map_err(|e| {
         FlowErrors(vec![FlowError {
             file: dir.to_path_buf(),
@@ -44,7 +53,7 @@ pub fn load_dir(dir: &Path) -> Result<Assistant, FlowErrors> {
             fix: "pass --flows with a folder that holds assistant.json and tasks/*.json".into(),
         }])
     })?;
-    load(&files)
+    load_with(&files, model)
 }
 
 /// Loads an assistant from flow files: `assistant.json` (optional) and `tasks/<name>.json`.
@@ -52,6 +61,17 @@ pub fn load_dir(dir: &Path) -> Result<Assistant, FlowErrors> {
 /// # Errors
 /// Every mistake found, each naming the file, the place in it and the fix.
 pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
+    load_with(files, None)
+}
+
+/// As [`load`], with a sentence-embedding model for the matcher (`--nlu-model`).
+///
+/// # Errors
+/// As [`load`], and the model failing on a sample.
+pub fn load_with(
+    files: &[SourceFile],
+    model: Option<&Arc<Model>>,
+) -> Result<Assistant, FlowErrors> {
     let mut cx = Cx::default();
     let mut parsed = Vec::new();
     for file in files {
@@ -158,7 +178,19 @@ pub fn load(files: &[SourceFile]) -> Result<Assistant, FlowErrors> {
         .iter_mut()
         .map(|t| std::mem::take(&mut t.samples))
         .collect();
-    let matcher = Matcher::new(&samples, settings.matcher);
+    let matcher = match model {
+        None => Matcher::new(&samples, settings.matcher),
+        Some(model) => {
+            Matcher::with_model(&samples, settings.matcher, Arc::clone(model)).map_err(|e| {
+                FlowErrors(vec![FlowError {
+                    file: model.dir().to_path_buf(),
+                    place: "(model)".into(),
+                    problem: format!("embedding the tasks' samples failed: {e}"),
+                    fix: "check the model folder, or run without --nlu-model".into(),
+                }])
+            })?
+        }
+    };
     for (task, samples) in compiled.iter_mut().zip(samples) {
         task.samples = samples;
     }

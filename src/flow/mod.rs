@@ -27,7 +27,7 @@ use std::sync::Arc;
 use crate::nlu::fields::{BuiltinType, CustomType};
 use crate::nlu::matcher::Matcher;
 
-pub use load::{load, load_dir};
+pub use load::{load, load_dir, load_dir_with, load_with};
 
 /// Loads an assistant from a flows folder, or from an Autopilot export file (`schema.json`),
 /// converted on the fly; the conversion's warnings come first among the assistant's.
@@ -35,8 +35,19 @@ pub use load::{load, load_dir};
 /// # Errors
 /// The folder or file cannot be read, is not a flows folder or an export, or has mistakes.
 pub fn load_path(path: &std::path::Path) -> Result<Assistant, FlowErrors> {
+    load_path_with(path, None)
+}
+
+/// As [`load_path`], with a sentence-embedding model for the matcher (`--nlu-model`).
+///
+/// # Errors
+/// As [`load_path`], and the model failing on a sample.
+pub fn load_path_with(
+    path: &std::path::Path,
+    model: Option<&std::sync::Arc<crate::nlu::embedding::Model>>,
+) -> Result<Assistant, FlowErrors> {
     if path.is_dir() {
-        return load_dir(path);
+        return load_dir_with(path, model);
     }
     let text = std::fs::read_to_string(path).map_err(|e| {
         FlowErrors(vec![FlowError {
@@ -47,7 +58,7 @@ pub fn load_path(path: &std::path::Path) -> Result<Assistant, FlowErrors> {
         }])
     })?;
     let import = autopilot::convert(path, &text)?;
-    let mut assistant = load(&import.files)?;
+    let mut assistant = load_with(&import.files, model)?;
     let mut warnings = import.warnings;
     warnings.append(&mut assistant.warnings);
     assistant.warnings = warnings;

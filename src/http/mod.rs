@@ -121,11 +121,18 @@ async fn health(
     if let Err(e) = app.inner.runner.store().health() {
         return error::unavailable(&e);
     }
-    if app.inner.auth.is_some() {
-        "ok: Twilio signatures are checked\n".into_response()
+    let mut body = if app.inner.auth.is_some() {
+        "ok: Twilio signatures are checked\n".to_owned()
     } else {
-        "ok: WARNING Twilio signatures are NOT checked (no auth token): anyone who can reach this server can post to it\n".into_response()
+        "ok: WARNING Twilio signatures are NOT checked (no auth token): anyone who can reach this server can post to it\n".to_owned()
+    };
+    if app.inner.runner.assistant().matcher.semantics().is_some() {
+        body.push_str(&format!(
+            "semantic matching: on; {} turns routed on the strings alone (model late or failed)\n",
+            app.inner.runner.semantic_skipped()
+        ));
     }
+    body.into_response()
 }
 
 /// Serves the router on an already-bound listener until `shutdown` completes, then finishes the

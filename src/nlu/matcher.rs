@@ -54,7 +54,17 @@
 //! to decline; the threshold is the one that separates them best. So a 5-task bot and a
 //! 150-task bot both work without anyone setting `nlu.threshold`, which stays an override.
 //!
-//! Trade-offs: this is a lexical matcher. It has no notion of synonyms it has not seen in the
+//! # With a sentence-embedding model
+//!
+//! Given a model ([`Matcher::with_model`], `--nlu-model`), every sample is embedded at load
+//! and each utterance per turn (after the same word repair, see [`Matcher::model_text`]), and a
+//! task's score becomes the mean of its string score and its semantic score ([`Semantics`]).
+//! The string side still catches typos, merged words and exact phrasings; the model catches
+//! paraphrase, so the content-word check is dropped. The threshold calibrates on the fused
+//! scores as it does on string scores. Every task is scored (no pruning: a task can be semantically close while sharing no
+//! feature).
+//!
+//! Trade-offs: without a model this is a lexical matcher. It has no notion of synonyms it has not seen in the
 //! samples ("reservation" vs "booking" only match through shared letters), so bot authors still
 //! need varied samples; in exchange it needs no model file, is deterministic, explains itself
 //! ([`Matcher::scores`]), and builds in well under a second.
@@ -75,6 +85,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use std::sync::Arc;
+
+use super::embedding::{Model, ModelError};
+use super::semantic::Semantics;
 use super::text;
 
 /// Tuning knobs; Default gives the shipped defaults.
@@ -110,6 +124,19 @@ const LINEAR_EPOCHS: f32 = 10.0;
 
 /// The threshold used until calibration has run, and the prior calibration shrinks towards.
 const PRIOR_THRESHOLD: f32 = 0.12;
+
+/// The semantic score's share of a fused score, with a sentence-embedding model. Half and half
+/// was best on the development data (0.25, 0.35 and 0.75 measured; so was choosing the share
+/// per assistant at calibration, which was no better: held-out samples are worded like the
+/// other samples, so they undervalue the model).
+const SEMANTIC_SHARE: f32 = 0.5;
+
+/// Fuses string scores with semantic ones.
+fn fuse(scores: &mut [f32], semantic: &[f32]) {
+    for (score, sem) in scores.iter_mut().zip(semantic) {
+        *score = (1.0 - SEMANTIC_SHARE) * *score + SEMANTIC_SHARE * sem;
+    }
+}
 
 /// The confidence of a best score `s1` with runner-up `s2`.
 fn confidence(s1: f32, s2: f32) -> f32 {
@@ -153,6 +180,17 @@ pub struct Classification {
     pub next_best: Option<(usize, f32)>,
     /// Why the decision was made.
     pub decision: Decision,
+    /// With a sentence-embedding model, the two halves of the best task's score.
+    pub parts: Option<Parts>,
+}
+
+/// The two sides of a fused score (see [`Matcher::with_model`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Parts {
+    /// The string matcher's score.
+    pub string: f32,
+    /// The sentence-embedding similarity (see [`Semantics::task_scores`]).
+    pub semantic: f32,
 }
 
 /// Utterances are cut to this many tokens (after dropping fillers). A phone turn is far
@@ -241,6 +279,9 @@ pub struct Matcher {
     /// Every word of the samples as written -> its stem: stems without running the stemmer,
     /// and the known words that merged and split words are checked against.
     surface: FxHashMap<String, String>,
+    /// Stem -> a word of the samples with that stem: how a repaired word is spelt for the
+    /// sentence-embedding model, which reads words, not stems.
+    spelling: FxHashMap<String, String>,
     /// Content words eligible as typo corrections.
     fuzzy_words: Vec<String>,
     /// Task -> the content words (not stop words) of its samples with their stems, for the
@@ -250,6 +291,8 @@ pub struct Matcher {
     deletions: FxHashMap<String, Vec<u32>>,
     /// First [`PREFIX_LEN`] characters of each fuzzy word -> indexes into `fuzzy_words`.
     prefixes: FxHashMap<String, Vec<u32>>,
+    /// With a sentence-embedding model: the samples' embeddings, fused into every score.
+    semantics: Option<Arc<Semantics>>,
 }
 
 /// One feature family: IDF, postings and per-sample vectors and norms, indexed by feature id
@@ -589,14 +632,42 @@ impl Matcher {
     /// Unless `config` fixes a threshold, the decline threshold is calibrated for these tasks
     /// (see `calibrated_threshold`).
     pub fn new(tasks: &[Vec<String>], config: MatcherConfig) -> Matcher {
+        Matcher::assemble(tasks, config, None)
+    }
+
+    /// As [`Matcher::new`], with a sentence-embedding model: every sample is embedded now, and
+    /// each utterance's embedding is fused with the string scores (see [`Semantics`]). Fails
+    /// only if the model fails on a sample.
+    pub fn with_model(
+        tasks: &[Vec<String>],
+        config: MatcherConfig,
+        model: Arc<Model>,
+    ) -> Result<Matcher, ModelError> {
+        // Embedded as the model will read utterances: normalised the same way.
+        let prepared: Vec<Vec<String>> = tasks
+            .iter()
+            .map(|samples| samples.iter().map(|s| prepare(s).join(" ")).collect())
+            .collect();
+        let semantics = Arc::new(Semantics::new(model, &prepared)?);
+        Ok(Matcher::assemble(tasks, config, Some(semantics)))
+    }
+
+    fn assemble(
+        tasks: &[Vec<String>],
+        config: MatcherConfig,
+        semantics: Option<Arc<Semantics>>,
+    ) -> Matcher {
         if config.threshold.is_some() {
-            return Matcher::build(tasks, config);
+            let mut matcher = Matcher::build(tasks, config);
+            matcher.semantics = semantics;
+            return matcher;
         }
         // Calibration builds and scores an index of its own, independent of this one: on a
         // second thread, load takes the longer of the two rather than their sum.
         std::thread::scope(|scope| {
-            let calibration = scope.spawn(|| calibrated_threshold(tasks));
+            let calibration = scope.spawn(|| calibrated_threshold(tasks, semantics.as_deref()));
             let mut matcher = Matcher::build(tasks, config);
+            matcher.semantics = semantics.clone();
             // The calibration cannot panic on any input; if it somehow did, the prior is a
             // sound threshold to serve with.
             matcher.threshold = calibration.join().unwrap_or(PRIOR_THRESHOLD);
@@ -811,13 +882,24 @@ impl Matcher {
             }
         }
         train_linear(&mut words, &mut chars, &sample_task, &task_has_samples);
-        let surface = table
+        let surface: FxHashMap<String, String> = table
             .tokens
             .iter()
             .map(|t| (t.text.clone(), table.stems[t.stem as usize].text.clone()))
             .collect();
+        // The shortest (then first in order) word of the samples with each stem.
+        let mut spelling: FxHashMap<String, String> = FxHashMap::default();
+        for (word, stem) in &surface {
+            let better = spelling.get(stem).is_none_or(|known: &String| {
+                (word.len(), word.as_str()) < (known.len(), known.as_str())
+            });
+            if better {
+                spelling.insert(stem.clone(), word.clone());
+            }
+        }
         Matcher {
             surface,
+            spelling,
             task_content,
             threshold: config.threshold.unwrap_or(PRIOR_THRESHOLD),
             config,
@@ -834,6 +916,7 @@ impl Matcher {
             fuzzy_words,
             deletions,
             prefixes,
+            semantics: None,
         }
     }
 
@@ -904,19 +987,97 @@ impl Matcher {
     /// (Autopilot's `listen: {"tasks": [...]}`); scores of other tasks are not considered at
     /// all. Ids out of range are ignored. Never panics.
     pub fn classify(&self, utterance: &str, allowed: Option<&[usize]>) -> Classification {
+        let embedding = self.embed(utterance).and_then(Result::ok);
+        self.classify_with(utterance, embedding.as_deref(), allowed)
+    }
+
+    /// The sentence-embedding side, when the matcher has a model.
+    pub fn semantics(&self) -> Option<&Semantics> {
+        self.semantics.as_deref()
+    }
+
+    /// Task `task`'s sample `i`'s embedding, computed at load (None without a model): to
+    /// classify a sample as a caller saying it without running the model again.
+    pub fn sample_embedding(&self, task: usize, i: usize) -> Option<&[f32]> {
+        self.semantics.as_ref()?.sample(task, i)
+    }
+
+    /// The embedding of `utterance` for [`Matcher::classify_with`]; None without a model.
+    pub fn embed(&self, utterance: &str) -> Option<Result<Vec<f32>, ModelError>> {
+        let semantics = self.semantics.as_ref()?;
+        Some(semantics.model().embed(&self.model_text(utterance)))
+    }
+
+    /// `utterance` as the sentence-embedding model reads it: normalised like the samples, and
+    /// each word that neither the model's vocabulary nor the samples hold whole repaired
+    /// against the samples (joined, split or corrected, as for the string side). A recogniser's
+    /// "flihgt" or "forflights" would otherwise fall apart into meaningless word pieces.
+    pub fn model_text(&self, utterance: &str) -> String {
+        let toks = prepare(utterance);
+        let Some(semantics) = &self.semantics else {
+            return toks.join(" ");
+        };
+        let whole = |w: &str| self.surface.contains_key(w) || semantics.model().knows(w);
+        let spell = |stem: String| self.spelling.get(&stem).cloned().unwrap_or(stem);
+        let mut out: Vec<String> = Vec::with_capacity(toks.len() + 2);
+        let mut i = 0;
+        while i < toks.len() {
+            let tok = &toks[i];
+            i += 1;
+            if whole(tok) {
+                out.push(tok.clone());
+            } else if let Some(joined) = toks
+                .get(i)
+                .map(|next| format!("{tok}{next}"))
+                .filter(|joined| self.surface.contains_key(joined))
+            {
+                out.push(joined);
+                i += 1;
+            } else if let Some((a, b)) = self.split(tok) {
+                out.extend([spell(a), spell(b)]);
+            } else if let Some((stem, _)) = self.correct(&self.stem(tok)) {
+                out.push(spell(stem));
+            } else {
+                out.push(tok.clone());
+            }
+        }
+        out.join(" ")
+    }
+
+    /// As [`Matcher::classify`], with the utterance's embedding (from [`Matcher::embed`])
+    /// computed by the caller, off the request's thread and within a time budget. None scores
+    /// on the strings alone, as a matcher without a model does.
+    pub fn classify_with(
+        &self,
+        utterance: &str,
+        embedding: Option<&[f32]>,
+        allowed: Option<&[usize]>,
+    ) -> Classification {
         // Prepared once: normalising is a good part of a short utterance's cost, and the
         // scoring passes and the evidence check below all read the same tokens.
         let toks = prepare(utterance);
         let resolved = self.resolve(&toks);
-        let Some(scored) = self.task_scores(&toks, &resolved, true) else {
+        let semantic = self
+            .semantics
+            .as_ref()
+            .zip(embedding)
+            .map(|(s, e)| s.task_scores(e));
+        // A task can be semantically close without sharing a single feature, so with a model
+        // every task is scored (pruning assumes a task sharing nothing scores nothing).
+        let Some(mut scored) = self.task_scores(&toks, &resolved, semantic.is_none()) else {
             return Classification {
                 task: None,
                 confidence: 0.0,
                 best: None,
                 next_best: None,
                 decision: Decision::Empty,
+                parts: None,
             };
         };
+        let string_scores = semantic.as_ref().map(|_| scored.scores.clone());
+        if let Some(semantic) = &semantic {
+            fuse(&mut scored.scores, semantic);
+        }
         let mut eligible = self.task_has_samples.clone();
         if let Some(allowed) = allowed {
             let mut mask = vec![false; self.num_tasks];
@@ -945,10 +1106,20 @@ impl Matcher {
         }
         let runner_up = next.map_or(0.0, |(_, s)| s).max(scored.bound);
         let confidence = best.map_or(0.0, |(_, s1)| confidence(s1, runner_up));
+        let parts = best
+            .zip(string_scores.zip(semantic))
+            .map(|((t, _), (s, e))| Parts {
+                string: s[t],
+                semantic: e[t],
+            });
         let decision = match best {
             None => Decision::BelowThreshold,
             Some(_) if confidence < self.threshold => Decision::BelowThreshold,
-            Some((t, _)) if !self.has_content_evidence(t, &toks, &resolved) => Decision::Unrelated,
+            // With a model, a paraphrase shares no word by nature: its semantic score is the
+            // evidence (the check cost 1-4 points of routing on the development data).
+            Some((t, _)) if parts.is_none() && !self.has_content_evidence(t, &toks, &resolved) => {
+                Decision::Unrelated
+            }
             _ => Decision::Matched,
         };
         Classification {
@@ -959,6 +1130,7 @@ impl Matcher {
             best,
             next_best: next,
             decision,
+            parts,
         }
     }
 
@@ -967,9 +1139,13 @@ impl Matcher {
     /// nothing usable.
     pub fn scores(&self, utterance: &str) -> Vec<(usize, f32)> {
         let toks = prepare(utterance);
-        let Some(scored) = self.task_scores(&toks, &self.resolve(&toks), false) else {
+        let Some(mut scored) = self.task_scores(&toks, &self.resolve(&toks), false) else {
             return Vec::new();
         };
+        if let Some((semantics, Ok(embedding))) = self.semantics.as_ref().zip(self.embed(utterance))
+        {
+            fuse(&mut scored.scores, &semantics.task_scores(&embedding));
+        }
         let mut out: Vec<(usize, f32)> = scored
             .scores
             .into_iter()
@@ -1416,7 +1592,7 @@ const PRIOR_WEIGHT: f32 = 10.0;
 /// share few words, so a genuine paraphrase scores low but so does nonsense; a 150-task bot's
 /// genuine requests often have a close runner-up, which lowers their confidence. Deterministic:
 /// the same tasks give the same threshold.
-fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
+fn calibrated_threshold(tasks: &[Vec<String>], semantics: Option<&Semantics>) -> f32 {
     let total: usize = tasks.iter().map(Vec::len).sum();
     let folds = if total <= SMALL_ASSISTANT { FOLDS } else { 1 };
     let out_of_scope: Vec<&str> = OUT_OF_SCOPE
@@ -1430,9 +1606,7 @@ fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
     // assistant's own domain that it does not handle, the hardest kind) and the built-in
     // out-of-scope list (anything else). None where the matcher declines whatever the
     // threshold.
-    let mut held: Vec<(f32, bool)> = Vec::new();
-    let mut foreign: Vec<Option<f32>> = Vec::new();
-    let mut generic: Vec<Option<f32>> = Vec::new();
+    let mut outcomes = Outcomes::default();
     for fold in 0..folds {
         // Every FOLDS-th task (by rank among tasks with samples) is left out whole, if at
         // least two tasks remain.
@@ -1458,18 +1632,23 @@ fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
         let mut seen = 0usize;
         let mut foreign_seen = 0usize;
         let mut train: Vec<Vec<String>> = Vec::with_capacity(tasks.len());
-        let mut test: Vec<(usize, &str)> = Vec::new();
-        let mut other: Vec<&str> = Vec::new();
+        // Task -> indexes of the samples kept in `train` (for their embeddings).
+        let mut train_rows: Vec<Vec<usize>> = Vec::with_capacity(tasks.len());
+        // (task, sample index, text) of held-out samples and of left-out tasks' samples.
+        let mut test: Vec<(usize, usize, &str)> = Vec::new();
+        let mut other: Vec<(usize, usize, &str)> = Vec::new();
         for (task, samples) in tasks.iter().enumerate() {
             let mut kept = Vec::with_capacity(samples.len());
+            let mut rows = Vec::with_capacity(samples.len());
             if left_out(task) {
-                for sample in samples {
+                for (i, sample) in samples.iter().enumerate() {
                     foreign_seen += 1;
                     if foreign_seen.is_multiple_of(foreign_stride) {
-                        other.push(sample);
+                        other.push((task, i, sample));
                     }
                 }
                 train.push(kept);
+                train_rows.push(rows);
                 continue;
             }
             for (i, sample) in samples.iter().enumerate() {
@@ -1477,18 +1656,38 @@ fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
                 if samples.len() >= 2 && i % FOLDS == fold {
                     seen += 1;
                     if seen.is_multiple_of(stride) {
-                        test.push((task, sample));
+                        test.push((task, i, sample));
                         continue;
                     }
                 }
                 kept.push(sample.clone());
+                rows.push(i);
             }
             train.push(kept);
+            train_rows.push(rows);
         }
         if test.is_empty() {
             continue;
         }
         let mut reduced = Matcher::build(&train, MatcherConfig::default());
+        // With a model, the reduced index gets the kept samples' embeddings (computed at load
+        // already), and a held-out sample's own embedding is reused as the utterance's.
+        let vector = |task: usize, i: usize| -> Option<Vec<f32>> {
+            semantics
+                .and_then(|s| s.sample(task, i))
+                .map(<[f32]>::to_vec)
+        };
+        if let Some(semantics) = semantics {
+            let per_task = train_rows
+                .iter()
+                .enumerate()
+                .map(|(task, rows)| rows.iter().filter_map(|&i| vector(task, i)).collect())
+                .collect();
+            reduced.semantics = Some(Arc::new(Semantics::from_vectors(
+                Arc::clone(semantics.model()),
+                per_task,
+            )));
+        }
         // Scored exactly down to a floor no calibrated threshold goes near: below it a large
         // assistant's pruned scoring may skip its exhaustive pass (the utterance would be
         // declined at any threshold above the floor anyway), which is most of calibration's
@@ -1499,20 +1698,42 @@ fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
         // Every utterance to score, with what it is: a held-out sample of a task (None: a
         // request to decline, foreign or generic). Callers' words reach the matcher through a
         // speech recogniser, so each sample counts once as written and once garbled.
-        let said = |text: &str| [text.to_owned(), garble(text)];
-        let mut batch: Vec<(Option<usize>, bool, String)> = Vec::new();
-        for (task, text) in test {
-            batch.extend(said(text).map(|t| (Some(task), false, t)));
+        // Each entry: what it is, the text, and its embedding where known already.
+        type Item = (Option<usize>, bool, String, Option<Vec<f32>>);
+        let said = |task: usize, i: usize, text: &str| {
+            [(text.to_owned(), vector(task, i)), (garble(text), None)]
+        };
+        let mut batch: Vec<Item> = Vec::new();
+        for (task, i, text) in test {
+            batch.extend(said(task, i, text).map(|(t, v)| (Some(task), false, t, v)));
         }
-        for text in other {
-            batch.extend(said(text).map(|t| (None, true, t)));
+        for (task, i, text) in other {
+            batch.extend(said(task, i, text).map(|(t, v)| (None, true, t, v)));
         }
-        batch.extend(out_of_scope.iter().map(|t| (None, false, (*t).to_owned())));
+        batch.extend(
+            out_of_scope
+                .iter()
+                .map(|t| (None, false, (*t).to_owned(), None)),
+        );
+        if let Some(semantics) = semantics {
+            let missing: Vec<usize> = (0..batch.len()).filter(|&i| batch[i].3.is_none()).collect();
+            let texts: Vec<String> = missing
+                .iter()
+                .map(|&i| reduced.model_text(&batch[i].2))
+                .collect();
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            // A model that fails here would fail on callers too: calibrate on the strings.
+            if let Ok(vectors) = semantics.model().embed_all(&texts) {
+                for (i, v) in missing.into_iter().zip(vectors) {
+                    batch[i].3 = Some(v);
+                }
+            }
+        }
         // Scored on both cores in two halves: the main build is done by now, and this is the
         // longest part of loading a large assistant.
-        let score = |part: &[(Option<usize>, bool, String)]| -> Vec<Classification> {
+        let score = |part: &[Item]| -> Vec<Classification> {
             part.iter()
-                .map(|(_, _, text)| reduced.classify(text, None))
+                .map(|(_, _, text, v)| reduced.classify_with(text, v.as_deref(), None))
                 .collect()
         };
         let (first, second) = batch.split_at(batch.len() / 2);
@@ -1523,60 +1744,83 @@ fn calibrated_threshold(tasks: &[Vec<String>]) -> f32 {
             all.extend(other_half.join().unwrap_or_else(|_| score(second)));
             all
         });
-        for ((task, is_foreign, _), c) in batch.iter().zip(scored) {
+        for ((task, is_foreign, _, _), c) in batch.iter().zip(scored) {
             match task {
                 Some(task) if c.decision != Decision::Empty => {
-                    held.push((c.confidence, c.task == Some(*task)));
+                    outcomes.held.push((c.confidence, c.task == Some(*task)));
                 }
                 Some(_) => {}
                 None => {
                     let confidence = c.task.map(|_| c.confidence);
                     if *is_foreign {
-                        foreign.push(confidence);
+                        outcomes.foreign.push(confidence);
                     } else {
-                        generic.push(confidence);
+                        outcomes.generic.push(confidence);
                     }
                 }
             }
         }
     }
-    let mut right: Vec<f32> = held.iter().filter(|h| h.1).map(|h| h.0).collect();
-    right.sort_by(f32::total_cmp);
-    if right.is_empty() {
-        return PRIOR_THRESHOLD;
-    }
-    let median = right[right.len() / 2];
-    // A request to be declined that scores like the assistant's own samples (above their
-    // median) is taken to be in scope after all (a task whose samples overlap another's, a
-    // built-in line this assistant does handle) and left out.
-    let plausible = |c: &Option<f32>| c.is_none_or(|c| c < median);
-    let foreign: Vec<Option<f32>> = foreign.into_iter().filter(plausible).collect();
-    let generic: Vec<Option<f32>> = generic.into_iter().filter(plausible).collect();
-    let declined = |set: &[Option<f32>], t: f32| {
-        set.iter().filter(|c| c.is_none_or(|c| c < t)).count() as f32 / set.len().max(1) as f32
-    };
-    // The threshold cannot make a wrongly ranked sample right, so the in-scope side counts
-    // only those ranked right: otherwise an assistant whose held-out samples are mostly
-    // unlike the rest (terse, varied samples) would weigh the other side more and calibrate
-    // high. The two kinds of requests to decline weigh the same.
-    let objective = |t: f32| {
-        let accepted = right.iter().filter(|&&c| c >= t).count() as f32 / right.len() as f32;
-        let rejected = if foreign.is_empty() {
-            declined(&generic, t)
-        } else {
-            (declined(&foreign, t) + declined(&generic, t)) / 2.0
+    outcomes.threshold()
+}
+
+/// What calibration saw: (confidence, routed right) of held-out samples, and the confidences of
+/// requests that should be declined, in two kinds (samples of tasks left out of the index; the
+/// built-in out-of-scope list), None where declined whatever the threshold.
+#[derive(Debug, Default)]
+struct Outcomes {
+    held: Vec<(f32, bool)>,
+    foreign: Vec<Option<f32>>,
+    generic: Vec<Option<f32>>,
+}
+
+impl Outcomes {
+    /// The threshold that separates genuine requests from the others best.
+    fn threshold(self) -> f32 {
+        let Outcomes {
+            held,
+            foreign,
+            generic,
+        } = self;
+        let mut right: Vec<f32> = held.iter().filter(|h| h.1).map(|h| h.0).collect();
+        right.sort_by(f32::total_cmp);
+        if right.is_empty() {
+            return PRIOR_THRESHOLD;
+        }
+        let median = right[right.len() / 2];
+        // A request to be declined that scores like the assistant's own samples (above their
+        // median) is taken to be in scope after all (a task whose samples overlap another's,
+        // a built-in line this assistant does handle) and left out.
+        let plausible = |c: &Option<f32>| c.is_none_or(|c| c < median);
+        let foreign: Vec<Option<f32>> = foreign.into_iter().filter(plausible).collect();
+        let generic: Vec<Option<f32>> = generic.into_iter().filter(plausible).collect();
+        let declined = |set: &[Option<f32>], t: f32| {
+            set.iter().filter(|c| c.is_none_or(|c| c < t)).count() as f32 / set.len().max(1) as f32
         };
-        f64::from(accepted + rejected)
-    };
-    let seen = held
-        .iter()
-        .map(|h| h.0)
-        .chain(foreign.iter().chain(&generic).flatten().copied());
-    let Some((learned, _)) = best_cut(seen, objective) else {
-        return PRIOR_THRESHOLD;
-    };
-    let n = right.len() as f32;
-    (n * learned + PRIOR_WEIGHT * PRIOR_THRESHOLD) / (n + PRIOR_WEIGHT)
+        // The two kinds of requests to decline weigh the same.
+        let rejected = |t: f32| {
+            if foreign.is_empty() {
+                declined(&generic, t)
+            } else {
+                (declined(&foreign, t) + declined(&generic, t)) / 2.0
+            }
+        };
+        let accepted = |t: f32| right.iter().filter(|&&c| c >= t).count() as f32;
+        // The threshold cannot make a wrongly ranked sample right, so the in-scope side counts
+        // only those ranked right: otherwise an assistant whose held-out samples are mostly
+        // unlike the rest (terse, varied samples) would weigh the other side more and
+        // calibrate high.
+        let objective = |t: f32| f64::from(accepted(t) / right.len() as f32 + rejected(t));
+        let seen = held
+            .iter()
+            .map(|h| h.0)
+            .chain(foreign.iter().chain(&generic).flatten().copied());
+        let Some((learned, _)) = best_cut(seen, objective) else {
+            return PRIOR_THRESHOLD;
+        };
+        let n = right.len() as f32;
+        (n * learned + PRIOR_WEIGHT * PRIOR_THRESHOLD) / (n + PRIOR_WEIGHT)
+    }
 }
 
 /// The threshold that maximises `objective` among the midpoints between consecutive distinct

@@ -4,9 +4,11 @@
 //! Nothing here knows about HTTP, SQL or Twilio's wire format; all of it is pure and tested
 //! with tables of examples.
 
+pub mod embedding;
 pub mod eval;
 pub mod extract;
 pub mod fields;
 pub mod matcher;
 pub mod numbers;
+pub mod semantic;
 pub mod text;

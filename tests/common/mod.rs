@@ -107,9 +107,20 @@ impl TestApp {
         auth: Option<Auth>,
         store_options: StoreOptions,
     ) -> TestApp {
+        let assistant = flow::load_path(flows).unwrap_or_else(|e| panic!("{e}"));
+        TestApp::with_assistant(assistant, options, auth, store_options)
+    }
+
+    /// The app on an assistant loaded already (with a sentence-embedding model, say).
+    pub fn with_assistant(
+        assistant: Assistant,
+        options: RunnerOptions,
+        auth: Option<Auth>,
+        store_options: StoreOptions,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("switchboard.db");
-        let assistant = Arc::new(flow::load_path(flows).unwrap_or_else(|e| panic!("{e}")));
+        let assistant = Arc::new(assistant);
         let router = serve_db(&db, &assistant, &options, auth.clone(), None, store_options);
         TestApp {
             dir,
