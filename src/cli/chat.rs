@@ -167,9 +167,15 @@ fn show(
         let confidence = detail.as_ref().map_or(String::new(), |c| {
             // With a model: the best task's string and semantic scores, which its fused score
             // (and so the confidence) is made of.
-            let parts = c.parts.map_or(String::new(), |p| {
-                format!(" (string {:.2}, semantic {:.2})", p.string, p.semantic)
-            });
+            let parts = c
+                .parts
+                .zip(c.best)
+                .map_or(String::new(), |(p, (_, fused))| {
+                    format!(
+                        " (string {:.2}, semantic {:.2}, fused {fused:.2})",
+                        p.string, p.semantic
+                    )
+                });
             format!(", confidence {:.2}{parts}", c.confidence)
         });
         let next = detail

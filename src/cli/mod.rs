@@ -595,9 +595,10 @@ fn nlu_match(flows: &FlowsArg) -> Result<ExitCode, String> {
             "threshold": round(assistant.matcher.threshold()),
         });
         let mut row = row;
-        if let Some(parts) = class.parts {
+        if let (Some(parts), Some((_, fused))) = (class.parts, class.best) {
             row["string"] = round(parts.string).into();
             row["semantic"] = round(parts.semantic).into();
+            row["fused"] = round(fused).into();
         }
         writeln!(out, "{row}").map_err(|e| e.to_string())?;
     }
