@@ -61,13 +61,13 @@
 //! task's score becomes the mean of its string score and its semantic score ([`Semantics`]).
 //! The string side still catches typos, merged words and exact phrasings; the model catches
 //! paraphrase, so the content-word check is dropped. The threshold calibrates on the fused
-//! scores as it does on string scores. Every task is scored (no pruning: a task can be semantically close while sharing no
-//! feature).
+//! scores as it does on string scores. Every task is scored (no pruning: a task can be
+//! semantically close while sharing no feature).
 //!
-//! Trade-offs: without a model this is a lexical matcher. It has no notion of synonyms it has not seen in the
-//! samples ("reservation" vs "booking" only match through shared letters), so bot authors still
-//! need varied samples; in exchange it needs no model file, is deterministic, explains itself
-//! ([`Matcher::scores`]), and builds in well under a second.
+//! Trade-offs: without a model this is a lexical matcher. It has no notion of synonyms it has
+//! not seen in the samples ("reservation" vs "booking" only match through shared letters), so
+//! bot authors still need varied samples; in exchange it needs no model file, is
+//! deterministic, explains itself ([`Matcher::scores`]), and builds in well under a second.
 //!
 //! # Cost
 //!
@@ -1601,11 +1601,6 @@ fn calibrated_threshold(tasks: &[Vec<String>], semantics: Option<&Semantics>) ->
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
     let with_samples: Vec<usize> = (0..tasks.len()).filter(|&t| !tasks[t].is_empty()).collect();
-    // (confidence, routed right) of held-out samples; confidences of requests that should be
-    // declined, in two kinds: samples of a task left out of the index (requests in the
-    // assistant's own domain that it does not handle, the hardest kind) and the built-in
-    // out-of-scope list (anything else). None where the matcher declines whatever the
-    // threshold.
     let mut outcomes = Outcomes::default();
     for fold in 0..folds {
         // Every FOLDS-th task (by rank among tasks with samples) is left out whole, if at
@@ -1693,47 +1688,55 @@ fn calibrated_threshold(tasks: &[Vec<String>], semantics: Option<&Semantics>) ->
         // declined at any threshold above the floor anyway), which is most of calibration's
         // cost for a 1,000-task assistant.
         reduced.threshold = CALIBRATION_FLOOR;
-        // Callers' words reach the matcher through a speech recogniser: each held-out sample
-        // counts once as written and once as a recogniser might garble it.
-        // Every utterance to score, with what it is: a held-out sample of a task (None: a
-        // request to decline, foreign or generic). Callers' words reach the matcher through a
-        // speech recogniser, so each sample counts once as written and once garbled.
-        // Each entry: what it is, the text, and its embedding where known already.
-        type Item = (Option<usize>, bool, String, Option<Vec<f32>>);
-        let said = |task: usize, i: usize, text: &str| {
-            [(text.to_owned(), vector(task, i)), (garble(text), None)]
+        // Callers' words reach the matcher through a speech recogniser, so each sample counts
+        // once as written and once garbled.
+        // `owner`'s sample `i`, to be routed to `task` (None: a left-out task's, to decline).
+        let said = |owner: usize, i: usize, text: &str, task: Option<usize>| {
+            let probe = |text: String, embedding: Option<Vec<f32>>| Probe {
+                task,
+                foreign: task.is_none(),
+                text,
+                embedding,
+            };
+            [
+                probe(text.to_owned(), vector(owner, i)),
+                probe(garble(text), None),
+            ]
         };
-        let mut batch: Vec<Item> = Vec::new();
+        let mut batch: Vec<Probe> = Vec::new();
         for (task, i, text) in test {
-            batch.extend(said(task, i, text).map(|(t, v)| (Some(task), false, t, v)));
+            batch.extend(said(task, i, text, Some(task)));
         }
         for (task, i, text) in other {
-            batch.extend(said(task, i, text).map(|(t, v)| (None, true, t, v)));
+            batch.extend(said(task, i, text, None));
         }
-        batch.extend(
-            out_of_scope
-                .iter()
-                .map(|t| (None, false, (*t).to_owned(), None)),
-        );
+        batch.extend(out_of_scope.iter().map(|t| Probe {
+            task: None,
+            foreign: false,
+            text: (*t).to_owned(),
+            embedding: None,
+        }));
         if let Some(semantics) = semantics {
-            let missing: Vec<usize> = (0..batch.len()).filter(|&i| batch[i].3.is_none()).collect();
+            let missing: Vec<usize> = (0..batch.len())
+                .filter(|&i| batch[i].embedding.is_none())
+                .collect();
             let texts: Vec<String> = missing
                 .iter()
-                .map(|&i| reduced.model_text(&batch[i].2))
+                .map(|&i| reduced.model_text(&batch[i].text))
                 .collect();
             let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
             // A model that fails here would fail on callers too: calibrate on the strings.
             if let Ok(vectors) = semantics.model().embed_all(&texts) {
                 for (i, v) in missing.into_iter().zip(vectors) {
-                    batch[i].3 = Some(v);
+                    batch[i].embedding = Some(v);
                 }
             }
         }
         // Scored on both cores in two halves: the main build is done by now, and this is the
         // longest part of loading a large assistant.
-        let score = |part: &[Item]| -> Vec<Classification> {
+        let score = |part: &[Probe]| -> Vec<Classification> {
             part.iter()
-                .map(|(_, _, text, v)| reduced.classify_with(text, v.as_deref(), None))
+                .map(|p| reduced.classify_with(&p.text, p.embedding.as_deref(), None))
                 .collect()
         };
         let (first, second) = batch.split_at(batch.len() / 2);
@@ -1744,15 +1747,15 @@ fn calibrated_threshold(tasks: &[Vec<String>], semantics: Option<&Semantics>) ->
             all.extend(other_half.join().unwrap_or_else(|_| score(second)));
             all
         });
-        for ((task, is_foreign, _, _), c) in batch.iter().zip(scored) {
-            match task {
+        for (probe, c) in batch.iter().zip(scored) {
+            match probe.task {
                 Some(task) if c.decision != Decision::Empty => {
-                    outcomes.held.push((c.confidence, c.task == Some(*task)));
+                    outcomes.held.push((c.confidence, c.task == Some(task)));
                 }
                 Some(_) => {}
                 None => {
                     let confidence = c.task.map(|_| c.confidence);
-                    if *is_foreign {
+                    if probe.foreign {
                         outcomes.foreign.push(confidence);
                     } else {
                         outcomes.generic.push(confidence);
@@ -1762,6 +1765,18 @@ fn calibrated_threshold(tasks: &[Vec<String>], semantics: Option<&Semantics>) ->
         }
     }
     outcomes.threshold()
+}
+
+/// One utterance calibration scores.
+struct Probe {
+    /// The task it should go to; None: one to decline.
+    task: Option<usize>,
+    /// To decline, and a sample of a task left out of the index (in the assistant's own domain,
+    /// the hardest kind) rather than a line of the built-in out-of-scope list.
+    foreign: bool,
+    text: String,
+    /// Its embedding, when the matcher has a model and it is known already.
+    embedding: Option<Vec<f32>>,
 }
 
 /// What calibration saw: (confidence, routed right) of held-out samples, and the confidences of
