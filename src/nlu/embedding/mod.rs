@@ -121,8 +121,6 @@ enum Pooling {
 /// assistant and every turn.
 pub struct Model {
     dir: PathBuf,
-    /// SHA-256 (hex, first 32 digits) of everything that decides the vectors.
-    fingerprint: String,
     /// Vectors of sentences embedded before, on disk (see [`cache`]); None without a cache
     /// folder.
     cache: Option<std::sync::Mutex<cache::Cache>>,
@@ -286,7 +284,6 @@ impl Model {
         });
         Ok(Model {
             dir: dir.to_path_buf(),
-            fingerprint,
             cache,
             tokenizer,
             bert,
@@ -313,14 +310,8 @@ impl Model {
 
     /// The unit-length embedding of `text`.
     pub fn embed(&self, text: &str) -> Result<Vec<f32>, ModelError> {
-        let mut out = self.embed_batch(&[text])?;
-        Ok(out.pop().unwrap_or_default())
-    }
-
-    /// The model's fingerprint: the first 32 hex digits of a SHA-256 of everything that
-    /// decides its vectors (weights, config, tokenizer, pooling, the token cap).
-    pub fn fingerprint(&self) -> &str {
-        &self.fingerprint
+        let ids = self.token_ids(text)?;
+        Ok(self.forward(&[&ids])?.pop().unwrap_or_default())
     }
 
     /// Unit-length embeddings of `texts`, in order: from the cache where it has them, the rest
@@ -367,15 +358,6 @@ impl Model {
             }
         }
         Ok(out)
-    }
-
-    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ModelError> {
-        let ids: Vec<Vec<u32>> = texts
-            .iter()
-            .map(|t| self.token_ids(t))
-            .collect::<Result<_, _>>()?;
-        let batch: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
-        self.forward(&batch)
     }
 
     /// WordPiece ids with the special tokens, cut to `max_tokens` (keeping the final [SEP]).
@@ -433,8 +415,9 @@ impl Model {
     }
 }
 
-/// The model's fingerprint (see [`Model::fingerprint`]): `weights` is `model.safetensors`, read
-/// already; the small files that decide the vectors are read again here.
+/// The model's fingerprint, which names its vector cache: the first 32 hex digits of a SHA-256
+/// of everything that decides its vectors (weights, config, tokenizer, pooling, the token cap).
+/// `weights` is `model.safetensors`, read already; the small files are read again here.
 fn fingerprint(dir: &Path, weights: &[u8], pooling: Pooling) -> String {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
