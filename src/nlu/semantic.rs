@@ -58,10 +58,16 @@ impl Semantics {
         for (task, samples) in per_task.iter().enumerate() {
             let start = vectors.len() / dim;
             let centroid = &mut centroids[task * dim..(task + 1) * dim];
-            for v in samples.iter().filter(|v| v.len() == dim) {
-                vectors.extend_from_slice(v);
-                for (c, x) in centroid.iter_mut().zip(v) {
-                    *c += x;
+            for v in samples {
+                // One row per sample, whatever happens, so that `sample(task, i)` is sample i;
+                // a vector of the wrong length (never made by the model) counts as nothing.
+                if v.len() == dim {
+                    vectors.extend_from_slice(v);
+                    for (c, x) in centroid.iter_mut().zip(v) {
+                        *c += x;
+                    }
+                } else {
+                    vectors.extend(std::iter::repeat_n(0.0, dim));
                 }
             }
             let norm = centroid.iter().map(|x| x * x).sum::<f32>().sqrt();
