@@ -66,7 +66,9 @@ fn misbehaving_service(how: Misbehaviour) -> u16 {
     port
 }
 
-const ANSWER: &str = "6789";
+// Eight digits, so that it cannot turn up by chance in a timestamp's nanoseconds or a hash the
+// dump holds (a four-digit PIN once did, in `last_active`).
+const ANSWER: &str = "86420975";
 const NUMBER: &str = "4155550123";
 const SECRET: &str = "s3cr3tK3y";
 
@@ -282,7 +284,7 @@ async fn an_invalid_answer_is_reported_by_where_it_is_wrong_not_what_it_says() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     // The service echoes what the caller said into an action it gets wrong.
-    let port = answering_service(r#"{"actions": [{"say": "ok"}, {"read back 6789": true}]}"#);
+    let port = answering_service(r#"{"actions": [{"say": "ok"}, {"read back 86420975": true}]}"#);
     let flows = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(flows.path().join("tasks")).expect("mkdir");
     std::fs::write(
