@@ -5,14 +5,13 @@
 //! a few slash commands stand for what a keyboard cannot: the keypad, silence, hanging up.
 
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::engine::{Caller, Channel, Input, Next, Output, Reply};
 use crate::flow::Assistant;
 use crate::runner::{Runner, RunnerOptions, Turned};
-use crate::store::Store;
+use crate::store::{Db, Store, StoreOptions};
 
 const HELP: &str = "Type what the caller says. /digits 123 = keypad, /silence = no answer, /hangup = hang up, /quit = leave.";
 
@@ -23,15 +22,17 @@ const HELP: &str = "Type what the caller says. /digits 123 = keypad, /silence = 
 pub fn run(
     assistant: Assistant,
     channel: Channel,
-    db: Option<&Path>,
+    db: Option<&Db>,
     explain: bool,
 ) -> Result<ExitCode, String> {
     // A temporary database unless one is named; it lives until the chat ends.
     let temp = tempfile::tempdir().map_err(|e| format!("cannot make a temporary folder: {e}"))?;
-    let path = db.map_or_else(|| temp.path().join("chat.db"), Path::to_path_buf);
-    let store = Store::open(&path).map_err(|e| e.to_string())?;
+    let kept = db.map_or_else(|| Db::Sqlite(temp.path().join("chat.db")), Db::clone);
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let store = runtime
+        .block_on(Store::connect(&kept, StoreOptions::default()))
+        .map_err(|e| e.to_string())?;
     let runner = Runner::new(Arc::new(assistant), store, RunnerOptions::default())?;
     let caller = Caller {
         key: match channel {
@@ -138,10 +139,7 @@ pub fn run(
     if let Some(db) = db {
         say(
             &mut out,
-            &format!(
-                "What was collected: switchboard collected --db {}",
-                db.display()
-            ),
+            &format!("What was collected: switchboard collected --db {db}"),
         )?;
     }
     Ok(ExitCode::SUCCESS)

@@ -22,7 +22,7 @@ use crate::http::admin::AdminToken;
 use crate::http::{self, AppState, Auth};
 use crate::runner::{Runner, RunnerOptions};
 use crate::signature::AuthToken;
-use crate::store::{self, CollectedRow, Store, StoreOptions};
+use crate::store::{self, CollectedRow, Db, Store, StoreOptions};
 use crate::webhook::UrlMap;
 
 /// A self-hosted phone bot engine that runs Twilio Autopilot bots.
@@ -44,9 +44,10 @@ enum Command {
         /// Talk as on a phone call or by text.
         #[arg(long, value_enum, default_value_t = ChannelArg::Voice)]
         channel: ChannelArg,
-        /// SQLite database to keep what the chat collects (default: a temporary one).
+        /// Where to keep what the chat collects, a SQLite file or postgres:// URL (default: a
+        /// temporary SQLite file).
         #[arg(long)]
-        db: Option<PathBuf>,
+        db: Option<Db>,
         /// Show which task each thing you say goes to, and how sure the matcher is.
         #[arg(long)]
         explain: bool,
@@ -68,18 +69,18 @@ enum Command {
     },
     /// Print what callers' answers were collected.
     Collected {
-        /// SQLite database file.
+        /// The SQLite file or postgres:// URL `switchboard serve` uses.
         #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
-        db: PathBuf,
+        db: Db,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Delete callers' answers and call history older than a number of days.
     Purge {
-        /// SQLite database file.
+        /// The SQLite file or postgres:// URL `switchboard serve` uses.
         #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
-        db: PathBuf,
+        db: Db,
         /// Keep this many days; older answers, history and finished sessions are deleted.
         #[arg(long, value_name = "DAYS")]
         older_than_days: u32,
@@ -107,9 +108,11 @@ struct ServeArgs {
     listen: SocketAddr,
     #[command(flatten)]
     flows: FlowsArg,
-    /// SQLite database file (created if missing).
+    /// Where calls are kept: a SQLite file (created if missing), or postgres://user@host/db for
+    /// several servers on one PostgreSQL database (password from PGPASSWORD, never the command
+    /// line).
     #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
-    db: PathBuf,
+    db: Db,
     /// File holding the Twilio auth token; the TWILIO_AUTH_TOKEN environment variable works
     /// too. With a token, every webhook must carry a valid X-Twilio-Signature.
     #[arg(long)]
@@ -254,9 +257,8 @@ pub fn main() -> ExitCode {
             channel,
             db,
             explain,
-        } => load_flows(&flows).and_then(|(assistant, _)| {
-            chat::run(assistant, channel.into(), db.as_deref(), explain)
-        }),
+        } => load_flows(&flows)
+            .and_then(|(assistant, _)| chat::run(assistant, channel.into(), db.as_ref(), explain)),
         Command::Test {
             flows,
             channel,
@@ -420,12 +422,16 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
     };
     let db = &args.db;
     let listen = args.listen;
-    // Held until serve returns: one server per database file (see store::lock).
-    let _lock = store::lock::ServerLock::acquire(db).map_err(|e| e.to_string())?;
-    let store = Store::open_with(db, store_options).map_err(|e| e.to_string())?;
+    // Held until serve returns: one server per SQLite file (see store::lock). Several servers
+    // may share a PostgreSQL database: it is the only truth they keep.
+    let _lock = match db.sqlite_path() {
+        Some(path) => Some(store::lock::ServerLock::acquire(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
+        let store = Store::connect(db, store_options).await.map_err(|e| e.to_string())?;
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         match &auth {
@@ -452,7 +458,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
         tracing::info!(
             "switchboard listening on http://{address} with {} tasks from {source}, database {} (ready in {} ms)",
             assistant.tasks.len(),
-            db.display(),
+            store.describe(),
             started.elapsed().as_millis()
         );
         let options = RunnerOptions {
@@ -712,15 +718,10 @@ fn round(x: f32) -> f64 {
     (f64::from(x) * 10_000.0).round() / 10_000.0
 }
 
-fn purge(db: &Path, days: u32) -> Result<ExitCode, String> {
-    if !db.exists() {
-        return Err(format!(
-            "no database at {}: pass --db with the file `switchboard serve` wrote",
-            db.display()
-        ));
-    }
+fn purge(db: &Db, days: u32) -> Result<ExitCode, String> {
+    no_file_there(db)?;
     let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
-    let purged = store::purge_older_than(db, cutoff).map_err(|e| e.to_string())?;
+    let purged = block_on(store::purge_in(db, cutoff))?;
     println!(
         "deleted {} collected rows, {} history lines and {} finished sessions older than {days} days",
         purged.collected, purged.events, purged.sessions
@@ -728,14 +729,32 @@ fn purge(db: &Path, days: u32) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn collected(db: &Path, format: Format) -> Result<ExitCode, String> {
-    if !db.exists() {
-        return Err(format!(
+/// A mistyped SQLite path is named as such, rather than read as an empty database.
+fn no_file_there(db: &Db) -> Result<(), String> {
+    match db.sqlite_path() {
+        Some(path) if !path.exists() => Err(format!(
             "no database at {}: pass --db with the file `switchboard serve` wrote",
-            db.display()
-        ));
+            path.display()
+        )),
+        _ => Ok(()),
     }
-    let rows = store::read_collected(db).map_err(|e| e.to_string())?;
+}
+
+/// Runs one store command to its end on a runtime of its own.
+fn block_on<T>(
+    work: impl std::future::Future<Output = Result<T, store::StoreError>>,
+) -> Result<T, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?
+        .block_on(work)
+        .map_err(|e| e.to_string())
+}
+
+fn collected(db: &Db, format: Format) -> Result<ExitCode, String> {
+    no_file_there(db)?;
+    let rows = block_on(store::collected_in(db))?;
     let mut out = io::stdout().lock();
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())? + "\n",

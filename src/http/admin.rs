@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use crate::store;
 
 /// An admin token. Its `Debug` output is redacted so it can never reach a log.
 #[derive(Clone)]
@@ -57,11 +56,9 @@ pub(super) async fn collected(State(app): State<AppState>, headers: HeaderMap) -
         )
             .into_response();
     }
-    let path = app.inner.runner.store().path().to_path_buf();
-    // SQLite reads block: keep them off the async threads.
-    match tokio::task::spawn_blocking(move || store::read_collected(&path)).await {
-        Ok(Ok(rows)) => Json(rows).into_response(),
-        Ok(Err(e)) => {
+    match app.inner.runner.store().collected().await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => {
             tracing::error!(error = %e, "admin read failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -69,11 +66,6 @@ pub(super) async fn collected(State(app): State<AppState>, headers: HeaderMap) -
             )
                 .into_response()
         }
-        Err(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "could not read the database\n",
-        )
-            .into_response(),
     }
 }
 

@@ -118,7 +118,7 @@ async fn health(
     axum::extract::State(app): axum::extract::State<AppState>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if let Err(e) = app.inner.runner.store().health() {
+    if let Err(e) = app.inner.runner.store().health().await {
         return error::unavailable(&e);
     }
     let mut body = if app.inner.auth.is_some() {

@@ -10,10 +10,11 @@ use axum::http::{Request, StatusCode, header::CONTENT_TYPE};
 use switchboard::flow::{self, Assistant};
 use switchboard::http::{AppState, Auth, router};
 use switchboard::runner::{Runner, RunnerOptions};
-use switchboard::store::{self, CollectedRow, Store, StoreOptions};
+use switchboard::store::{self, CollectedRow, Db, Store, StoreOptions};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+pub mod postgres;
 pub mod process;
 
 /// The repository's own flows folder.
@@ -319,6 +320,37 @@ impl TestApp {
     /// What has been collected.
     pub fn collected(&self) -> Vec<CollectedRow> {
         store::read_collected(&self.db).expect("readable")
+    }
+
+    /// The app on `flows` over the store `db` names (a PostgreSQL schema, say), as `serve
+    /// --db` would open it. Two apps on one PostgreSQL database are two servers.
+    pub async fn on_db(db: &Db, flows: &Path) -> TestApp {
+        let assistant = Arc::new(flow::load_path(flows).unwrap_or_else(|e| panic!("{e}")));
+        let options = RunnerOptions {
+            webhook_timeout: std::time::Duration::from_millis(500),
+            ..RunnerOptions::default()
+        };
+        let store = Store::connect(db, StoreOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let runner = Runner::new(assistant.clone(), store, options.clone()).expect("runner");
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestApp {
+            db: db
+                .sqlite_path()
+                .map_or_else(|| dir.path().join("unused.db"), Path::to_path_buf),
+            dir,
+            assistant,
+            router: router(AppState::with_admin(runner, None, None)),
+            options,
+            auth: None,
+            store_options: StoreOptions::default(),
+        }
+    }
+
+    /// What has been collected in the store `db` names.
+    pub async fn collected_in(db: &Db) -> Vec<CollectedRow> {
+        store::collected_in(db).await.expect("readable")
     }
 }
 

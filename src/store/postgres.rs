@@ -1,0 +1,809 @@
+//! PostgreSQL: the store for several servers on one database.
+//!
+//! Nothing is true in one process only. A turn takes a connection from a bounded pool, opens a
+//! transaction, takes a transaction-scoped advisory lock on the session's key *before* it reads
+//! the session, runs the engine step, writes the new state, answers, history and delivery reply,
+//! and commits before the reply goes out. A second server given the same call's next webhook (or
+//! a retry of this one) waits on that lock, then reads what the first committed: turns of one
+//! session are serialised across servers, and a retried delivery gets the stored reply from
+//! whichever server it reaches.
+//!
+//! Deadlines: the lock wait and every statement are bounded server-side (`lock_timeout`,
+//! `statement_timeout`, set for the transaction to the time the turn has left), and the work
+//! before `COMMIT` is bounded here; a turn past its deadline is rolled back, never committed
+//! behind its caller's back. `COMMIT` itself is awaited: once it is sent, only the server knows
+//! whether it happened, and the caller must hear the truth.
+//!
+//! Schema changes are numbered, like SQLite's, in `switchboard_schema`; they are applied in
+//! one transaction under an advisory lock, so servers starting together migrate once, and a
+//! server older than the database's schema refuses to start.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::{Client, NoTls, Transaction};
+
+use super::read::CollectedRow;
+use super::turn::{self, AnswerKey, Written, timestamp};
+use super::{CALL_RETENTION, DELIVERY_RETENTION, Purged, Stepped, StoreError, StoreOptions};
+use crate::engine::{Caller, Input, Outcome, Reply, Session};
+use crate::flow::Assistant;
+
+/// Connections a server opens at most, by default: a turn holds one for a few milliseconds, so a
+/// handful keeps two cores busy, and PostgreSQL's own limit (100 by default) is shared by every
+/// server.
+pub(super) const POOL_SIZE: usize = 16;
+
+/// How long a new connection may take before the attempt fails, unless the URL says otherwise.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long `/health` waits for the database to answer.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Each entry moves the schema one version up. Never edit a shipped entry: add a new one. The
+/// tables mirror SQLite's (`schema.rs`), with PostgreSQL's types: times are `timestamptz`,
+/// answers and history `jsonb` (an operator can query them), states and replies `text` (read
+/// and written whole by the engine).
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE sessions (
+        key        text PRIMARY KEY,
+        channel    text NOT NULL,
+        state      text NOT NULL,
+        ended      boolean NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+    );
+    CREATE INDEX sessions_by_start ON sessions (channel, created_at);
+    CREATE TABLE collected (
+        id          bigserial PRIMARY KEY,
+        session_key text NOT NULL,
+        seq         bigint NOT NULL,
+        channel     text NOT NULL,
+        caller      text,
+        task        text NOT NULL,
+        collect     text NOT NULL,
+        status      text NOT NULL,
+        answers     jsonb NOT NULL,
+        started_at  timestamptz NOT NULL,
+        updated_at  timestamptz NOT NULL,
+        finished_at timestamptz,
+        UNIQUE (session_key, seq, started_at)
+    );
+    CREATE INDEX collected_by_start ON collected (started_at);
+    CREATE TABLE events (
+        id                 bigserial PRIMARY KEY,
+        session_key        text NOT NULL,
+        session_created_at timestamptz NOT NULL,
+        turn               bigint NOT NULL,
+        at                 timestamptz NOT NULL,
+        kind               text NOT NULL,
+        detail             jsonb NOT NULL
+    );
+    CREATE INDEX events_by_call ON events (session_created_at, session_key, id);
+    CREATE TABLE deliveries (
+        token       text PRIMARY KEY,
+        session_key text NOT NULL,
+        reply       text NOT NULL,
+        at          timestamptz NOT NULL
+    );
+    CREATE INDEX deliveries_by_time ON deliveries (at);
+    CREATE TABLE settings (
+        name  text PRIMARY KEY,
+        value text NOT NULL
+    );
+"];
+
+/// The connected store.
+pub(super) struct Store {
+    pool: Pool,
+    key: AnswerKey,
+    /// Host, port and database, for messages.
+    target: String,
+    /// When the next purge is due, in milliseconds since `started`; the first turn to find it
+    /// passed moves it on and starts the purge beside itself.
+    next_purge: AtomicU64,
+    started: Instant,
+    retention: Option<chrono::Duration>,
+    purge_every: Duration,
+}
+
+impl Store {
+    /// Connects, migrates and reads the answer key.
+    pub(super) async fn connect(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
+        let target = redacted(url);
+        let unusable = |reason: String| StoreError::Connect {
+            target: target.clone(),
+            reason,
+        };
+        let pool = pool(url, options.pool_size).map_err(&unusable)?;
+        let mut client = pool
+            .get()
+            .await
+            .map_err(|e| unusable(unreachable_reason(&e)))?;
+        migrate(&mut client)
+            .await
+            .map_err(|e| unusable(e.to_string()))?;
+        let key = answer_key(&client)
+            .await
+            .map_err(|e| unusable(message(&e)))?;
+        Ok(Store {
+            pool,
+            key,
+            target,
+            // The first purge comes a period after start, as SQLite's does.
+            next_purge: AtomicU64::new(
+                u64::try_from(options.purge_every.as_millis()).unwrap_or(u64::MAX),
+            ),
+            started: Instant::now(),
+            retention: options.retention,
+            purge_every: options.purge_every,
+        })
+    }
+
+    /// Starts a purge beside the turn if one is due. Every server purges on its own clock;
+    /// two purges at once are harmless (each deletes what is left, skipping rows a turn holds).
+    fn purge_if_due(&self, now: DateTime<Utc>, sms_idle: chrono::Duration) {
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let elapsed = millis(self.started.elapsed());
+        let due = self.next_purge.load(Ordering::Relaxed);
+        if elapsed < due
+            || self
+                .next_purge
+                .compare_exchange(
+                    due,
+                    elapsed.saturating_add(millis(self.purge_every)),
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+        {
+            return;
+        }
+        let pool = self.pool.clone();
+        let purge = Purge::new(now, sms_idle, self.retention);
+        tokio::spawn(async move {
+            match purge.run(&pool).await {
+                Ok((forgotten, purged)) => {
+                    tracing::debug!(forgotten, "forgot old delivery replies and sessions");
+                    if purge.retains {
+                        tracing::info!(
+                            collected = purged.collected,
+                            events = purged.events,
+                            sessions = purged.sessions,
+                            "retention: deleted old answers and history"
+                        );
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not purge old sessions, replies and history; will try again later")
+                }
+            }
+        });
+    }
+
+    pub(super) fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Whether the database answers now.
+    pub(super) async fn health(&self) -> Result<(), StoreError> {
+        let probe = async {
+            let client = self.pool.get().await.map_err(pool_error)?;
+            client.simple_query("SELECT 1").await?;
+            Ok::<(), StoreError>(())
+        };
+        match tokio::time::timeout(HEALTH_TIMEOUT, probe).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Postgres(format!(
+                "PostgreSQL at {} did not answer within {} s",
+                self.target,
+                HEALTH_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
+    /// Every collect run, oldest first.
+    pub(super) async fn collected(&self) -> Result<Vec<CollectedRow>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        collected_rows(&client).await
+    }
+
+    /// One turn, committed before it returns (see the module's docs for the deadline).
+    pub(super) async fn turn(
+        &self,
+        assistant: &Assistant,
+        caller: &Caller,
+        input: Input,
+        now: DateTime<Utc>,
+        deadline: Instant,
+    ) -> Result<Stepped, StoreError> {
+        self.purge_if_due(now, assistant.sms.idle);
+        let deadline = tokio::time::Instant::from_std(deadline);
+        let mut client = tokio::time::timeout_at(deadline, self.pool.get())
+            .await
+            .map_err(|_| StoreError::TimedOut)?
+            .map_err(pool_error)?;
+        let tx = tokio::time::timeout_at(deadline, client.transaction())
+            .await
+            .map_err(|_| StoreError::TimedOut)??;
+        let work = self.run(&tx, assistant, caller, input, now, deadline);
+        // Dropping the transaction unfinished rolls it back.
+        let stepped = tokio::time::timeout_at(deadline, work)
+            .await
+            .map_err(|_| StoreError::TimedOut)??;
+        tx.commit().await?;
+        Ok(stepped)
+    }
+
+    /// Everything of a turn before its commit.
+    async fn run(
+        &self,
+        tx: &Transaction<'_>,
+        assistant: &Assistant,
+        caller: &Caller,
+        input: Input,
+        now: DateTime<Utc>,
+        deadline: tokio::time::Instant,
+    ) -> Result<Stepped, StoreError> {
+        // The server gives up waiting when the turn would: a turn abandoned here must not go
+        // on holding (or queueing for) the session's lock on a connection back in the pool.
+        let left = deadline
+            .saturating_duration_since(tokio::time::Instant::now())
+            .as_millis()
+            .max(1)
+            .to_string();
+        tx.execute(
+            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)",
+            &[&left],
+        )
+        .await?;
+        // Keyed by schema too, so databases shared between deployments (or tests) by schema
+        // never wait on each other's calls.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || $1, 0))",
+            &[&caller.key],
+        )
+        .await?;
+        if let Some(token) = turn::retry_token(caller, &input).filter(|_| !turn::by_session(caller))
+            && let Some(reply) = load_delivery(tx, token, &caller.key).await?
+        {
+            return Ok(Stepped {
+                reply,
+                routed: None,
+            });
+        }
+        let session = load_session(tx, &caller.key).await?;
+        if let Some(reply) = turn::replay(session.as_ref(), caller, &input) {
+            return Ok(Stepped {
+                reply,
+                routed: None,
+            });
+        }
+        let nothing_to_keep = turn::keeps_nothing(session.is_some(), &input);
+        let outcome = turn::step(assistant, session, input, caller, now)?;
+        if !nothing_to_keep {
+            save_outcome(tx, caller, &outcome, now, &self.key).await?;
+        }
+        if let Some(token) = turn::delivery_to_save(caller, &outcome) {
+            save_delivery(tx, token, &caller.key, &outcome.reply, now).await?;
+        }
+        Ok(Stepped {
+            reply: outcome.reply,
+            routed: outcome.routed,
+        })
+    }
+}
+
+/// Every collect run in the database at `url` (`switchboard collected`), on a connection of its
+/// own, without migrating: a reader never changes the schema.
+pub(super) async fn read_collected(url: &str) -> Result<Vec<CollectedRow>, StoreError> {
+    let client = reader(url).await?;
+    collected_rows(&client).await
+}
+
+/// A connection of its own for a command (`collected`, `purge`), to a database this binary
+/// can read; it never migrates: a reader never changes the schema.
+async fn reader(url: &str) -> Result<deadpool_postgres::Object, StoreError> {
+    let target = redacted(url);
+    let unusable = |reason: String| StoreError::Connect {
+        target: target.clone(),
+        reason,
+    };
+    let pool = pool(url, 1).map_err(&unusable)?;
+    let client = pool
+        .get()
+        .await
+        .map_err(|e| unusable(unreachable_reason(&e)))?;
+    let version = schema_version(&client)
+        .await
+        .map_err(|e| unusable(message(&e)))?;
+    match version {
+        None | Some(0) => Err(unusable(
+            "it holds no Switchboard tables: pass --db with the database `switchboard serve` uses"
+                .into(),
+        )),
+        Some(v) if v > MIGRATIONS.len() => Err(unusable(format!(
+            "its schema version {v} is newer than this binary's {}; upgrade switchboard",
+            MIGRATIONS.len()
+        ))),
+        Some(_) => Ok(client),
+    }
+}
+
+async fn collected_rows(client: &Client) -> Result<Vec<CollectedRow>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT id, session_key, channel, caller, task, collect, status, answers::text,
+                    started_at, updated_at, finished_at
+             FROM collected ORDER BY id",
+            &[],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let answers: String = r.try_get(7)?;
+            Ok(CollectedRow {
+                id: r.try_get(0)?,
+                session: r.try_get(1)?,
+                channel: r.try_get(2)?,
+                caller: r.try_get(3)?,
+                task: r.try_get(4)?,
+                collect: r.try_get(5)?,
+                status: r.try_get(6)?,
+                answers: serde_json::from_str(&answers)
+                    .map_err(|e| StoreError::Postgres(format!("unreadable answers: {e}")))?,
+                started_at: timestamp(r.try_get(8)?),
+                updated_at: timestamp(r.try_get(9)?),
+                finished_at: r.try_get::<_, Option<DateTime<Utc>>>(10)?.map(timestamp),
+            })
+        })
+        .collect()
+}
+
+/// A pool on `url`, checked for what this build supports.
+fn pool(url: &str, size: usize) -> Result<Pool, String> {
+    let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+        format!("the URL is not valid ({e}); write postgres://user@host:port/database")
+    })?;
+    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        return Err(
+            "sslmode=require: this build connects without TLS; use a loopback or private network address, or a TLS-terminating proxy such as PgBouncer".into(),
+        );
+    }
+    // The password stays off the command line (and out of `ps`): PostgreSQL's own variable.
+    if config.get_password().is_none()
+        && let Ok(password) = std::env::var("PGPASSWORD")
+    {
+        config.password(password);
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("switchboard");
+    }
+    let manager = Manager::from_config(
+        config,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size.max(1))
+        .runtime(Runtime::Tokio1)
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|e| format!("cannot make a connection pool: {e}"))
+}
+
+/// What to say when the first connection fails: the pool's error says only that it failed,
+/// its sources say why (refused, timed out, password authentication failed…).
+fn unreachable_reason(error: &deadpool_postgres::PoolError) -> String {
+    let mut why = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        why.push(e.to_string());
+        source = e.source();
+    }
+    let error = if why.is_empty() {
+        error.to_string()
+    } else {
+        why.join(": ")
+    };
+    format!(
+        "{error}; check that PostgreSQL is running there and accepts this user (the URL's user, password and database, or PGPASSWORD), or fix --db / SWITCHBOARD_DB"
+    )
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub(super) fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{name}:***@{host}"),
+            None => format!("{user}@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some(("password", _)) => "password=***".to_owned(),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
+fn pool_error(error: deadpool_postgres::PoolError) -> StoreError {
+    StoreError::Postgres(format!("no connection to the database: {error}"))
+}
+
+/// The server's own words for an error (tokio-postgres' `Display` alone says "db error").
+fn message(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => match std::error::Error::source(error) {
+            Some(source) => format!("{error}: {source}"),
+            None => error.to_string(),
+        },
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> StoreError {
+        StoreError::Postgres(message(&error))
+    }
+}
+
+/// The schema version, or None when the version table does not exist.
+async fn schema_version(client: &Client) -> Result<Option<usize>, tokio_postgres::Error> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('switchboard_schema') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !exists {
+        return Ok(None);
+    }
+    let version: Option<i32> = client
+        .query_opt("SELECT version FROM switchboard_schema", &[])
+        .await?
+        .map(|r| r.get(0));
+    Ok(Some(version.map_or(0, |v| usize::try_from(v).unwrap_or(0))))
+}
+
+/// Brings the schema up to date in one transaction under an advisory lock: servers starting
+/// together migrate once, and the others find it done.
+async fn migrate(client: &mut Client) -> Result<(), String> {
+    let tx = client.transaction().await.map_err(|e| message(&e))?;
+    tx.batch_execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':switchboard-schema', 0));
+         CREATE TABLE IF NOT EXISTS switchboard_schema (version integer NOT NULL);",
+    )
+    .await
+    .map_err(|e| message(&e))?;
+    let version: Option<i32> = tx
+        .query_opt("SELECT version FROM switchboard_schema", &[])
+        .await
+        .map_err(|e| message(&e))?
+        .map(|r| r.get(0));
+    let version = usize::try_from(version.unwrap_or(0)).unwrap_or(0);
+    if version > MIGRATIONS.len() {
+        return Err(format!(
+            "the database has schema version {version}, newer than this binary's {}; upgrade switchboard",
+            MIGRATIONS.len()
+        ));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        tx.batch_execute(sql)
+            .await
+            .map_err(|e| format!("schema version {}: {}", i + 1, message(&e)))?;
+    }
+    let current = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+    tx.execute("DELETE FROM switchboard_schema", &[])
+        .await
+        .map_err(|e| message(&e))?;
+    tx.execute(
+        "INSERT INTO switchboard_schema (version) VALUES ($1)",
+        &[&current],
+    )
+    .await
+    .map_err(|e| message(&e))?;
+    tx.commit().await.map_err(|e| message(&e))
+}
+
+/// Reads the database's answer key, making one on first use; every server shares it.
+async fn answer_key(client: &Client) -> Result<AnswerKey, tokio_postgres::Error> {
+    client
+        .execute(
+            "INSERT INTO settings (name, value) VALUES ('answer_key', $1) ON CONFLICT (name) DO NOTHING",
+            &[&AnswerKey::new_hex()],
+        )
+        .await?;
+    let hex: String = client
+        .query_one("SELECT value FROM settings WHERE name = 'answer_key'", &[])
+        .await?
+        .get(0);
+    Ok(AnswerKey::from_hex(&hex))
+}
+
+async fn load_delivery(
+    tx: &Transaction<'_>,
+    token: &str,
+    key: &str,
+) -> Result<Option<Reply>, StoreError> {
+    let reply: Option<String> = tx
+        .query_opt(
+            "SELECT reply FROM deliveries WHERE token = $1 AND session_key = $2",
+            &[&token, &key],
+        )
+        .await?
+        .map(|r| r.get(0));
+    Ok(reply.and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+async fn save_delivery(
+    tx: &Transaction<'_>,
+    token: &str,
+    key: &str,
+    reply: &Reply,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(reply)
+        .map_err(|e| StoreError::Postgres(format!("unwritable reply: {e}")))?;
+    tx.execute(
+        "INSERT INTO deliveries (token, session_key, reply, at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (token) DO UPDATE SET session_key = excluded.session_key,
+            reply = excluded.reply, at = excluded.at",
+        &[&token, &key, &json, &now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A session's saved state; None if there is none, or if it cannot be read (written by an
+/// incompatible version): the call starts over rather than fail every turn.
+async fn load_session(tx: &Transaction<'_>, key: &str) -> Result<Option<Session>, StoreError> {
+    let state: Option<String> = tx
+        .query_opt("SELECT state FROM sessions WHERE key = $1", &[&key])
+        .await?
+        .map(|r| r.get(0));
+    Ok(state.and_then(|json| match serde_json::from_str(&json) {
+        Ok(session) => Some(session),
+        Err(e) => {
+            tracing::error!(session = %super::loggable_key(key), error = %e, "unreadable session state; starting over");
+            None
+        }
+    }))
+}
+
+async fn save_outcome(
+    tx: &Transaction<'_>,
+    caller: &Caller,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+    key: &AnswerKey,
+) -> Result<(), StoreError> {
+    let session = &outcome.session;
+    let Written {
+        state,
+        collected,
+        history,
+    } = turn::written(outcome, key)
+        .map_err(|e| StoreError::Postgres(format!("unwritable state: {e}")))?;
+    let channel = session.channel.as_str();
+    tx.execute(
+        "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, state = excluded.state,
+            ended = excluded.ended, created_at = excluded.created_at,
+            updated_at = excluded.updated_at",
+        &[
+            &caller.key,
+            &channel,
+            &state,
+            &session.ended,
+            &session.started_at,
+            &now,
+        ],
+    )
+    .await?;
+    let caller_number = session.caller();
+    for run in &collected {
+        tx.execute(
+            "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status,
+                answers, started_at, updated_at, finished_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8::text AS jsonb), $9, $10, $11)
+             ON CONFLICT (session_key, seq, started_at) DO UPDATE SET
+                status = excluded.status, answers = excluded.answers,
+                updated_at = excluded.updated_at, finished_at = excluded.finished_at",
+            &[
+                &caller.key,
+                &run.seq,
+                &channel,
+                &caller_number,
+                &run.task,
+                &run.collect,
+                &run.status,
+                &run.answers,
+                &run.started_at,
+                &now,
+                &run.finished_at,
+            ],
+        )
+        .await?;
+    }
+    if let Some((kinds, detail)) = history {
+        tx.execute(
+            "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
+             VALUES ($1, $2, $3, $4, $5, CAST($6::text AS jsonb))",
+            &[
+                &caller.key,
+                &session.started_at,
+                &i64::from(session.turns),
+                &now,
+                &kinds,
+                &detail,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Rows one purge statement deletes, in its own short transaction: turns on other rows never
+/// wait for it, and a big backlog is cleared in steps.
+const PURGE_CHUNK: i64 = 500;
+
+/// One purge's cutoffs, fixed when it starts (as SQLite's purge has them).
+struct Purge {
+    now: DateTime<Utc>,
+    deliveries_before: DateTime<Utc>,
+    calls_before: DateTime<Utc>,
+    texts_before: DateTime<Utc>,
+    /// The retention cutoff, when answers and history are deleted too.
+    retention_before: Option<DateTime<Utc>>,
+    retains: bool,
+}
+
+/// Stale sessions, found by when they started (which later turns never change) and skipped if
+/// a turn holds them; their half-done collects are marked incomplete in the same transaction.
+const SWEEP_STALE_SESSIONS: &str = "DELETE FROM sessions WHERE key IN (
+    SELECT key FROM sessions
+    WHERE (channel = 'voice' AND created_at < $1 AND updated_at < $1)
+       OR (channel = 'sms' AND created_at < $2 AND updated_at < $2)
+    LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING key";
+const MARK_INCOMPLETE: &str =
+    "UPDATE collected SET status = 'incomplete', finished_at = $2, updated_at = $2
+    WHERE session_key = ANY($1) AND status = 'in_progress'";
+const SWEEP_DELIVERIES: &str = "DELETE FROM deliveries WHERE token IN (
+    SELECT token FROM deliveries WHERE at < $1 LIMIT $2)";
+const SWEEP_COLLECTED: &str = "DELETE FROM collected WHERE id IN (
+    SELECT id FROM collected WHERE started_at < $1 AND updated_at < $1 AND status != 'in_progress' LIMIT $2)";
+const SWEEP_EVENTS: &str = "DELETE FROM events WHERE id IN (
+    SELECT id FROM events WHERE session_created_at < $1 AND at < $1 LIMIT $2)";
+const SWEEP_ENDED_SESSIONS: &str = "DELETE FROM sessions WHERE key IN (
+    SELECT key FROM sessions WHERE ended AND created_at < $1 AND updated_at < $1
+    LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
+impl Purge {
+    /// A server's periodic purge: what no webhook can need any more, and what the retention
+    /// limit says, if there is one.
+    fn new(
+        now: DateTime<Utc>,
+        sms_idle: chrono::Duration,
+        retention: Option<chrono::Duration>,
+    ) -> Purge {
+        Purge {
+            now,
+            deliveries_before: now - DELIVERY_RETENTION,
+            calls_before: now - CALL_RETENTION,
+            texts_before: now - sms_idle - chrono::Duration::hours(1),
+            retention_before: retention.map(|r| now - r),
+            retains: retention.is_some(),
+        }
+    }
+
+    /// Runs every sweep to its end; returns what was forgotten (replies and stale sessions,
+    /// with collects marked incomplete) and what the retention limit deleted.
+    async fn run(&self, pool: &Pool) -> Result<(u64, Purged), StoreError> {
+        let mut client = pool.get().await.map_err(pool_error)?;
+        let mut forgotten = chunks(&client, SWEEP_DELIVERIES, &self.deliveries_before).await?;
+        loop {
+            let tx = client.transaction().await?;
+            let keys: Vec<String> = tx
+                .query(
+                    SWEEP_STALE_SESSIONS,
+                    &[&self.calls_before, &self.texts_before, &PURGE_CHUNK],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            forgotten += tx.execute(MARK_INCOMPLETE, &[&keys, &self.now]).await?;
+            tx.commit().await?;
+            forgotten += keys.len() as u64;
+            if (keys.len() as i64) < PURGE_CHUNK {
+                break;
+            }
+        }
+        let mut purged = Purged {
+            collected: 0,
+            events: 0,
+            sessions: 0,
+        };
+        if let Some(cutoff) = &self.retention_before {
+            purged = retention(&client, cutoff).await?;
+        }
+        Ok((forgotten, purged))
+    }
+}
+
+/// Runs a `DELETE … LIMIT $2` sweep, each chunk its own statement, until it deletes less than a
+/// chunk; returns the rows deleted.
+async fn chunks(client: &Client, sql: &str, cutoff: &DateTime<Utc>) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let rows = client.execute(sql, &[cutoff, &PURGE_CHUNK]).await?;
+        total += rows;
+        if rows < PURGE_CHUNK.unsigned_abs() {
+            return Ok(total);
+        }
+    }
+}
+
+/// Deletes answers, history and finished sessions older than `cutoff`.
+async fn retention(client: &Client, cutoff: &DateTime<Utc>) -> Result<Purged, StoreError> {
+    let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    Ok(Purged {
+        collected: count(chunks(client, SWEEP_COLLECTED, cutoff).await?),
+        events: count(chunks(client, SWEEP_EVENTS, cutoff).await?),
+        sessions: count(chunks(client, SWEEP_ENDED_SESSIONS, cutoff).await?),
+    })
+}
+
+/// `switchboard purge` on the database at `url`: answers, history and finished sessions older
+/// than `cutoff`, beside running servers.
+pub(super) async fn purge_older_than(
+    url: &str,
+    cutoff: DateTime<Utc>,
+) -> Result<Purged, StoreError> {
+    let client = reader(url).await?;
+    retention(&client, &cutoff).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redacted("postgres://app:s3cret@db.example:5432/calls?sslmode=disable"),
+            "postgres://app:***@db.example:5432/calls?sslmode=disable"
+        );
+        assert_eq!(
+            redacted("postgresql://app@db/calls?password=s3cret&application_name=x"),
+            "postgresql://app@db/calls?password=***&application_name=x"
+        );
+        assert_eq!(
+            redacted("postgres://127.0.0.1/test"),
+            "postgres://127.0.0.1/test"
+        );
+    }
+}

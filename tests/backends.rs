@@ -1,0 +1,344 @@
+//! The store's guarantees, proven the same way on both backends: every scenario here runs once
+//! on a SQLite file and once on a PostgreSQL schema of its own (skipped, with a message, where
+//! no PostgreSQL server answers; a failure in CI). Then what only PostgreSQL offers: several
+//! servers on one database.
+
+mod common;
+
+use std::path::Path;
+
+use axum::http::StatusCode;
+use common::postgres::Schema;
+use common::{TestApp, Texts, Twiml};
+use switchboard::store::Db;
+
+/// A bot that asks a first name and a sensitive date of birth, then says both back.
+fn flows() -> tempfile::TempDir {
+    let flows = tempfile::tempdir().expect("temp dir");
+    let tasks = flows.path().join("tasks");
+    std::fs::create_dir_all(&tasks).expect("mkdir");
+    std::fs::write(
+        flows.path().join("assistant.json"),
+        r#"{"defaults": {"assistant_initiation": "task://verify"}}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        tasks.join("verify.json"),
+        r#"{"samples": ["verify me", "check my identity"],
+           "actions": [{"collect": {"name": "identity", "questions": [
+            {"name": "first_name", "question": "Your first name?", "type": "Twilio.FIRST_NAME"},
+            {"name": "dob", "question": "Your date of birth?", "type": "Twilio.DATE", "sensitive": true}],
+          "on_complete": {"redirect": "task://done"}}}]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        tasks.join("done.json"),
+        r#"{"actions": [{"say": "Thanks {{identity.first_name}}, born {{identity.dob}}."}]}"#,
+    )
+    .expect("write");
+    flows
+}
+
+/// Runs each scenario on both backends.
+macro_rules! on_both_stores {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let dir = tempfile::tempdir().expect("temp dir");
+                    let db = switchboard::store::Db::Sqlite(dir.path().join("switchboard.db"));
+                    super::$scenario(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let Some(schema) = super::Schema::new().await else { return };
+                    super::$scenario(&switchboard::store::Db::Postgres(schema.url.clone())).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    a_call_saves_its_answers_once_and_hashes_the_sensitive_one,
+    a_retried_call_delivery_gets_the_first_reply_and_moves_on_once,
+    a_retried_text_gets_its_own_reply_after_a_newer_one,
+    a_restarted_server_carries_the_call_on,
+    health_says_the_store_is_up,
+);
+
+async fn a_call_saves_its_answers_once_and_hashes_the_sensitive_one(db: &Db) {
+    let flows = flows();
+    let app = TestApp::on_db(db, flows.path()).await;
+    app.call("CA1").await.expect_prompt("Your first name?");
+    app.say("CA1", "Jason")
+        .await
+        .expect_prompt("Your date of birth?");
+    app.say("CA1", "March 3rd 1990")
+        .await
+        .expect_goodbye("Thanks Jason, born 1990-03-03.");
+    let rows = TestApp::collected_in(db).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let row = &rows[0];
+    assert_eq!(
+        (row.session.as_str(), row.status.as_str()),
+        ("CA1", "complete")
+    );
+    assert_eq!(row.caller.as_deref(), Some("+15551230000"));
+    assert_eq!(row.answers[0].value, "Jason");
+    let dob = &row.answers[1];
+    assert!(
+        dob.value.starts_with("sha256:") && dob.value.len() == 7 + 64 && dob.said.is_empty(),
+        "{dob:?}"
+    );
+    assert!(
+        row.finished_at.is_some() && row.started_at.ends_with('Z'),
+        "{row:?}"
+    );
+    // The admin API reads the same rows.
+    let (status, body) = app.get("/admin/collected").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "off without a token: {body}");
+}
+
+async fn a_retried_call_delivery_gets_the_first_reply_and_moves_on_once(db: &Db) {
+    let flows = flows();
+    let app = TestApp::on_db(db, flows.path()).await;
+    app.call("CA2").await;
+    let form = [("CallSid", "CA2"), ("SpeechResult", "Jason")];
+    let (_, first) = app.post_delivery("/voice/gather", &form, "RT-1").await;
+    let (_, retry) = app.post_delivery("/voice/gather", &form, "RT-1").await;
+    assert_eq!(first, retry, "the retry gets exactly the first reply");
+    Twiml::parse(&first).expect_prompt("Your date of birth?");
+    app.say("CA2", "March 3rd 1990")
+        .await
+        .expect_goodbye("Thanks Jason");
+    let rows = TestApp::collected_in(db).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].answers.len(), 2, "each answer once: {rows:?}");
+}
+
+async fn a_retried_text_gets_its_own_reply_after_a_newer_one(db: &Db) {
+    let flows = flows();
+    let app = TestApp::on_db(db, flows.path()).await;
+    let text = |body: &'static str| {
+        [
+            ("From", "+15551230000"),
+            ("To", "+15559990000"),
+            ("Body", body),
+        ]
+    };
+    app.text_with(&text("verify me"))
+        .await
+        .expect("Your first name?");
+    let (_, first) = app.post_delivery("/sms", &text("Jason"), "SM-a").await;
+    Texts::parse(&first).expect("Your date of birth?");
+    let (_, newer) = app
+        .post_delivery("/sms", &text("March 3rd 1990"), "SM-b")
+        .await;
+    Texts::parse(&newer).expect("Thanks Jason, born 1990-03-03.");
+    let (_, retried) = app.post_delivery("/sms", &text("Jason"), "SM-a").await;
+    assert_eq!(
+        retried, first,
+        "the older delivery's own reply, not a new turn"
+    );
+    assert_eq!(TestApp::collected_in(db).await.len(), 1);
+}
+
+async fn a_restarted_server_carries_the_call_on(db: &Db) {
+    let flows = flows();
+    let app = TestApp::on_db(db, flows.path()).await;
+    app.call("CA3").await;
+    app.say("CA3", "Jason")
+        .await
+        .expect_prompt("Your date of birth?");
+    drop(app);
+    let app = TestApp::on_db(db, flows.path()).await;
+    app.say("CA3", "March 3rd 1990")
+        .await
+        .expect_goodbye("Thanks Jason, born 1990-03-03.");
+}
+
+async fn health_says_the_store_is_up(db: &Db) {
+    let flows = flows();
+    let app = TestApp::on_db(db, flows.path()).await;
+    let (status, body) = app.get("/health").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Two servers on one PostgreSQL database: many calls whose turns alternate between them, some
+/// turns sent to both at once as retried deliveries. Every call ends where it should, each
+/// answer saved exactly once.
+#[tokio::test]
+async fn two_servers_on_one_database_share_every_call() {
+    let Some(schema) = Schema::new().await else {
+        return;
+    };
+    let db = Db::Postgres(schema.url.clone());
+    let flows = flows();
+    let servers = [
+        TestApp::on_db(&db, flows.path()).await,
+        TestApp::on_db(&db, flows.path()).await,
+    ];
+    let calls = 24;
+    let mut running = Vec::new();
+    for i in 0..calls {
+        let servers = &servers;
+        running.push(async move {
+            let sid = format!("CA{i}");
+            let (a, b) = (&servers[i % 2], &servers[(i + 1) % 2]);
+            a.call(&sid).await.expect_prompt("Your first name?");
+            // The same delivery to both servers at once: one turn, one reply for both.
+            let form = [("CallSid", sid.as_str()), ("SpeechResult", "Maria")];
+            let token = format!("RT-{i}");
+            let (one, two) = tokio::join!(
+                a.post_delivery("/voice/gather", &form, &token),
+                b.post_delivery("/voice/gather", &form, &token)
+            );
+            assert_eq!(one, two, "both servers answer the retried delivery alike");
+            Twiml::parse(&one.1).expect_prompt("Your date of birth?");
+            b.say(&sid, "March 3rd 1990")
+                .await
+                .expect_goodbye("Thanks Maria, born 1990-03-03.");
+        });
+    }
+    futures_join_all(running).await;
+    let rows = TestApp::collected_in(&db).await;
+    assert_eq!(rows.len(), calls, "one row per call");
+    for row in &rows {
+        assert_eq!(row.status, "complete", "{row:?}");
+        assert_eq!(row.answers.len(), 2, "each answer once: {row:?}");
+    }
+    // Both servers hash alike: the key is the database's, not the process's.
+    let hashes: std::collections::HashSet<&str> =
+        rows.iter().map(|r| r.answers[1].value.as_str()).collect();
+    assert_eq!(hashes.len(), 1, "{hashes:?}");
+}
+
+/// Two different webhooks of one call reaching two servers at the same moment: they are taken
+/// one after the other, so neither turn is lost (a lost update would leave the call a turn
+/// short, its first answer overwritten).
+#[tokio::test]
+async fn concurrent_turns_of_one_call_on_two_servers_are_serialised() {
+    let Some(schema) = Schema::new().await else {
+        return;
+    };
+    let db = Db::Postgres(schema.url.clone());
+    let flows = flows();
+    let servers = [
+        TestApp::on_db(&db, flows.path()).await,
+        TestApp::on_db(&db, flows.path()).await,
+    ];
+    let calls = 16;
+    let mut running = Vec::new();
+    for i in 0..calls {
+        let servers = &servers;
+        running.push(async move {
+            let sid = format!("CA{i}");
+            servers[0].call(&sid).await;
+            tokio::join!(servers[0].say(&sid, "Maria"), servers[1].say(&sid, "Maria"));
+        });
+    }
+    futures_join_all(running).await;
+    let client = schema.client().await;
+    for row in client
+        .query("SELECT key, state FROM sessions ORDER BY key", &[])
+        .await
+        .expect("sessions")
+    {
+        let (key, state): (String, String) = (row.get(0), row.get(1));
+        let state: serde_json::Value = serde_json::from_str(&state).expect("json");
+        assert_eq!(
+            state["turns"], 3,
+            "{key}: every turn counted once, none lost"
+        );
+    }
+}
+
+/// Runs futures concurrently on the test's task (no crate needed for a handful).
+async fn futures_join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut pending: Vec<_> = set.into_iter().map(Some).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for slot in &mut pending {
+            if let Some(f) = slot {
+                if f.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                } else {
+                    done = false;
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_database_with_a_newer_schema_is_refused() {
+    let Some(schema) = Schema::new().await else {
+        return;
+    };
+    let db = Db::Postgres(schema.url.clone());
+    let flows = flows();
+    drop(TestApp::on_db(&db, flows.path()).await);
+    schema
+        .client()
+        .await
+        .batch_execute("UPDATE switchboard_schema SET version = version + 1")
+        .await
+        .expect("bump");
+    let error = switchboard::store::Store::connect(&db, Default::default())
+        .await
+        .err()
+        .expect("refused");
+    let message = error.to_string();
+    assert!(message.contains("newer than this binary's"), "{message}");
+    assert!(message.contains("upgrade switchboard"), "{message}");
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_named_with_the_fix_and_no_password() {
+    // Nothing listens on port 1 of the loopback address.
+    let db: Db = "postgres://app:s3cret@127.0.0.1:1/calls"
+        .parse()
+        .expect("a URL");
+    let error = switchboard::store::Store::connect(&db, Default::default())
+        .await
+        .err()
+        .expect("refused");
+    let message = error.to_string();
+    assert!(
+        message.contains("cannot use PostgreSQL at postgres://app:***@127.0.0.1:1/calls"),
+        "{message}"
+    );
+    assert!(
+        message.contains("check that PostgreSQL is running"),
+        "{message}"
+    );
+    assert!(!message.contains("s3cret"), "{message}");
+}
+
+#[test]
+fn a_path_is_sqlite_and_a_url_is_postgres() {
+    assert_eq!(
+        "calls.db".parse::<Db>().expect("path"),
+        Db::Sqlite(Path::new("calls.db").to_path_buf())
+    );
+    assert!(matches!(
+        "postgresql://u@h/d".parse::<Db>().expect("url"),
+        Db::Postgres(_)
+    ));
+}
