@@ -175,15 +175,9 @@ async fn health_says_the_store_is_up(db: &Db) {
 /// answer saved exactly once.
 #[tokio::test]
 async fn two_servers_on_one_database_share_every_call() {
-    let Some(schema) = Schema::new().await else {
+    let Some((_schema, db, _flows, servers)) = two_servers().await else {
         return;
     };
-    let db = Db::Postgres(schema.url.clone());
-    let flows = flows();
-    let servers = [
-        TestApp::on_db(&db, flows.path()).await,
-        TestApp::on_db(&db, flows.path()).await,
-    ];
     let calls = 24;
     let mut running = Vec::new();
     for i in 0..calls {
@@ -224,15 +218,9 @@ async fn two_servers_on_one_database_share_every_call() {
 /// short, its first answer overwritten).
 #[tokio::test]
 async fn concurrent_turns_of_one_call_on_two_servers_are_serialised() {
-    let Some(schema) = Schema::new().await else {
+    let Some((schema, _db, _flows, servers)) = two_servers().await else {
         return;
     };
-    let db = Db::Postgres(schema.url.clone());
-    let flows = flows();
-    let servers = [
-        TestApp::on_db(&db, flows.path()).await,
-        TestApp::on_db(&db, flows.path()).await,
-    ];
     let calls = 16;
     let mut running = Vec::new();
     for i in 0..calls {
@@ -257,6 +245,18 @@ async fn concurrent_turns_of_one_call_on_two_servers_are_serialised() {
             "{key}: every turn counted once, none lost"
         );
     }
+}
+
+/// Two servers on one new PostgreSQL schema (None, having said why, without a server).
+async fn two_servers() -> Option<(Schema, Db, tempfile::TempDir, [TestApp; 2])> {
+    let schema = Schema::new().await?;
+    let db = Db::Postgres(schema.url.clone());
+    let flows = flows();
+    let servers = [
+        TestApp::on_db(&db, flows.path()).await,
+        TestApp::on_db(&db, flows.path()).await,
+    ];
+    Some((schema, db, flows, servers))
 }
 
 /// Runs futures concurrently on the test's task (no crate needed for a handful).

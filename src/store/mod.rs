@@ -43,6 +43,36 @@ const DELIVERY_RETENTION: chrono::Duration = chrono::Duration::days(1);
 /// A call's session is kept this long after its last webhook: Twilio calls last at most hours.
 const CALL_RETENTION: chrono::Duration = chrono::Duration::days(1);
 
+/// When rows become purgeable, fixed as a purge starts: one rule for both backends.
+#[derive(Debug, Clone, Copy)]
+struct Cutoffs {
+    now: DateTime<Utc>,
+    /// Replies to deliveries from before this can no longer be asked for again.
+    deliveries: DateTime<Utc>,
+    /// A call whose last webhook came before this is over.
+    calls: DateTime<Utc>,
+    /// A text conversation idle since before this is over (its idle time and an hour).
+    texts: DateTime<Utc>,
+    /// With a retention limit: answers, history and ended sessions from before this go.
+    retention: Option<DateTime<Utc>>,
+}
+
+impl Cutoffs {
+    fn new(
+        now: DateTime<Utc>,
+        sms_idle: chrono::Duration,
+        retention: Option<chrono::Duration>,
+    ) -> Cutoffs {
+        Cutoffs {
+            now,
+            deliveries: now - DELIVERY_RETENTION,
+            calls: now - CALL_RETENTION,
+            texts: now - sms_idle - chrono::Duration::hours(1),
+            retention: retention.map(|r| now - r),
+        }
+    }
+}
+
 /// Where the store lives, as `--db` gives it: a `postgres://` (or `postgresql://`) URL, or
 /// else the path of a SQLite file.
 #[derive(Debug, Clone, PartialEq, Eq)]

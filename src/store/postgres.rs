@@ -27,7 +27,7 @@ use tokio_postgres::{Client, NoTls, Transaction};
 
 use super::read::CollectedRow;
 use super::turn::{self, AnswerKey, Written, timestamp};
-use super::{CALL_RETENTION, DELIVERY_RETENTION, Purged, Stepped, StoreError, StoreOptions};
+use super::{Cutoffs, Purged, Stepped, StoreError, StoreOptions};
 use crate::engine::{Caller, Input, Outcome, Reply, Session};
 use crate::flow::Assistant;
 
@@ -167,7 +167,7 @@ impl Store {
             match purge.run(&pool).await {
                 Ok((forgotten, purged)) => {
                     tracing::debug!(forgotten, "forgot old delivery replies and sessions");
-                    if purge.retains {
+                    if purge.cutoffs.retention.is_some() {
                         tracing::info!(
                             collected = purged.collected,
                             events = purged.events,
@@ -670,15 +670,9 @@ async fn save_outcome(
 /// wait for it, and a big backlog is cleared in steps.
 const PURGE_CHUNK: i64 = 500;
 
-/// One purge's cutoffs, fixed when it starts (as SQLite's purge has them).
+/// One purge: its cutoffs, fixed when it starts.
 struct Purge {
-    now: DateTime<Utc>,
-    deliveries_before: DateTime<Utc>,
-    calls_before: DateTime<Utc>,
-    texts_before: DateTime<Utc>,
-    /// The retention cutoff, when answers and history are deleted too.
-    retention_before: Option<DateTime<Utc>>,
-    retains: bool,
+    cutoffs: Cutoffs,
 }
 
 /// Stale sessions, found by when they started (which later turns never change) and skipped if
@@ -710,12 +704,7 @@ impl Purge {
         retention: Option<chrono::Duration>,
     ) -> Purge {
         Purge {
-            now,
-            deliveries_before: now - DELIVERY_RETENTION,
-            calls_before: now - CALL_RETENTION,
-            texts_before: now - sms_idle - chrono::Duration::hours(1),
-            retention_before: retention.map(|r| now - r),
-            retains: retention.is_some(),
+            cutoffs: Cutoffs::new(now, sms_idle, retention),
         }
     }
 
@@ -723,19 +712,21 @@ impl Purge {
     /// with collects marked incomplete) and what the retention limit deleted.
     async fn run(&self, pool: &Pool) -> Result<(u64, Purged), StoreError> {
         let mut client = pool.get().await.map_err(pool_error)?;
-        let mut forgotten = chunks(&client, SWEEP_DELIVERIES, &self.deliveries_before).await?;
+        let mut forgotten = chunks(&client, SWEEP_DELIVERIES, &self.cutoffs.deliveries).await?;
         loop {
             let tx = client.transaction().await?;
             let keys: Vec<String> = tx
                 .query(
                     SWEEP_STALE_SESSIONS,
-                    &[&self.calls_before, &self.texts_before, &PURGE_CHUNK],
+                    &[&self.cutoffs.calls, &self.cutoffs.texts, &PURGE_CHUNK],
                 )
                 .await?
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
-            forgotten += tx.execute(MARK_INCOMPLETE, &[&keys, &self.now]).await?;
+            forgotten += tx
+                .execute(MARK_INCOMPLETE, &[&keys, &self.cutoffs.now])
+                .await?;
             tx.commit().await?;
             forgotten += keys.len() as u64;
             if (keys.len() as i64) < PURGE_CHUNK {
@@ -747,7 +738,7 @@ impl Purge {
             events: 0,
             sessions: 0,
         };
-        if let Some(cutoff) = &self.retention_before {
+        if let Some(cutoff) = &self.cutoffs.retention {
             purged = retention(&client, cutoff).await?;
         }
         Ok((forgotten, purged))

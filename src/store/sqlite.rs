@@ -35,10 +35,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::oneshot;
 
 use super::turn::{self, AnswerKey, Written, timestamp};
-use super::{
-    CALL_RETENTION, DELIVERY_RETENTION, FILE_GONE, Purged, Stepped, StoreError, StoreOptions,
-    loggable_key, schema,
-};
+use super::{Cutoffs, FILE_GONE, Purged, Stepped, StoreError, StoreOptions, loggable_key, schema};
 use crate::engine::{Caller, Input, Outcome, Reply, Session};
 use crate::flow::Assistant;
 
@@ -767,14 +764,15 @@ impl Purge {
         if retention.is_some() {
             sweeps.extend([Sweep::Collected, Sweep::Events, Sweep::EndedSessions]);
         }
+        let cutoffs = Cutoffs::new(now, sms_idle, retention);
         Purge {
             sweeps: sweeps.into(),
             now: timestamp(now),
-            deliveries_before: timestamp(now - DELIVERY_RETENTION),
-            calls_before: timestamp(now - CALL_RETENTION),
-            texts_before: timestamp(now - sms_idle - chrono::Duration::hours(1)),
-            retention_before: timestamp(now - retention.unwrap_or_default()),
-            retains: retention.is_some(),
+            deliveries_before: timestamp(cutoffs.deliveries),
+            calls_before: timestamp(cutoffs.calls),
+            texts_before: timestamp(cutoffs.texts),
+            retention_before: timestamp(cutoffs.retention.unwrap_or(now)),
+            retains: cutoffs.retention.is_some(),
             forgotten: 0,
             purged: Purged {
                 collected: 0,
