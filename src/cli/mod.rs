@@ -140,6 +140,10 @@ struct ServeArgs {
     /// syncs each turn on its own.
     #[arg(long, default_value_t = store::MAX_BATCH, value_parser = clap::value_parser!(u16).range(1..=1024))]
     max_batch: u16,
+    /// With PostgreSQL: most connections this server opens (a turn holds one for a few
+    /// milliseconds; every server's count comes out of PostgreSQL's max_connections).
+    #[arg(long, default_value_t = store::POOL_SIZE, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    db_connections: u16,
     /// Also answer POST /bench/fixed with a fixed TwiML document (no engine, no database): the
     /// baseline `switchboard bench` measures whole turns against.
     #[arg(long)]
@@ -418,6 +422,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             .retention_days
             .map(|d| chrono::Duration::days(i64::from(d))),
         max_batch: usize::from(args.max_batch),
+        pool_size: usize::from(args.db_connections),
         ..StoreOptions::default()
     };
     let db = &args.db;

@@ -27,6 +27,7 @@ use chrono::{DateTime, Utc};
 
 use crate::engine::{Caller, Input, Reply};
 use crate::flow::Assistant;
+pub use postgres::POOL_SIZE;
 pub use read::{CollectedRow, read_collected};
 pub use sqlite::{CACHE_BYTES, purge_older_than};
 
@@ -143,7 +144,7 @@ impl Default for StoreOptions {
             max_batch: usize::from(MAX_BATCH),
             purge_every: PURGE_EVERY,
             cache_bytes: CACHE_BYTES,
-            pool_size: postgres::POOL_SIZE,
+            pool_size: usize::from(POOL_SIZE),
         }
     }
 }
@@ -298,13 +299,7 @@ impl Store {
     /// The database cannot be read.
     pub async fn collected(&self) -> Result<Vec<CollectedRow>, StoreError> {
         match &self.backend {
-            Backend::Sqlite(store) => {
-                let path = store.path().to_path_buf();
-                // SQLite reads block: keep them off the async threads.
-                tokio::task::spawn_blocking(move || read_collected(&path))
-                    .await
-                    .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
-            }
+            Backend::Sqlite(store) => collected_in(&Db::Sqlite(store.path().to_path_buf())).await,
             Backend::Postgres(store) => store.collected().await,
         }
     }

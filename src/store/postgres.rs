@@ -22,8 +22,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::{Client, NoTls, Transaction};
+use tokio_postgres::{Client, NoTls, Statement};
 
 use super::read::CollectedRow;
 use super::turn::{self, AnswerKey, Written, timestamp};
@@ -34,7 +35,7 @@ use crate::flow::Assistant;
 /// Connections a server opens at most, by default: a turn holds one for a few milliseconds, so a
 /// handful keeps two cores busy, and PostgreSQL's own limit (100 by default) is shared by every
 /// server.
-pub(super) const POOL_SIZE: usize = 16;
+pub const POOL_SIZE: u16 = 16;
 
 /// How long a new connection may take before the attempt fails, unless the URL says otherwise.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -255,14 +256,18 @@ impl Store {
             .max(1)
             .to_string();
         tx.execute(
-            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)",
+            &cached(tx, "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)").await?,
             &[&left],
         )
         .await?;
         // Keyed by schema too, so databases shared between deployments (or tests) by schema
         // never wait on each other's calls.
         tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || $1, 0))",
+            &cached(
+                tx,
+                "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || $1, 0))",
+            )
+            .await?,
             &[&caller.key],
         )
         .await?;
@@ -514,16 +519,18 @@ async fn migrate(client: &mut Client) -> Result<(), String> {
             .await
             .map_err(|e| format!("schema version {}: {}", i + 1, message(&e)))?;
     }
-    let current = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
-    tx.execute("DELETE FROM switchboard_schema", &[])
+    if version < MIGRATIONS.len() {
+        let current = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+        tx.batch_execute("DELETE FROM switchboard_schema")
+            .await
+            .map_err(|e| message(&e))?;
+        tx.execute(
+            "INSERT INTO switchboard_schema (version) VALUES ($1)",
+            &[&current],
+        )
         .await
         .map_err(|e| message(&e))?;
-    tx.execute(
-        "INSERT INTO switchboard_schema (version) VALUES ($1)",
-        &[&current],
-    )
-    .await
-    .map_err(|e| message(&e))?;
+    }
     tx.commit().await.map_err(|e| message(&e))
 }
 
@@ -542,6 +549,12 @@ async fn answer_key(client: &Client) -> Result<AnswerKey, tokio_postgres::Error>
     Ok(AnswerKey::from_hex(&hex))
 }
 
+/// `sql` parsed once per connection and kept: a query given as a string is parsed by the server
+/// every time, a round trip of its own on every statement of every turn.
+async fn cached(tx: &Transaction<'_>, sql: &str) -> Result<Statement, StoreError> {
+    Ok(tx.prepare_cached(sql).await?)
+}
+
 async fn load_delivery(
     tx: &Transaction<'_>,
     token: &str,
@@ -549,7 +562,11 @@ async fn load_delivery(
 ) -> Result<Option<Reply>, StoreError> {
     let reply: Option<String> = tx
         .query_opt(
-            "SELECT reply FROM deliveries WHERE token = $1 AND session_key = $2",
+            &cached(
+                tx,
+                "SELECT reply FROM deliveries WHERE token = $1 AND session_key = $2",
+            )
+            .await?,
             &[&token, &key],
         )
         .await?
@@ -567,9 +584,13 @@ async fn save_delivery(
     let json = serde_json::to_string(reply)
         .map_err(|e| StoreError::Postgres(format!("unwritable reply: {e}")))?;
     tx.execute(
-        "INSERT INTO deliveries (token, session_key, reply, at) VALUES ($1, $2, $3, $4)
+        &cached(
+            tx,
+            "INSERT INTO deliveries (token, session_key, reply, at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (token) DO UPDATE SET session_key = excluded.session_key,
             reply = excluded.reply, at = excluded.at",
+        )
+        .await?,
         &[&token, &key, &json, &now],
     )
     .await?;
@@ -580,7 +601,10 @@ async fn save_delivery(
 /// incompatible version): the call starts over rather than fail every turn.
 async fn load_session(tx: &Transaction<'_>, key: &str) -> Result<Option<Session>, StoreError> {
     let state: Option<String> = tx
-        .query_opt("SELECT state FROM sessions WHERE key = $1", &[&key])
+        .query_opt(
+            &cached(tx, "SELECT state FROM sessions WHERE key = $1").await?,
+            &[&key],
+        )
         .await?
         .map(|r| r.get(0));
     Ok(state.and_then(|json| match serde_json::from_str(&json) {
@@ -608,11 +632,15 @@ async fn save_outcome(
         .map_err(|e| StoreError::Postgres(format!("unwritable state: {e}")))?;
     let channel = session.channel.as_str();
     tx.execute(
-        "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
+        &cached(
+            tx,
+            "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, state = excluded.state,
             ended = excluded.ended, created_at = excluded.created_at,
             updated_at = excluded.updated_at",
+        )
+        .await?,
         &[
             &caller.key,
             &channel,
@@ -626,12 +654,16 @@ async fn save_outcome(
     let caller_number = session.caller();
     for run in &collected {
         tx.execute(
-            "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status,
+            &cached(
+                tx,
+                "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status,
                 answers, started_at, updated_at, finished_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8::text AS jsonb), $9, $10, $11)
              ON CONFLICT (session_key, seq, started_at) DO UPDATE SET
                 status = excluded.status, answers = excluded.answers,
                 updated_at = excluded.updated_at, finished_at = excluded.finished_at",
+            )
+            .await?,
             &[
                 &caller.key,
                 &run.seq,
@@ -650,8 +682,12 @@ async fn save_outcome(
     }
     if let Some((kinds, detail)) = history {
         tx.execute(
-            "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
+            &cached(
+                tx,
+                "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
              VALUES ($1, $2, $3, $4, $5, CAST($6::text AS jsonb))",
+            )
+            .await?,
             &[
                 &caller.key,
                 &session.started_at,
