@@ -200,7 +200,7 @@ async fn two_servers_on_one_database_share_every_call() {
                 .expect_goodbye("Thanks Maria, born 1990-03-03.");
         });
     }
-    futures_join_all(running).await;
+    futures_util::future::join_all(running).await;
     let rows = TestApp::collected_in(&db).await;
     assert_eq!(rows.len(), calls, "one row per call");
     for row in &rows {
@@ -231,7 +231,7 @@ async fn concurrent_turns_of_one_call_on_two_servers_are_serialised() {
             tokio::join!(servers[0].say(&sid, "Maria"), servers[1].say(&sid, "Maria"));
         });
     }
-    futures_join_all(running).await;
+    futures_util::future::join_all(running).await;
     let client = schema.client().await;
     for row in client
         .query("SELECT key, state FROM sessions ORDER BY key", &[])
@@ -257,33 +257,6 @@ async fn two_servers() -> Option<(Schema, Db, tempfile::TempDir, [TestApp; 2])> 
         TestApp::on_db(&db, flows.path()).await,
     ];
     Some((schema, db, flows, servers))
-}
-
-/// Runs futures concurrently on the test's task (no crate needed for a handful).
-async fn futures_join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(Box::pin(f));
-    }
-    let mut pending: Vec<_> = set.into_iter().map(Some).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for slot in &mut pending {
-            if let Some(f) = slot {
-                if f.as_mut().poll(cx).is_ready() {
-                    *slot = None;
-                } else {
-                    done = false;
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
 }
 
 #[tokio::test]

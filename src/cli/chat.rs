@@ -139,7 +139,16 @@ pub fn run(
     if let Some(db) = db {
         say(
             &mut out,
-            &format!("What was collected: switchboard collected --db {db}"),
+            &match db {
+                Db::Sqlite(path) => format!(
+                    "What was collected: switchboard collected --db {}",
+                    path.display()
+                ),
+                // The URL may hold a password, which is not for the screen.
+                Db::Postgres(_) => {
+                    "What was collected: switchboard collected --db with the same URL".to_owned()
+                }
+            },
         )?;
     }
     Ok(ExitCode::SUCCESS)

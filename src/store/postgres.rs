@@ -188,21 +188,23 @@ impl Store {
         &self.target
     }
 
-    /// Whether the database answers now.
+    /// Whether the database answers now. `/health` is open to anyone, so the reason it gives is
+    /// generic; the log has the details (host, the server's own words).
     pub(super) async fn health(&self) -> Result<(), StoreError> {
         let probe = async {
             let client = self.pool.get().await.map_err(pool_error)?;
             client.simple_query("SELECT 1").await?;
             Ok::<(), StoreError>(())
         };
-        match tokio::time::timeout(HEALTH_TIMEOUT, probe).await {
-            Ok(result) => result,
-            Err(_) => Err(StoreError::Postgres(format!(
-                "PostgreSQL at {} did not answer within {} s",
-                self.target,
-                HEALTH_TIMEOUT.as_secs()
-            ))),
-        }
+        let failure = match tokio::time::timeout(HEALTH_TIMEOUT, probe).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {} s", HEALTH_TIMEOUT.as_secs()),
+        };
+        tracing::warn!(database = %self.target, error = %failure, "health check: PostgreSQL does not answer");
+        Err(StoreError::Postgres(
+            "PostgreSQL does not answer; the server's log says why".into(),
+        ))
     }
 
     /// Every collect run, oldest first.
