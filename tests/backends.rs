@@ -9,6 +9,7 @@ use std::path::Path;
 
 use axum::http::StatusCode;
 use common::postgres::Schema;
+use common::proxy::Proxy;
 use common::{TestApp, Texts, Twiml};
 use switchboard::store::Db;
 
@@ -245,6 +246,79 @@ async fn concurrent_turns_of_one_call_on_two_servers_are_serialised() {
             "{key}: every turn counted once, none lost"
         );
     }
+}
+
+/// The database goes away mid-call: the caller hears the apology at once, nothing of that turn
+/// is written, `/health` says so, and when the database is back the server carries on by itself.
+#[tokio::test]
+async fn the_database_going_away_mid_call_is_an_apology_and_the_server_recovers() {
+    let Some(schema) = Schema::new().await else {
+        return;
+    };
+    let proxy = Proxy::to(schema.server_addr().await).await;
+    let flows = flows();
+    let app = TestApp::on_db(&Db::Postgres(schema.url_via(proxy.addr())), flows.path()).await;
+    app.call("CA1").await;
+    app.say("CA1", "Jason")
+        .await
+        .expect_prompt("Your date of birth?");
+    let direct = schema.client().await;
+    let written = || async {
+        let row = direct
+            .query_one(
+                "SELECT (SELECT state FROM sessions WHERE key = 'CA1'),
+                        (SELECT count(*) FROM events),
+                        (SELECT answers::text FROM collected WHERE session_key = 'CA1')",
+                &[],
+            )
+            .await
+            .expect("read");
+        (
+            row.get::<_, String>(0),
+            row.get::<_, i64>(1),
+            row.get::<_, String>(2),
+        )
+    };
+    let before = written().await;
+
+    proxy.cut();
+    app.say("CA1", "March 3rd 1990")
+        .await
+        .expect_goodbye("Sorry, something went wrong on our side");
+    assert_eq!(written().await, before, "nothing of the failed turn is written");
+    let (status, body) = app.get("/health").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+
+    proxy.restore();
+    let (status, body) = app.get("/health").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    app.call("CA2").await.expect_prompt("Your first name?");
+    app.say("CA2", "Maria").await;
+    app.say("CA2", "March 3rd 1990")
+        .await
+        .expect_goodbye("Thanks Maria, born 1990-03-03.");
+}
+
+/// Connections the database dropped while they sat in the pool (a restart, a firewall's idle
+/// timeout) cost the caller nothing: the turn runs on a new connection.
+#[tokio::test]
+async fn connections_dropped_between_turns_cost_the_caller_nothing() {
+    let Some(schema) = Schema::new().await else {
+        return;
+    };
+    let proxy = Proxy::to(schema.server_addr().await).await;
+    let flows = flows();
+    let db = Db::Postgres(schema.url_via(proxy.addr()));
+    let app = TestApp::on_db(&db, flows.path()).await;
+    app.call("CA1").await;
+    for (said, next) in [("Jason", "Your date of birth?"), ("March 3rd 1990", "Thanks")] {
+        proxy.drop_connections();
+        let reply = app.say("CA1", said).await;
+        assert!(reply.text().contains(next), "{}", reply.xml);
+    }
+    let rows = TestApp::collected_in(&db).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].status, "complete");
 }
 
 /// Two servers on one new PostgreSQL schema (None, having said why, without a server).

@@ -214,6 +214,12 @@ impl Store {
     }
 
     /// One turn, committed before it returns (see the module's docs for the deadline).
+    ///
+    /// A connection found dead before `COMMIT` was sent (the database restarted, or a network
+    /// device dropped an idle connection the pool still held) costs the caller nothing: the
+    /// server rolled that transaction back, the engine step is pure, so the turn runs once
+    /// more on a new connection. After `COMMIT` is sent, never: only the server knows whether
+    /// it happened, and the retried delivery's stored reply is how the caller finds out.
     pub(super) async fn turn(
         &self,
         assistant: &Assistant,
@@ -224,20 +230,34 @@ impl Store {
     ) -> Result<Stepped, StoreError> {
         self.purge_if_due(now, assistant.sms.idle);
         let deadline = tokio::time::Instant::from_std(deadline);
-        let mut client = tokio::time::timeout_at(deadline, self.pool.get())
-            .await
-            .map_err(|_| StoreError::TimedOut)?
-            .map_err(pool_error)?;
-        let tx = tokio::time::timeout_at(deadline, client.transaction())
-            .await
-            .map_err(|_| StoreError::TimedOut)??;
-        let work = self.run(&tx, assistant, caller, input, now, deadline);
-        // Dropping the transaction unfinished rolls it back.
-        let stepped = tokio::time::timeout_at(deadline, work)
-            .await
-            .map_err(|_| StoreError::TimedOut)??;
-        tx.commit().await?;
-        Ok(stepped)
+        let mut attempts_left = 2;
+        loop {
+            attempts_left -= 1;
+            let mut client = tokio::time::timeout_at(deadline, self.pool.get())
+                .await
+                .map_err(|_| StoreError::TimedOut)?
+                .map_err(pool_error)?;
+            let work = async {
+                let tx = client.transaction().await?;
+                let stepped = self
+                    .run(&tx, assistant, caller, input.clone(), now, deadline)
+                    .await?;
+                Ok::<_, StoreError>((tx, stepped))
+            };
+            // Dropping the transaction unfinished rolls it back.
+            let failure = match tokio::time::timeout_at(deadline, work).await {
+                Err(_) => StoreError::TimedOut,
+                Ok(Ok((tx, stepped))) => {
+                    tx.commit().await?;
+                    return Ok(stepped);
+                }
+                Ok(Err(e)) => e,
+            };
+            if attempts_left == 0 || !client.is_closed() {
+                return Err(failure);
+            }
+            tracing::warn!(database = %self.target, error = %failure, "lost a connection to PostgreSQL mid-turn; running the turn again on a new one");
+        }
     }
 
     /// Everything of a turn before its commit.

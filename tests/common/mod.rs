@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 pub mod postgres;
 pub mod process;
+pub mod proxy;
 
 /// The repository's own flows folder.
 pub fn repo_flows() -> PathBuf {

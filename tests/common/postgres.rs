@@ -64,6 +64,32 @@ impl Schema {
         })
     }
 
+    /// The server's TCP address, for a relay in front of it ([`super::proxy::Proxy`]).
+    pub async fn server_addr(&self) -> std::net::SocketAddr {
+        let config: tokio_postgres::Config = self.url.parse().expect("the test URL parses");
+        let host = match config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+            other => panic!("the test server must be reached over TCP, not {other:?}"),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .expect("resolve the test server")
+            .next()
+            .expect("an address")
+    }
+
+    /// The schema's URL with the server's host and port replaced by `addr`.
+    pub fn url_via(&self, addr: std::net::SocketAddr) -> String {
+        let (scheme, rest) = self.url.split_once("://").expect("a URL");
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        let user = authority
+            .rsplit_once('@')
+            .map_or(String::new(), |(user, _)| format!("{user}@"));
+        format!("{scheme}://{user}{addr}{tail}")
+    }
+
     /// A plain connection to the schema, for looking at what the store wrote.
     pub async fn client(&self) -> tokio_postgres::Client {
         connect(&self.url)
