@@ -43,8 +43,9 @@ pub struct Server {
     held: Option<BufReader<std::process::ChildStderr>>,
 }
 
-/// `switchboard serve` of the repository flows on `db`, on a free loopback port.
-pub fn serve(db: &Path) -> Command {
+/// `switchboard serve` of the repository flows on `db` (a SQLite file or a PostgreSQL URL), on
+/// a free loopback port.
+pub fn serve(db: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut cmd = bin();
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--flows"])
         .arg(repo_flows())
@@ -182,6 +183,33 @@ impl Server {
             .status()
             .expect("kill -TERM");
         self.child.wait().expect("exits")
+    }
+}
+
+/// Posts a form, as one delivery with Twilio's idempotency token, to whichever server listens at
+/// `addr`, and returns the body of a 200; anything else (refused, reset, another status) is an
+/// error, as it would be to Twilio, which then retries the delivery.
+pub fn try_post(
+    addr: SocketAddr,
+    path: &str,
+    form: &[(&str, &str)],
+    token: &str,
+) -> std::io::Result<String> {
+    let body = serde_urlencoded::to_string(form).expect("encodes");
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.write_all(
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nI-Twilio-Idempotency-Token: {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    match response.split_once("\r\n\r\n") {
+        Some((head, body)) if head.starts_with("HTTP/1.1 200") => Ok(body.to_owned()),
+        _ => Err(std::io::Error::other(format!("not a 200: {response:?}"))),
     }
 }
 
