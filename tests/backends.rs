@@ -389,3 +389,116 @@ fn a_path_is_sqlite_and_a_url_is_postgres() {
         Db::Postgres(_)
     ));
 }
+
+/// The schema's URL with `host` for the server's host, and `params` added.
+fn tls_url(schema: &Schema, host: &str, params: &str) -> String {
+    let (scheme, rest) = schema.url.split_once("://").expect("a URL");
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (user, server) = match authority.rsplit_once('@') {
+        Some((user, server)) => (format!("{user}@"), server),
+        None => (String::new(), authority),
+    };
+    let port = server.rsplit_once(':').map_or("5432", |(_, port)| port);
+    let sep = if tail.contains('?') { '&' } else { '?' };
+    format!("{scheme}://{user}{host}:{port}{tail}{sep}{params}")
+}
+
+#[tokio::test]
+async fn sslmode_require_refuses_a_server_it_cannot_verify_and_names_tls_and_the_fix() {
+    let Some(schema) = Schema::new().await else {
+        return;
+    };
+    let ssl: String = schema
+        .client()
+        .await
+        .query_one("SHOW ssl", &[])
+        .await
+        .expect("SHOW ssl")
+        .get(0);
+    // By address: a server without TLS says so; one with TLS has a certificate that is neither
+    // for 127.0.0.1 nor signed by a public root (the test server's is Debian's self-signed
+    // snakeoil one, for "localhost").
+    let url = tls_url(&schema, "127.0.0.1", "sslmode=require");
+    let error = switchboard::store::Store::connect(&Db::Postgres(url), Default::default())
+        .await
+        .err()
+        .expect("refused");
+    let message = error.to_string();
+    assert!(message.contains("cannot use PostgreSQL at"), "{message}");
+    assert!(message.contains("TLS"), "{message}");
+    if ssl == "on" {
+        assert!(
+            message.contains("the server's TLS certificate was not accepted"),
+            "{message}"
+        );
+        assert!(message.contains("sslrootcert="), "{message}");
+    } else {
+        assert!(
+            message.contains("the server does not offer TLS"),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn with_the_servers_certificate_as_root_the_store_connects_over_checked_tls() {
+    let Some(schema) = Schema::new().await else {
+        return;
+    };
+    let client = schema.client().await;
+    let show = |name: &'static str| {
+        let client = &client;
+        async move {
+            let row = client
+                .query_one(&format!("SHOW {name}"), &[])
+                .await
+                .expect(name);
+            row.get::<_, String>(0)
+        }
+    };
+    if show("ssl").await != "on" {
+        eprintln!("skipped: the test server has ssl off, so there is no TLS to check");
+        return;
+    }
+    // Only a server on this machine lets its certificate be read here; it must name
+    // "localhost" and be self-signed, as Debian's snakeoil certificate is.
+    let cert = show("ssl_cert_file").await;
+    if !schema.server_addr().await.ip().is_loopback() || std::fs::metadata(&cert).is_err() {
+        eprintln!("skipped: the test server's certificate {cert} cannot be read here");
+        return;
+    }
+    let cert = percent_encoding::utf8_percent_encode(&cert, percent_encoding::NON_ALPHANUMERIC);
+    let name = format!("sbtls_{}", std::process::id());
+
+    // verify-full: the chain and the name, reached by the name the certificate gives.
+    let url = tls_url(
+        &schema,
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={cert}&application_name={name}"),
+    );
+    let store = switchboard::store::Store::connect(&Db::Postgres(url), Default::default())
+        .await
+        .expect("a checked TLS connection");
+    let encrypted: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid)
+             WHERE ssl AND application_name = $1",
+            &[&name],
+        )
+        .await
+        .expect("pg_stat_ssl")
+        .get(0);
+    assert!(encrypted >= 1, "the store's connection is not encrypted");
+    drop(store);
+
+    // verify-ca: the chain only, so the address will do.
+    let url = tls_url(
+        &schema,
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={cert}"),
+    );
+    switchboard::store::Store::connect(&Db::Postgres(url), Default::default())
+        .await
+        .expect("verify-ca does not check the name");
+}

@@ -22,15 +22,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use deadpool_postgres::Pool;
 use deadpool_postgres::Transaction;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::{Client, NoTls, Statement};
+use tokio_postgres::{Client, Statement};
 
 use super::read::CollectedRow;
 use super::turn::{self, AnswerKey, Written, timestamp};
 use super::{Cutoffs, Purged, Stepped, StoreError, StoreOptions};
 use crate::engine::{Caller, Input, Outcome, Reply, Session};
 use crate::flow::Assistant;
+
+use connect::{pool, unreachable_reason};
+
+pub(super) use connect::redacted;
+
+mod connect;
 
 /// Connections a server opens at most, by default: a turn holds one for a few milliseconds, so a
 /// handful keeps two cores busy, and PostgreSQL's own limit (100 by default) is shared by every
@@ -387,94 +393,6 @@ async fn collected_rows(client: &Client) -> Result<Vec<CollectedRow>, StoreError
             })
         })
         .collect()
-}
-
-/// A pool on `url`, checked for what this build supports.
-fn pool(url: &str, size: usize) -> Result<Pool, String> {
-    let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
-        format!("the URL is not valid ({e}); write postgres://user@host:port/database")
-    })?;
-    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        return Err(
-            "sslmode=require: this build connects without TLS; use a loopback or private network address, or a TLS-terminating proxy such as PgBouncer".into(),
-        );
-    }
-    // The password stays off the command line (and out of `ps`): PostgreSQL's own variable.
-    if config.get_password().is_none()
-        && let Ok(password) = std::env::var("PGPASSWORD")
-    {
-        config.password(password);
-    }
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
-    if config.get_application_name().is_none() {
-        config.application_name("switchboard");
-    }
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    Pool::builder(manager)
-        .max_size(size.max(1))
-        .runtime(Runtime::Tokio1)
-        .create_timeout(Some(CONNECT_TIMEOUT))
-        .build()
-        .map_err(|e| format!("cannot make a connection pool: {e}"))
-}
-
-/// What to say when the first connection fails: the pool's error says only that it failed,
-/// its sources say why (refused, timed out, password authentication failed…).
-fn unreachable_reason(error: &deadpool_postgres::PoolError) -> String {
-    let mut why = Vec::new();
-    let mut source = std::error::Error::source(error);
-    while let Some(e) = source {
-        why.push(e.to_string());
-        source = e.source();
-    }
-    let error = if why.is_empty() {
-        error.to_string()
-    } else {
-        why.join(": ")
-    };
-    format!(
-        "{error}; check that PostgreSQL is running there and accepts this user (the URL's user, password and database, or PGPASSWORD), or fix --db / SWITCHBOARD_DB"
-    )
-}
-
-/// The URL with any password replaced, for messages and logs.
-pub(super) fn redacted(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, tail) = match rest.find(['/', '?']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let authority = match authority.rsplit_once('@') {
-        Some((user, host)) => match user.split_once(':') {
-            Some((name, _)) => format!("{name}:***@{host}"),
-            None => format!("{user}@{host}"),
-        },
-        None => authority.to_owned(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let query: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some(("password", _)) => "password=***".to_owned(),
-                    _ => pair.to_owned(),
-                })
-                .collect();
-            format!("{path}?{}", query.join("&"))
-        }
-        None => tail.to_owned(),
-    };
-    format!("{scheme}://{authority}{tail}")
 }
 
 fn pool_error(error: deadpool_postgres::PoolError) -> StoreError {
@@ -834,25 +752,4 @@ pub(super) async fn purge_older_than(
 ) -> Result<Purged, StoreError> {
     let client = reader(url).await?;
     retention(&client, &cutoff).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redacted;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redacted("postgres://app:s3cret@db.example:5432/calls?sslmode=disable"),
-            "postgres://app:***@db.example:5432/calls?sslmode=disable"
-        );
-        assert_eq!(
-            redacted("postgresql://app@db/calls?password=s3cret&application_name=x"),
-            "postgresql://app@db/calls?password=***&application_name=x"
-        );
-        assert_eq!(
-            redacted("postgres://127.0.0.1/test"),
-            "postgres://127.0.0.1/test"
-        );
-    }
 }
