@@ -285,7 +285,11 @@ async fn the_database_going_away_mid_call_is_an_apology_and_the_server_recovers(
     app.say("CA1", "March 3rd 1990")
         .await
         .expect_goodbye("Sorry, something went wrong on our side");
-    assert_eq!(written().await, before, "nothing of the failed turn is written");
+    assert_eq!(
+        written().await,
+        before,
+        "nothing of the failed turn is written"
+    );
     let (status, body) = app.get("/health").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
 
@@ -311,7 +315,10 @@ async fn connections_dropped_between_turns_cost_the_caller_nothing() {
     let db = Db::Postgres(schema.url_via(proxy.addr()));
     let app = TestApp::on_db(&db, flows.path()).await;
     app.call("CA1").await;
-    for (said, next) in [("Jason", "Your date of birth?"), ("March 3rd 1990", "Thanks")] {
+    for (said, next) in [
+        ("Jason", "Your date of birth?"),
+        ("March 3rd 1990", "Thanks"),
+    ] {
         proxy.drop_connections();
         let reply = app.say("CA1", said).await;
         assert!(reply.text().contains(next), "{}", reply.xml);

@@ -120,7 +120,7 @@ fn post_voice(addr: SocketAddr, body: &str) -> Option<String> {
 #[test]
 fn calls_are_answered_while_nobody_reads_the_log() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut server = Server::spawn_undrained(serve(&dir.path().join("switchboard.db")));
+    let mut server = Server::spawn_undrained(serve(dir.path().join("switchboard.db")));
     let addr = server.addr();
     // Each new call logs a turn line; a few thousand fill the pipe (64 KiB) and the server's
     // log queue (4,096 lines) many times over. Rejected requests add to the flood.

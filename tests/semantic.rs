@@ -341,7 +341,7 @@ fn commands_refuse_a_bad_model_folder_before_doing_anything() {
         );
     }
     let dir = tempfile::tempdir().unwrap();
-    let out = process::serve(&dir.path().join("t.db"))
+    let out = process::serve(dir.path().join("t.db"))
         .args(["--nlu-model", "/nonexistent/model"])
         .output()
         .expect("runs");
@@ -381,7 +381,7 @@ fn nlu_match_shows_both_scores_and_a_server_routes_with_the_model() {
     );
 
     let db = tempfile::tempdir().unwrap();
-    let mut serve = process::serve(&db.path().join("t.db"));
+    let mut serve = process::serve(db.path().join("t.db"));
     serve.arg("--nlu-model").arg(&dir);
     let server = Server::spawn(serve);
     server.post("/voice", &[("CallSid", "CA1")]);

@@ -224,7 +224,7 @@ fn real_calls_get_through_a_flood_of_slow_connections_under_a_low_fd_limit() {
 #[test]
 fn sigterm_lets_a_request_in_flight_finish() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::spawn(serve(&dir.path().join("t.db")));
+    let server = Server::spawn(serve(dir.path().join("t.db")));
     let mut stream = TcpStream::connect(server.addr()).expect("connects");
     let body = "CallSid=CA1&From=%2B15551230000";
     let (first, rest) = body.split_at(5);

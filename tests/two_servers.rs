@@ -67,6 +67,9 @@ impl Dice {
     }
 }
 
+/// A webhook: its path, its form, and what the reply must say.
+type Step<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+
 const NAMES: [&str; 6] = ["Jason", "Maria", "Priya", "Tomas", "Aiko", "Omar"];
 
 /// One sign-up call, each turn checked: a call that lost its place would hear the wrong
@@ -79,7 +82,7 @@ fn sign_up(balancer: &Balancer, n: usize, turns_done: &AtomicUsize) -> (String, 
     let said_name = format!("my name is {name}");
     let thanks = format!("Thank you, {name}.");
     let from = format!("+1555{n:07}");
-    let steps: [(&str, Vec<(&str, &str)>, &str); 5] = [
+    let steps: [Step; 5] = [
         (
             "/voice",
             vec![("CallSid", &sid), ("From", &from), ("To", "+15559990000")],
@@ -108,7 +111,7 @@ fn sign_up(balancer: &Balancer, n: usize, turns_done: &AtomicUsize) -> (String, 
     ];
     for (i, (path, form, expected)) in steps.iter().enumerate() {
         let token = format!("{sid}-{i}");
-        let reply = if dice.roll() % 4 == 0 {
+        let reply = if dice.roll().is_multiple_of(4) {
             // The same delivery to both servers at once: one turn, one reply for both.
             let (a, b) = (dice.roll(), dice.roll());
             let (one, two) = std::thread::scope(|s| {
