@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
 """Kill the server mid-call, again and again, and check nothing acknowledged was lost.
 
-Runs `switchboard serve` on a loopback port and drives many concurrent registration calls
+Runs `switchboard serve` on loopback ports and drives many concurrent registration calls
 against it (greeting, "register", a name, a phone number, goodbye) while a killer thread sends
 SIGKILL at random moments and restarts the server on the same database. A caller whose webhook
 fails retries it, as Twilio does, with the same I-Twilio-Idempotency-Token.
 
-At the end it checks, straight from the SQLite file:
-  * every collect acknowledged to a caller ("Thank you, <name>.") is saved exactly once, complete,
-    with the caller's own answers;
-  * no acknowledged call is left hanging (each ended with its goodbye);
-  * PRAGMA integrity_check says ok.
+On SQLite (the default, a new file in a temp dir) one server runs. With `--db postgres://…`
+two run on one database (`--servers` to change), each webhook goes to either at random, as
+behind a load balancer, and the killer picks its victim at random; the run gets a schema of its
+own in that database (made with `psql`, dropped at the end unless --keep).
 
-Usage (from the repository root; standard library only):
+At the end it checks:
+  * every collect acknowledged to a caller ("Thank you, <name>.") is saved exactly once, complete,
+    with the caller's own answers (read with `switchboard collected`, as an operator would);
+  * no acknowledged call is left hanging (each ended with its goodbye);
+  * SQLite: PRAGMA integrity_check says ok.
+
+Usage (from the repository root; the standard library, and psql for PostgreSQL):
     cargo build --release
     python3 scripts/crash_test.py --switchboard target/release/switchboard --calls 200 --kills 20
+    python3 scripts/crash_test.py --switchboard target/release/switchboard \
+        --db postgres://postgres@127.0.0.1:5432/test --calls 200 --kills 20
 
 Exit status 0 when every check passes. Only loopback addresses are used; every loop is bounded.
 """
@@ -76,10 +83,12 @@ class Server:
                 self.proc.wait(timeout=10)
 
 
-def post(port, path, form, token, give_up_at):
-    """POSTs until a 200 arrives (the server may be dead or restarting), like Twilio's retry."""
+def post(servers, path, form, token, give_up_at):
+    """POSTs until a 200 arrives, to any server (one may be dead or restarting), like Twilio's
+    retry of a delivery behind a load balancer."""
     body = urllib.parse.urlencode(form).encode()
     while time.time() < give_up_at:
+        port = random.choice(servers).port
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}{path}",
             data=body,
@@ -90,10 +99,10 @@ def post(port, path, form, token, give_up_at):
                 return response.read().decode()
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             time.sleep(0.05)
-    raise RuntimeError(f"no answer from the server for {path} before the deadline")
+    raise RuntimeError(f"no answer from the servers for {path} before the deadline")
 
 
-def call(port, n, acknowledged, give_up_at):
+def call(servers, n, acknowledged, give_up_at):
     sid = f"CA{n:032d}"
     name = random.choice(["Jason", "Maria", "Priya", "Tomas", "Aiko", "Lena", "Omar", "Sofia"])
     phone = f"415{n:07d}"
@@ -105,15 +114,30 @@ def call(port, n, acknowledged, give_up_at):
         ("/voice/gather", {"CallSid": sid, "SpeechResult": "goodbye"}),
     ]
     for i, (path, form) in enumerate(steps):
-        reply = post(port, path, form, f"{sid}-{i}", give_up_at)
+        reply = post(servers, path, form, f"{sid}-{i}", give_up_at)
         if i == 3 and f"Thank you, {name}." in reply:
             acknowledged[sid] = (name, phone)
+
+
+def psql(url, sql):
+    """Runs one statement with psql and returns its unaligned output lines."""
+    out = subprocess.run(["psql", url, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                         check=True, capture_output=True, text=True)
+    return [line for line in out.stdout.splitlines() if line]
+
+
+def with_search_path(url, schema):
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-c%20search_path%3D{schema}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--switchboard", required=True, help="path to the switchboard binary")
     parser.add_argument("--flows", default="flows")
+    parser.add_argument("--db", help="a postgres:// URL (default: a new SQLite file in a temp dir)")
+    parser.add_argument("--servers", type=int, help="servers on the database (SQLite: 1; PostgreSQL: 2 by default)")
+    parser.add_argument("--keep", action="store_true", help="PostgreSQL: keep the run's schema")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--kills", type=int, default=20)
@@ -123,10 +147,23 @@ def main():
     random.seed(args.seed)
     give_up_at = time.time() + args.max_seconds
 
-    work = tempfile.mkdtemp(prefix="switchboard-crash-")
-    db = os.path.join(work, "crash.db")
-    server = Server(args.switchboard, args.flows, db, free_port())
-    server.start()
+    postgres = bool(args.db) and args.db.startswith(("postgres://", "postgresql://"))
+    if args.db and not postgres:
+        parser.error("--db takes a postgres:// URL; SQLite runs use a new file of their own")
+    servers_wanted = args.servers or (2 if postgres else 1)
+    if not postgres and servers_wanted != 1:
+        parser.error("one server per SQLite file: --servers needs --db postgres://…")
+    schema = None
+    if postgres:
+        schema = f"crash_{os.getpid()}_{int(time.time())}"
+        psql(args.db, f"CREATE SCHEMA {schema}")
+        db = with_search_path(args.db, schema)
+    else:
+        work = tempfile.mkdtemp(prefix="switchboard-crash-")
+        db = os.path.join(work, "crash.db")
+    servers = [Server(args.switchboard, args.flows, db, free_port()) for _ in range(servers_wanted)]
+    for server in servers:
+        server.start()
 
     acknowledged = {}
     next_call = iter(range(args.calls))
@@ -140,7 +177,7 @@ def main():
             if n is None:
                 return
             try:
-                call(server.port, n, acknowledged, give_up_at)
+                call(servers, n, acknowledged, give_up_at)
             except Exception as e:  # report, don't hang
                 errors.append(f"call {n}: {e}")
 
@@ -153,9 +190,10 @@ def main():
             time.sleep(random.uniform(0.05, 0.4))
             if done.is_set():
                 return
-            server.kill()
+            victim = random.choice(servers)
+            victim.kill()
             kills += 1
-            server.start()
+            victim.start()
 
     started = time.time()
     workers = [threading.Thread(target=worker) for _ in range(args.concurrency)]
@@ -167,15 +205,17 @@ def main():
         w.join()
     done.set()
     chaos.join()
-    server.stop()
+    for server in servers:
+        server.stop()
     elapsed = time.time() - started
 
-    conn = sqlite3.connect(db)
-    integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    rows = conn.execute("SELECT session_key, status, answers FROM collected").fetchall()
+    # What an operator would read: `switchboard collected`, on either database.
+    out = subprocess.run([args.switchboard, "collected", "--db", db, "--format", "json"],
+                         check=True, capture_output=True, text=True)
+    rows = json.loads(out.stdout)
     by_call = {}
-    for key, status, answers in rows:
-        by_call.setdefault(key, []).append((status, json.loads(answers)))
+    for row in rows:
+        by_call.setdefault(row["session"], []).append((row["status"], row["answers"]))
     lost, duplicated, wrong = [], [], []
     for sid, (name, phone) in acknowledged.items():
         saved = [r for r in by_call.get(sid, []) if r[0] == "complete"]
@@ -187,18 +227,25 @@ def main():
             values = {a["question"]: a["value"] for a in saved[0][1]}
             if values != {"user_name": name, "user_phone_number": phone}:
                 wrong.append((sid, values))
-    stuck = [
-        key
-        for (key, state) in conn.execute("SELECT key, state FROM sessions")
-        if key in acknowledged and not json.loads(state).get("ended")
-    ]
+    if postgres:
+        integrity = "ok (PostgreSQL's own)"
+        open_sessions = set(psql(db, "SELECT key FROM sessions WHERE NOT ended"))
+        if not args.keep:
+            psql(args.db, f"DROP SCHEMA {schema} CASCADE")
+    else:
+        conn = sqlite3.connect(db)
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        open_sessions = {key for (key, state) in conn.execute("SELECT key, state FROM sessions")
+                         if not json.loads(state).get("ended")}
+    stuck = [key for key in open_sessions if key in acknowledged]
 
-    print(f"calls: {args.calls}, acknowledged: {len(acknowledged)}, kills: {kills}, seconds: {elapsed:.1f}")
+    store = f"PostgreSQL, {len(servers)} servers" if postgres else "SQLite, 1 server"
+    print(f"{store}; calls: {args.calls}, acknowledged: {len(acknowledged)}, kills: {kills}, seconds: {elapsed:.1f}")
     print(f"collected rows: {len(rows)}, lost: {len(lost)}, duplicated: {len(duplicated)}, wrong: {len(wrong)}, stuck sessions: {len(stuck)}")
     print(f"integrity_check: {integrity}; client errors: {len(errors)}")
     for e in errors[:5]:
         print(f"  {e}")
-    ok = integrity == "ok" and not lost and not duplicated and not wrong and not stuck and not errors and len(acknowledged) == args.calls
+    ok = integrity.startswith("ok") and not lost and not duplicated and not wrong and not stuck and not errors and len(acknowledged) == args.calls
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
