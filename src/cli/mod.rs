@@ -109,8 +109,8 @@ struct ServeArgs {
     #[command(flatten)]
     flows: FlowsArg,
     /// Where calls are kept: a SQLite file (created if missing), or postgres://user@host/db for
-    /// several servers on one PostgreSQL database (password from PGPASSWORD, never the command
-    /// line).
+    /// several servers on one PostgreSQL database (what the URL leaves out from the PG*
+    /// variables; the password from PGPASSWORD or ~/.pgpass, never the command line).
     #[arg(long, env = "SWITCHBOARD_DB", default_value = "switchboard.db")]
     db: Db,
     /// File holding the Twilio auth token; the TWILIO_AUTH_TOKEN environment variable works

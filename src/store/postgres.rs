@@ -43,7 +43,8 @@ mod connect;
 /// server.
 pub const POOL_SIZE: u16 = 16;
 
-/// How long a new connection may take before the attempt fails, unless the URL says otherwise.
+/// How long a new connection may take before the attempt fails, unless the URL (or
+/// `PGCONNECT_TIMEOUT`) says otherwise.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long `/health` waits for the database to answer.
@@ -119,12 +120,15 @@ pub(super) struct Store {
 impl Store {
     /// Connects, migrates and reads the answer key.
     pub(super) async fn connect(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
-        let target = redacted(url);
+        let (pool, target) =
+            pool(url, options.pool_size).map_err(|reason| StoreError::Connect {
+                target: redacted(url),
+                reason,
+            })?;
         let unusable = |reason: String| StoreError::Connect {
             target: target.clone(),
             reason,
         };
-        let pool = pool(url, options.pool_size).map_err(&unusable)?;
         let mut client = pool
             .get()
             .await
@@ -339,12 +343,14 @@ pub(super) async fn read_collected(url: &str) -> Result<Vec<CollectedRow>, Store
 /// A connection of its own for a command (`collected`, `purge`), to a database this binary
 /// can read; it never migrates: a reader never changes the schema.
 async fn reader(url: &str) -> Result<deadpool_postgres::Object, StoreError> {
-    let target = redacted(url);
+    let (pool, target) = pool(url, 1).map_err(|reason| StoreError::Connect {
+        target: redacted(url),
+        reason,
+    })?;
     let unusable = |reason: String| StoreError::Connect {
         target: target.clone(),
         reason,
     };
-    let pool = pool(url, 1).map_err(&unusable)?;
     let client = pool
         .get()
         .await

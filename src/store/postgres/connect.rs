@@ -72,8 +72,10 @@ mod tests;
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// A pool on `url`, with the `PG*` variables and the password file filling in what it leaves
-/// out, and TLS where its `sslmode` asks.
-pub(super) fn pool(url: &str, size: usize) -> Result<Pool, String> {
+/// out, and TLS where its `sslmode` asks; with it, where it leads (user, host, port and
+/// database, never the password) for messages and logs: with the variables filling in, the
+/// URL alone may not say.
+pub(super) fn pool(url: &str, size: usize) -> Result<(Pool, String), String> {
     let env = |name: &str| std::env::var(name).ok();
     let Settings {
         mut config,
@@ -92,6 +94,7 @@ pub(super) fn pool(url: &str, size: usize) -> Result<Pool, String> {
     {
         config.password(password);
     }
+    let target = target(&config);
     let timeout = config.get_connect_timeout().copied();
     let manager_config = || ManagerConfig {
         recycling_method: RecyclingMethod::Fast,
@@ -107,7 +110,22 @@ pub(super) fn pool(url: &str, size: usize) -> Result<Pool, String> {
         // one asked for in the URL or PGCONNECT_TIMEOUT is not cut short here.
         .create_timeout(timeout)
         .build()
+        .map(|pool| (pool, target))
         .map_err(|e| format!("cannot make a connection pool: {e}"))
+}
+
+/// `user@host:port/database` of the first host, as the connection will use them.
+fn target(config: &Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(name)) if name.contains(':') => format!("[{name}]"),
+        Some(Host::Tcp(name)) => name.clone(),
+        Some(Host::Unix(dir)) => dir.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or_default();
+    let database = config.get_dbname().unwrap_or(user);
+    format!("postgres://{user}@{host}:{port}/{database}")
 }
 
 /// What to say when the first connection fails: the pool's error says only that it failed,

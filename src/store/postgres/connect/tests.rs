@@ -218,6 +218,8 @@ fn an_empty_url_takes_everything_from_the_variables() {
         Some(&Duration::from_secs(12))
     );
     assert_eq!(s.config.get_application_name(), Some("sb-east"));
+    // Messages name where the connection goes, which the URL alone no longer says.
+    assert_eq!(target(&s.config), "postgres://app@db1:5433/calls");
 }
 
 #[test]
