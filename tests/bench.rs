@@ -73,6 +73,59 @@ fn every_turn_of_every_call_is_counted_and_every_answer_found() {
         );
     }
     assert_eq!(report["server"]["errors_logged"], 0);
+    if cfg!(target_os = "linux") {
+        let cpu = phase(&report, "whole calls")["server_cpu_us_per_turn"].as_f64();
+        assert!(cpu.is_some_and(|us| us > 0.0), "{report:#}");
+    }
+}
+
+/// Two servers on one PostgreSQL database, loaded as through a round-robin balancer: every
+/// turn counted, every acknowledged answer found once in the shared database, the servers'
+/// CPU counted across both.
+#[test]
+fn two_targets_share_the_callers_and_their_answers_are_checked_in_postgres() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(schema) = runtime.block_on(common::postgres::Schema::new()) else {
+        return;
+    };
+    let serve = || {
+        let mut cmd = common::process::serve(&schema.url);
+        cmd.arg("--baseline-route");
+        common::process::Server::spawn(cmd)
+    };
+    let servers = [serve(), serve()];
+    let targets: Vec<String> = servers
+        .iter()
+        .flat_map(|s| ["--target".to_owned(), format!("http://{}", s.addr())])
+        .collect();
+    let pids: Vec<String> = servers
+        .iter()
+        .flat_map(|s| ["--pid".to_owned(), s.pid().to_string()])
+        .collect();
+    let mut args = vec!["--callers", "6", "--calls", "12", "--db", &schema.url];
+    args.extend(targets.iter().map(String::as_str));
+    args.extend(pids.iter().map(String::as_str));
+    let (status, report) = bench(&args);
+    assert_eq!(status, Some(0), "{report:#}");
+    let whole = phase(&report, "whole calls");
+    assert_eq!((&whole["turns"], &whole["errors"]), (&60.into(), &0.into()));
+    assert_eq!(
+        report["answers"],
+        serde_json::json!({"checked": 12, "saved": 12, "missing": 0, "duplicated": 0})
+    );
+    let address = report["server"]["address"].as_str().expect("addresses");
+    for server in &servers {
+        assert!(address.contains(&server.addr().to_string()), "{address}");
+        // Callers were dealt to both: each server logged turns.
+        assert!(server.log().contains("turn"), "{}", server.log());
+    }
+    if cfg!(target_os = "linux") {
+        assert!(
+            whole["server_cpu_us_per_turn"]
+                .as_f64()
+                .is_some_and(|us| us > 0.0)
+        );
+    }
 }
 
 #[test]

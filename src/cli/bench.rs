@@ -11,8 +11,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::load::call::{self, Call};
-use crate::load::server::{Memory, Spawned};
+use crate::load::server::{self, Memory, Spawned};
 use crate::load::{self, Load, Phase, Progress, Verified};
+use crate::store::Db;
 
 /// `switchboard bench`'s settings.
 #[derive(Debug, clap::Args)]
@@ -50,16 +51,24 @@ pub struct BenchArgs {
     serve_args: Vec<String>,
     /// Load a server already running at this address (http://127.0.0.1:5000) instead of
     /// starting one. Its baseline phase needs `serve --baseline-route`; give --no-baseline for
-    /// a server without one (another implementation of the same conversation).
+    /// a server without one (another implementation of the same conversation). Repeat it for
+    /// several servers on one database: callers are dealt to them in turn, as by a
+    /// round-robin load balancer.
     #[arg(long, value_name = "URL")]
-    target: Option<String>,
-    /// The process id of --target's server, to report its memory.
+    target: Vec<String>,
+    /// The process id of a --target server (repeatable), to report its memory (the first's)
+    /// and the CPU the servers use per turn.
     #[arg(long, requires = "target")]
-    pid: Option<u32>,
-    /// The database to check answers in: --target's, or where the started server keeps its
-    /// database (default: a temporary file).
+    pid: Vec<u32>,
+    /// The process id of the database server (PostgreSQL's postmaster, the first line of
+    /// postmaster.pid in its data directory), to report the CPU it and its connections use per
+    /// turn.
     #[arg(long)]
-    db: Option<PathBuf>,
+    database_pid: Option<u32>,
+    /// The database to check answers in (a SQLite file or postgres:// URL): --target's, or
+    /// where the started server keeps its database (default: a temporary SQLite file).
+    #[arg(long)]
+    db: Option<Db>,
     /// Print the report as JSON on stdout (the progress bar stays on stderr).
     #[arg(long)]
     json: bool,
@@ -93,7 +102,7 @@ struct ServerInfo {
     address: String,
     pid: Option<u32>,
     ready_ms: Option<u64>,
-    database: Option<PathBuf>,
+    database: Option<String>,
     errors_logged: Option<u64>,
 }
 
@@ -103,32 +112,41 @@ struct ServerInfo {
 /// The server could not be started or reached, or the database could not be read.
 pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
     let scratch = tempfile::tempdir().map_err(|e| format!("cannot make a temp dir: {e}"))?;
-    let (spawned, addr, pid, db) = match &args.target {
-        Some(url) => (None, address(url)?, args.pid, args.db.clone()),
-        None => {
-            let exe = std::env::current_exe()
-                .map_err(|e| format!("cannot find the switchboard binary: {e}"))?;
-            let db = args
-                .db
-                .clone()
-                .unwrap_or_else(|| scratch.path().join("bench.db"));
-            let mut extra = args.serve_args.clone();
-            if let Some(flows) = &args.flows {
-                extra.push("--flows".into());
-                extra.push(flows.display().to_string());
-            }
-            if let Some(model) = &args.nlu_model {
-                extra.push("--nlu-model".into());
-                extra.push(model.display().to_string());
-            }
-            let log = scratch.path().join("server.log");
-            let server = Spawned::start(&exe, &db, &log, &extra)?;
-            let (addr, pid) = (server.addr, Some(server.pid()));
-            (Some(server), addr, pid, Some(db))
+    let (spawned, targets, pids, db) = if args.target.is_empty() {
+        let exe = std::env::current_exe()
+            .map_err(|e| format!("cannot find the switchboard binary: {e}"))?;
+        let db = args
+            .db
+            .clone()
+            .unwrap_or_else(|| Db::Sqlite(scratch.path().join("bench.db")));
+        let mut extra = args.serve_args.clone();
+        if let Some(flows) = &args.flows {
+            extra.push("--flows".into());
+            extra.push(flows.display().to_string());
         }
+        if let Some(model) = &args.nlu_model {
+            extra.push("--nlu-model".into());
+            extra.push(model.display().to_string());
+        }
+        let log = scratch.path().join("server.log");
+        let server = Spawned::start(&exe, &db.as_arg(), &log, &extra)?;
+        let (addr, pid) = (server.addr, server.pid());
+        (Some(server), vec![addr], vec![pid], Some(db))
+    } else {
+        let targets = args
+            .target
+            .iter()
+            .map(|url| address(url))
+            .collect::<Result<Vec<_>, _>>()?;
+        (None, targets, args.pid.clone(), args.db.clone())
+    };
+    let pid = pids.first().copied();
+    let cpu = CpuMeter {
+        servers: pids,
+        database: args.database_pid,
     };
     let load = Load {
-        addr,
+        targets: targets.clone().into(),
         callers: usize::try_from(args.callers).unwrap_or(usize::MAX),
         think: Duration::from_millis(args.think_ms),
     };
@@ -146,10 +164,14 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
         calls_per_phase: args.calls,
         turns_per_call: call::TURNS,
         server: ServerInfo {
-            address: addr.to_string(),
+            address: targets
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
             pid,
             ready_ms: spawned.as_ref().and_then(|s| s.ready_ms),
-            database: db.clone(),
+            database: db.as_ref().map(ToString::to_string),
             errors_logged: None,
         },
         phases: Vec::new(),
@@ -183,12 +205,30 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
                     call::to_fixed(&call::registration(run_id, first + i), "/bench/fixed")
                 });
                 let name = format!("fixed TwiML (baseline){suffix}");
-                let p = measured(&name, load, args.calls, call::TURNS, fixed, args).await;
+                let p = measured(
+                    &name,
+                    load.clone(),
+                    args.calls,
+                    call::TURNS,
+                    fixed,
+                    args,
+                    &cpu,
+                )
+                .await;
                 baseline_rate = Some(p.turns_per_sec);
                 report.phases.push(p);
             }
             let name = format!("whole calls{suffix}");
-            let whole = measured(&name, load, args.calls, call::TURNS, calls(1, first), args).await;
+            let whole = measured(
+                &name,
+                load.clone(),
+                args.calls,
+                call::TURNS,
+                calls(1, first),
+                args,
+                &cpu,
+            )
+            .await;
             if let Some(ratio) = ratio(Some(whole.turns_per_sec), baseline_rate) {
                 report.ratios_to_baseline.push(ratio);
             }
@@ -199,11 +239,29 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             // Each opened call greets, asks to register and is left waiting at "What is your
             // name?": a live session in the database, as during a busy hour.
             let name = format!("opening {} calls", args.open_calls);
-            let opened = measured(&name, load, args.open_calls, 2, calls(2, 0), args).await;
+            let opened = measured(
+                &name,
+                load.clone(),
+                args.open_calls,
+                2,
+                calls(2, 0),
+                args,
+                &cpu,
+            )
+            .await;
             report.phases.push(opened);
             report.memory_with_open_calls = pid.and_then(Memory::of);
             let name = format!("whole calls, {} open", args.open_calls);
-            let p = measured(&name, load, args.calls, call::TURNS, calls(3, 0), args).await;
+            let p = measured(
+                &name,
+                load.clone(),
+                args.calls,
+                call::TURNS,
+                calls(3, 0),
+                args,
+                &cpu,
+            )
+            .await;
             report.phases.push(p);
         }
     });
@@ -223,7 +281,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             .filter(|p| p.name.starts_with("whole calls"))
             .flat_map(|p| p.acknowledged.iter().cloned())
             .collect();
-        report.answers = Some(load::verify(db, &acknowledged)?);
+        report.answers = Some(runtime.block_on(load::verify(db, &acknowledged))?);
     }
     drop(spawned);
     if args.json {
@@ -271,6 +329,7 @@ async fn measured(
     turns: usize,
     calls: Arc<dyn Fn(u64) -> Call + Send + Sync>,
     args: &BenchArgs,
+    cpu: &CpuMeter,
 ) -> Phase {
     use indicatif::{ProgressBar, ProgressStyle};
     let total = count * turns as u64;
@@ -298,8 +357,19 @@ async fn measured(
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
-    let phase = load::phase(name, load, count, turns, calls, progress).await;
+    let before = cpu.sample();
+    let mut phase = load::phase(name, load, count, turns, calls, progress).await;
+    let after = cpu.sample();
     ticker.abort();
+    #[allow(clippy::cast_precision_loss)]
+    let per_turn = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+        (Some(a), Some(b)) if phase.turns > 0 => {
+            Some(b.saturating_sub(a).as_secs_f64() * 1e6 / phase.turns as f64)
+        }
+        _ => None,
+    };
+    phase.server_cpu_us_per_turn = per_turn(before.0, after.0);
+    phase.database_cpu_us_per_turn = per_turn(before.1, after.1);
     bar.finish_and_clear();
     if !args.json {
         eprintln!(
@@ -308,6 +378,22 @@ async fn measured(
         );
     }
     phase
+}
+
+/// Reads the CPU time used by the servers under load and the database server.
+struct CpuMeter {
+    servers: Vec<u32>,
+    database: Option<u32>,
+}
+
+impl CpuMeter {
+    /// The servers' CPU so far (None without pids, or off Linux) and the database's.
+    fn sample(&self) -> (Option<Duration>, Option<Duration>) {
+        let servers = (!self.servers.is_empty())
+            .then(|| server::cpu_of(&self.servers))
+            .flatten();
+        (servers, self.database.and_then(server::cpu_of_tree))
+    }
 }
 
 /// The report as a table and a few sentences.
@@ -340,20 +426,49 @@ fn render(report: &Report) -> String {
         server
             .database
             .as_ref()
-            .map(|db| format!(", database {}", db.display()))
+            .map(|db| format!(", database {db}"))
             .unwrap_or_default()
     );
     let _ = writeln!(
         out,
-        "{:<30} {:>8} {:>7} {:>10} {:>8} {:>8} {:>8} {:>8}",
-        "phase", "turns", "errors", "turns/s", "p50 ms", "p95 ms", "p99 ms", "max ms"
+        "{:<30} {:>8} {:>7} {:>10} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10}",
+        "phase",
+        "turns",
+        "errors",
+        "turns/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "server µs",
+        "db µs"
     );
+    let us = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
     for p in &report.phases {
         let l = &p.latency;
         let _ = writeln!(
             out,
-            "{:<30} {:>8} {:>7} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
-            p.name, p.turns, p.errors, p.turns_per_sec, l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
+            "{:<30} {:>8} {:>7} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>10} {:>10}",
+            p.name,
+            p.turns,
+            p.errors,
+            p.turns_per_sec,
+            l.p50_ms,
+            l.p95_ms,
+            l.p99_ms,
+            l.max_ms,
+            us(p.server_cpu_us_per_turn),
+            us(p.database_cpu_us_per_turn)
+        );
+    }
+    if report
+        .phases
+        .iter()
+        .any(|p| p.server_cpu_us_per_turn.is_some() || p.database_cpu_us_per_turn.is_some())
+    {
+        let _ = writeln!(
+            out,
+            "(server µs, db µs: CPU time per turn answered, of the servers under load and of the database server)"
         );
     }
     out.push('\n');

@@ -18,22 +18,23 @@ pub mod stats;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::store::Db;
 use call::Call;
 use client::Connection;
 use stats::{Latencies, Summary};
 
 /// What a phase runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Load {
-    /// The server.
-    pub addr: SocketAddr,
+    /// The servers; callers are dealt to them in turn, as a round-robin load balancer would
+    /// (each caller keeps its server for the run: one keep-alive connection).
+    pub targets: Arc<[SocketAddr]>,
     /// Callers on the line at once.
     pub callers: usize,
     /// Mean pause between a caller's turns (each pause is drawn from 0.5–1.5 times this).
@@ -70,6 +71,11 @@ pub struct Phase {
     pub turns_per_sec: f64,
     /// Latency of the turns answered as planned.
     pub latency: Summary,
+    /// CPU the servers under load used per turn answered, in microseconds, where their
+    /// processes could be read (Linux; `--pid` for `--target`).
+    pub server_cpu_us_per_turn: Option<f64>,
+    /// CPU the database server used per turn answered (`--database-pid`).
+    pub database_cpu_us_per_turn: Option<f64>,
     /// The first few failures, as examples.
     pub error_examples: Vec<String>,
     /// Calls whose answers were acknowledged.
@@ -101,14 +107,16 @@ pub async fn phase(
         let calls = Arc::clone(&calls);
         let progress = Arc::clone(&progress);
         let ready = Arc::clone(&ready);
+        let target = load.targets[caller % load.targets.len()];
+        let think = load.think;
         tasks.spawn(async move {
             let mut tally = Tally::default();
-            let mut connection = Connection::new(load.addr);
+            let mut connection = Connection::new(target);
             if let Err(e) = connection.connect().await {
                 tally.failed(format!("caller {caller} could not connect: {e}"));
             }
             ready.wait().await;
-            let mut pause = Pause::new(caller, load.think);
+            let mut pause = Pause::new(caller, think);
             // Callers come on the line at different moments, not all in the first instant.
             pause.stagger().await;
             loop {
@@ -150,6 +158,8 @@ pub async fn phase(
         seconds,
         turns_per_sec,
         latency: total.latencies.summary(),
+        server_cpu_us_per_turn: None,
+        database_cpu_us_per_turn: None,
         error_examples: total.examples,
         acknowledged: total.acknowledged,
     }
@@ -298,12 +308,15 @@ pub struct Verified {
     pub duplicated: u64,
 }
 
-/// Reads the database and checks every acknowledged call's answers are saved exactly once.
+/// Reads the database (either backend) and checks every acknowledged call's answers are saved
+/// exactly once.
 ///
 /// # Errors
 /// The database cannot be read.
-pub fn verify(db: &Path, acknowledged: &[Acknowledged]) -> Result<Verified, String> {
-    let rows = crate::store::read_collected(db).map_err(|e| e.to_string())?;
+pub async fn verify(db: &Db, acknowledged: &[Acknowledged]) -> Result<Verified, String> {
+    let rows = crate::store::collected_in(db)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut by_call: HashMap<&str, Vec<&crate::store::CollectedRow>> = HashMap::new();
     for row in &rows {
         by_call.entry(row.session.as_str()).or_default().push(row);

@@ -27,7 +27,12 @@ impl Spawned {
     ///
     /// # Errors
     /// It could not be started, or exited before listening (its log is in the error).
-    pub fn start(exe: &Path, db: &Path, log: &Path, extra: &[String]) -> Result<Spawned, String> {
+    pub fn start(
+        exe: &Path,
+        db: &std::ffi::OsStr,
+        log: &Path,
+        extra: &[String],
+    ) -> Result<Spawned, String> {
         let file = std::fs::File::create(log)
             .map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let mut child = Command::new(exe)
@@ -135,9 +140,86 @@ impl Memory {
     }
 }
 
+/// CPU time a process has used, from `/proc/<pid>/stat` (Linux): user and system, in the
+/// kernel's reporting unit, USER_HZ, which is 100 per second on every architecture Linux
+/// exposes to user space this way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cpu {
+    /// Its own threads.
+    pub own: Duration,
+    /// Children it has waited for (a database server's finished connections).
+    pub reaped: Duration,
+}
+
+const USER_HZ: u64 = 100;
+
+impl Cpu {
+    /// Reads it, with its parent's pid; None where `/proc` is not there to read.
+    fn of(pid: u32) -> Option<(Cpu, u32)> {
+        Cpu::parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    }
+
+    fn parse(stat: &str) -> Option<(Cpu, u32)> {
+        // The command name, in parentheses, may hold spaces: the fields start after its end.
+        let (_, after) = stat.rsplit_once(')')?;
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks = |i: usize| -> Option<u64> { fields.get(i)?.parse().ok() };
+        let time = |t: u64| Duration::from_millis(t * 1000 / USER_HZ);
+        let cpu = Cpu {
+            own: time(ticks(11)? + ticks(12)?),
+            reaped: time(ticks(13)? + ticks(14)?),
+        };
+        Some((cpu, fields.get(1)?.parse().ok()?))
+    }
+}
+
+/// CPU used so far by `pids` (servers under load): their own threads.
+pub fn cpu_of(pids: &[u32]) -> Option<Duration> {
+    pids.iter()
+        .map(|pid| Cpu::of(*pid).map(|(cpu, _)| cpu.own))
+        .sum()
+}
+
+/// CPU used so far by a process and every child it has: for PostgreSQL's postmaster, the whole
+/// database server (a backend per connection, and the background writers), counting
+/// connections that have ended, whose time the postmaster reaped.
+pub fn cpu_of_tree(root: u32) -> Option<Duration> {
+    let (cpu, _) = Cpu::of(root)?;
+    let mut total = cpu.own + cpu.reaped;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        if let Some((child, parent)) = Cpu::of(pid)
+            && parent == root
+        {
+            total += child.own;
+        }
+    }
+    Some(total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cpu_time_is_read_from_proc_stat_whatever_the_command_name() {
+        let stat = "4242 (postgres: app calls 127.0.0.1(5) idle) S 4000 4242 4242 0 -1 4194560 \
+                    1041 0 0 0 250 75 30 20 20 0 1 0 100 0 0";
+        let (cpu, parent) = Cpu::parse(stat).expect("parses");
+        assert_eq!(parent, 4000);
+        assert_eq!(cpu.own, Duration::from_millis(3250));
+        assert_eq!(cpu.reaped, Duration::from_millis(500));
+        assert_eq!(Cpu::parse("4242 (x) S"), None);
+    }
+
+    #[test]
+    fn this_process_has_used_some_cpu() {
+        let me = std::process::id();
+        assert!(cpu_of(&[me]).is_some());
+        assert!(cpu_of_tree(me).is_some());
+    }
 
     #[test]
     fn memory_is_read_from_proc_status() {

@@ -85,6 +85,15 @@ pub enum Db {
 }
 
 impl Db {
+    /// As it was given, for another process's `--db` (with its password, if the URL has one:
+    /// never for a log).
+    pub fn as_arg(&self) -> std::ffi::OsString {
+        match self {
+            Db::Sqlite(path) => path.clone().into_os_string(),
+            Db::Postgres(url) => url.into(),
+        }
+    }
+
     /// The SQLite file, if that is what this is.
     pub fn sqlite_path(&self) -> Option<&Path> {
         match self {
