@@ -328,6 +328,35 @@ async fn connections_dropped_between_turns_cost_the_caller_nothing() {
     assert_eq!(rows[0].status, "complete");
 }
 
+/// Statements sent unprepared (`serve --db-no-prepared-statements`, for PgBouncer before 1.21
+/// in transaction mode) keep every guarantee: answers saved once, a retried delivery answered
+/// with the first reply, sensitive answers hashed.
+#[tokio::test]
+async fn unprepared_statements_keep_every_guarantee() {
+    let Some(schema) = Schema::new().await else {
+        return;
+    };
+    let db = Db::Postgres(schema.url.clone());
+    let flows = flows();
+    let options = switchboard::store::StoreOptions {
+        prepared_statements: false,
+        ..Default::default()
+    };
+    let app = TestApp::on_db_with(&db, flows.path(), options).await;
+    app.call("CA1").await.expect_prompt("Your first name?");
+    let form = [("CallSid", "CA1"), ("SpeechResult", "Jason")];
+    let (_, first) = app.post_delivery("/voice/gather", &form, "RT-1").await;
+    let (_, retry) = app.post_delivery("/voice/gather", &form, "RT-1").await;
+    assert_eq!(first, retry);
+    app.say("CA1", "March 3rd 1990")
+        .await
+        .expect_goodbye("Thanks Jason, born 1990-03-03.");
+    let rows = TestApp::collected_in(&db).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].answers.len(), 2, "{rows:?}");
+    assert!(rows[0].answers[1].value.starts_with("sha256:"));
+}
+
 /// Two servers on one new PostgreSQL schema (None, having said why, without a server).
 async fn two_servers() -> Option<(Schema, Db, tempfile::TempDir, [TestApp; 2])> {
     let schema = Schema::new().await?;

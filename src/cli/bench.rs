@@ -566,8 +566,11 @@ fn run_id() -> u32 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    // Seconds since 1970 fit in 32 bits until 2106; four phases per run step by one each.
-    u32::try_from(now.as_secs()).unwrap_or(0).wrapping_mul(4)
+    // Milliseconds, not seconds: two runs in one second (one that failed at once, say) must
+    // not share CallSids. Only the low 30 bits are kept (they wrap every 12 days, far past a
+    // run's life); four phases per run step by one each.
+    let millis = now.as_millis() & 0x3fff_ffff;
+    u32::try_from(millis).unwrap_or(0).wrapping_mul(4)
 }
 
 #[cfg(test)]

@@ -144,6 +144,12 @@ struct ServeArgs {
     /// milliseconds; every server's count comes out of PostgreSQL's max_connections).
     #[arg(long, default_value_t = store::POOL_SIZE, value_parser = clap::value_parser!(u16).range(1..=1024))]
     db_connections: u16,
+    /// With PostgreSQL behind a connection pooler in transaction mode that does not keep
+    /// prepared statements (PgBouncer before 1.21): send each statement unprepared. It costs
+    /// the database about a third more CPU per turn (BENCHMARKS.md); not needed directly on
+    /// PostgreSQL, nor with PgBouncer 1.21+ and max_prepared_statements set.
+    #[arg(long)]
+    db_no_prepared_statements: bool,
     /// Also answer POST /bench/fixed with a fixed TwiML document (no engine, no database): the
     /// baseline `switchboard bench` measures whole turns against.
     #[arg(long)]
@@ -423,6 +429,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             .map(|d| chrono::Duration::days(i64::from(d))),
         max_batch: usize::from(args.max_batch),
         pool_size: usize::from(args.db_connections),
+        prepared_statements: !args.db_no_prepared_statements,
         ..StoreOptions::default()
     };
     let db = &args.db;

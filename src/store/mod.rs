@@ -144,6 +144,10 @@ pub struct StoreOptions {
     pub cache_bytes: usize,
     /// Most connections to PostgreSQL this server opens.
     pub pool_size: usize,
+    /// PostgreSQL: a turn's statements are prepared once per connection (true, the default)
+    /// or sent unprepared, for poolers that do not keep prepared statements across
+    /// transactions (PgBouncer before 1.21 in transaction mode).
+    pub prepared_statements: bool,
 }
 
 impl Default for StoreOptions {
@@ -154,6 +158,7 @@ impl Default for StoreOptions {
             purge_every: PURGE_EVERY,
             cache_bytes: CACHE_BYTES,
             pool_size: usize::from(POOL_SIZE),
+            prepared_statements: true,
         }
     }
 }

@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use deadpool_postgres::Transaction;
-use tokio_postgres::{Client, Statement};
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, Row, Statement};
 
 use super::read::CollectedRow;
 use super::turn::{self, AnswerKey, Written, timestamp};
@@ -115,6 +116,8 @@ pub(super) struct Store {
     started: Instant,
     retention: Option<chrono::Duration>,
     purge_every: Duration,
+    /// Whether turns use prepared statements ([`StoreOptions::prepared_statements`]).
+    prepared: bool,
 }
 
 impl Store {
@@ -150,6 +153,7 @@ impl Store {
             started: Instant::now(),
             retention: options.retention,
             purge_every: options.purge_every,
+            prepared: options.prepared_statements,
         })
     }
 
@@ -280,6 +284,10 @@ impl Store {
         now: DateTime<Utc>,
         deadline: tokio::time::Instant,
     ) -> Result<Stepped, StoreError> {
+        let st = Statements {
+            tx,
+            prepared: self.prepared,
+        };
         // The server gives up waiting when the turn would: a turn abandoned here must not go
         // on holding (or queueing for) the session's lock on a connection back in the pool.
         let left = deadline
@@ -287,31 +295,27 @@ impl Store {
             .as_millis()
             .max(1)
             .to_string();
-        tx.execute(
-            &cached(tx, "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)").await?,
-            &[&left],
+        st.execute(
+            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)",
+            &[(&left, Type::TEXT)],
         )
         .await?;
         // Keyed by schema too, so databases shared between deployments (or tests) by schema
         // never wait on each other's calls.
-        tx.execute(
-            &cached(
-                tx,
-                "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || $1, 0))",
-            )
-            .await?,
-            &[&caller.key],
+        st.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || $1, 0))",
+            &[(&caller.key, Type::TEXT)],
         )
         .await?;
         if let Some(token) = turn::retry_token(caller, &input).filter(|_| !turn::by_session(caller))
-            && let Some(reply) = load_delivery(tx, token, &caller.key).await?
+            && let Some(reply) = load_delivery(&st, token, &caller.key).await?
         {
             return Ok(Stepped {
                 reply,
                 routed: None,
             });
         }
-        let session = load_session(tx, &caller.key).await?;
+        let session = load_session(&st, &caller.key).await?;
         if let Some(reply) = turn::replay(session.as_ref(), caller, &input) {
             return Ok(Stepped {
                 reply,
@@ -321,10 +325,10 @@ impl Store {
         let nothing_to_keep = turn::keeps_nothing(session.is_some(), &input);
         let outcome = turn::step(assistant, session, input, caller, now)?;
         if !nothing_to_keep {
-            save_outcome(tx, caller, &outcome, now, &self.key).await?;
+            save_outcome(&st, caller, &outcome, now, &self.key).await?;
         }
         if let Some(token) = turn::delivery_to_save(caller, &outcome) {
-            save_delivery(tx, token, &caller.key, &outcome.reply, now).await?;
+            save_delivery(&st, token, &caller.key, &outcome.reply, now).await?;
         }
         Ok(Stepped {
             reply: outcome.reply,
@@ -373,7 +377,7 @@ async fn reader(url: &str) -> Result<deadpool_postgres::Object, StoreError> {
 
 async fn collected_rows(client: &Client) -> Result<Vec<CollectedRow>, StoreError> {
     let rows = client
-        .query(
+        .query_typed(
             "SELECT id, session_key, channel, caller, task, collect, status, answers::text,
                     started_at, updated_at, finished_at
              FROM collected ORDER BY id",
@@ -425,14 +429,14 @@ impl From<tokio_postgres::Error> for StoreError {
 /// The schema version, or None when the version table does not exist.
 async fn schema_version(client: &Client) -> Result<Option<usize>, tokio_postgres::Error> {
     let exists: bool = client
-        .query_one("SELECT to_regclass('switchboard_schema') IS NOT NULL", &[])
+        .query_typed_one("SELECT to_regclass('switchboard_schema') IS NOT NULL", &[])
         .await?
         .get(0);
     if !exists {
         return Ok(None);
     }
     let version: Option<i32> = client
-        .query_opt("SELECT version FROM switchboard_schema", &[])
+        .query_typed_opt("SELECT version FROM switchboard_schema", &[])
         .await?
         .map(|r| r.get(0));
     Ok(Some(version.map_or(0, |v| usize::try_from(v).unwrap_or(0))))
@@ -449,7 +453,7 @@ async fn migrate(client: &mut Client) -> Result<(), String> {
     .await
     .map_err(|e| message(&e))?;
     let version: Option<i32> = tx
-        .query_opt("SELECT version FROM switchboard_schema", &[])
+        .query_typed_opt("SELECT version FROM switchboard_schema", &[])
         .await
         .map_err(|e| message(&e))?
         .map(|r| r.get(0));
@@ -470,9 +474,9 @@ async fn migrate(client: &mut Client) -> Result<(), String> {
         tx.batch_execute("DELETE FROM switchboard_schema")
             .await
             .map_err(|e| message(&e))?;
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO switchboard_schema (version) VALUES ($1)",
-            &[&current],
+            &[(&current, Type::INT4)],
         )
         .await
         .map_err(|e| message(&e))?;
@@ -483,37 +487,76 @@ async fn migrate(client: &mut Client) -> Result<(), String> {
 /// Reads the database's answer key, making one on first use; every server shares it.
 async fn answer_key(client: &Client) -> Result<AnswerKey, tokio_postgres::Error> {
     client
-        .execute(
+        .execute_typed(
             "INSERT INTO settings (name, value) VALUES ('answer_key', $1) ON CONFLICT (name) DO NOTHING",
-            &[&AnswerKey::new_hex()],
+            &[(&AnswerKey::new_hex(), Type::TEXT)],
         )
         .await?;
     let hex: String = client
-        .query_one("SELECT value FROM settings WHERE name = 'answer_key'", &[])
+        .query_typed_one("SELECT value FROM settings WHERE name = 'answer_key'", &[])
         .await?
         .get(0);
     Ok(AnswerKey::from_hex(&hex))
 }
 
-/// `sql` parsed once per connection and kept: a query given as a string is parsed by the server
-/// every time, a round trip of its own on every statement of every turn.
-async fn cached(tx: &Transaction<'_>, sql: &str) -> Result<Statement, StoreError> {
-    Ok(tx.prepare_cached(sql).await?)
+/// A turn's transaction, and how its statements go to the server.
+struct Statements<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    /// Parsed once per connection and kept (one round trip per statement, and the server plans
+    /// each once), or sent unnamed with their parameters' types (one round trip too, but parsed
+    /// every time): for connection poolers that do not carry prepared statements from one
+    /// transaction to the next.
+    prepared: bool,
+}
+
+impl Statements<'_, '_> {
+    async fn execute(
+        &self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<u64, StoreError> {
+        if self.prepared {
+            let (statement, values) = self.prepare(sql, params).await?;
+            Ok(self.tx.execute(&statement, &values).await?)
+        } else {
+            Ok(self.tx.execute_typed(sql, params).await?)
+        }
+    }
+
+    async fn query_opt(
+        &self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<Option<Row>, StoreError> {
+        if self.prepared {
+            let (statement, values) = self.prepare(sql, params).await?;
+            Ok(self.tx.query_opt(&statement, &values).await?)
+        } else {
+            Ok(self.tx.query_typed_opt(sql, params).await?)
+        }
+    }
+
+    /// The connection's prepared statement for `sql`, made on first use, and the values alone.
+    async fn prepare<'p>(
+        &self,
+        sql: &str,
+        params: &[(&'p (dyn ToSql + Sync), Type)],
+    ) -> Result<(Statement, Vec<&'p (dyn ToSql + Sync)>), StoreError> {
+        let types: Vec<Type> = params.iter().map(|(_, t)| t.clone()).collect();
+        let statement = self.tx.prepare_typed_cached(sql, &types).await?;
+        Ok((statement, params.iter().map(|(v, _)| *v).collect()))
+    }
 }
 
 async fn load_delivery(
-    tx: &Transaction<'_>,
+    st: &Statements<'_, '_>,
     token: &str,
     key: &str,
 ) -> Result<Option<Reply>, StoreError> {
-    let reply: Option<String> = tx
+    let reply: Option<String> = st
         .query_opt(
-            &cached(
-                tx,
-                "SELECT reply FROM deliveries WHERE token = $1 AND session_key = $2",
-            )
-            .await?,
-            &[&token, &key],
+            "SELECT reply FROM deliveries WHERE token = $1 AND session_key = $2",
+            &[(&token, Type::TEXT), (&key, Type::TEXT)],
         )
         .await?
         .map(|r| r.get(0));
@@ -521,7 +564,7 @@ async fn load_delivery(
 }
 
 async fn save_delivery(
-    tx: &Transaction<'_>,
+    st: &Statements<'_, '_>,
     token: &str,
     key: &str,
     reply: &Reply,
@@ -529,15 +572,16 @@ async fn save_delivery(
 ) -> Result<(), StoreError> {
     let json = serde_json::to_string(reply)
         .map_err(|e| StoreError::Postgres(format!("unwritable reply: {e}")))?;
-    tx.execute(
-        &cached(
-            tx,
-            "INSERT INTO deliveries (token, session_key, reply, at) VALUES ($1, $2, $3, $4)
+    st.execute(
+        "INSERT INTO deliveries (token, session_key, reply, at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (token) DO UPDATE SET session_key = excluded.session_key,
             reply = excluded.reply, at = excluded.at",
-        )
-        .await?,
-        &[&token, &key, &json, &now],
+        &[
+            (&token, Type::TEXT),
+            (&key, Type::TEXT),
+            (&json, Type::TEXT),
+            (&now, Type::TIMESTAMPTZ),
+        ],
     )
     .await?;
     Ok(())
@@ -545,11 +589,11 @@ async fn save_delivery(
 
 /// A session's saved state; None if there is none, or if it cannot be read (written by an
 /// incompatible version): the call starts over rather than fail every turn.
-async fn load_session(tx: &Transaction<'_>, key: &str) -> Result<Option<Session>, StoreError> {
-    let state: Option<String> = tx
+async fn load_session(st: &Statements<'_, '_>, key: &str) -> Result<Option<Session>, StoreError> {
+    let state: Option<String> = st
         .query_opt(
-            &cached(tx, "SELECT state FROM sessions WHERE key = $1").await?,
-            &[&key],
+            "SELECT state FROM sessions WHERE key = $1",
+            &[(&key, Type::TEXT)],
         )
         .await?
         .map(|r| r.get(0));
@@ -563,7 +607,7 @@ async fn load_session(tx: &Transaction<'_>, key: &str) -> Result<Option<Session>
 }
 
 async fn save_outcome(
-    tx: &Transaction<'_>,
+    st: &Statements<'_, '_>,
     caller: &Caller,
     outcome: &Outcome,
     now: DateTime<Utc>,
@@ -577,70 +621,58 @@ async fn save_outcome(
     } = turn::written(outcome, key)
         .map_err(|e| StoreError::Postgres(format!("unwritable state: {e}")))?;
     let channel = session.channel.as_str();
-    tx.execute(
-        &cached(
-            tx,
-            "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
+    st.execute(
+        "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, state = excluded.state,
             ended = excluded.ended, created_at = excluded.created_at,
             updated_at = excluded.updated_at",
-        )
-        .await?,
         &[
-            &caller.key,
-            &channel,
-            &state,
-            &session.ended,
-            &session.started_at,
-            &now,
+            (&caller.key, Type::TEXT),
+            (&channel, Type::TEXT),
+            (&state, Type::TEXT),
+            (&session.ended, Type::BOOL),
+            (&session.started_at, Type::TIMESTAMPTZ),
+            (&now, Type::TIMESTAMPTZ),
         ],
     )
     .await?;
     let caller_number = session.caller();
     for run in &collected {
-        tx.execute(
-            &cached(
-                tx,
-                "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status,
+        st.execute(
+            "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status,
                 answers, started_at, updated_at, finished_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8::text AS jsonb), $9, $10, $11)
              ON CONFLICT (session_key, seq, started_at) DO UPDATE SET
                 status = excluded.status, answers = excluded.answers,
                 updated_at = excluded.updated_at, finished_at = excluded.finished_at",
-            )
-            .await?,
             &[
-                &caller.key,
-                &run.seq,
-                &channel,
-                &caller_number,
-                &run.task,
-                &run.collect,
-                &run.status,
-                &run.answers,
-                &run.started_at,
-                &now,
-                &run.finished_at,
+                (&caller.key, Type::TEXT),
+                (&run.seq, Type::INT8),
+                (&channel, Type::TEXT),
+                (&caller_number, Type::TEXT),
+                (&run.task, Type::TEXT),
+                (&run.collect, Type::TEXT),
+                (&run.status, Type::TEXT),
+                (&run.answers, Type::TEXT),
+                (&run.started_at, Type::TIMESTAMPTZ),
+                (&now, Type::TIMESTAMPTZ),
+                (&run.finished_at, Type::TIMESTAMPTZ),
             ],
         )
         .await?;
     }
     if let Some((kinds, detail)) = history {
-        tx.execute(
-            &cached(
-                tx,
-                "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
+        st.execute(
+            "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
              VALUES ($1, $2, $3, $4, $5, CAST($6::text AS jsonb))",
-            )
-            .await?,
             &[
-                &caller.key,
-                &session.started_at,
-                &i64::from(session.turns),
-                &now,
-                &kinds,
-                &detail,
+                (&caller.key, Type::TEXT),
+                (&session.started_at, Type::TIMESTAMPTZ),
+                (&i64::from(session.turns), Type::INT8),
+                (&now, Type::TIMESTAMPTZ),
+                (&kinds, Type::TEXT),
+                (&detail, Type::TEXT),
             ],
         )
         .await?;
@@ -698,16 +730,26 @@ impl Purge {
         loop {
             let tx = client.transaction().await?;
             let keys: Vec<String> = tx
-                .query(
+                .query_typed(
                     SWEEP_STALE_SESSIONS,
-                    &[&self.cutoffs.calls, &self.cutoffs.texts, &PURGE_CHUNK],
+                    &[
+                        (&self.cutoffs.calls, Type::TIMESTAMPTZ),
+                        (&self.cutoffs.texts, Type::TIMESTAMPTZ),
+                        (&PURGE_CHUNK, Type::INT8),
+                    ],
                 )
                 .await?
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
             forgotten += tx
-                .execute(MARK_INCOMPLETE, &[&keys, &self.cutoffs.now])
+                .execute_typed(
+                    MARK_INCOMPLETE,
+                    &[
+                        (&keys, Type::TEXT_ARRAY),
+                        (&self.cutoffs.now, Type::TIMESTAMPTZ),
+                    ],
+                )
                 .await?;
             tx.commit().await?;
             forgotten += keys.len() as u64;
@@ -732,7 +774,12 @@ impl Purge {
 async fn chunks(client: &Client, sql: &str, cutoff: &DateTime<Utc>) -> Result<u64, StoreError> {
     let mut total = 0;
     loop {
-        let rows = client.execute(sql, &[cutoff, &PURGE_CHUNK]).await?;
+        let rows = client
+            .execute_typed(
+                sql,
+                &[(cutoff, Type::TIMESTAMPTZ), (&PURGE_CHUNK, Type::INT8)],
+            )
+            .await?;
         total += rows;
         if rows < PURGE_CHUNK.unsigned_abs() {
             return Ok(total);

@@ -326,12 +326,17 @@ impl TestApp {
     /// The app on `flows` over the store `db` names (a PostgreSQL schema, say), as `serve
     /// --db` would open it. Two apps on one PostgreSQL database are two servers.
     pub async fn on_db(db: &Db, flows: &Path) -> TestApp {
+        TestApp::on_db_with(db, flows, StoreOptions::default()).await
+    }
+
+    /// [`TestApp::on_db`] with the store's options.
+    pub async fn on_db_with(db: &Db, flows: &Path, store_options: StoreOptions) -> TestApp {
         let assistant = Arc::new(flow::load_path(flows).unwrap_or_else(|e| panic!("{e}")));
         let options = RunnerOptions {
             webhook_timeout: std::time::Duration::from_millis(500),
             ..RunnerOptions::default()
         };
-        let store = Store::connect(db, StoreOptions::default())
+        let store = Store::connect(db, store_options)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let runner = Runner::new(assistant.clone(), store, options.clone()).expect("runner");
@@ -345,7 +350,7 @@ impl TestApp {
             router: router(AppState::with_admin(runner, None, None)),
             options,
             auth: None,
-            store_options: StoreOptions::default(),
+            store_options,
         }
     }
 
