@@ -357,6 +357,78 @@ async fn unprepared_statements_keep_every_guarantee() {
     assert!(rows[0].answers[1].value.starts_with("sha256:"));
 }
 
+/// The session's lock is taken before its state is read, on every server: with the lock held
+/// from outside, two turns of one call sent to two servers both wait for it (a turn that read
+/// first, or took no lock, would not wait, or would write over the other's turn), and once it
+/// is let go they run one after the other, the second seeing what the first wrote.
+#[tokio::test]
+async fn each_turn_takes_the_sessions_lock_before_reading_it() {
+    let Some((schema, _db, _flows, servers)) = two_servers().await else {
+        return;
+    };
+    servers[0]
+        .call("CA1")
+        .await
+        .expect_prompt("Your first name?");
+    let mut holder = schema.client().await;
+    let held = holder.transaction().await.expect("begin");
+    held.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || 'CA1', 0))",
+        &[],
+    )
+    .await
+    .expect("lock");
+    let release = async {
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let waiting: i64 = held
+                .query_one(
+                    "SELECT count(*) FROM pg_locks w JOIN pg_locks h
+                        ON (w.classid, w.objid, w.objsubid) = (h.classid, h.objid, h.objsubid)
+                     WHERE h.pid = pg_backend_pid() AND h.locktype = 'advisory'
+                       AND w.locktype = 'advisory' AND NOT w.granted",
+                    &[],
+                )
+                .await
+                .expect("pg_locks")
+                .get(0);
+            if waiting == 2 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < give_up,
+                "both turns should wait for the session's lock; {waiting} did"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        held.commit().await.expect("release");
+    };
+    let ((first, second), ()) = tokio::join!(
+        async {
+            tokio::join!(
+                servers[0].say("CA1", "Maria"),
+                servers[1].say("CA1", "Maria")
+            )
+        },
+        release
+    );
+    // One turn took the name; the other came after it, at the next question.
+    let said = [first.text(), second.text()];
+    assert!(
+        said.iter().any(|t| t.contains("Your date of birth?")),
+        "{said:?}"
+    );
+    let state: String = schema
+        .client()
+        .await
+        .query_one("SELECT state FROM sessions WHERE key = 'CA1'", &[])
+        .await
+        .expect("session")
+        .get(0);
+    let state: serde_json::Value = serde_json::from_str(&state).expect("json");
+    assert_eq!(state["turns"], 3, "every turn counted once, none lost");
+}
+
 /// Two servers on one new PostgreSQL schema (None, having said why, without a server).
 async fn two_servers() -> Option<(Schema, Db, tempfile::TempDir, [TestApp; 2])> {
     let schema = Schema::new().await?;

@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use deadpool_postgres::Transaction;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, Row, Statement};
+use tokio_postgres::{Client, Row};
 
 use super::read::CollectedRow;
 use super::turn::{self, AnswerKey, Written, timestamp};
@@ -295,27 +295,40 @@ impl Store {
             .as_millis()
             .max(1)
             .to_string();
-        st.execute(
-            "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)",
-            &[(&left, Type::TEXT)],
-        )
+        // Texts' retries are found by their token; a call's, in its session (`turn::replay`).
+        let token = turn::retry_token(caller, &input).filter(|_| !turn::by_session(caller));
+        st.prepare(&[
+            &SET_DEADLINES,
+            &LOCK_SESSION,
+            &LOAD_DELIVERY,
+            &LOAD_SESSION,
+            &SAVE_SESSION,
+            &SAVE_COLLECTED,
+            &SAVE_EVENTS,
+            &SAVE_DELIVERY,
+        ])
         .await?;
-        // Keyed by schema too, so databases shared between deployments (or tests) by schema
-        // never wait on each other's calls.
-        st.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || $1, 0))",
-            &[(&caller.key, Type::TEXT)],
-        )
-        .await?;
-        if let Some(token) = turn::retry_token(caller, &input).filter(|_| !turn::by_session(caller))
-            && let Some(reply) = load_delivery(&st, token, &caller.key).await?
-        {
+        // One batch, in this order: the deadlines, the lock, then the reads, which the server
+        // runs only once the lock is held (see [`Statements`]).
+        let delivery = async {
+            match token {
+                Some(token) => load_delivery(&st, token, &caller.key).await,
+                None => Ok(None),
+            }
+        };
+        let (_, _, delivery, session) = tokio::try_join!(
+            biased;
+            async { st.execute(&SET_DEADLINES, &[&left]).await },
+            async { st.execute(&LOCK_SESSION, &[&caller.key]).await },
+            delivery,
+            load_session(&st, &caller.key),
+        )?;
+        if let Some(reply) = delivery {
             return Ok(Stepped {
                 reply,
                 routed: None,
             });
         }
-        let session = load_session(&st, &caller.key).await?;
         if let Some(reply) = turn::replay(session.as_ref(), caller, &input) {
             return Ok(Stepped {
                 reply,
@@ -324,12 +337,20 @@ impl Store {
         }
         let nothing_to_keep = turn::keeps_nothing(session.is_some(), &input);
         let outcome = turn::step(assistant, session, input, caller, now)?;
-        if !nothing_to_keep {
-            save_outcome(&st, caller, &outcome, now, &self.key).await?;
-        }
-        if let Some(token) = turn::delivery_to_save(caller, &outcome) {
-            save_delivery(&st, token, &caller.key, &outcome.reply, now).await?;
-        }
+        // The second batch: every write of the step.
+        let save = async {
+            if !nothing_to_keep {
+                save_outcome(&st, caller, &outcome, now, &self.key).await?;
+            }
+            Ok::<(), StoreError>(())
+        };
+        let delivery = async {
+            if let Some(token) = turn::delivery_to_save(caller, &outcome) {
+                save_delivery(&st, token, &caller.key, &outcome.reply, now).await?;
+            }
+            Ok(())
+        };
+        tokio::try_join!(biased; save, delivery)?;
         Ok(Stepped {
             reply: outcome.reply,
             routed: outcome.routed,
@@ -499,7 +520,100 @@ async fn answer_key(client: &Client) -> Result<AnswerKey, tokio_postgres::Error>
     Ok(AnswerKey::from_hex(&hex))
 }
 
+/// A statement of a turn, with its parameters' types: prepared with them, or sent with them.
+struct Sql {
+    text: &'static str,
+    types: &'static [Type],
+}
+
+/// The turn's deadline, for the lock wait and every statement (`true`: this transaction only).
+const SET_DEADLINES: Sql = Sql {
+    text: "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $1, true)",
+    types: &[Type::TEXT],
+};
+
+/// The session's lock, held to the end of the transaction. Keyed by schema too, so databases
+/// shared between deployments (or tests) by schema never wait on each other's calls.
+const LOCK_SESSION: Sql = Sql {
+    text: "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || $1, 0))",
+    types: &[Type::TEXT],
+};
+
+const LOAD_DELIVERY: Sql = Sql {
+    text: "SELECT reply FROM deliveries WHERE token = $1 AND session_key = $2",
+    types: &[Type::TEXT, Type::TEXT],
+};
+
+const LOAD_SESSION: Sql = Sql {
+    text: "SELECT state FROM sessions WHERE key = $1",
+    types: &[Type::TEXT],
+};
+
+const SAVE_SESSION: Sql = Sql {
+    text: "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, state = excluded.state,
+            ended = excluded.ended, created_at = excluded.created_at,
+            updated_at = excluded.updated_at",
+    types: &[
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::BOOL,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+    ],
+};
+
+const SAVE_COLLECTED: Sql = Sql {
+    text: "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status,
+                answers, started_at, updated_at, finished_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8::text AS jsonb), $9, $10, $11)
+             ON CONFLICT (session_key, seq, started_at) DO UPDATE SET
+                status = excluded.status, answers = excluded.answers,
+                updated_at = excluded.updated_at, finished_at = excluded.finished_at",
+    types: &[
+        Type::TEXT,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+        Type::TIMESTAMPTZ,
+    ],
+};
+
+const SAVE_EVENTS: Sql = Sql {
+    text: "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
+             VALUES ($1, $2, $3, $4, $5, CAST($6::text AS jsonb))",
+    types: &[
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+        Type::INT8,
+        Type::TIMESTAMPTZ,
+        Type::TEXT,
+        Type::TEXT,
+    ],
+};
+
+const SAVE_DELIVERY: Sql = Sql {
+    text: "INSERT INTO deliveries (token, session_key, reply, at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (token) DO UPDATE SET session_key = excluded.session_key,
+            reply = excluded.reply, at = excluded.at",
+    types: &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ],
+};
+
 /// A turn's transaction, and how its statements go to the server.
+///
+/// A turn sends its statements in two batches without waiting between them (tokio-postgres
+/// pipelines requests polled together): the deadlines, the lock and the reads; then, after the
+/// engine step, every write. The server runs a connection's requests in the order they arrive,
+/// so the reads still happen under the lock; what the batches save is the wait for each answer
+/// before sending the next, about half a turn's round trips.
 struct Statements<'t, 'c> {
     tx: &'t Transaction<'c>,
     /// Parsed once per connection and kept (one round trip per statement, and the server plans
@@ -510,42 +624,51 @@ struct Statements<'t, 'c> {
 }
 
 impl Statements<'_, '_> {
-    async fn execute(
-        &self,
-        sql: &str,
-        params: &[(&(dyn ToSql + Sync), Type)],
-    ) -> Result<u64, StoreError> {
+    /// Makes sure `sqls` are prepared on this connection (a round trip each on its first turn,
+    /// none after), so the statements of a batch are each sent the moment they are first polled,
+    /// in the order the batch polls them, none held back waiting for its preparation.
+    async fn prepare(&self, sqls: &[&Sql]) -> Result<(), StoreError> {
         if self.prepared {
-            let (statement, values) = self.prepare(sql, params).await?;
-            Ok(self.tx.execute(&statement, &values).await?)
+            for sql in sqls {
+                self.tx.prepare_typed_cached(sql.text, sql.types).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn execute(&self, sql: &Sql, values: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
+        if self.prepared {
+            let statement = self.tx.prepare_typed_cached(sql.text, sql.types).await?;
+            Ok(self.tx.execute(&statement, values).await?)
         } else {
-            Ok(self.tx.execute_typed(sql, params).await?)
+            Ok(self.tx.execute_typed(sql.text, &typed(sql, values)).await?)
         }
     }
 
     async fn query_opt(
         &self,
-        sql: &str,
-        params: &[(&(dyn ToSql + Sync), Type)],
+        sql: &Sql,
+        values: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, StoreError> {
         if self.prepared {
-            let (statement, values) = self.prepare(sql, params).await?;
-            Ok(self.tx.query_opt(&statement, &values).await?)
+            let statement = self.tx.prepare_typed_cached(sql.text, sql.types).await?;
+            Ok(self.tx.query_opt(&statement, values).await?)
         } else {
-            Ok(self.tx.query_typed_opt(sql, params).await?)
+            Ok(self
+                .tx
+                .query_typed_opt(sql.text, &typed(sql, values))
+                .await?)
         }
     }
+}
 
-    /// The connection's prepared statement for `sql`, made on first use, and the values alone.
-    async fn prepare<'p>(
-        &self,
-        sql: &str,
-        params: &[(&'p (dyn ToSql + Sync), Type)],
-    ) -> Result<(Statement, Vec<&'p (dyn ToSql + Sync)>), StoreError> {
-        let types: Vec<Type> = params.iter().map(|(_, t)| t.clone()).collect();
-        let statement = self.tx.prepare_typed_cached(sql, &types).await?;
-        Ok((statement, params.iter().map(|(v, _)| *v).collect()))
-    }
+/// Each value with its type, as an unprepared statement sends them.
+fn typed<'v>(sql: &Sql, values: &[&'v (dyn ToSql + Sync)]) -> Vec<(&'v (dyn ToSql + Sync), Type)> {
+    values
+        .iter()
+        .copied()
+        .zip(sql.types.iter().cloned())
+        .collect()
 }
 
 async fn load_delivery(
@@ -554,10 +677,7 @@ async fn load_delivery(
     key: &str,
 ) -> Result<Option<Reply>, StoreError> {
     let reply: Option<String> = st
-        .query_opt(
-            "SELECT reply FROM deliveries WHERE token = $1 AND session_key = $2",
-            &[(&token, Type::TEXT), (&key, Type::TEXT)],
-        )
+        .query_opt(&LOAD_DELIVERY, &[&token, &key])
         .await?
         .map(|r| r.get(0));
     Ok(reply.and_then(|json| serde_json::from_str(&json).ok()))
@@ -572,18 +692,8 @@ async fn save_delivery(
 ) -> Result<(), StoreError> {
     let json = serde_json::to_string(reply)
         .map_err(|e| StoreError::Postgres(format!("unwritable reply: {e}")))?;
-    st.execute(
-        "INSERT INTO deliveries (token, session_key, reply, at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (token) DO UPDATE SET session_key = excluded.session_key,
-            reply = excluded.reply, at = excluded.at",
-        &[
-            (&token, Type::TEXT),
-            (&key, Type::TEXT),
-            (&json, Type::TEXT),
-            (&now, Type::TIMESTAMPTZ),
-        ],
-    )
-    .await?;
+    st.execute(&SAVE_DELIVERY, &[&token, &key, &json, &now])
+        .await?;
     Ok(())
 }
 
@@ -591,10 +701,7 @@ async fn save_delivery(
 /// incompatible version): the call starts over rather than fail every turn.
 async fn load_session(st: &Statements<'_, '_>, key: &str) -> Result<Option<Session>, StoreError> {
     let state: Option<String> = st
-        .query_opt(
-            "SELECT state FROM sessions WHERE key = $1",
-            &[(&key, Type::TEXT)],
-        )
+        .query_opt(&LOAD_SESSION, &[&key])
         .await?
         .map(|r| r.get(0));
     Ok(state.and_then(|json| match serde_json::from_str(&json) {
@@ -606,6 +713,7 @@ async fn load_session(st: &Statements<'_, '_>, key: &str) -> Result<Option<Sessi
     }))
 }
 
+/// The rows of a step: its session, collect runs and history, sent together.
 async fn save_outcome(
     st: &Statements<'_, '_>,
     caller: &Caller,
@@ -621,62 +729,55 @@ async fn save_outcome(
     } = turn::written(outcome, key)
         .map_err(|e| StoreError::Postgres(format!("unwritable state: {e}")))?;
     let channel = session.channel.as_str();
-    st.execute(
-        "INSERT INTO sessions (key, channel, state, ended, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, state = excluded.state,
-            ended = excluded.ended, created_at = excluded.created_at,
-            updated_at = excluded.updated_at",
-        &[
-            (&caller.key, Type::TEXT),
-            (&channel, Type::TEXT),
-            (&state, Type::TEXT),
-            (&session.ended, Type::BOOL),
-            (&session.started_at, Type::TIMESTAMPTZ),
-            (&now, Type::TIMESTAMPTZ),
-        ],
-    )
-    .await?;
     let caller_number = session.caller();
-    for run in &collected {
+    let turn = i64::from(session.turns);
+    let save_session = async {
         st.execute(
-            "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status,
-                answers, started_at, updated_at, finished_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8::text AS jsonb), $9, $10, $11)
-             ON CONFLICT (session_key, seq, started_at) DO UPDATE SET
-                status = excluded.status, answers = excluded.answers,
-                updated_at = excluded.updated_at, finished_at = excluded.finished_at",
+            &SAVE_SESSION,
             &[
-                (&caller.key, Type::TEXT),
-                (&run.seq, Type::INT8),
-                (&channel, Type::TEXT),
-                (&caller_number, Type::TEXT),
-                (&run.task, Type::TEXT),
-                (&run.collect, Type::TEXT),
-                (&run.status, Type::TEXT),
-                (&run.answers, Type::TEXT),
-                (&run.started_at, Type::TIMESTAMPTZ),
-                (&now, Type::TIMESTAMPTZ),
-                (&run.finished_at, Type::TIMESTAMPTZ),
+                &caller.key,
+                &channel,
+                &state,
+                &session.ended,
+                &session.started_at,
+                &now,
             ],
         )
-        .await?;
-    }
-    if let Some((kinds, detail)) = history {
-        st.execute(
-            "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
-             VALUES ($1, $2, $3, $4, $5, CAST($6::text AS jsonb))",
-            &[
-                (&caller.key, Type::TEXT),
-                (&session.started_at, Type::TIMESTAMPTZ),
-                (&i64::from(session.turns), Type::INT8),
-                (&now, Type::TIMESTAMPTZ),
-                (&kinds, Type::TEXT),
-                (&detail, Type::TEXT),
-            ],
-        )
-        .await?;
-    }
+        .await
+    };
+    let save_collected = async {
+        for run in &collected {
+            st.execute(
+                &SAVE_COLLECTED,
+                &[
+                    &caller.key,
+                    &run.seq,
+                    &channel,
+                    &caller_number,
+                    &run.task,
+                    &run.collect,
+                    &run.status,
+                    &run.answers,
+                    &run.started_at,
+                    &now,
+                    &run.finished_at,
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    };
+    let save_history = async {
+        if let Some((kinds, detail)) = &history {
+            st.execute(
+                &SAVE_EVENTS,
+                &[&caller.key, &session.started_at, &turn, &now, kinds, detail],
+            )
+            .await?;
+        }
+        Ok::<(), StoreError>(())
+    };
+    tokio::try_join!(biased; save_session, save_collected, save_history)?;
     Ok(())
 }
 
