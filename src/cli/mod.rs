@@ -146,7 +146,7 @@ struct ServeArgs {
     db_connections: u16,
     /// With PostgreSQL behind a connection pooler in transaction mode that does not keep
     /// prepared statements (PgBouncer before 1.21): send each statement unprepared. It costs
-    /// the database about a third more CPU per turn (BENCHMARKS.md); not needed directly on
+    /// the database about 60% more CPU per turn (BENCHMARKS.md); not needed directly on
     /// PostgreSQL, nor with PgBouncer 1.21+ and max_prepared_statements set.
     #[arg(long)]
     db_no_prepared_statements: bool,
