@@ -429,6 +429,57 @@ async fn each_turn_takes_the_sessions_lock_before_reading_it() {
     assert_eq!(state["turns"], 3, "every turn counted once, none lost");
 }
 
+/// Retention (`switchboard purge`) run while two servers carry calls: it deletes what is over
+/// and never a call in progress, whose next turns go on where they were.
+#[tokio::test]
+async fn a_purge_beside_running_servers_leaves_calls_in_progress_alone() {
+    let Some((_schema, db, _flows, servers)) = two_servers().await else {
+        return;
+    };
+    let finished: Vec<String> = (0..6).map(|i| format!("CAdone{i}")).collect();
+    let running: Vec<String> = (0..6).map(|i| format!("CAopen{i}")).collect();
+    for (i, sid) in finished.iter().enumerate() {
+        let server = &servers[i % 2];
+        server.call(sid).await;
+        server.say(sid, "Maria").await;
+        server
+            .say(sid, "March 3rd 1990")
+            .await
+            .expect_goodbye("Thanks Maria");
+    }
+    for (i, sid) in running.iter().enumerate() {
+        servers[i % 2].call(sid).await;
+        servers[(i + 1) % 2]
+            .say(sid, "Jason")
+            .await
+            .expect_prompt("Your date of birth?");
+    }
+    let cutoff = chrono::Utc::now();
+    let finish = async {
+        for (i, sid) in running.iter().enumerate() {
+            servers[i % 2]
+                .say(sid, "March 3rd 1990")
+                .await
+                .expect_goodbye("Thanks Jason, born 1990-03-03.");
+        }
+    };
+    let (purged, ()) = tokio::join!(switchboard::store::purge_in(&db, cutoff), finish);
+    let purged = purged.expect("the purge runs beside the servers");
+    assert!(purged.collected >= finished.len(), "{purged:?}");
+    let rows = TestApp::collected_in(&db).await;
+    assert!(
+        rows.iter().all(|r| !finished.contains(&r.session)),
+        "finished calls' answers are gone: {rows:?}"
+    );
+    for row in &rows {
+        assert_eq!(
+            (row.status.as_str(), row.answers.len()),
+            ("complete", 2),
+            "{row:?}"
+        );
+    }
+}
+
 /// Two servers on one new PostgreSQL schema (None, having said why, without a server).
 async fn two_servers() -> Option<(Schema, Db, tempfile::TempDir, [TestApp; 2])> {
     let schema = Schema::new().await?;
