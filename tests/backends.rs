@@ -252,12 +252,9 @@ async fn concurrent_turns_of_one_call_on_two_servers_are_serialised() {
 /// is written, `/health` says so, and when the database is back the server carries on by itself.
 #[tokio::test]
 async fn the_database_going_away_mid_call_is_an_apology_and_the_server_recovers() {
-    let Some(schema) = Schema::new().await else {
+    let Some((schema, proxy, _db, _flows, app)) = behind_a_relay().await else {
         return;
     };
-    let proxy = Proxy::to(schema.server_addr().await).await;
-    let flows = flows();
-    let app = TestApp::on_db(&Db::Postgres(schema.url_via(proxy.addr())), flows.path()).await;
     app.call("CA1").await;
     app.say("CA1", "Jason")
         .await
@@ -307,13 +304,9 @@ async fn the_database_going_away_mid_call_is_an_apology_and_the_server_recovers(
 /// timeout) cost the caller nothing: the turn runs on a new connection.
 #[tokio::test]
 async fn connections_dropped_between_turns_cost_the_caller_nothing() {
-    let Some(schema) = Schema::new().await else {
+    let Some((_schema, proxy, db, _flows, app)) = behind_a_relay().await else {
         return;
     };
-    let proxy = Proxy::to(schema.server_addr().await).await;
-    let flows = flows();
-    let db = Db::Postgres(schema.url_via(proxy.addr()));
-    let app = TestApp::on_db(&db, flows.path()).await;
     app.call("CA1").await;
     for (said, next) in [
         ("Jason", "Your date of birth?"),
@@ -478,6 +471,17 @@ async fn a_purge_beside_running_servers_leaves_calls_in_progress_alone() {
             "{row:?}"
         );
     }
+}
+
+/// A server whose database is reached through a relay the test can cut (None, having said why,
+/// without a PostgreSQL server).
+async fn behind_a_relay() -> Option<(Schema, Proxy, Db, tempfile::TempDir, TestApp)> {
+    let schema = Schema::new().await?;
+    let proxy = Proxy::to(schema.server_addr().await).await;
+    let db = Db::Postgres(schema.url_via(proxy.addr()));
+    let flows = flows();
+    let app = TestApp::on_db(&db, flows.path()).await;
+    Some((schema, proxy, db, flows, app))
 }
 
 /// Two servers on one new PostgreSQL schema (None, having said why, without a server).
