@@ -124,8 +124,10 @@ async fn the_call_history_has_one_row_per_turn_saying_what_happened_in_order() {
     let detail = |turn: usize| -> serde_json::Value {
         serde_json::from_str(&rows[turn - 1].2).expect("json")
     };
-    assert_eq!(rows[1].1, "input,route");
+    assert_eq!(rows[1].1, "input,route,collect");
     assert_eq!(detail(2)[1]["route"]["task"], "register");
+    assert_eq!(detail(2)[2]["collect"]["collect"], "user_information");
+    assert_eq!(detail(2)[2]["collect"]["task"], "register");
     assert_eq!(detail(3)[0]["input"]["speech"], "my name is Jason");
     assert_eq!(detail(3)[1]["answer"]["value"], "Jason");
     assert_eq!(detail(4)[0]["input"]["digits"], "4155550123");

@@ -37,6 +37,10 @@ impl Turn<'_> {
             document: document.cloned(),
         };
         write_collected_memory(session, &run, CollectStatus::InProgress, self.now);
+        self.event(
+            "collect",
+            json!({"collect": collect.name, "task": task, "seq": run.seq}),
+        );
         self.ask(session, collect, run, true)
     }
 
