@@ -27,6 +27,7 @@ pub mod flow;
 pub mod http;
 pub mod load;
 pub mod log;
+pub mod metrics;
 pub mod nlu;
 pub mod runner;
 pub mod script;

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::engine::{Caller, Input, Next, Output, Reply};
+use crate::engine::{Caller, Input, Next, Output, Reply, WebhookResult};
 use crate::flow::Assistant;
 use crate::signature::AuthToken;
 use crate::store::{Store, StoreError};
@@ -327,18 +327,27 @@ impl Runner {
                         .into_std(),
                 )
                 .await?;
+            // Counted once committed: a step rolled back never happened.
+            crate::metrics::observed(&step.observed);
             if step.routed.is_some() {
                 routed = step.routed;
             }
             match step.reply.next {
                 Next::Webhook(call) if hops < MAX_HOPS => {
                     hops += 1;
-                    input = Input::Webhook(
-                        self.inner
-                            .webhooks
-                            .call(&self.inner.assistant, &call, deadline)
-                            .await,
-                    );
+                    let calling = Instant::now();
+                    let answer = self
+                        .inner
+                        .webhooks
+                        .call(&self.inner.assistant, &call, deadline)
+                        .await;
+                    let outcome = match &answer {
+                        WebhookResult::Actions { .. } => "actions",
+                        WebhookResult::Valid(_) => "verdict",
+                        WebhookResult::Failed { .. } => "failed",
+                    };
+                    crate::metrics::webhook(outcome, calling.elapsed());
+                    input = Input::Webhook(answer);
                 }
                 _ => {
                     return Ok(Turned {

@@ -132,10 +132,14 @@ struct ServeArgs {
     /// runs (`switchboard purge` does it on demand).
     #[arg(long, env = "SWITCHBOARD_RETENTION_DAYS", value_name = "DAYS")]
     retention_days: Option<u32>,
-    /// File holding the admin token for GET /admin/collected (or set SWITCHBOARD_ADMIN_TOKEN).
-    /// Without one, no admin route exists.
+    /// File holding the admin token for GET /admin/collected and GET /metrics (or set
+    /// SWITCHBOARD_ADMIN_TOKEN). Without one, no admin route exists.
     #[arg(long)]
     admin_token_file: Option<PathBuf>,
+    /// Also serve GET /metrics (Prometheus' text format) on this address, WITHOUT the admin
+    /// token: for a private network or loopback only. It serves nothing else.
+    #[arg(long, env = "SWITCHBOARD_METRICS_LISTEN", value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
     /// Most turns committed to the database in one transaction (group commit); 1 commits and
     /// syncs each turn on its own.
     #[arg(long, default_value_t = store::MAX_BATCH, value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -481,9 +485,25 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
         };
         let runner = Runner::new(Arc::new(assistant), store, options)?;
         if admin.is_some() {
-            tracing::info!("admin API on: GET /admin/collected with the admin bearer token");
+            tracing::info!("admin API on: GET /admin/collected and GET /metrics with the admin bearer token");
         }
-        let mut state = AppState::with_admin(runner, auth, admin);
+        let metrics = crate::metrics::Metrics::install()?;
+        let mut state = AppState::with_admin(runner, auth, admin).with_metrics(metrics);
+        if let Some(address) = args.metrics_listen {
+            let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address} for --metrics-listen: {e}"))?;
+            let bound = listener.local_addr().map_err(|e| e.to_string())?;
+            if !bound.ip().is_loopback() {
+                tracing::warn!("metrics are served WITHOUT a token on http://{bound}/metrics: keep that address on a private network");
+            }
+            tracing::info!("metrics listening on http://{bound}/metrics");
+            let router = http::metrics_router(state.clone());
+            // Ends with the runtime, when the main server has stopped.
+            tokio::spawn(async move {
+                if let Err(e) = http::server::serve(listener, router, http::server::Limits::default(), std::future::pending()).await {
+                    tracing::error!(error = %e, "the metrics listener failed");
+                }
+            });
+        }
         if args.baseline_route {
             tracing::info!("baseline route on: POST /bench/fixed answers fixed TwiML");
             state = state.with_baseline_route();

@@ -1,8 +1,10 @@
-//! The operator's read access over HTTP: collected answers, behind a bearer token.
+//! The operator's read access over HTTP: collected answers and metrics, behind a bearer token.
 //!
-//! Autopilot's classic sample served everyone's answers on an open GET; here the route only
-//! exists when an admin token is configured (`SWITCHBOARD_ADMIN_TOKEN`), and every request must
-//! carry it as `Authorization: Bearer …`, compared in constant time.
+//! Autopilot's classic sample served everyone's answers on an open GET; here the routes only
+//! exist when an admin token is configured (`SWITCHBOARD_ADMIN_TOKEN`), and every request must
+//! carry it as `Authorization: Bearer …`, compared in constant time. Metrics may also be served
+//! without the token on an address of their own (`--metrics-listen`), for a private network:
+//! they hold counts and timings, never what a caller said or their number.
 
 use axum::Json;
 use axum::extract::State;
@@ -43,18 +45,61 @@ impl std::fmt::Debug for AdminToken {
     }
 }
 
-/// `GET /admin/collected`: every collect run as JSON, oldest first.
-pub(super) async fn collected(State(app): State<AppState>, headers: HeaderMap) -> Response {
+/// None when the request carries the admin token; else the 401 to answer.
+fn refused(app: &AppState, headers: &HeaderMap) -> Option<Response> {
     let allowed = app.inner.admin.as_ref().is_some_and(|token| {
         token.matches(headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()))
     });
-    if !allowed {
-        tracing::warn!("refused an admin request without a valid bearer token");
-        return (
+    if allowed {
+        return None;
+    }
+    tracing::warn!("refused an admin request without a valid bearer token");
+    Some(
+        (
             StatusCode::UNAUTHORIZED,
             "missing or wrong admin token: send Authorization: Bearer <SWITCHBOARD_ADMIN_TOKEN>\n",
         )
-            .into_response();
+            .into_response(),
+    )
+}
+
+/// `GET /metrics` on the main address: the metrics, behind the admin token.
+pub(super) async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = refused(&app, &headers) {
+        return refusal;
+    }
+    render_metrics(&app).await
+}
+
+/// `GET /metrics` on `--metrics-listen`'s address, which serves nothing else: no token.
+pub(super) async fn open_metrics(State(app): State<AppState>) -> Response {
+    render_metrics(&app).await
+}
+
+/// The metrics in Prometheus' text format, with the sessions in progress counted now.
+async fn render_metrics(app: &AppState) -> Response {
+    let Some(metrics) = &app.inner.metrics else {
+        return (StatusCode::NOT_FOUND, "metrics are off\n").into_response();
+    };
+    match app.inner.runner.store().sessions_in_progress().await {
+        Ok(count) => crate::metrics::sessions_in_progress(count),
+        // The other families are still worth having; the gauge keeps its last value.
+        Err(e) => tracing::warn!(error = %e, "could not count the sessions in progress"),
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics.render(),
+    )
+        .into_response()
+}
+
+/// `GET /admin/collected`: every collect run as JSON, oldest first.
+pub(super) async fn collected(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = refused(&app, &headers) {
+        return refusal;
     }
     match app.inner.runner.store().collected().await {
         Ok(rows) => Json(rows).into_response(),

@@ -58,6 +58,16 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
+        match self {
+            HttpError::Unsigned | HttpError::BadSignature => crate::metrics::signature_failure(),
+            HttpError::TooLarge(_) => crate::metrics::refused("body_too_large"),
+            HttpError::TooManyParams(_) => crate::metrics::refused("too_many_params"),
+            HttpError::RequestTimeout(_) => crate::metrics::refused("request_timeout"),
+            HttpError::UnsupportedMediaType
+            | HttpError::BadForm(_)
+            | HttpError::Voice(_)
+            | HttpError::Sms(_) => {}
+        }
         // A few lines a second at most: anyone can send bad requests faster than a log is read.
         if let Some(suppressed) = crate::log::REJECTED_REQUESTS.admit() {
             crate::log::report_suppressed(suppressed);

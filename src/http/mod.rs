@@ -39,6 +39,8 @@ struct Inner {
     admin: Option<admin::AdminToken>,
     /// When set, `POST /bench/fixed` exists: the fixed-TwiML baseline for `switchboard bench`.
     baseline: bool,
+    /// When set, `GET /metrics` exists (behind the admin token on the main router).
+    metrics: Option<crate::metrics::Metrics>,
 }
 
 /// What signature checks need: the account's auth token and the public URL Twilio calls.
@@ -69,6 +71,7 @@ impl AppState {
                 auth,
                 admin,
                 baseline: false,
+                metrics: None,
             }),
         }
     }
@@ -80,6 +83,17 @@ impl AppState {
     pub fn with_baseline_route(self) -> AppState {
         let mut inner = (*self.inner).clone();
         inner.baseline = true;
+        AppState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The same state serving the process's metrics at `GET /metrics`: behind the admin token
+    /// on [`router`] (so only with one), and open on [`metrics_router`].
+    #[must_use]
+    pub fn with_metrics(self, metrics: crate::metrics::Metrics) -> AppState {
+        let mut inner = (*self.inner).clone();
+        inner.metrics = Some(metrics);
         AppState {
             inner: Arc::new(inner),
         }
@@ -98,6 +112,9 @@ pub fn router(state: AppState) -> Router {
     let mut optional = Router::new();
     if state.inner.admin.is_some() {
         optional = optional.route("/admin/collected", get(admin::collected));
+        if state.inner.metrics.is_some() {
+            optional = optional.route("/metrics", get(admin::metrics));
+        }
     }
     if state.inner.baseline {
         optional = optional.route(baseline::PATH, post(baseline::fixed));
@@ -109,6 +126,14 @@ pub fn router(state: AppState) -> Router {
         .route("/voice/status", post(voice::status))
         .route("/sms", post(sms::incoming))
         .route("/health", get(health))
+        .with_state(state)
+}
+
+/// The routes of `--metrics-listen`'s address: `GET /metrics` without a token, and nothing
+/// else, for a private network.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(admin::open_metrics))
         .with_state(state)
 }
 

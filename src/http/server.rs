@@ -317,6 +317,7 @@ async fn serve_connection(
                     None if waiting_too_long => {
                         if !activity.served.load(Ordering::SeqCst) {
                             // No request ever arrived: nothing to answer or finish writing.
+                            crate::metrics::refused("header_timeout");
                             return;
                         }
                         conn.as_mut().graceful_shutdown();

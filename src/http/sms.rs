@@ -35,10 +35,12 @@ pub(super) async fn incoming(
                 micros = started.elapsed().as_micros() as u64,
                 "turn"
             );
+            crate::metrics::turn("sms", "text", "answered", started.elapsed());
             turned.reply
         }
         Err(e) => {
             tracing::error!(channel = "sms", %session, error = %e, "turn failed");
+            crate::metrics::turn("sms", "text", "apology", started.elapsed());
             runner.apology()
         }
     };

@@ -73,10 +73,12 @@ async fn turn(
     let reply = match runner.turn(caller, input).await {
         Ok(turned) => {
             tracing::info!(call = %request.call_sid, input = kind, webhooks = turned.hops, ended = !matches!(turned.reply.next, Next::Gather(_)), micros = started.elapsed().as_micros() as u64, "turn");
+            crate::metrics::turn("voice", kind, "answered", started.elapsed());
             turned.reply
         }
         Err(e) => {
             tracing::error!(call = %request.call_sid, input = kind, error = %e, "turn failed");
+            crate::metrics::turn("voice", kind, "apology", started.elapsed());
             runner.apology()
         }
     };

@@ -30,6 +30,7 @@ use crate::flow::Assistant;
 pub use postgres::POOL_SIZE;
 pub use read::{CollectedRow, read_collected};
 pub use sqlite::{CACHE_BYTES, purge_older_than};
+pub use turn::{Observed, RouteSeen};
 
 /// How often the writer forgets old delivery replies (between batches, never during one).
 pub const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
@@ -218,6 +219,8 @@ pub struct Stepped {
     pub reply: Reply,
     /// Some when the input was routed this step; None inside when the matcher declined.
     pub routed: Option<Option<String>>,
+    /// What the step showed, for metrics (nothing for a retry answered from the store).
+    pub observed: Observed,
 }
 
 /// What [`purge_older_than`] removed.
@@ -296,6 +299,23 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(store) => store.health(),
             Backend::Postgres(store) => store.health().await,
+        }
+    }
+
+    /// Conversations not ended whose last turn came within the last hour (`GET /metrics`).
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub async fn sessions_in_progress(&self) -> Result<u64, StoreError> {
+        let since = Utc::now() - chrono::Duration::hours(1);
+        match &self.backend {
+            Backend::Sqlite(store) => {
+                let path = store.path().to_path_buf();
+                tokio::task::spawn_blocking(move || read::sessions_in_progress(&path, since))
+                    .await
+                    .map_err(|e| StoreError::Batch(format!("the count failed: {e}")))?
+            }
+            Backend::Postgres(store) => store.sessions_in_progress(since).await,
         }
     }
 

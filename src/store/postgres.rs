@@ -221,6 +221,22 @@ impl Store {
         ))
     }
 
+    /// Conversations not ended whose last turn came after `since`.
+    pub(super) async fn sessions_in_progress(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let count: i64 = client
+            .query_typed_one(
+                "SELECT count(*) FROM sessions WHERE NOT ended AND updated_at >= $1",
+                &[(&since, Type::TIMESTAMPTZ)],
+            )
+            .await?
+            .get(0);
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// Every collect run, oldest first.
     pub(super) async fn collected(&self) -> Result<Vec<CollectedRow>, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
@@ -262,7 +278,9 @@ impl Store {
             let failure = match tokio::time::timeout_at(deadline, work).await {
                 Err(_) => StoreError::TimedOut,
                 Ok(Ok((tx, stepped))) => {
+                    let committing = Instant::now();
                     tx.commit().await?;
+                    crate::metrics::commit("postgres", committing.elapsed(), 1);
                     return Ok(stepped);
                 }
                 Ok(Err(e)) => e,
@@ -327,12 +345,14 @@ impl Store {
             return Ok(Stepped {
                 reply,
                 routed: None,
+                observed: turn::Observed::default(),
             });
         }
         if let Some(reply) = turn::replay(session.as_ref(), caller, &input) {
             return Ok(Stepped {
                 reply,
                 routed: None,
+                observed: turn::Observed::default(),
             });
         }
         let nothing_to_keep = turn::keeps_nothing(session.is_some(), &input);
@@ -352,6 +372,7 @@ impl Store {
         };
         tokio::try_join!(biased; save, delivery)?;
         Ok(Stepped {
+            observed: turn::observed(&outcome),
             reply: outcome.reply,
             routed: outcome.routed,
         })

@@ -1,4 +1,4 @@
-//! Read-only queries for operators: what was collected.
+//! Read-only queries for operators: what was collected, and how many conversations are open.
 //!
 //! These open their own connection, so the command line can read a database that a running
 //! server is writing (WAL lets readers and the writer work side by side). They open it read-only
@@ -157,6 +157,29 @@ pub fn read_collected(path: &Path) -> Result<Vec<CollectedRow>, StoreError> {
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Conversations not ended whose last turn came after `since`, in the SQLite file at `path`.
+///
+/// # Errors
+/// The file cannot be opened or read.
+pub(super) fn sessions_in_progress(
+    path: &Path,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = open_read_only(path)?;
+    let count: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sessions WHERE ended = 0 AND updated_at >= ?1",
+            [super::turn::timestamp(since)],
+            |r| r.get(0),
+        )
+        .map_err(open_err)?;
+    Ok(u64::try_from(count).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -577,6 +577,7 @@ fn run_batch(
             results.push(Ok(Stepped {
                 reply,
                 routed: None,
+                observed: turn::Observed::default(),
             }));
             continue;
         }
@@ -591,6 +592,7 @@ fn run_batch(
             results.push(Ok(Stepped {
                 reply,
                 routed: None,
+                observed: turn::Observed::default(),
             }));
             // Unchanged, so nothing to write: back where a later turn of the call looks first.
             if let Some(session) = session.filter(|(s, _)| !s.ended) {
@@ -620,15 +622,19 @@ fn run_batch(
         if let Some(token) = turn::delivery_to_save(caller, &outcome) {
             save_delivery(&tx, token, &caller.key, &outcome.reply, job.now)?;
         }
+        let observed = turn::observed(&outcome);
         if !nothing_to_keep && !outcome.session.ended {
             staged.insert(caller.key.clone(), (outcome.session, weight));
         }
         results.push(Ok(Stepped {
             reply: outcome.reply,
             routed: outcome.routed,
+            observed,
         }));
     }
+    let committing = std::time::Instant::now();
     tx.commit()?;
+    crate::metrics::commit("sqlite", committing.elapsed(), results.len());
     cache.put_all(staged.into_iter().collect());
     Ok(results)
 }

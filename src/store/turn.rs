@@ -247,3 +247,74 @@ impl History {
         Some((self.kinds, self.detail))
     }
 }
+
+/// What a committed step showed, for the server's metrics: the matcher's decision and the
+/// collects that started or ended. Read from the step's effects, so the engine stays pure.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// The matcher's decision, when what the caller said was matched against the tasks.
+    pub route: Option<RouteSeen>,
+    /// Collects that moved this step: their name and `started`, `completed` or `incomplete`.
+    pub collects: Vec<(String, &'static str)>,
+}
+
+/// The matcher's decision on one utterance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteSeen {
+    /// Its confidence in the best task.
+    pub confidence: f64,
+    /// Why it declined (`below_threshold`, `unrelated`, `empty`), or None when it matched.
+    pub declined: Option<&'static str>,
+}
+
+/// What `outcome` shows (see [`Observed`]).
+pub(super) fn observed(outcome: &Outcome) -> Observed {
+    let mut observed = Observed::default();
+    for effect in &outcome.effects {
+        match effect {
+            // Keypad choices route too, but without the matcher: they carry no decision.
+            Effect::Event {
+                kind: "route",
+                detail,
+            } => {
+                if let Some(decision) = detail.get("decision").and_then(|d| d.as_str()) {
+                    observed.route = Some(RouteSeen {
+                        confidence: detail
+                            .get("confidence")
+                            .and_then(serde_json::Value::as_f64)
+                            .unwrap_or(0.0),
+                        declined: match decision {
+                            "Matched" => None,
+                            "Unrelated" => Some("unrelated"),
+                            "Empty" => Some("empty"),
+                            _ => Some("below_threshold"),
+                        },
+                    });
+                }
+            }
+            Effect::Event {
+                kind: "collect",
+                detail,
+            } => {
+                if let Some(name) = detail.get("collect").and_then(|c| c.as_str()) {
+                    observed.collects.push((name.to_owned(), "started"));
+                }
+            }
+            Effect::Collected(record) => match record.status {
+                engine::CollectStatus::Complete => {
+                    observed
+                        .collects
+                        .push((record.collect.clone(), "completed"));
+                }
+                engine::CollectStatus::Incomplete => {
+                    observed
+                        .collects
+                        .push((record.collect.clone(), "incomplete"));
+                }
+                engine::CollectStatus::InProgress => {}
+            },
+            Effect::Event { .. } => {}
+        }
+    }
+    observed
+}

@@ -186,6 +186,24 @@ impl Server {
     }
 }
 
+/// Sends one request (`head` is the request line's method and path, `headers` extra header
+/// lines) on a connection of its own and returns the whole response, whatever its status.
+pub fn request(addr: SocketAddr, head: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut text = format!("{head} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(text.as_bytes()).expect("writes");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("reads");
+    response
+}
+
 /// Posts a form, as one delivery with Twilio's idempotency token, to whichever server listens at
 /// `addr`, and returns the body of a 200; anything else (refused, reset, another status) is an
 /// error, as it would be to Twilio, which then retries the delivery.
