@@ -12,6 +12,7 @@
 //! sensitive answers hashed with a key kept in the database — because what a turn *means* is
 //! written once, in [`turn`], and each backend only stores it.
 
+pub mod export;
 pub mod lock;
 mod postgres;
 mod read;
