@@ -71,7 +71,69 @@ on_both_stores!(
     a_retried_text_gets_its_own_reply_after_a_newer_one,
     a_restarted_server_carries_the_call_on,
     health_says_the_store_is_up,
+    answers_are_filtered_by_collect_status_and_time_a_page_at_a_time,
 );
+
+/// The console's Answers filters, the same on both databases: by collect, status and start
+/// time, newest first, a page at a time.
+async fn answers_are_filtered_by_collect_status_and_time_a_page_at_a_time(db: &Db) {
+    use switchboard::store::{AnswersFilter, collected_in_where};
+    let flows = flows();
+    let app = TestApp::on_db(db, flows.path()).await;
+    for sid in ["CA1", "CA2", "CA3"] {
+        app.call(sid).await;
+        app.say(sid, "Jason").await;
+        app.say(sid, "March 3rd 1990").await;
+    }
+    app.call("CA4").await;
+    app.say("CA4", "Maria").await;
+    let read = |filter: AnswersFilter| async move {
+        collected_in_where(db, filter)
+            .await
+            .expect("readable")
+            .iter()
+            .map(|r| r.session.clone())
+            .collect::<Vec<_>>()
+    };
+    let complete = || AnswersFilter {
+        status: Some("complete".into()),
+        ..AnswersFilter::default()
+    };
+    assert_eq!(read(complete()).await, ["CA1", "CA2", "CA3"]);
+    let newest_two = AnswersFilter {
+        newest_first: true,
+        limit: Some(2),
+        ..complete()
+    };
+    assert_eq!(read(newest_two.clone()).await, ["CA3", "CA2"]);
+    let next_page = AnswersFilter {
+        offset: 2,
+        ..newest_two
+    };
+    assert_eq!(read(next_page).await, ["CA1"]);
+    let in_progress = AnswersFilter {
+        status: Some("in_progress".into()),
+        ..AnswersFilter::default()
+    };
+    assert_eq!(read(in_progress).await, ["CA4"]);
+    let other_collect = AnswersFilter {
+        collect: Some("nothing-of-that-name".into()),
+        ..AnswersFilter::default()
+    };
+    assert!(read(other_collect).await.is_empty());
+    let now = chrono::Utc::now();
+    let future = AnswersFilter {
+        from: Some(now + chrono::Duration::hours(1)),
+        ..AnswersFilter::default()
+    };
+    assert!(read(future).await.is_empty());
+    let past = AnswersFilter {
+        from: Some(now - chrono::Duration::hours(1)),
+        until: Some(now + chrono::Duration::hours(1)),
+        ..AnswersFilter::default()
+    };
+    assert_eq!(read(past).await.len(), 4);
+}
 
 async fn a_call_saves_its_answers_once_and_hashes_the_sensitive_one(db: &Db) {
     let flows = flows();

@@ -26,9 +26,13 @@ impl AdminToken {
     }
 
     fn matches(&self, header: Option<&str>) -> bool {
-        let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
-            return false;
-        };
+        header
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .is_some_and(|given| self.matches_token(given))
+    }
+
+    /// Whether `given` is the token (the console's sign-in form), in constant time.
+    pub(super) fn matches_token(&self, given: &str) -> bool {
         // Constant time over the longer length: no early exit that would leak a prefix.
         let (a, b) = (self.0.as_bytes(), given.trim().as_bytes());
         let mut diff = a.len() ^ b.len();
@@ -36,6 +40,13 @@ impl AdminToken {
             diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
         }
         diff == 0
+    }
+}
+
+impl AdminToken {
+    /// The token itself, for deriving the console's signing key; never for a log.
+    pub(super) fn secret(&self) -> &str {
+        &self.0
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod admin;
 mod baseline;
+pub mod console;
 pub mod error;
 pub mod form;
 pub mod server;
@@ -41,6 +42,8 @@ struct Inner {
     baseline: bool,
     /// When set, `GET /metrics` exists (behind the admin token on the main router).
     metrics: Option<crate::metrics::Metrics>,
+    /// With an admin token, the console's signing keys (`/console`).
+    console: Option<Arc<console::session::Keys>>,
 }
 
 /// What signature checks need: the account's auth token and the public URL Twilio calls.
@@ -65,6 +68,9 @@ impl AppState {
         auth: Option<Auth>,
         admin: Option<admin::AdminToken>,
     ) -> AppState {
+        let console = admin
+            .as_ref()
+            .map(|token| Arc::new(console::session::Keys::new(token.secret())));
         AppState {
             inner: Arc::new(Inner {
                 runner,
@@ -72,6 +78,7 @@ impl AppState {
                 admin,
                 baseline: false,
                 metrics: None,
+                console,
             }),
         }
     }
@@ -111,7 +118,9 @@ pub fn router(state: AppState) -> Router {
     // and refuse: there is nothing to probe.
     let mut optional = Router::new();
     if state.inner.admin.is_some() {
-        optional = optional.route("/admin/collected", get(admin::collected));
+        optional = optional
+            .route("/admin/collected", get(admin::collected))
+            .merge(console::routes());
         if state.inner.metrics.is_some() {
             optional = optional.route("/metrics", get(admin::metrics));
         }

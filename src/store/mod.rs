@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use crate::engine::{Caller, Input, Reply};
 use crate::flow::Assistant;
 pub use postgres::POOL_SIZE;
-pub use read::{CollectedRow, read_collected};
+pub use read::{AnswersFilter, CollectedRow, read_collected};
 pub use sqlite::{CACHE_BYTES, purge_older_than};
 pub use turn::{Observed, RouteSeen};
 
@@ -333,9 +333,25 @@ impl Store {
     /// # Errors
     /// The database cannot be read.
     pub async fn collected(&self) -> Result<Vec<CollectedRow>, StoreError> {
+        self.collected_where(AnswersFilter::default()).await
+    }
+
+    /// The collect runs `filter` asks for (the console's Answers page and its downloads).
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub async fn collected_where(
+        &self,
+        filter: AnswersFilter,
+    ) -> Result<Vec<CollectedRow>, StoreError> {
         match &self.backend {
-            Backend::Sqlite(store) => collected_in(&Db::Sqlite(store.path().to_path_buf())).await,
-            Backend::Postgres(store) => store.collected().await,
+            Backend::Sqlite(store) => {
+                let path = store.path().to_path_buf();
+                tokio::task::spawn_blocking(move || read::read_collected_where(&path, &filter))
+                    .await
+                    .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
+            }
+            Backend::Postgres(store) => store.collected(&filter).await,
         }
     }
 
@@ -367,14 +383,25 @@ impl Store {
 /// # Errors
 /// The database is missing, unreachable or not a Switchboard database.
 pub async fn collected_in(db: &Db) -> Result<Vec<CollectedRow>, StoreError> {
+    collected_in_where(db, AnswersFilter::default()).await
+}
+
+/// The collect runs `filter` asks for, in the database `db` names.
+///
+/// # Errors
+/// The database is missing, unreachable or not a Switchboard database.
+pub async fn collected_in_where(
+    db: &Db,
+    filter: AnswersFilter,
+) -> Result<Vec<CollectedRow>, StoreError> {
     match db {
         Db::Sqlite(path) => {
             let path = path.clone();
-            tokio::task::spawn_blocking(move || read_collected(&path))
+            tokio::task::spawn_blocking(move || read::read_collected_where(&path, &filter))
                 .await
                 .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
         }
-        Db::Postgres(url) => postgres::read_collected(url).await,
+        Db::Postgres(url) => postgres::read_collected(url, &filter).await,
     }
 }
 

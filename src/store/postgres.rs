@@ -27,7 +27,7 @@ use deadpool_postgres::Transaction;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
 
-use super::read::CollectedRow;
+use super::read::{AnswersFilter, CollectedRow};
 use super::turn::{self, AnswerKey, Written, timestamp};
 use super::{Cutoffs, Purged, Stepped, StoreError, StoreOptions};
 use crate::engine::{Caller, Input, Outcome, Reply, Session};
@@ -237,10 +237,13 @@ impl Store {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    /// Every collect run, oldest first.
-    pub(super) async fn collected(&self) -> Result<Vec<CollectedRow>, StoreError> {
+    /// The collect runs `filter` asks for.
+    pub(super) async fn collected(
+        &self,
+        filter: &AnswersFilter,
+    ) -> Result<Vec<CollectedRow>, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
-        collected_rows(&client).await
+        collected_rows(&client, filter).await
     }
 
     /// One turn, committed before it returns (see the module's docs for the deadline).
@@ -381,9 +384,12 @@ impl Store {
 
 /// Every collect run in the database at `url` (`switchboard collected`), on a connection of its
 /// own, without migrating: a reader never changes the schema.
-pub(super) async fn read_collected(url: &str) -> Result<Vec<CollectedRow>, StoreError> {
+pub(super) async fn read_collected(
+    url: &str,
+    filter: &AnswersFilter,
+) -> Result<Vec<CollectedRow>, StoreError> {
     let client = reader(url).await?;
-    collected_rows(&client).await
+    collected_rows(&client, filter).await
 }
 
 /// A connection of its own for a command (`collected`, `purge`), to a database this binary
@@ -417,13 +423,32 @@ async fn reader(url: &str) -> Result<deadpool_postgres::Object, StoreError> {
     }
 }
 
-async fn collected_rows(client: &Client) -> Result<Vec<CollectedRow>, StoreError> {
+async fn collected_rows(
+    client: &Client,
+    filter: &AnswersFilter,
+) -> Result<Vec<CollectedRow>, StoreError> {
+    let order = if filter.newest_first { "DESC" } else { "ASC" };
+    let limit = filter.limit.map(i64::from);
+    let offset = i64::from(filter.offset);
     let rows = client
         .query_typed(
-            "SELECT id, session_key, channel, caller, task, collect, status, answers::text,
+            &format!(
+                "SELECT id, session_key, channel, caller, task, collect, status, answers::text,
                     started_at, updated_at, finished_at
-             FROM collected ORDER BY id",
-            &[],
+             FROM collected
+             WHERE ($1::timestamptz IS NULL OR started_at >= $1)
+               AND ($2::timestamptz IS NULL OR started_at < $2)
+               AND ($3::text IS NULL OR collect = $3) AND ($4::text IS NULL OR status = $4)
+             ORDER BY id {order} LIMIT $5 OFFSET $6"
+            ),
+            &[
+                (&filter.from, Type::TIMESTAMPTZ),
+                (&filter.until, Type::TIMESTAMPTZ),
+                (&filter.collect, Type::TEXT),
+                (&filter.status, Type::TEXT),
+                (&limit, Type::INT8),
+                (&offset, Type::INT8),
+            ],
         )
         .await?;
     rows.iter()

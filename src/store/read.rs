@@ -120,21 +120,65 @@ fn immutable_uri(path: &Path) -> String {
     uri
 }
 
+/// Which collect runs an operator asks for: each field set narrows the rows, each left None
+/// leaves them open. Every filter is on an indexed column or on rows an index has narrowed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswersFilter {
+    /// Started at or after this.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Started before this.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The collect's name.
+    pub collect: Option<String>,
+    /// `complete`, `in_progress` or `incomplete`.
+    pub status: Option<String>,
+    /// Newest first (a page), rather than oldest first (an export).
+    pub newest_first: bool,
+    /// At most this many rows (None: all).
+    pub limit: Option<u32>,
+    /// Skipping this many first.
+    pub offset: u32,
+}
+
 /// Every collect run in the database, oldest first.
 ///
 /// # Errors
 /// The file is missing or not a Switchboard database.
 pub fn read_collected(path: &Path) -> Result<Vec<CollectedRow>, StoreError> {
+    read_collected_where(path, &AnswersFilter::default())
+}
+
+/// The collect runs `filter` asks for.
+///
+/// # Errors
+/// The file is missing or not a Switchboard database.
+pub fn read_collected_where(
+    path: &Path,
+    filter: &AnswersFilter,
+) -> Result<Vec<CollectedRow>, StoreError> {
     let open_err = |source| StoreError::Open {
         path: path.to_path_buf(),
         source,
     };
     let conn = open_read_only(path)?;
-    let mut stmt = conn.prepare(
+    let order = if filter.newest_first { "DESC" } else { "ASC" };
+    let mut stmt = conn.prepare(&format!(
         "SELECT id, session_key, channel, caller, task, collect, status, answers, started_at, updated_at, finished_at
-         FROM collected ORDER BY id",
-    ).map_err(open_err)?;
-    let rows = stmt.query_map([], |r| {
+         FROM collected
+         WHERE (?1 IS NULL OR started_at >= ?1) AND (?2 IS NULL OR started_at < ?2)
+           AND (?3 IS NULL OR collect = ?3) AND (?4 IS NULL OR status = ?4)
+         ORDER BY id {order} LIMIT ?5 OFFSET ?6",
+    )).map_err(open_err)?;
+    let params = rusqlite::params![
+        filter.from.map(super::turn::timestamp),
+        filter.until.map(super::turn::timestamp),
+        filter.collect,
+        filter.status,
+        // SQLite reads a negative limit as none.
+        filter.limit.map_or(-1, i64::from),
+        i64::from(filter.offset),
+    ];
+    let rows = stmt.query_map(params, |r| {
         let answers: String = r.get(7)?;
         Ok(CollectedRow {
             id: r.get(0)?,

@@ -1,0 +1,459 @@
+//! The operator console at `/console`: server-rendered HTML (askama), no JavaScript, for the
+//! people who run a phone line and want to see what callers answered.
+//!
+//! It exists only when an admin token is set. Signing in with that token sets a signed,
+//! expiring session cookie ([`session`]); every page and download checks it, pages sending the
+//! browser to the sign-in form and downloads answering 401. Forms that change something carry
+//! a CSRF token. Every response forbids framing and caching and allows no script at all; what
+//! callers said reaches the page only through askama's HTML escaping.
+//!
+//! This first increment has the sign-in and the Answers page with its CSV and JSON downloads;
+//! the calls, a call's transcript, the overview and the matcher review are to come.
+
+pub mod session;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::AppState;
+use crate::store::{AnswersFilter, CollectedRow};
+
+/// Rows on a page of answers.
+const PAGE_ROWS: u32 = 50;
+
+/// The console's routes, for the main router (only with an admin token).
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(home))
+        .route("/console/", get(home))
+        .route("/console/sign-in", get(sign_in_page).post(sign_in))
+        .route("/console/sign-out", post(sign_out))
+        .route("/console/answers", get(answers))
+        .route("/console/answers.csv", get(answers_csv))
+        .route("/console/answers.json", get(answers_json))
+        .route("/console/console.css", get(style_sheet))
+}
+
+/// The headers every console response carries: no framing, no sniffing, no referrer, no
+/// script, style only from here, and nothing kept in caches (pages hold personal data).
+fn guarded(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        HeaderName::from_static("content-security-policy"),
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(headers, HeaderName::from_static("x-frame-options"), "DENY");
+    set(
+        headers,
+        HeaderName::from_static("x-content-type-options"),
+        "nosniff",
+    );
+    set(
+        headers,
+        HeaderName::from_static("referrer-policy"),
+        "no-referrer",
+    );
+    if !headers.contains_key(CACHE_CONTROL) {
+        set(headers, CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+/// A redirect after a form or to the sign-in page.
+fn see_other(to: &'static str) -> Response {
+    guarded((StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response())
+}
+
+/// The session cookie the request carries, if it is a valid one.
+fn signed_in(app: &AppState, headers: &HeaderMap) -> Option<String> {
+    let keys = app.inner.console.as_ref()?;
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == session::COOKIE && keys.valid(value))
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A rendered page, or a 500 saying the page could not be drawn (a template bug).
+fn page(rendered: Result<String, askama::Error>) -> Response {
+    guarded(match rendered {
+        Ok(html) => ([(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not render a console page");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not render the page\n",
+            )
+                .into_response()
+        }
+    })
+}
+
+async fn home(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if signed_in(&app, &headers).is_some() {
+        see_other("/console/answers")
+    } else {
+        see_other("/console/sign-in")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/sign_in.html")]
+struct SignInPage<'a> {
+    problem: Option<&'a str>,
+}
+
+async fn sign_in_page() -> Response {
+    page(SignInPage { problem: None }.render())
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    token: String,
+}
+
+async fn sign_in(State(app): State<AppState>, Form(form): Form<SignInForm>) -> Response {
+    let (Some(keys), Some(admin)) = (&app.inner.console, &app.inner.admin) else {
+        return guarded(StatusCode::NOT_FOUND.into_response());
+    };
+    let refuse = |status: StatusCode, problem: &str| {
+        let mut response = page(
+            SignInPage {
+                problem: Some(problem),
+            }
+            .render(),
+        );
+        *response.status_mut() = status;
+        response
+    };
+    if !keys.may_try() {
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed sign-ins in the last minute. Wait a minute and try again.",
+        );
+    }
+    if !admin.matches_token(&form.token) {
+        keys.failed();
+        tracing::warn!("refused a console sign-in with a wrong admin token");
+        return refuse(StatusCode::UNAUTHORIZED, "That is not the admin token.");
+    }
+    let secure = app
+        .inner
+        .auth
+        .as_ref()
+        .is_some_and(|auth| auth.public_url.starts_with("https://"));
+    let cookie = format!(
+        "{}={}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        session::COOKIE,
+        keys.issue(),
+        session::SESSION_HOURS * 3600,
+        if secure { "; Secure" } else { "" }
+    );
+    tracing::info!("console sign-in");
+    let mut response = see_other("/console/answers");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn sign_out(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let (Some(keys), Some(cookie)) = (&app.inner.console, signed_in(&app, &headers)) else {
+        return see_other("/console/sign-in");
+    };
+    if !keys.csrf_matches(&cookie, &form.csrf) {
+        return guarded(
+            (
+                StatusCode::FORBIDDEN,
+                "missing or wrong CSRF token: sign out from the console's own page\n",
+            )
+                .into_response(),
+        );
+    }
+    let mut response = see_other("/console/sign-in");
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static(
+            "switchboard_console=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    response
+}
+
+/// The Answers page's filters as the query string carries them (empty: not filtered).
+#[derive(Debug, Default, Deserialize)]
+struct AnswersQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    collect: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+impl AnswersQuery {
+    /// The store's filter; a date that does not parse is a 400 naming it.
+    fn filter(&self) -> Result<AnswersFilter, String> {
+        let day =
+            |name: &str, text: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+                if text.is_empty() {
+                    return Ok(None);
+                }
+                chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .map(|d| Some(d.and_time(chrono::NaiveTime::MIN).and_utc()))
+                    .map_err(|_| format!("{name}: expected a date as YYYY-MM-DD, got {text:?}"))
+            };
+        let text = |t: &str| (!t.trim().is_empty()).then(|| t.trim().to_owned());
+        Ok(AnswersFilter {
+            from: day("from", &self.from)?,
+            // "To" a day includes that day.
+            until: day("to", &self.to)?.map(|d| d + chrono::Duration::days(1)),
+            collect: text(&self.collect),
+            status: text(&self.status),
+            ..AnswersFilter::default()
+        })
+    }
+
+    /// The filters alone, as a query string for links that keep them.
+    fn filters(&self) -> String {
+        serde_urlencoded::to_string([
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+            ("collect", self.collect.as_str()),
+            ("status", self.status.as_str()),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+/// One row of the Answers page, as shown.
+struct AnswerRow {
+    started: String,
+    call: String,
+    caller: String,
+    collect: String,
+    status: String,
+    answers: Vec<(String, String)>,
+}
+
+impl AnswerRow {
+    fn new(row: &CollectedRow) -> AnswerRow {
+        AnswerRow {
+            started: row
+                .started_at
+                .chars()
+                .take(19)
+                .collect::<String>()
+                .replace('T', " "),
+            call: row.session.clone(),
+            caller: row.caller.as_deref().map(masked).unwrap_or_default(),
+            collect: row.collect.clone(),
+            status: row.status.clone(),
+            answers: row
+                .answers
+                .iter()
+                .map(|a| {
+                    // A sensitive answer is kept only as its keyed hash: say so, not the hash.
+                    let value = if a.value.starts_with("sha256:") && a.said.is_empty() {
+                        "[sensitive]".to_owned()
+                    } else {
+                        a.value.clone()
+                    };
+                    (a.question.clone(), value)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A phone number shown by its last four digits: enough to tell calls apart on screen.
+fn masked(number: &str) -> String {
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() <= 4 {
+        return "••••".to_owned();
+    }
+    let last: String = digits[digits.len() - 4..].iter().collect();
+    format!("•••• {last}")
+}
+
+#[derive(Template)]
+#[template(path = "console/answers.html")]
+struct AnswersPage<'a> {
+    csrf: String,
+    query: &'a AnswersQuery,
+    statuses: [(&'static str, &'static str); 4],
+    filter_query: String,
+    rows: Vec<AnswerRow>,
+    page: u32,
+    newer: Option<String>,
+    older: Option<String>,
+}
+
+async fn answers(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<AnswersQuery>,
+) -> Response {
+    let (Some(keys), Some(cookie)) = (&app.inner.console, signed_in(&app, &headers)) else {
+        return see_other("/console/sign-in");
+    };
+    let mut filter = match query.filter() {
+        Ok(filter) => filter,
+        Err(problem) => {
+            return guarded((StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response());
+        }
+    };
+    let page_number = query.page.unwrap_or(1).max(1);
+    filter.newest_first = true;
+    // One more than a page: whether there is an older page, without counting them all.
+    filter.limit = Some(PAGE_ROWS + 1);
+    filter.offset = (page_number - 1).saturating_mul(PAGE_ROWS);
+    let mut rows = match app.inner.runner.store().collected_where(filter).await {
+        Ok(rows) => rows,
+        Err(e) => return unreadable(&e),
+    };
+    let more = rows.len() > PAGE_ROWS as usize;
+    rows.truncate(PAGE_ROWS as usize);
+    let filters = query.filters();
+    let link = |n: u32| format!("/console/answers?{filters}&page={n}");
+    page(
+        AnswersPage {
+            csrf: keys.csrf(&cookie),
+            query: &query,
+            statuses: [
+                ("", "any"),
+                ("complete", "complete"),
+                ("in_progress", "in progress"),
+                ("incomplete", "incomplete"),
+            ],
+            filter_query: filters.clone(),
+            rows: rows.iter().map(AnswerRow::new).collect(),
+            page: page_number,
+            newer: (page_number > 1).then(|| link(page_number - 1)),
+            older: more.then(|| link(page_number + 1)),
+        }
+        .render(),
+    )
+}
+
+/// The rows a download's filters select, oldest first, or the response to give instead.
+async fn download_rows(
+    app: &AppState,
+    headers: &HeaderMap,
+    query: &AnswersQuery,
+) -> Result<Vec<CollectedRow>, Response> {
+    if signed_in(app, headers).is_none() {
+        return Err(guarded(
+            (StatusCode::UNAUTHORIZED, "sign in to the console first\n").into_response(),
+        ));
+    }
+    let filter = query
+        .filter()
+        .map_err(|p| guarded((StatusCode::BAD_REQUEST, format!("{p}\n")).into_response()))?;
+    app.inner
+        .runner
+        .store()
+        .collected_where(filter)
+        .await
+        .map_err(|e| unreadable(&e))
+}
+
+async fn answers_csv(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<AnswersQuery>,
+) -> Response {
+    match download_rows(&app, &headers, &query).await {
+        Ok(rows) => download(
+            crate::store::export::to_csv(&rows),
+            "text/csv; charset=utf-8",
+            "attachment; filename=\"answers.csv\"",
+        ),
+        Err(response) => response,
+    }
+}
+
+async fn answers_json(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<AnswersQuery>,
+) -> Response {
+    match download_rows(&app, &headers, &query).await {
+        Ok(rows) => match serde_json::to_string_pretty(&rows) {
+            Ok(json) => download(
+                json + "\n",
+                "application/json",
+                "attachment; filename=\"answers.json\"",
+            ),
+            Err(e) => unreadable(&e),
+        },
+        Err(response) => response,
+    }
+}
+
+fn download(body: String, content_type: &'static str, disposition: &'static str) -> Response {
+    guarded(
+        (
+            [
+                (CONTENT_TYPE, content_type),
+                (CONTENT_DISPOSITION, disposition),
+            ],
+            body,
+        )
+            .into_response(),
+    )
+}
+
+fn unreadable(error: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %error, "console read failed");
+    guarded(
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not read the database\n",
+        )
+            .into_response(),
+    )
+}
+
+/// The style sheet: the same for everyone, so it may be cached.
+async fn style_sheet() -> Response {
+    guarded(
+        (
+            [
+                (CONTENT_TYPE, "text/css; charset=utf-8"),
+                (CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            include_str!("../../../templates/console/console.css"),
+        )
+            .into_response(),
+    )
+}

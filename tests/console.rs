@@ -1,0 +1,363 @@
+//! The operator console through the real router: who gets in (sign-in, the cookie's flags,
+//! rate-limited failures, CSRF on sign-out), the headers every page carries, the Answers page
+//! with its filters and downloads, and what callers said escaped on the page.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::{Request, Response, StatusCode};
+use common::TestApp;
+use switchboard::http::admin::AdminToken;
+use switchboard::http::{AppState, router};
+use switchboard::runner::{Runner, RunnerOptions};
+use switchboard::store::Store;
+use tower::ServiceExt;
+
+const TOKEN: &str = "console-admin-token-0123456789";
+
+/// A bot that asks for a comment (free text: anything the caller says is kept) and a sensitive
+/// date of birth.
+fn flows() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    common::write_flow(
+        dir.path(),
+        "assistant",
+        &serde_json::json!({"defaults": {"assistant_initiation": "task://feedback"}}),
+    );
+    common::write_flow(
+        dir.path(),
+        "feedback",
+        &serde_json::json!({"actions": [{"collect": {"name": "feedback", "questions": [
+            {"name": "comment", "question": "Any comments?"},
+            {"name": "dob", "question": "Your date of birth?", "type": "Twilio.DATE", "sensitive": true}],
+            "on_complete": {"redirect": "task://thanks"}}}]}),
+    );
+    common::write_flow(
+        dir.path(),
+        "thanks",
+        &serde_json::json!({"actions": [{"say": "Thanks."}]}),
+    );
+    dir
+}
+
+/// The console's router over a fresh database, with the admin token set.
+struct Console {
+    _flows: tempfile::TempDir,
+    app: TestApp,
+    router: axum::Router,
+}
+
+impl Console {
+    fn new() -> Console {
+        let flows = flows();
+        let app = TestApp::with_flows(flows.path());
+        let store = Store::open(&app.db).expect("store");
+        let runner =
+            Runner::new(app.assistant.clone(), store, RunnerOptions::default()).expect("runner");
+        let router = router(AppState::with_admin(runner, None, AdminToken::new(TOKEN)));
+        Console {
+            _flows: flows,
+            app,
+            router,
+        }
+    }
+
+    async fn send(&self, request: Request<Body>) -> (Response<()>, String) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body");
+        (
+            Response::from_parts(parts, ()),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> (Response<()>, String) {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
+    async fn post(&self, path: &str, form: &str, cookie: Option<&str>) -> (Response<()>, String) {
+        let mut request =
+            Request::post(path).header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(form.to_owned())).expect("request"))
+            .await
+    }
+
+    /// Signs in and returns the `name=value` to send back as the cookie.
+    async fn sign_in(&self) -> String {
+        let (response, _) = self
+            .post("/console/sign-in", &format!("token={TOKEN}"), None)
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let set = header(&response, SET_COOKIE);
+        set.split(';').next().expect("name=value").to_owned()
+    }
+
+    /// A call through the webhooks (as Twilio would post them) that answers both questions.
+    async fn call(&self, sid: &str, comment: &str) {
+        let post = |form: Vec<(&str, &str)>, path: &'static str| {
+            let body = serde_urlencoded::to_string(form).expect("encodes");
+            Request::post(path)
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("request")
+        };
+        self.send(post(
+            vec![
+                ("CallSid", sid),
+                ("From", "+15551230000"),
+                ("To", "+15559990000"),
+            ],
+            "/voice",
+        ))
+        .await;
+        self.send(post(
+            vec![("CallSid", sid), ("SpeechResult", comment)],
+            "/voice/gather",
+        ))
+        .await;
+        let (_, said) = self
+            .send(post(
+                vec![("CallSid", sid), ("SpeechResult", "March 3rd 1990")],
+                "/voice/gather",
+            ))
+            .await;
+        assert!(said.contains("Thanks."), "{said}");
+    }
+}
+
+fn header(response: &Response<()>, name: axum::http::HeaderName) -> String {
+    response
+        .headers()
+        .get(&name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The headers every console response carries.
+#[track_caller]
+fn assert_guarded(response: &Response<()>) {
+    let csp = header(response, "content-security-policy".parse().expect("name"));
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("frame-ancestors 'none'")
+            && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert_eq!(
+        header(response, "x-frame-options".parse().expect("name")),
+        "DENY"
+    );
+    assert_eq!(
+        header(response, "x-content-type-options".parse().expect("name")),
+        "nosniff"
+    );
+}
+
+#[tokio::test]
+async fn without_an_admin_token_there_is_no_console() {
+    let app = TestApp::new();
+    for path in ["/console", "/console/sign-in", "/console/answers"] {
+        let (status, _) = app.get(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn every_page_wants_a_sign_in_and_downloads_say_401() {
+    let console = Console::new();
+    for path in ["/console", "/console/answers", "/console/answers?page=2"] {
+        let (response, _) = console.get(path, None).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(header(&response, LOCATION), "/console/sign-in", "{path}");
+        assert_guarded(&response);
+    }
+    for path in ["/console/answers.csv", "/console/answers.json"] {
+        let (response, _) = console.get(path, None).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    // A forged or foreign cookie is no better than none.
+    let forged = "switchboard_console=99999999999.00.00";
+    let (response, _) = console.get("/console/answers", Some(forged)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (response, page) = console.get("/console/sign-in", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_guarded(&response);
+    assert_eq!(
+        header(&response, "cache-control".parse().expect("name")),
+        "no-store"
+    );
+    assert!(page.contains(r#"name="token" type="password""#), "{page}");
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_strict_http_only_expiring_cookie() {
+    let console = Console::new();
+    let (response, _) = console
+        .post("/console/sign-in", &format!("token={TOKEN}"), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(&response, LOCATION), "/console/answers");
+    let cookie = header(&response, SET_COOKIE);
+    for flag in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/console",
+        "Max-Age=28800",
+    ] {
+        assert!(cookie.contains(flag), "{flag} in {cookie}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP without --public-url: {cookie}"
+    );
+    let cookie = cookie.split(';').next().expect("name=value").to_owned();
+    let (response, page) = console.get("/console/answers", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK, "{page}");
+    assert_guarded(&response);
+    assert_eq!(
+        header(&response, "cache-control".parse().expect("name")),
+        "no-store"
+    );
+}
+
+#[tokio::test]
+async fn wrong_tokens_are_refused_and_a_run_of_them_locks_sign_in_for_a_minute() {
+    let console = Console::new();
+    for _ in 0..5 {
+        let (response, page) = console.post("/console/sign-in", "token=guess", None).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(page.contains("That is not the admin token."), "{page}");
+        assert!(header(&response, SET_COOKIE).is_empty());
+    }
+    let (response, page) = console
+        .post("/console/sign-in", &format!("token={TOKEN}"), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{page}");
+    assert!(header(&response, SET_COOKIE).is_empty());
+}
+
+#[tokio::test]
+async fn signing_out_needs_the_pages_csrf_token() {
+    let console = Console::new();
+    let cookie = console.sign_in().await;
+    let (response, _) = console.post("/console/sign-out", "", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let (response, _) = console
+        .post("/console/sign-out", "csrf=00ff", Some(&cookie))
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let (_, page) = console.get("/console/answers", Some(&cookie)).await;
+    let csrf = page
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page carries its CSRF token");
+    let (response, _) = console
+        .post("/console/sign-out", &format!("csrf={csrf}"), Some(&cookie))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cleared = header(&response, SET_COOKIE);
+    assert!(
+        cleared.starts_with("switchboard_console=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+}
+
+#[tokio::test]
+async fn answers_are_listed_escaped_masked_filtered_and_downloadable() {
+    let console = Console::new();
+    console
+        .call("CAone", "<script>alert('owned')</script>")
+        .await;
+    console.call("CAtwo", "the music on hold is lovely").await;
+    let cookie = console.sign_in().await;
+
+    let (response, page) = console.get("/console/answers", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(page.contains("the music on hold is lovely"), "{page}");
+    // What a caller said is text on the page, never markup.
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(
+        page.contains("&#60;script&#62;alert(&#39;owned&#39;)&#60;/script&#62;"),
+        "{page}"
+    );
+    // Sensitive answers are never shown; numbers only by their last digits.
+    assert!(
+        page.contains("[sensitive]") && !page.contains("sha256:"),
+        "{page}"
+    );
+    assert!(
+        page.contains("•••• 0000") && !page.contains("5551230000"),
+        "{page}"
+    );
+    // Newest first.
+    assert!(page.find("CAtwo") < page.find("CAone"), "{page}");
+
+    let (_, filtered) = console
+        .get("/console/answers?status=in_progress", Some(&cookie))
+        .await;
+    assert!(filtered.contains("No answers match."), "{filtered}");
+    let (_, filtered) = console
+        .get(
+            "/console/answers?collect=feedback&status=complete&from=2000-01-01",
+            Some(&cookie),
+        )
+        .await;
+    assert!(
+        filtered.contains("CAone") && filtered.contains("CAtwo"),
+        "{filtered}"
+    );
+    let (_, filtered) = console
+        .get("/console/answers?to=2000-01-01", Some(&cookie))
+        .await;
+    assert!(filtered.contains("No answers match."), "{filtered}");
+    let (response, problem) = console
+        .get("/console/answers?from=yesterday", Some(&cookie))
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        problem.contains("from: expected a date as YYYY-MM-DD"),
+        "{problem}"
+    );
+
+    // The downloads are `switchboard collected`'s formats, with the filters applied.
+    let (response, csv) = console
+        .get("/console/answers.csv?status=complete", Some(&cookie))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        header(&response, "content-disposition".parse().expect("name")).contains("answers.csv")
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].ends_with(",comment,dob"), "{csv}");
+    assert!(
+        lines[1].contains("CAone") && lines[1].contains("<script>alert('owned')</script>"),
+        "{csv}"
+    );
+    let expected = switchboard::store::export::to_csv(&console.app.collected());
+    assert_eq!(csv, expected);
+    let (_, json) = console.get("/console/answers.json", Some(&cookie)).await;
+    let rows: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(rows.as_array().map(Vec::len), Some(2), "{json}");
+    assert_eq!(
+        rows[1]["answers"][0]["value"],
+        "the music on hold is lovely"
+    );
+}
