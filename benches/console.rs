@@ -1,0 +1,174 @@
+//! The console on a big database: a page must stay fast when the line has taken 100,000 calls
+//! and kept a million lines of history.
+//!
+//! Why: the console reads the same SQLite file the server writes, and an operator opens it on
+//! a busy day. A page that scanned every row would grow with the business and stall the reads.
+//!
+//! What: a SQLite database made with the current schema (by opening the store), then filled
+//! directly with 100,000 collect runs (one per call, spread over the last 100
+//! days, three statuses, two collects) and 1,000,000 history lines (ten per call). Timed: the
+//! whole request through the real router, signed in, from the request to the rendered HTML:
+//! - `answers/first`: the newest page, no filter;
+//! - `answers/status`: `status=incomplete` (a tenth of the rows), page 20;
+//! - `answers/dates`: one week in the middle, `collect=callback`;
+//! - `answers/deep`: page 1,000 with no filter (an offset of 50,000 rows).
+
+use std::hint::black_box;
+
+use axum::body::Body;
+use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use axum::http::{Request, StatusCode};
+use criterion::{Criterion, criterion_group, criterion_main};
+use switchboard::flow;
+use switchboard::http::admin::AdminToken;
+use switchboard::http::{AppState, router};
+use switchboard::runner::{Runner, RunnerOptions};
+use switchboard::store::Store;
+use tower::ServiceExt;
+
+mod common;
+use common::slow_group;
+
+const CALLS: usize = 100_000;
+const HISTORY_PER_CALL: usize = 10;
+const TOKEN: &str = "bench-console-token";
+
+/// Fills `path` (a store already created there) with calls, answers and history.
+fn fill(path: &std::path::Path) {
+    let mut conn = rusqlite::Connection::open(path).expect("open");
+    let tx = conn.transaction().expect("begin");
+    {
+        let mut collected = tx
+            .prepare(
+                "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status,
+                    answers, started_at, updated_at, finished_at)
+                 VALUES (?1, 1, 'voice', ?2, 'register', ?3, ?4, ?5, ?6, ?6, ?7)",
+            )
+            .expect("prepare");
+        let mut events = tx
+            .prepare(
+                "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
+                 VALUES (?1, ?2, ?3, ?2, 'input', ?4)",
+            )
+            .expect("prepare");
+        let start = chrono::Utc::now() - chrono::Duration::days(100);
+        for i in 0..CALLS {
+            let key = format!("CA{i:032x}");
+            let at = (start + chrono::Duration::seconds((i * 86) as i64))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let status = match i % 10 {
+                0 => "incomplete",
+                1 => "in_progress",
+                _ => "complete",
+            };
+            let collect = if i % 3 == 0 {
+                "callback"
+            } else {
+                "user_information"
+            };
+            let answers = format!(
+                r#"[{{"question":"user_name","said":"Jason","value":"Jason","attempts":1,"at":"{at}"}},{{"question":"user_phone_number","said":"four one five","value":"415{i:07}","attempts":1,"at":"{at}"}}]"#
+            );
+            let finished = (status != "in_progress").then_some(at.as_str());
+            collected
+                .execute(rusqlite::params![
+                    key,
+                    format!("+1628{:07}", i % 10_000_000),
+                    collect,
+                    status,
+                    answers,
+                    at,
+                    finished
+                ])
+                .expect("insert");
+            for turn in 0..HISTORY_PER_CALL {
+                events
+                    .execute(rusqlite::params![
+                        key,
+                        at,
+                        turn as i64,
+                        r#"[{"input":{"speech":"I'd like to register"}}]"#
+                    ])
+                    .expect("insert");
+            }
+        }
+    }
+    tx.commit().expect("commit");
+}
+
+fn console(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("switchboard.db");
+    drop(Store::open(&db).expect("the store makes its schema"));
+    fill(&db);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let flows = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("flows");
+    let assistant = std::sync::Arc::new(flow::load_path(&flows).expect("the repository's flows"));
+    let app = runtime.block_on(async {
+        let store = Store::open(&db).expect("store");
+        let runner = Runner::new(assistant, store, RunnerOptions::default()).expect("runner");
+        router(AppState::with_admin(runner, None, AdminToken::new(TOKEN)))
+    });
+    let cookie = runtime.block_on(async {
+        let response = app
+            .clone()
+            .oneshot(
+                Request::post("/console/sign-in")
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(format!("token={TOKEN}")))
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        let set = response.headers()[SET_COOKIE].to_str().expect("ascii");
+        set.split(';').next().expect("name=value").to_owned()
+    });
+    let middle = (chrono::Utc::now() - chrono::Duration::days(50)).date_naive();
+    let week = format!(
+        "/console/answers?from={middle}&to={}&collect=callback",
+        middle + chrono::Duration::days(6)
+    );
+    let pages = [
+        ("first", "/console/answers".to_owned()),
+        (
+            "status",
+            "/console/answers?status=incomplete&page=20".to_owned(),
+        ),
+        ("dates", week),
+        ("deep", "/console/answers?page=1000".to_owned()),
+    ];
+    let get = |path: &str| {
+        let app = app.clone();
+        let request = Request::get(path)
+            .header(COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("request");
+        runtime.block_on(async move {
+            let response = app.oneshot(request).await.expect("infallible");
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            (status, body)
+        })
+    };
+    // Setup check, not timed: each page answers with rows.
+    for (name, path) in &pages {
+        let (status, body) = get(path);
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(
+            String::from_utf8_lossy(&body).contains("<tbody>"),
+            "{name}: no rows"
+        );
+    }
+    let mut group = slow_group(c, "console");
+    for (name, path) in &pages {
+        group.bench_function(format!("answers/{name}"), |b| {
+            b.iter(|| black_box(get(path)));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, console);
+criterion_main!(benches);
