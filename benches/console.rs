@@ -8,10 +8,11 @@
 //! directly with 100,000 collect runs (one per call, spread over the last 100
 //! days, three statuses, two collects) and 1,000,000 history lines (ten per call). Timed: the
 //! whole request through the real router, signed in, from the request to the rendered HTML:
-//! - `answers/first`: the newest page, no filter;
-//! - `answers/status`: `status=incomplete` (a tenth of the rows), page 20;
-//! - `answers/dates`: one week in the middle, `collect=callback`;
-//! - `answers/deep`: page 1,000 with no filter (an offset of 50,000 rows).
+//! - Answers: `first`, the newest page, no filter; `status`, `status=incomplete` (a tenth of
+//!   the rows), page 20; `dates`, one week in the middle, `collect=callback`; `deep`, page
+//!   1,000 with no filter (an offset of 50,000 rows);
+//! - Not understood over 7 and 30 days of calls (each call's second turn routed, one in five
+//!   declined, said one of 50 ways): `understood_7_days`, `understood_30_days`.
 
 use std::hint::black_box;
 
@@ -48,7 +49,7 @@ fn fill(path: &std::path::Path) {
         let mut events = tx
             .prepare(
                 "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
-                 VALUES (?1, ?2, ?3, ?2, 'input', ?4)",
+                 VALUES (?1, ?2, ?3, ?2, ?4, ?5)",
             )
             .expect("prepare");
         let start = chrono::Utc::now() - chrono::Duration::days(100);
@@ -82,13 +83,29 @@ fn fill(path: &std::path::Path) {
                 ])
                 .expect("insert");
             for turn in 0..HISTORY_PER_CALL {
+                // The second turn of each call is routed; one in five is declined, said one of
+                // 50 ways.
+                let (kind, detail) = if turn == 1 {
+                    let decision = if i % 5 == 0 {
+                        "BelowThreshold"
+                    } else {
+                        "Matched"
+                    };
+                    (
+                        "input,route",
+                        format!(
+                            r#"[{{"input":{{"speech":"something else number {}","confidence":0.8}}}},{{"route":{{"task":null,"confidence":0.2,"best":"register","next_best":null,"decision":"{decision}"}}}}]"#,
+                            i % 50
+                        ),
+                    )
+                } else {
+                    (
+                        "input",
+                        r#"[{"input":{"speech":"I'd like to register"}}]"#.to_owned(),
+                    )
+                };
                 events
-                    .execute(rusqlite::params![
-                        key,
-                        at,
-                        turn as i64,
-                        r#"[{"input":{"speech":"I'd like to register"}}]"#
-                    ])
+                    .execute(rusqlite::params![key, at, turn as i64, kind, detail])
                     .expect("insert");
             }
         }
@@ -129,13 +146,18 @@ fn console(c: &mut Criterion) {
         middle + chrono::Duration::days(6)
     );
     let pages = [
-        ("first", "/console/answers".to_owned()),
+        ("answers_first", "/console/answers".to_owned()),
         (
-            "status",
+            "answers_status",
             "/console/answers?status=incomplete&page=20".to_owned(),
         ),
-        ("dates", week),
-        ("deep", "/console/answers?page=1000".to_owned()),
+        ("answers_dates", week),
+        ("answers_deep", "/console/answers?page=1000".to_owned()),
+        ("understood_7_days", "/console/understood?days=7".to_owned()),
+        (
+            "understood_30_days",
+            "/console/understood?days=30".to_owned(),
+        ),
     ];
     let get = |path: &str| {
         let app = app.clone();
@@ -163,7 +185,7 @@ fn console(c: &mut Criterion) {
     }
     let mut group = slow_group(c, "console");
     for (name, path) in &pages {
-        group.bench_function(format!("answers/{name}"), |b| {
+        group.bench_function(*name, |b| {
             b.iter(|| black_box(get(path)));
         });
     }

@@ -43,15 +43,28 @@ fn flows() -> tempfile::TempDir {
 
 /// The console's router over a fresh database, with the admin token set.
 struct Console {
-    _flows: tempfile::TempDir,
+    _flows: Option<tempfile::TempDir>,
     app: TestApp,
     router: axum::Router,
 }
 
 impl Console {
     fn new() -> Console {
-        let flows = flows();
-        let app = TestApp::with_flows(flows.path());
+        Console::on(flows())
+    }
+
+    /// The console over the repository's sign-up bot.
+    fn on_repo_flows() -> Console {
+        Console::at(&common::repo_flows(), None)
+    }
+
+    fn on(flows: tempfile::TempDir) -> Console {
+        let path = flows.path().to_path_buf();
+        Console::at(&path, Some(flows))
+    }
+
+    fn at(flows_dir: &std::path::Path, flows: Option<tempfile::TempDir>) -> Console {
+        let app = TestApp::with_flows(flows_dir);
         let store = Store::open(&app.db).expect("store");
         let runner =
             Runner::new(app.assistant.clone(), store, RunnerOptions::default()).expect("runner");
@@ -105,6 +118,41 @@ impl Console {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let set = header(&response, SET_COOKIE);
         set.split(';').next().expect("name=value").to_owned()
+    }
+
+    /// A call that starts and says each of `said`; returns the replies' texts.
+    async fn say(&self, sid: &str, said: &[&str]) -> Vec<String> {
+        let post = |form: Vec<(&str, &str)>, path: &'static str| {
+            let body = serde_urlencoded::to_string(form).expect("encodes");
+            Request::post(path)
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .expect("request")
+        };
+        self.send(post(
+            vec![
+                ("CallSid", sid),
+                ("From", "+15551230000"),
+                ("To", "+15559990000"),
+            ],
+            "/voice",
+        ))
+        .await;
+        let mut replies = Vec::new();
+        for text in said {
+            let (_, reply) = self
+                .send(post(
+                    vec![
+                        ("CallSid", sid),
+                        ("SpeechResult", text),
+                        ("Confidence", "0.8"),
+                    ],
+                    "/voice/gather",
+                ))
+                .await;
+            replies.push(reply);
+        }
+        replies
     }
 
     /// A call through the webhooks (as Twilio would post them) that answers both questions.
@@ -360,4 +408,46 @@ async fn answers_are_listed_escaped_masked_filtered_and_downloadable() {
         rows[1]["answers"][0]["value"],
         "the music on hold is lovely"
     );
+}
+
+#[tokio::test]
+async fn what_callers_said_that_was_not_understood_is_grouped_with_the_line_to_add() {
+    let console = Console::on_repo_flows();
+    let (response, _) = console.get("/console/understood", None).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    console.say("CA1", &["purple elephant parade"]).await;
+    console
+        .say("CA2", &["Purple  elephant parade", "I'd like to register"])
+        .await;
+    console.say("CA3", &["<b>bold</b> move"]).await;
+    let cookie = console.sign_in().await;
+    let (response, page) = console.get("/console/understood", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK, "{page}");
+    assert_guarded(&response);
+    // Said twice (case and spacing aside): one line, counted twice, declined, with its sample.
+    let row = page
+        .split("<tr>")
+        .find(|row| row.contains("purple elephant parade"))
+        .unwrap_or_else(|| panic!("no line for the utterance in {page}"));
+    assert!(
+        row.contains("<td>2</td>") && row.contains("declined"),
+        "{row}"
+    );
+    assert!(row.contains("&#34;purple elephant parade&#34;,"), "{row}");
+    // The one the matcher routed with confidence is not listed.
+    assert!(!page.contains("like to register"), "{page}");
+    // What a caller said is escaped.
+    assert!(
+        !page.contains("<b>bold</b>") && page.contains("&#60;b&#62;bold"),
+        "{page}"
+    );
+
+    let (_, tried) = console
+        .get("/console/understood?try=sign+me+up", Some(&cookie))
+        .await;
+    assert!(tried.contains("matched register"), "{tried}");
+    let (_, tried) = console
+        .get("/console/understood?try=zebra+xylophone", Some(&cookie))
+        .await;
+    assert!(tried.contains("declined"), "{tried}");
 }

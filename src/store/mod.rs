@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use crate::engine::{Caller, Input, Reply};
 use crate::flow::Assistant;
 pub use postgres::POOL_SIZE;
-pub use read::{AnswersFilter, CollectedRow, read_collected};
+pub use read::{AnswersFilter, CollectedRow, RouteLine, read_collected};
 pub use sqlite::{CACHE_BYTES, purge_older_than};
 pub use turn::{Observed, RouteSeen};
 
@@ -317,6 +317,23 @@ impl Store {
                     .map_err(|e| StoreError::Batch(format!("the count failed: {e}")))?
             }
             Backend::Postgres(store) => store.sessions_in_progress(since).await,
+        }
+    }
+
+    /// The utterances the matcher judged in calls started since `since`, for the console's
+    /// review of what callers said that the bot did not understand.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub async fn route_lines(&self, since: DateTime<Utc>) -> Result<Vec<RouteLine>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(store) => {
+                let path = store.path().to_path_buf();
+                tokio::task::spawn_blocking(move || read::route_lines(&path, since))
+                    .await
+                    .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
+            }
+            Backend::Postgres(store) => store.route_lines(since).await,
         }
     }
 

@@ -27,7 +27,7 @@ use deadpool_postgres::Transaction;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
 
-use super::read::{AnswersFilter, CollectedRow};
+use super::read::{AnswersFilter, CollectedRow, RouteLine};
 use super::turn::{self, AnswerKey, Written, timestamp};
 use super::{Cutoffs, Purged, Stepped, StoreError, StoreOptions};
 use crate::engine::{Caller, Input, Outcome, Reply, Session};
@@ -235,6 +235,28 @@ impl Store {
             .await?
             .get(0);
         Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// The utterances the matcher judged in calls started since `since`.
+    pub(super) async fn route_lines(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<RouteLine>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let rows = client
+            .query_typed(
+                "SELECT at, detail::text FROM events
+                 WHERE session_created_at >= $1 AND kind LIKE '%route%'",
+                &[(&since, Type::TIMESTAMPTZ)],
+            )
+            .await?;
+        let mut lines = Vec::new();
+        for row in rows {
+            let at: DateTime<Utc> = row.try_get(0)?;
+            let detail: String = row.try_get(1)?;
+            lines.extend(RouteLine::from_history(timestamp(at), &detail));
+        }
+        Ok(lines)
     }
 
     /// The collect runs `filter` asks for.

@@ -226,6 +226,90 @@ pub(super) fn sessions_in_progress(
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
+/// One utterance the matcher judged, from a call's history: what the caller said, the task it
+/// came closest to, how sure the matcher was and what it decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteLine {
+    /// What the caller said (the recogniser's transcript, or the text).
+    pub said: String,
+    /// The task it came closest to, if any shared anything with it.
+    pub best: Option<String>,
+    /// The matcher's confidence in that task.
+    pub confidence: f64,
+    /// Whether the matcher routed it (false: it declined, and the caller heard "sorry?").
+    pub matched: bool,
+    /// When.
+    pub at: String,
+}
+
+impl RouteLine {
+    /// The line of a history row (a JSON array of `{kind: detail}` objects), if it holds a
+    /// spoken or texted input that the matcher judged. Keypad choices are not the matcher's.
+    pub(super) fn from_history(at: String, detail: &str) -> Option<RouteLine> {
+        // Typed, not a generic JSON value: only the fields read here are decoded, the rest of
+        // each line skipped (a month of calls is tens of thousands of rows).
+        #[derive(serde::Deserialize)]
+        struct Line {
+            input: Option<Input>,
+            route: Option<Route>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Input {
+            speech: Option<String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Route {
+            best: Option<String>,
+            confidence: Option<f64>,
+            decision: Option<String>,
+        }
+        let lines: Vec<Line> = serde_json::from_str(detail).ok()?;
+        let said = lines
+            .iter()
+            .find_map(|l| l.input.as_ref()?.speech.clone())?;
+        let route = lines.into_iter().find_map(|l| l.route)?;
+        let decision = route.decision?;
+        Some(RouteLine {
+            said,
+            best: route.best,
+            confidence: route.confidence.unwrap_or(0.0),
+            matched: decision == "Matched",
+            at,
+        })
+    }
+}
+
+/// The utterances the matcher judged in calls started since `since` (SQLite).
+///
+/// # Errors
+/// The file cannot be opened or read.
+pub(super) fn route_lines(
+    path: &Path,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<RouteLine>, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = open_read_only(path)?;
+    // `events_by_call` is led by the call's start: the window is a range of that index.
+    let mut stmt = conn
+        .prepare(
+            "SELECT at, detail FROM events
+             WHERE session_created_at >= ?1 AND kind LIKE '%route%'",
+        )
+        .map_err(open_err)?;
+    let rows = stmt.query_map([super::turn::timestamp(since)], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut lines = Vec::new();
+    for row in rows {
+        let (at, detail) = row?;
+        lines.extend(RouteLine::from_history(at, &detail));
+    }
+    Ok(lines)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

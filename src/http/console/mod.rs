@@ -7,8 +7,9 @@
 //! a CSRF token. Every response forbids framing and caching and allows no script at all; what
 //! callers said reaches the page only through askama's HTML escaping.
 //!
-//! This first increment has the sign-in and the Answers page with its CSV and JSON downloads;
-//! the calls, a call's transcript, the overview and the matcher review are to come.
+//! Pages so far: Answers (with its CSV and JSON downloads) and Not understood (what callers
+//! said that the matcher declined or nearly declined, and a box to try any utterance). The
+//! calls, a call's transcript and the overview are to come.
 
 pub mod session;
 
@@ -39,6 +40,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/console/answers", get(answers))
         .route("/console/answers.csv", get(answers_csv))
         .route("/console/answers.json", get(answers_json))
+        .route("/console/understood", get(understood))
         .route("/console/console.css", get(style_sheet))
 }
 
@@ -309,6 +311,7 @@ fn masked(number: &str) -> String {
 #[template(path = "console/answers.html")]
 struct AnswersPage<'a> {
     csrf: String,
+    current: &'static str,
     query: &'a AnswersQuery,
     statuses: [(&'static str, &'static str); 4],
     filter_query: String,
@@ -348,6 +351,7 @@ async fn answers(
     page(
         AnswersPage {
             csrf: keys.csrf(&cookie),
+            current: "answers",
             query: &query,
             statuses: [
                 ("", "any"),
@@ -442,6 +446,216 @@ fn unreadable(error: &dyn std::fmt::Display) -> Response {
         )
             .into_response(),
     )
+}
+
+/// How close to the threshold a matched utterance counts as "nearly declined".
+const NEARLY: f64 = 0.1;
+
+/// The windows the Not understood page offers, in days of calls: a month of a busy line's
+/// history is read in about 70 ms (benches/console.rs); a longer one would make a slow page.
+const DAY_CHOICES: [u32; 3] = [1, 7, 30];
+
+#[derive(Debug, Default, Deserialize)]
+struct UnderstoodQuery {
+    #[serde(default)]
+    days: Option<u32>,
+    #[serde(default, rename = "try")]
+    tried: String,
+}
+
+/// One utterance on the page: said this way, this many times.
+struct UtteranceLine {
+    said: String,
+    count: usize,
+    verdict: &'static str,
+    confidence: String,
+    last: String,
+    sample: String,
+}
+
+/// The utterances that came closest to one task.
+struct TaskGroup {
+    task: String,
+    lines: Vec<UtteranceLine>,
+}
+
+/// The matcher's verdict on the utterance tried, as `chat --explain` gives it.
+struct Tried {
+    decision: String,
+    confidence: String,
+    best: String,
+    next_best: String,
+    parts: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/understood.html")]
+struct UnderstoodPage {
+    csrf: String,
+    current: &'static str,
+    days: u32,
+    day_choices: [u32; 3],
+    margin: f64,
+    threshold: String,
+    tried: String,
+    result: Option<Tried>,
+    groups: Vec<TaskGroup>,
+}
+
+/// `GET /console/understood`: Autopilot's "queries" review. What callers said in the window's
+/// calls that the matcher declined or nearly declined, grouped by the task each came closest
+/// to, most frequent first, each with the sample line that would teach the bot; and a box to
+/// try any utterance against the live matcher.
+async fn understood(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<UnderstoodQuery>,
+) -> Response {
+    let (Some(keys), Some(cookie)) = (&app.inner.console, signed_in(&app, &headers)) else {
+        return see_other("/console/sign-in");
+    };
+    let days = query.days.filter(|d| DAY_CHOICES.contains(d)).unwrap_or(7);
+    let since = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+    let lines = match app.inner.runner.store().route_lines(since).await {
+        Ok(lines) => lines,
+        Err(e) => return unreadable(&e),
+    };
+    let assistant = app.assistant().clone();
+    let threshold = f64::from(assistant.matcher.threshold());
+    let tried = query.tried.trim().to_owned();
+    // With a sentence-embedding model a classification is tens of milliseconds of arithmetic:
+    // off the request workers.
+    let result = if tried.is_empty() {
+        None
+    } else {
+        let text = tried.clone();
+        tokio::task::spawn_blocking(move || explain(&assistant, &text))
+            .await
+            .ok()
+    };
+    page(
+        UnderstoodPage {
+            csrf: keys.csrf(&cookie),
+            current: "understood",
+            days,
+            day_choices: DAY_CHOICES,
+            margin: NEARLY,
+            threshold: format!("{threshold:.2}"),
+            tried,
+            result,
+            groups: grouped(&lines, threshold),
+        }
+        .render(),
+    )
+}
+
+/// The declined and nearly declined utterances, grouped by closest task: the biggest groups
+/// first, within a group the most frequent utterance first. Utterances count as the same when
+/// they differ only in case and spacing.
+fn grouped(lines: &[crate::store::RouteLine], threshold: f64) -> Vec<TaskGroup> {
+    use std::collections::BTreeMap;
+    /// One utterance's count so far.
+    struct Tally {
+        /// As first said.
+        said: String,
+        count: usize,
+        declined: bool,
+        lowest: f64,
+        last: String,
+    }
+    // task → utterance, normalised → its tally
+    let mut tasks: BTreeMap<String, BTreeMap<String, Tally>> = BTreeMap::new();
+    for line in lines {
+        let nearly = line.matched && line.confidence < threshold + NEARLY;
+        if line.matched && !nearly {
+            continue;
+        }
+        let task = line
+            .best
+            .clone()
+            .unwrap_or_else(|| "(no task close)".to_owned());
+        let key = line
+            .said
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        let tally = tasks
+            .entry(task)
+            .or_default()
+            .entry(key)
+            .or_insert_with(|| Tally {
+                said: line.said.trim().to_owned(),
+                count: 0,
+                declined: false,
+                lowest: f64::MAX,
+                last: String::new(),
+            });
+        tally.count += 1;
+        tally.declined |= !line.matched;
+        tally.lowest = tally.lowest.min(line.confidence);
+        if line.at > tally.last {
+            tally.last.clone_from(&line.at);
+        }
+    }
+    let mut groups: Vec<TaskGroup> = tasks
+        .into_iter()
+        .map(|(task, said)| {
+            let mut lines: Vec<UtteranceLine> = said
+                .into_values()
+                .map(|t| UtteranceLine {
+                    sample: serde_json::to_string(&t.said).unwrap_or_default() + ",",
+                    count: t.count,
+                    verdict: if t.declined { "declined" } else { "nearly" },
+                    confidence: format!("{:.2}", t.lowest),
+                    last: t
+                        .last
+                        .chars()
+                        .take(16)
+                        .collect::<String>()
+                        .replace('T', " "),
+                    said: t.said,
+                })
+                .collect();
+            lines.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.said.cmp(&b.said)));
+            TaskGroup { task, lines }
+        })
+        .collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.lines.iter().map(|l| l.count).sum::<usize>()));
+    groups
+}
+
+/// What the matcher makes of `text`, in words.
+fn explain(assistant: &crate::flow::Assistant, text: &str) -> Tried {
+    let c = assistant.matcher.classify(text, None);
+    let name = |task: Option<(usize, f32)>| {
+        task.and_then(|(i, score)| {
+            assistant
+                .tasks
+                .get(i)
+                .map(|t| format!("{} (score {score:.2})", t.name))
+        })
+        .unwrap_or_else(|| "none".to_owned())
+    };
+    let decision = match (c.task.and_then(|i| assistant.tasks.get(i)), c.decision) {
+        (Some(task), _) => format!("matched {}", task.name),
+        (None, crate::nlu::matcher::Decision::Unrelated) => {
+            "declined: no content word in common with any task".to_owned()
+        }
+        (None, crate::nlu::matcher::Decision::Empty) => {
+            "declined: nothing to match (empty or filler)".to_owned()
+        }
+        (None, _) => "declined: below the threshold".to_owned(),
+    };
+    Tried {
+        decision,
+        confidence: format!("{:.2}", c.confidence),
+        best: name(c.best),
+        next_best: name(c.next_best),
+        parts: c
+            .parts
+            .map(|p| format!("string {:.2}, semantic {:.2}", p.string, p.semantic)),
+    }
 }
 
 /// The style sheet: the same for everyone, so it may be cached.
