@@ -157,34 +157,8 @@ impl Console {
 
     /// A call through the webhooks (as Twilio would post them) that answers both questions.
     async fn call(&self, sid: &str, comment: &str) {
-        let post = |form: Vec<(&str, &str)>, path: &'static str| {
-            let body = serde_urlencoded::to_string(form).expect("encodes");
-            Request::post(path)
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(body))
-                .expect("request")
-        };
-        self.send(post(
-            vec![
-                ("CallSid", sid),
-                ("From", "+15551230000"),
-                ("To", "+15559990000"),
-            ],
-            "/voice",
-        ))
-        .await;
-        self.send(post(
-            vec![("CallSid", sid), ("SpeechResult", comment)],
-            "/voice/gather",
-        ))
-        .await;
-        let (_, said) = self
-            .send(post(
-                vec![("CallSid", sid), ("SpeechResult", "March 3rd 1990")],
-                "/voice/gather",
-            ))
-            .await;
-        assert!(said.contains("Thanks."), "{said}");
+        let replies = self.say(sid, &[comment, "March 3rd 1990"]).await;
+        assert!(replies[1].contains("Thanks."), "{replies:?}");
     }
 }
 
