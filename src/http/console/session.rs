@@ -107,7 +107,7 @@ impl Keys {
 }
 
 fn hmac(key: &[u8]) -> Hmac<Sha256> {
-    // HMAC takes a key of any length; this cannot fail.
+    // ok: HMAC takes a key of any length (longer ones are hashed first); this cannot fail.
     Hmac::<Sha256>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key"))
 }
 
