@@ -1,0 +1,297 @@
+//! The console in a real browser: Debian's Chromium, headless, driven through chromedriver
+//! (WebDriver, with `fantoccini`) against a real `serve` process. It signs in, reads the
+//! answers of a call the test made through the webhooks, follows the CSV download link, tries
+//! an utterance on the Not understood page and signs out — and saves a screenshot of each page
+//! under `target/console-screenshots/` (the README's are copies of these).
+//!
+//! Without `chromium` and `chromedriver` the test skips and says so; in CI (`CI=true`, where
+//! `.ci/run` installs them) it fails instead.
+
+mod common;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::process::{self, Server};
+use fantoccini::{ClientBuilder, Locator};
+
+const TOKEN: &str = "browser-test-admin-token";
+
+/// chromedriver on a free loopback port, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The browser and its driver, or None (having said why) where they are not installed.
+fn driver() -> Option<(Driver, PathBuf)> {
+    let find = |names: &[&str]| {
+        names.iter().find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|dir| dir.join(name))
+                    .find(|path| path.is_file())
+            })
+        })
+    };
+    let (Some(chromedriver), Some(chromium)) = (
+        find(&["chromedriver"]),
+        find(&["chromium", "chromium-browser", "google-chrome"]),
+    ) else {
+        let why = "no chromium and chromedriver on PATH (apt-get install chromium chromium-driver)";
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI needs the browser test: {why}"
+        );
+        eprintln!("skipped: {why}");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver { child, port };
+    let give_up = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < give_up, "chromedriver did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some((driver, chromium))
+}
+
+/// Where the screenshots go: the target directory, kept between runs.
+fn screenshots() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+            PathBuf::from,
+        )
+        .join("console-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// A call through the webhooks that signs up (name, number) after first saying something the
+/// bot does not understand.
+fn make_a_call(server: &Server) {
+    let sid = "CAbrowser0001";
+    server.post(
+        "/voice",
+        &[
+            ("CallSid", sid),
+            ("From", "+15551230000"),
+            ("To", "+15559990000"),
+        ],
+    );
+    for said in [
+        "can you tell me about parking",
+        "I'd like to register",
+        "my name is Maria",
+    ] {
+        server.post(
+            "/voice/gather",
+            &[
+                ("CallSid", sid),
+                ("SpeechResult", said),
+                ("Confidence", "0.9"),
+            ],
+        );
+    }
+    let thanks = server.post(
+        "/voice/gather",
+        &[("CallSid", sid), ("Digits", "4155550123")],
+    );
+    assert!(thanks.contains("Thank you, Maria."), "{thanks}");
+}
+
+#[tokio::test]
+async fn the_console_works_in_a_real_browser() {
+    let Some((driver, chromium)) = driver() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let token_file = dir.path().join("admin-token");
+    std::fs::write(&token_file, TOKEN).expect("write");
+    let mut cmd = process::serve(dir.path().join("switchboard.db"));
+    cmd.arg("--admin-token-file").arg(&token_file);
+    let server = tokio::task::spawn_blocking(move || Server::spawn(cmd))
+        .await
+        .expect("server");
+    let addr: SocketAddr = server.addr();
+    let server = tokio::task::spawn_blocking(move || {
+        make_a_call(&server);
+        server
+    })
+    .await
+    .expect("call");
+
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let browser = ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a browser session");
+    let shots = screenshots();
+    let shot = |name: &'static str| {
+        let browser = browser.clone();
+        let path = shots.join(format!("{name}.png"));
+        async move {
+            let png = browser.screenshot().await.expect("screenshot");
+            std::fs::write(&path, png).expect("save screenshot");
+        }
+    };
+    let base = format!("http://{addr}");
+
+    // Not signed in: the console sends the browser to the sign-in page.
+    browser
+        .goto(&format!("{base}/console/answers"))
+        .await
+        .expect("goto");
+    assert!(
+        browser
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/console/sign-in")
+    );
+    browser
+        .find(Locator::Css("#token"))
+        .await
+        .expect("token field")
+        .send_keys(TOKEN)
+        .await
+        .expect("type");
+    shot("sign-in").await;
+    browser
+        .form(Locator::Css("form.sign-in"))
+        .await
+        .expect("form")
+        .submit()
+        .await
+        .expect("submit");
+
+    // The answers of the call, the number masked.
+    assert!(
+        browser
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/console/answers")
+    );
+    let page = browser.source().await.expect("source");
+    assert!(
+        page.contains("Maria") && page.contains("4155550123"),
+        "{page}"
+    );
+    assert!(
+        page.contains("•••• 0000") && !page.contains("5551230000"),
+        "{page}"
+    );
+    shot("answers").await;
+
+    // The CSV link gives the same file `switchboard collected --format csv` prints.
+    let link = browser
+        .find(Locator::LinkText("CSV"))
+        .await
+        .expect("CSV link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("an href");
+    let cookie = browser
+        .get_named_cookie("switchboard_console")
+        .await
+        .expect("the session cookie");
+    assert_eq!(cookie.http_only(), Some(true));
+    let csv = tokio::task::spawn_blocking(move || {
+        process::request(
+            addr,
+            &format!("GET {link}"),
+            &[("Cookie", &format!("switchboard_console={}", cookie.value()))],
+            "",
+        )
+    })
+    .await
+    .expect("download");
+    assert!(csv.starts_with("HTTP/1.1 200"), "{csv}");
+    assert!(
+        csv.contains("CAbrowser0001") && csv.contains(",Maria,4155550123"),
+        "{csv}"
+    );
+
+    // Not understood: the sentence the bot declined, and a try of another.
+    browser
+        .find(Locator::LinkText("Not understood"))
+        .await
+        .expect("nav link")
+        .click()
+        .await
+        .expect("click");
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("can you tell me about parking"), "{page}");
+    browser
+        .find(Locator::Css("input[name=try]"))
+        .await
+        .expect("try box")
+        .send_keys("sign me up please")
+        .await
+        .expect("type");
+    browser
+        .find(Locator::XPath("//button[text()='Match it']"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("matched register"), "{page}");
+    shot("not-understood").await;
+
+    // Signing out ends the session in the browser.
+    browser
+        .find(Locator::XPath("//button[text()='Sign out']"))
+        .await
+        .expect("sign-out")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .goto(&format!("{base}/console/answers"))
+        .await
+        .expect("goto");
+    assert!(
+        browser
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/console/sign-in")
+    );
+    browser.close().await.expect("close");
+    drop(server);
+}
