@@ -11,6 +11,8 @@
 //! - Answers: `first`, the newest page, no filter; `status`, `status=incomplete` (a tenth of
 //!   the rows), page 20; `dates`, one week in the middle, `collect=callback`; `deep`, page
 //!   1,000 with no filter (an offset of 50,000 rows);
+//! - the Overview: the last 7 days' conversations per day, collects, declines, web service
+//!   failures (`overview`);
 //! - Not understood over 7 and 30 days of calls (each call's second turn routed, one in five
 //!   declined, said one of 50 ways): `understood_7_days`, `understood_30_days`.
 
@@ -153,6 +155,7 @@ fn console(c: &mut Criterion) {
         ),
         ("answers_dates", week),
         ("answers_deep", "/console/answers?page=1000".to_owned()),
+        ("overview", "/console/overview".to_owned()),
         ("understood_7_days", "/console/understood?days=7".to_owned()),
         (
             "understood_30_days",

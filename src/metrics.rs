@@ -98,6 +98,77 @@ impl Metrics {
     pub fn render(&self) -> String {
         self.handle.render()
     }
+
+    /// The turn latency's median and 99th percentile since the server started, in seconds,
+    /// estimated from the histogram's buckets as Prometheus' `histogram_quantile` does; None
+    /// before the first turn.
+    pub fn turn_latency(&self) -> Option<(f64, f64)> {
+        let buckets = buckets(&self.render(), TURN_SECONDS);
+        Some((quantile(&buckets, 0.5)?, quantile(&buckets, 0.99)?))
+    }
+}
+
+/// A histogram's cumulative buckets (upper bound, count), summed over its label sets, in order
+/// of bound; the `+Inf` bucket last.
+fn buckets(text: &str, name: &str) -> Vec<(f64, f64)> {
+    let prefix = format!("{name}_bucket{{");
+    let mut sums: Vec<(f64, f64)> = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with(&prefix)) {
+        let Some((series, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let Some(le) = series
+            .split("le=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        else {
+            continue;
+        };
+        let bound = if le == "+Inf" {
+            f64::INFINITY
+        } else {
+            match le.parse() {
+                Ok(bound) => bound,
+                Err(_) => continue,
+            }
+        };
+        let Ok(count) = value.parse::<f64>() else {
+            continue;
+        };
+        match sums.iter_mut().find(|(b, _)| *b == bound) {
+            Some(entry) => entry.1 += count,
+            None => sums.push((bound, count)),
+        }
+    }
+    sums.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sums
+}
+
+/// The `q` quantile of cumulative `buckets`, interpolated linearly within the bucket it falls
+/// in; the highest finite bound when it falls in `+Inf`'s.
+fn quantile(buckets: &[(f64, f64)], q: f64) -> Option<f64> {
+    let total = buckets.last()?.1;
+    if total <= 0.0 {
+        return None;
+    }
+    let rank = q * total;
+    let mut below = (0.0, 0.0);
+    for &(bound, count) in buckets {
+        if count >= rank {
+            if bound.is_infinite() {
+                return Some(below.0);
+            }
+            let within = count - below.1;
+            let share = if within > 0.0 {
+                (rank - below.1) / within
+            } else {
+                1.0
+            };
+            return Some(below.0 + (bound - below.0) * share);
+        }
+        below = (bound, count);
+    }
+    None
 }
 
 /// Help lines for every family, so `# HELP` says what each one is.
@@ -203,4 +274,30 @@ pub fn signature_failure() {
 /// A request or connection refused by a limit.
 pub fn refused(reason: &'static str) {
     counter!(REFUSED, "reason" => reason).increment(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_come_from_buckets_summed_over_labels() {
+        let text = "\
+switchboard_turn_duration_seconds_bucket{channel=\"voice\",le=\"0.01\"} 40
+switchboard_turn_duration_seconds_bucket{channel=\"voice\",le=\"0.1\"} 90
+switchboard_turn_duration_seconds_bucket{channel=\"voice\",le=\"+Inf\"} 100
+switchboard_turn_duration_seconds_bucket{channel=\"sms\",le=\"0.01\"} 10
+switchboard_turn_duration_seconds_bucket{channel=\"sms\",le=\"0.1\"} 10
+switchboard_turn_duration_seconds_bucket{channel=\"sms\",le=\"+Inf\"} 10
+switchboard_turn_duration_seconds_count{channel=\"sms\"} 10
+";
+        let b = buckets(text, TURN_SECONDS);
+        assert_eq!(b, [(0.01, 50.0), (0.1, 100.0), (f64::INFINITY, 110.0)]);
+        // The median (rank 55) is a tenth of the way into the 0.01–0.1 bucket.
+        let median = quantile(&b, 0.5).expect("some");
+        assert!((median - 0.019).abs() < 1e-9, "{median}");
+        // The 99th percentile falls past the last finite bound: that bound.
+        assert_eq!(quantile(&b, 0.99), Some(0.1));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
 }

@@ -1,8 +1,8 @@
 //! The console in a real browser: Debian's Chromium, headless, driven through chromedriver
-//! (WebDriver, with `fantoccini`) against a real `serve` process. It signs in, reads the
-//! answers of a call the test made through the webhooks, follows the CSV download link, tries
-//! an utterance on the Not understood page and signs out — and saves a screenshot of each page
-//! under `target/console-screenshots/` (the README's are copies of these).
+//! (WebDriver, with `fantoccini`) against a real `serve` process. It signs in, sees the
+//! overview, reads the answers of a call the test made through the webhooks, follows the CSV
+//! download link, tries an utterance on the Not understood page and signs out — and saves a
+//! screenshot of each page under `target/console-screenshots/` (the README's are copies).
 //!
 //! Without `chromium` and `chromedriver` the test skips and says so; in CI (`CI=true`, where
 //! `.ci/run` installs them) it fails instead.
@@ -194,7 +194,27 @@ async fn the_console_works_in_a_real_browser() {
         .await
         .expect("submit");
 
+    // The overview, where signing in lands: today's call counted.
+    assert!(
+        browser
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/console/overview")
+    );
+    let page = browser.source().await.expect("source");
+    assert!(page.contains("calls today"), "{page}");
+    shot("overview").await;
+
     // The answers of the call, the number masked.
+    browser
+        .find(Locator::LinkText("Answers"))
+        .await
+        .expect("nav link")
+        .click()
+        .await
+        .expect("click");
     assert!(
         browser
             .current_url()

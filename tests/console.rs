@@ -234,7 +234,7 @@ async fn signing_in_sets_a_strict_http_only_expiring_cookie() {
         .post("/console/sign-in", &format!("token={TOKEN}"), None)
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(header(&response, LOCATION), "/console/answers");
+    assert_eq!(header(&response, LOCATION), "/console/overview");
     let cookie = header(&response, SET_COOKIE);
     for flag in [
         "HttpOnly",
@@ -424,4 +424,51 @@ async fn what_callers_said_that_was_not_understood_is_grouped_with_the_line_to_a
         .get("/console/understood?try=zebra+xylophone", Some(&cookie))
         .await;
     assert!(tried.contains("declined"), "{tried}");
+}
+
+#[tokio::test]
+async fn the_overview_counts_the_weeks_calls_collects_and_declines() {
+    let console = Console::on_repo_flows();
+    let (response, _) = console.get("/console/overview", None).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // Two calls: one signs up (a complete collect), one is not understood and hangs up.
+    console
+        .say("CA1", &["I'd like to register", "my name is Maria"])
+        .await;
+    let phone = Request::post("/voice/gather")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("CallSid=CA1&Digits=4155550123"))
+        .expect("request");
+    console.send(phone).await;
+    console.say("CA2", &["purple elephant parade"]).await;
+    let cookie = console.sign_in().await;
+    let (response, page) = console.get("/console/overview", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK, "{page}");
+    assert_guarded(&response);
+    let figure = |label: &str| {
+        let before = page
+            .split(&format!(r#"<span class="label">{label}"#))
+            .next()
+            .expect("the card");
+        before
+            .rsplit(r#"<span class="figure">"#)
+            .next()
+            .and_then(|rest| rest.split('<').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(figure("calls today"), "2", "{page}");
+    assert_eq!(figure("calls, 7 days"), "2", "{page}");
+    assert_eq!(figure("text conversations today"), "0", "{page}");
+    // Two routed turns, one declined.
+    assert_eq!(figure("of routed turns declined"), "50%", "{page}");
+    assert_eq!(figure("web service failures"), "0", "{page}");
+    // The signed-up call's collect, complete.
+    let row = page
+        .split("<tr>")
+        .find(|row| row.contains("<td>user_information</td>"))
+        .unwrap_or_else(|| panic!("no collect row in {page}"));
+    assert!(row.contains("<td>1</td>") && row.contains("100%"), "{row}");
+    // Today's bar has a title saying what it counts.
+    assert!(page.contains(": 2 calls</title>"), "{page}");
 }

@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use crate::engine::{Caller, Input, Reply};
 use crate::flow::Assistant;
 pub use postgres::POOL_SIZE;
-pub use read::{AnswersFilter, CollectedRow, RouteLine, read_collected};
+pub use read::{Activity, AnswersFilter, CollectedRow, RouteLine, read_collected};
 pub use sqlite::{CACHE_BYTES, purge_older_than};
 pub use turn::{Observed, RouteSeen};
 
@@ -334,6 +334,23 @@ impl Store {
                     .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
             }
             Backend::Postgres(store) => store.route_lines(since).await,
+        }
+    }
+
+    /// Conversations per day, collects by status and failed web service calls since `since`,
+    /// for the console's overview.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub async fn activity(&self, since: DateTime<Utc>) -> Result<Activity, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(store) => {
+                let path = store.path().to_path_buf();
+                tokio::task::spawn_blocking(move || read::activity(&path, since))
+                    .await
+                    .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
+            }
+            Backend::Postgres(store) => store.activity(since).await,
         }
     }
 

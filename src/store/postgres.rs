@@ -27,7 +27,7 @@ use deadpool_postgres::Transaction;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
 
-use super::read::{AnswersFilter, CollectedRow, RouteLine};
+use super::read::{Activity, AnswersFilter, CollectedRow, RouteLine};
 use super::turn::{self, AnswerKey, Written, timestamp};
 use super::{Cutoffs, Purged, Stepped, StoreError, StoreOptions};
 use crate::engine::{Caller, Input, Outcome, Reply, Session};
@@ -235,6 +235,56 @@ impl Store {
             .await?
             .get(0);
         Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Conversations per day, collects by status and failed web service calls since `since`.
+    pub(super) async fn activity(&self, since: DateTime<Utc>) -> Result<Activity, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let since = [(
+            &since as &(dyn tokio_postgres::types::ToSql + Sync),
+            Type::TIMESTAMPTZ,
+        )];
+        let mut activity = Activity::default();
+        for row in client
+            .query_typed(
+                "SELECT to_char(session_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+                        session_key LIKE 'sms:%', count(DISTINCT session_key)
+                 FROM events WHERE session_created_at >= $1 GROUP BY 1, 2",
+                &since,
+            )
+            .await?
+        {
+            let count: i64 = row.try_get(2)?;
+            activity.add_day(
+                row.try_get(0)?,
+                row.try_get(1)?,
+                u64::try_from(count).unwrap_or(0),
+            );
+        }
+        for row in client
+            .query_typed(
+                "SELECT collect, status, count(*) FROM collected WHERE started_at >= $1
+                 GROUP BY collect, status",
+                &since,
+            )
+            .await?
+        {
+            let status: String = row.try_get(1)?;
+            let count: i64 = row.try_get(2)?;
+            activity.add_collect(row.try_get(0)?, &status, u64::try_from(count).unwrap_or(0));
+        }
+        let failures: i64 = client
+            .query_typed_one(
+                "SELECT count(*) FROM events WHERE session_created_at >= $1
+                 AND detail @> '[{\"input\": {\"webhook\": \"failed\"}}]'::jsonb",
+                &since,
+            )
+            .await?
+            .try_get(0)?;
+        activity.webhook_failures = u64::try_from(failures).unwrap_or(0);
+        activity.days.sort();
+        activity.collects.sort();
+        Ok(activity)
     }
 
     /// The utterances the matcher judged in calls started since `since`.

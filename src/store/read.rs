@@ -310,6 +310,115 @@ pub(super) fn route_lines(
     Ok(lines)
 }
 
+/// What the console's overview counts over a window of days.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Activity {
+    /// Per day (`YYYY-MM-DD`, UTC) that had any: calls and text conversations started.
+    pub days: Vec<(String, u64, u64)>,
+    /// Per collect: runs complete, incomplete and still in progress.
+    pub collects: Vec<(String, u64, u64, u64)>,
+    /// Web service calls that failed.
+    pub webhook_failures: u64,
+}
+
+impl Activity {
+    /// Adds a count of `status` runs of `collect`.
+    pub(super) fn add_collect(&mut self, collect: String, status: &str, count: u64) {
+        let at = match self.collects.iter().position(|c| c.0 == collect) {
+            Some(at) => at,
+            None => {
+                self.collects.push((collect, 0, 0, 0));
+                self.collects.len() - 1
+            }
+        };
+        let row = &mut self.collects[at];
+        match status {
+            "complete" => row.1 += count,
+            "incomplete" => row.2 += count,
+            _ => row.3 += count,
+        }
+    }
+
+    /// Adds conversations started on `day`, texts or calls.
+    pub(super) fn add_day(&mut self, day: String, texts: bool, count: u64) {
+        let at = match self.days.iter().position(|d| d.0 == day) {
+            Some(at) => at,
+            None => {
+                self.days.push((day, 0, 0));
+                self.days.len() - 1
+            }
+        };
+        if texts {
+            self.days[at].2 += count;
+        } else {
+            self.days[at].1 += count;
+        }
+    }
+}
+
+/// Conversations per day, collects by status and failed web service calls since `since`
+/// (SQLite). A conversation is a text one when its key is a `sms:` pair, a call otherwise.
+///
+/// # Errors
+/// The file cannot be opened or read.
+pub(super) fn activity(
+    path: &Path,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Activity, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = open_read_only(path)?;
+    let since = super::turn::timestamp(since);
+    let mut activity = Activity::default();
+    let mut days = conn
+        .prepare(
+            "SELECT substr(session_created_at, 1, 10), session_key LIKE 'sms:%',
+                    count(DISTINCT session_key)
+             FROM events WHERE session_created_at >= ?1 GROUP BY 1, 2",
+        )
+        .map_err(open_err)?;
+    for row in days.query_map([&since], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })? {
+        let (day, texts, count) = row?;
+        activity.add_day(day, texts, u64::try_from(count).unwrap_or(0));
+    }
+    let mut collects = conn
+        .prepare(
+            "SELECT collect, status, count(*) FROM collected WHERE started_at >= ?1
+             GROUP BY collect, status",
+        )
+        .map_err(open_err)?;
+    for row in collects.query_map([&since], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })? {
+        let (collect, status, count) = row?;
+        activity.add_collect(collect, &status, u64::try_from(count).unwrap_or(0));
+    }
+    let failures: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE session_created_at >= ?1
+             AND detail LIKE '%\"webhook\":\"failed\"%'",
+            [&since],
+            |r| r.get(0),
+        )
+        .map_err(open_err)?;
+    activity.webhook_failures = u64::try_from(failures).unwrap_or(0);
+    activity.days.sort();
+    activity.collects.sort();
+    Ok(activity)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

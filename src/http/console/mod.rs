@@ -7,9 +7,9 @@
 //! a CSRF token. Every response forbids framing and caching and allows no script at all; what
 //! callers said reaches the page only through askama's HTML escaping.
 //!
-//! Pages so far: Answers (with its CSV and JSON downloads) and Not understood (what callers
-//! said that the matcher declined or nearly declined, and a box to try any utterance). The
-//! calls, a call's transcript and the overview are to come.
+//! Pages so far: Overview (the last 7 days in figures and a chart), Answers (with its CSV and
+//! JSON downloads) and Not understood (what callers said that the matcher declined or nearly
+//! declined, and a box to try any utterance). The calls and a call's transcript are to come.
 
 pub mod session;
 
@@ -41,6 +41,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/console/answers.csv", get(answers_csv))
         .route("/console/answers.json", get(answers_json))
         .route("/console/understood", get(understood))
+        .route("/console/overview", get(overview))
         .route("/console/console.css", get(style_sheet))
 }
 
@@ -108,7 +109,7 @@ fn page(rendered: Result<String, askama::Error>) -> Response {
 
 async fn home(State(app): State<AppState>, headers: HeaderMap) -> Response {
     if signed_in(&app, &headers).is_some() {
-        see_other("/console/answers")
+        see_other("/console/overview")
     } else {
         see_other("/console/sign-in")
     }
@@ -167,7 +168,7 @@ async fn sign_in(State(app): State<AppState>, Form(form): Form<SignInForm>) -> R
         if secure { "; Secure" } else { "" }
     );
     tracing::info!("console sign-in");
-    let mut response = see_other("/console/answers");
+    let mut response = see_other("/console/overview");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(SET_COOKIE, value);
     }
@@ -656,6 +657,141 @@ fn explain(assistant: &crate::flow::Assistant, text: &str) -> Tried {
             .parts
             .map(|p| format!("string {:.2}, semantic {:.2}", p.string, p.semantic)),
     }
+}
+
+/// One day's bars on the overview's chart, in the SVG's coordinates (140 high, bars at most
+/// 110 of it, a label below).
+struct Bar {
+    day: String,
+    label: String,
+    x: u32,
+    calls: u64,
+    texts: u64,
+    calls_y: u64,
+    calls_height: u64,
+    texts_y: u64,
+    texts_height: u64,
+}
+
+/// One collect's runs over the window.
+struct CollectLine {
+    name: String,
+    complete: u64,
+    incomplete: u64,
+    in_progress: u64,
+    rate: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/overview.html")]
+struct OverviewPage {
+    csrf: String,
+    current: &'static str,
+    calls_today: u64,
+    texts_today: u64,
+    calls_week: u64,
+    texts_week: u64,
+    in_progress: String,
+    declined: String,
+    webhook_failures: u64,
+    latency: String,
+    chart_width: u32,
+    bars: Vec<Bar>,
+    collects: Vec<CollectLine>,
+}
+
+/// `GET /console/overview`: the last 7 days (today included, UTC) at a glance.
+async fn overview(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let (Some(keys), Some(cookie)) = (&app.inner.console, signed_in(&app, &headers)) else {
+        return see_other("/console/sign-in");
+    };
+    let today = chrono::Utc::now().date_naive();
+    let first = today - chrono::Duration::days(6);
+    let since = first.and_time(chrono::NaiveTime::MIN).and_utc();
+    let store = app.inner.runner.store();
+    let (activity, routes, in_progress) = match tokio::try_join!(
+        store.activity(since),
+        store.route_lines(since),
+        store.sessions_in_progress()
+    ) {
+        Ok(read) => read,
+        Err(e) => return unreadable(&e),
+    };
+    let days: Vec<(String, u64, u64)> = (0..7)
+        .map(|i| {
+            let day = (first + chrono::Duration::days(i)).to_string();
+            let (calls, texts) = activity
+                .days
+                .iter()
+                .find(|d| d.0 == day)
+                .map_or((0, 0), |d| (d.1, d.2));
+            (day, calls, texts)
+        })
+        .collect();
+    let tallest = days.iter().map(|d| d.1.max(d.2)).max().unwrap_or(0).max(1);
+    let height = |n: u64| n * 110 / tallest;
+    let bars = days
+        .iter()
+        .zip(0u32..)
+        .map(|((day, calls, texts), i)| Bar {
+            label: day.get(5..).unwrap_or(day).to_owned(),
+            day: day.clone(),
+            x: 10 + i * 70,
+            calls: *calls,
+            texts: *texts,
+            calls_y: 120 - height(*calls),
+            calls_height: height(*calls),
+            texts_y: 120 - height(*texts),
+            texts_height: height(*texts),
+        })
+        .collect();
+    let (today_calls, today_texts) = days.last().map_or((0, 0), |d| (d.1, d.2));
+    let declined = routes.iter().filter(|r| !r.matched).count();
+    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+    let share = |part: u64, whole: u64| {
+        if whole == 0 {
+            "—".to_owned()
+        } else {
+            format!("{:.0}%", part as f64 * 100.0 / whole as f64)
+        }
+    };
+    let latency = app
+        .inner
+        .metrics
+        .as_ref()
+        .and_then(crate::metrics::Metrics::turn_latency)
+        .map_or_else(
+            || "—".to_owned(),
+            |(p50, p99)| format!("{:.0} / {:.0} ms", p50 * 1000.0, p99 * 1000.0),
+        );
+    page(
+        OverviewPage {
+            csrf: keys.csrf(&cookie),
+            current: "overview",
+            calls_today: today_calls,
+            texts_today: today_texts,
+            calls_week: days.iter().map(|d| d.1).sum(),
+            texts_week: days.iter().map(|d| d.2).sum(),
+            in_progress: in_progress.to_string(),
+            declined: share(declined as u64, routes.len() as u64),
+            webhook_failures: activity.webhook_failures,
+            latency,
+            chart_width: 10 + 7 * 70,
+            bars,
+            collects: activity
+                .collects
+                .into_iter()
+                .map(|(name, complete, incomplete, in_progress)| CollectLine {
+                    rate: share(complete, complete + incomplete),
+                    name,
+                    complete,
+                    incomplete,
+                    in_progress,
+                })
+                .collect(),
+        }
+        .render(),
+    )
 }
 
 /// The style sheet: the same for everyone, so it may be cached.
