@@ -119,6 +119,25 @@ fn make_a_call(server: &Server) {
     assert!(thanks.contains("Thank you, Maria."), "{thanks}");
 }
 
+/// Asserts the browser is at `path`.
+async fn assert_at(browser: &fantoccini::Client, path: &str) {
+    let url = browser.current_url().await.expect("url");
+    assert!(url.path().ends_with(path), "at {url}, expected {path}");
+}
+
+/// Clicks the link or button whose text is `text`.
+async fn click(browser: &fantoccini::Client, text: &str) {
+    browser
+        .find(Locator::XPath(&format!(
+            "//a[normalize-space()='{text}'] | //button[normalize-space()='{text}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no {text:?} to click: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
 #[tokio::test]
 async fn the_console_works_in_a_real_browser() {
     let Some((driver, chromium)) = driver() else {
@@ -170,14 +189,7 @@ async fn the_console_works_in_a_real_browser() {
         .goto(&format!("{base}/console/answers"))
         .await
         .expect("goto");
-    assert!(
-        browser
-            .current_url()
-            .await
-            .expect("url")
-            .path()
-            .ends_with("/console/sign-in")
-    );
+    assert_at(&browser, "/console/sign-in").await;
     browser
         .find(Locator::Css("#token"))
         .await
@@ -195,34 +207,14 @@ async fn the_console_works_in_a_real_browser() {
         .expect("submit");
 
     // The overview, where signing in lands: today's call counted.
-    assert!(
-        browser
-            .current_url()
-            .await
-            .expect("url")
-            .path()
-            .ends_with("/console/overview")
-    );
+    assert_at(&browser, "/console/overview").await;
     let page = browser.source().await.expect("source");
     assert!(page.contains("calls today"), "{page}");
     shot("overview").await;
 
     // The answers of the call, the number masked.
-    browser
-        .find(Locator::LinkText("Answers"))
-        .await
-        .expect("nav link")
-        .click()
-        .await
-        .expect("click");
-    assert!(
-        browser
-            .current_url()
-            .await
-            .expect("url")
-            .path()
-            .ends_with("/console/answers")
-    );
+    click(&browser, "Answers").await;
+    assert_at(&browser, "/console/answers").await;
     let page = browser.source().await.expect("source");
     assert!(
         page.contains("Maria") && page.contains("4155550123"),
@@ -265,13 +257,7 @@ async fn the_console_works_in_a_real_browser() {
     );
 
     // Not understood: the sentence the bot declined, and a try of another.
-    browser
-        .find(Locator::LinkText("Not understood"))
-        .await
-        .expect("nav link")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, "Not understood").await;
     let page = browser.source().await.expect("source");
     assert!(page.contains("can you tell me about parking"), "{page}");
     browser
@@ -281,37 +267,18 @@ async fn the_console_works_in_a_real_browser() {
         .send_keys("sign me up please")
         .await
         .expect("type");
-    browser
-        .find(Locator::XPath("//button[text()='Match it']"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, "Match it").await;
     let page = browser.source().await.expect("source");
     assert!(page.contains("matched register"), "{page}");
     shot("not-understood").await;
 
     // Signing out ends the session in the browser.
-    browser
-        .find(Locator::XPath("//button[text()='Sign out']"))
-        .await
-        .expect("sign-out")
-        .click()
-        .await
-        .expect("click");
+    click(&browser, "Sign out").await;
     browser
         .goto(&format!("{base}/console/answers"))
         .await
         .expect("goto");
-    assert!(
-        browser
-            .current_url()
-            .await
-            .expect("url")
-            .path()
-            .ends_with("/console/sign-in")
-    );
+    assert_at(&browser, "/console/sign-in").await;
     browser.close().await.expect("close");
     drop(server);
 }

@@ -76,6 +76,18 @@ impl Cutoffs {
     }
 }
 
+/// Runs `work` on the SQLite file at `path` on the blocking pool: SQLite's calls block, and a
+/// request's task must not.
+async fn off_thread<T: Send + 'static>(
+    path: &Path,
+    work: impl FnOnce(&Path) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || work(&path))
+        .await
+        .map_err(|e| StoreError::Batch(format!("the database task failed: {e}")))?
+}
+
 /// Where the store lives, as `--db` gives it: a `postgres://` (or `postgresql://`) URL, or
 /// else the path of a SQLite file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,10 +323,10 @@ impl Store {
         let since = Utc::now() - chrono::Duration::hours(1);
         match &self.backend {
             Backend::Sqlite(store) => {
-                let path = store.path().to_path_buf();
-                tokio::task::spawn_blocking(move || read::sessions_in_progress(&path, since))
-                    .await
-                    .map_err(|e| StoreError::Batch(format!("the count failed: {e}")))?
+                off_thread(store.path(), move |path| {
+                    read::sessions_in_progress(path, since)
+                })
+                .await
             }
             Backend::Postgres(store) => store.sessions_in_progress(since).await,
         }
@@ -328,10 +340,7 @@ impl Store {
     pub async fn route_lines(&self, since: DateTime<Utc>) -> Result<Vec<RouteLine>, StoreError> {
         match &self.backend {
             Backend::Sqlite(store) => {
-                let path = store.path().to_path_buf();
-                tokio::task::spawn_blocking(move || read::route_lines(&path, since))
-                    .await
-                    .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
+                off_thread(store.path(), move |path| read::route_lines(path, since)).await
             }
             Backend::Postgres(store) => store.route_lines(since).await,
         }
@@ -345,10 +354,7 @@ impl Store {
     pub async fn activity(&self, since: DateTime<Utc>) -> Result<Activity, StoreError> {
         match &self.backend {
             Backend::Sqlite(store) => {
-                let path = store.path().to_path_buf();
-                tokio::task::spawn_blocking(move || read::activity(&path, since))
-                    .await
-                    .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
+                off_thread(store.path(), move |path| read::activity(path, since)).await
             }
             Backend::Postgres(store) => store.activity(since).await,
         }
@@ -380,10 +386,10 @@ impl Store {
     ) -> Result<Vec<CollectedRow>, StoreError> {
         match &self.backend {
             Backend::Sqlite(store) => {
-                let path = store.path().to_path_buf();
-                tokio::task::spawn_blocking(move || read::read_collected_where(&path, &filter))
-                    .await
-                    .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
+                off_thread(store.path(), move |path| {
+                    read::read_collected_where(path, &filter)
+                })
+                .await
             }
             Backend::Postgres(store) => store.collected(&filter).await,
         }
@@ -430,10 +436,7 @@ pub async fn collected_in_where(
 ) -> Result<Vec<CollectedRow>, StoreError> {
     match db {
         Db::Sqlite(path) => {
-            let path = path.clone();
-            tokio::task::spawn_blocking(move || read::read_collected_where(&path, &filter))
-                .await
-                .map_err(|e| StoreError::Batch(format!("the read failed: {e}")))?
+            off_thread(path, move |path| read::read_collected_where(path, &filter)).await
         }
         Db::Postgres(url) => postgres::read_collected(url, &filter).await,
     }
@@ -446,12 +449,7 @@ pub async fn collected_in_where(
 /// The database is missing, unreachable or cannot be written.
 pub async fn purge_in(db: &Db, cutoff: DateTime<Utc>) -> Result<Purged, StoreError> {
     match db {
-        Db::Sqlite(path) => {
-            let path = path.clone();
-            tokio::task::spawn_blocking(move || purge_older_than(&path, cutoff))
-                .await
-                .map_err(|e| StoreError::Batch(format!("the purge failed: {e}")))?
-        }
+        Db::Sqlite(path) => off_thread(path, move |path| purge_older_than(path, cutoff)).await,
         Db::Postgres(url) => postgres::purge_older_than(url, cutoff).await,
     }
 }
