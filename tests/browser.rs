@@ -125,6 +125,20 @@ async fn assert_at(browser: &fantoccini::Client, path: &str) {
     assert!(url.path().ends_with(path), "at {url}, expected {path}");
 }
 
+/// The page's source once it holds `needle`: a click that navigates may return before the new
+/// page is there, so the test waits for what it expects (bounded), rather than race it.
+async fn page_with(browser: &fantoccini::Client, needle: &str) -> String {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = browser.source().await.expect("source");
+        if page.contains(needle) {
+            return page;
+        }
+        assert!(Instant::now() < give_up, "no {needle:?} in:\n{page}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Clicks the link or button whose text is `text`.
 async fn click(browser: &fantoccini::Client, text: &str) {
     browser
@@ -207,15 +221,14 @@ async fn the_console_works_in_a_real_browser() {
         .expect("submit");
 
     // The overview, where signing in lands: today's call counted.
+    page_with(&browser, "calls today").await;
     assert_at(&browser, "/console/overview").await;
-    let page = browser.source().await.expect("source");
-    assert!(page.contains("calls today"), "{page}");
     shot("overview").await;
 
     // The answers of the call, the number masked.
     click(&browser, "Answers").await;
+    let page = page_with(&browser, "<h1>Answers</h1>").await;
     assert_at(&browser, "/console/answers").await;
-    let page = browser.source().await.expect("source");
     assert!(
         page.contains("Maria") && page.contains("4155550123"),
         "{page}"
@@ -258,8 +271,7 @@ async fn the_console_works_in_a_real_browser() {
 
     // Not understood: the sentence the bot declined, and a try of another.
     click(&browser, "Not understood").await;
-    let page = browser.source().await.expect("source");
-    assert!(page.contains("can you tell me about parking"), "{page}");
+    page_with(&browser, "can you tell me about parking").await;
     browser
         .find(Locator::Css("input[name=try]"))
         .await
@@ -268,12 +280,12 @@ async fn the_console_works_in_a_real_browser() {
         .await
         .expect("type");
     click(&browser, "Match it").await;
-    let page = browser.source().await.expect("source");
-    assert!(page.contains("matched register"), "{page}");
+    page_with(&browser, "matched register").await;
     shot("not-understood").await;
 
     // Signing out ends the session in the browser.
     click(&browser, "Sign out").await;
+    page_with(&browser, r#"name="token""#).await;
     browser
         .goto(&format!("{base}/console/answers"))
         .await
