@@ -13,31 +13,9 @@ use common::proxy::Proxy;
 use common::{TestApp, Texts, Twiml};
 use switchboard::store::Db;
 
-/// A bot that asks a first name and a sensitive date of birth, then says both back.
+/// The sign-in-by-identity bot the store's scenarios run (see [`common::identity_bot`]).
 fn flows() -> tempfile::TempDir {
-    let flows = tempfile::tempdir().expect("temp dir");
-    let tasks = flows.path().join("tasks");
-    std::fs::create_dir_all(&tasks).expect("mkdir");
-    std::fs::write(
-        flows.path().join("assistant.json"),
-        r#"{"defaults": {"assistant_initiation": "task://verify"}}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        tasks.join("verify.json"),
-        r#"{"samples": ["verify me", "check my identity"],
-           "actions": [{"collect": {"name": "identity", "questions": [
-            {"name": "first_name", "question": "Your first name?", "type": "Twilio.FIRST_NAME"},
-            {"name": "dob", "question": "Your date of birth?", "type": "Twilio.DATE", "sensitive": true}],
-          "on_complete": {"redirect": "task://done"}}}]}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        tasks.join("done.json"),
-        r#"{"actions": [{"say": "Thanks {{identity.first_name}}, born {{identity.dob}}."}]}"#,
-    )
-    .expect("write");
-    flows
+    common::identity_bot()
 }
 
 /// Runs each scenario on both backends.

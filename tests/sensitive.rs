@@ -7,27 +7,7 @@ use common::TestApp;
 
 #[tokio::test]
 async fn a_sensitive_answer_is_hashed_kept_out_of_history_and_scrubbed_at_the_end() {
-    let flows = tempfile::tempdir().expect("temp dir");
-    let tasks = flows.path().join("tasks");
-    std::fs::create_dir_all(&tasks).expect("mkdir");
-    std::fs::write(
-        flows.path().join("assistant.json"),
-        r#"{"defaults": {"assistant_initiation": "task://verify"}}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        tasks.join("verify.json"),
-        r#"{"actions": [{"collect": {"name": "identity", "questions": [
-            {"name": "first_name", "question": "Your first name?", "type": "Twilio.FIRST_NAME"},
-            {"name": "dob", "question": "Your date of birth?", "type": "Twilio.DATE", "sensitive": true}],
-          "on_complete": {"redirect": "task://done"}}}]}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        tasks.join("done.json"),
-        r#"{"actions": [{"say": "Thanks {{identity.first_name}}, born {{identity.dob}}."}]}"#,
-    )
-    .expect("write");
+    let flows = common::identity_bot();
     let app = TestApp::with_flows(flows.path());
 
     app.call("CA1").await.expect_prompt("Your first name?");

@@ -123,19 +123,11 @@ pub(super) struct Store {
 impl Store {
     /// Connects, migrates and reads the answer key.
     pub(super) async fn connect(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
-        let (pool, target) =
-            pool(url, options.pool_size).map_err(|reason| StoreError::Connect {
-                target: redacted(url),
-                reason,
-            })?;
+        let (pool, mut client, target) = first_connection(url, options.pool_size).await?;
         let unusable = |reason: String| StoreError::Connect {
             target: target.clone(),
             reason,
         };
-        let mut client = pool
-            .get()
-            .await
-            .map_err(|e| unusable(unreachable_reason(&e)))?;
         migrate(&mut client)
             .await
             .map_err(|e| unusable(e.to_string()))?;
@@ -464,21 +456,33 @@ pub(super) async fn read_collected(
     collected_rows(&client, filter).await
 }
 
-/// A connection of its own for a command (`collected`, `purge`), to a database this binary
-/// can read; it never migrates: a reader never changes the schema.
-async fn reader(url: &str) -> Result<deadpool_postgres::Object, StoreError> {
-    let (pool, target) = pool(url, 1).map_err(|reason| StoreError::Connect {
+/// A pool of at most `size` connections to `url`, its first connection, and where it leads
+/// (for messages); failures say where and what to check.
+async fn first_connection(
+    url: &str,
+    size: usize,
+) -> Result<(Pool, deadpool_postgres::Object, String), StoreError> {
+    let (pool, target) = pool(url, size).map_err(|reason| StoreError::Connect {
         target: redacted(url),
         reason,
     })?;
+    match pool.get().await {
+        Ok(client) => Ok((pool, client, target)),
+        Err(e) => Err(StoreError::Connect {
+            reason: unreachable_reason(&e),
+            target,
+        }),
+    }
+}
+
+/// A connection of its own for a command (`collected`, `purge`), to a database this binary
+/// can read; it never migrates: a reader never changes the schema.
+async fn reader(url: &str) -> Result<deadpool_postgres::Object, StoreError> {
+    let (_pool, client, target) = first_connection(url, 1).await?;
     let unusable = |reason: String| StoreError::Connect {
         target: target.clone(),
         reason,
     };
-    let client = pool
-        .get()
-        .await
-        .map_err(|e| unusable(unreachable_reason(&e)))?;
     let version = schema_version(&client)
         .await
         .map_err(|e| unusable(message(&e)))?;

@@ -59,6 +59,34 @@ pub fn write_menu_bot(dir: &Path, max_redirects: u32) {
     );
 }
 
+/// A bot that asks a first name and a sensitive date of birth at once, then says both back:
+/// for tests of what is stored, and how.
+pub fn identity_bot() -> TempDir {
+    let flows = tempfile::tempdir().expect("temp dir");
+    let tasks = flows.path().join("tasks");
+    std::fs::create_dir_all(&tasks).expect("mkdir");
+    std::fs::write(
+        flows.path().join("assistant.json"),
+        r#"{"defaults": {"assistant_initiation": "task://verify"}}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        tasks.join("verify.json"),
+        r#"{"samples": ["verify me", "check my identity"],
+           "actions": [{"collect": {"name": "identity", "questions": [
+            {"name": "first_name", "question": "Your first name?", "type": "Twilio.FIRST_NAME"},
+            {"name": "dob", "question": "Your date of birth?", "type": "Twilio.DATE", "sensitive": true}],
+          "on_complete": {"redirect": "task://done"}}}]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        tasks.join("done.json"),
+        r#"{"actions": [{"say": "Thanks {{identity.first_name}}, born {{identity.dob}}."}]}"#,
+    )
+    .expect("write");
+    flows
+}
+
 /// A running app on a temp database.
 pub struct TestApp {
     pub dir: TempDir,
