@@ -63,6 +63,23 @@ impl Console {
         Console::at(&path, Some(flows))
     }
 
+    /// The console of a server whose public URL is `public_url`.
+    fn behind(public_url: &str) -> Console {
+        let mut console = Console::new();
+        let store = Store::open(&console.app.db).expect("store");
+        let runner = Runner::new(
+            console.app.assistant.clone(),
+            store,
+            RunnerOptions::default(),
+        )
+        .expect("runner");
+        console.router = router(
+            AppState::with_admin(runner, None, AdminToken::new(TOKEN))
+                .with_public_url(Some(public_url)),
+        );
+        console
+    }
+
     fn at(flows_dir: &std::path::Path, flows: Option<tempfile::TempDir>) -> Console {
         let app = TestApp::with_flows(flows_dir);
         let store = Store::open(&app.db).expect("store");
@@ -471,4 +488,15 @@ async fn the_overview_counts_the_weeks_calls_collects_and_declines() {
     assert!(row.contains("<td>1</td>") && row.contains("100%"), "{row}");
     // Today's bar has a title saying what it counts.
     assert!(page.contains(": 2 calls</title>"), "{page}");
+}
+
+#[tokio::test]
+async fn behind_an_https_public_url_the_cookie_is_secure_even_without_signature_checks() {
+    let console = Console::behind("https://bot.example.com");
+    let (response, _) = console
+        .post("/console/sign-in", &format!("token={TOKEN}"), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = header(&response, SET_COOKIE);
+    assert!(cookie.contains("; Secure"), "{cookie}");
 }

@@ -488,7 +488,9 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             tracing::info!("admin API on: GET /admin/collected and GET /metrics with the admin bearer token");
         }
         let metrics = crate::metrics::Metrics::install()?;
-        let mut state = AppState::with_admin(runner, auth, admin).with_metrics(metrics);
+        let mut state = AppState::with_admin(runner, auth, admin)
+            .with_metrics(metrics)
+            .with_public_url(args.public_url.as_deref());
         if let Some(address) = args.metrics_listen {
             let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address} for --metrics-listen: {e}"))?;
             let bound = listener.local_addr().map_err(|e| e.to_string())?;

@@ -44,6 +44,9 @@ struct Inner {
     metrics: Option<crate::metrics::Metrics>,
     /// With an admin token, the console's signing keys (`/console`).
     console: Option<Arc<console::session::Keys>>,
+    /// The public URL is `https://`: browsers reach the server over TLS (through a proxy), so
+    /// the console's cookie may be marked `Secure`. Known with or without signature checks.
+    https: bool,
 }
 
 /// What signature checks need: the account's auth token and the public URL Twilio calls.
@@ -71,6 +74,9 @@ impl AppState {
         let console = admin
             .as_ref()
             .map(|token| Arc::new(console::session::Keys::new(token.secret())));
+        let https = auth
+            .as_ref()
+            .is_some_and(|a| a.public_url.starts_with("https://"));
         AppState {
             inner: Arc::new(Inner {
                 runner,
@@ -79,6 +85,7 @@ impl AppState {
                 baseline: false,
                 metrics: None,
                 console,
+                https,
             }),
         }
     }
@@ -101,6 +108,17 @@ impl AppState {
     pub fn with_metrics(self, metrics: crate::metrics::Metrics) -> AppState {
         let mut inner = (*self.inner).clone();
         inner.metrics = Some(metrics);
+        AppState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The same state knowing the server's public URL (`--public-url`), which signature checks
+    /// may not: whether browsers reach it over `https://`.
+    #[must_use]
+    pub fn with_public_url(self, url: Option<&str>) -> AppState {
+        let mut inner = (*self.inner).clone();
+        inner.https = inner.https || url.is_some_and(|u| u.starts_with("https://"));
         AppState {
             inner: Arc::new(inner),
         }

@@ -155,11 +155,7 @@ async fn sign_in(State(app): State<AppState>, Form(form): Form<SignInForm>) -> R
         tracing::warn!("refused a console sign-in with a wrong admin token");
         return refuse(StatusCode::UNAUTHORIZED, "That is not the admin token.");
     }
-    let secure = app
-        .inner
-        .auth
-        .as_ref()
-        .is_some_and(|auth| auth.public_url.starts_with("https://"));
+    let secure = app.inner.https;
     let cookie = format!(
         "{}={}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{}",
         session::COOKIE,
