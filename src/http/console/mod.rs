@@ -79,9 +79,9 @@ fn see_other(to: &'static str) -> Response {
     guarded((StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response())
 }
 
-/// The session cookie the request carries, if it is a valid one.
-fn signed_in(app: &AppState, headers: &HeaderMap) -> Option<String> {
-    let keys = app.inner.console.as_ref()?;
+/// The console's keys and the session cookie the request carries, if it is a valid one.
+fn signed_in<'a>(app: &'a AppState, headers: &HeaderMap) -> Option<(&'a session::Keys, String)> {
+    let keys = app.inner.console.as_deref()?;
     headers
         .get_all(COOKIE)
         .iter()
@@ -89,7 +89,7 @@ fn signed_in(app: &AppState, headers: &HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, value)| *name == session::COOKIE && keys.valid(value))
-        .map(|(_, value)| value.to_owned())
+        .map(|(_, value)| (keys, value.to_owned()))
 }
 
 /// A rendered page, or a 500 saying the page could not be drawn (a template bug).
@@ -182,7 +182,7 @@ async fn sign_out(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (Some(keys), Some(cookie)) = (&app.inner.console, signed_in(&app, &headers)) else {
+    let Some((keys, cookie)) = signed_in(&app, &headers) else {
         return see_other("/console/sign-in");
     };
     if !keys.csrf_matches(&cookie, &form.csrf) {
@@ -323,7 +323,7 @@ async fn answers(
     headers: HeaderMap,
     Query(query): Query<AnswersQuery>,
 ) -> Response {
-    let (Some(keys), Some(cookie)) = (&app.inner.console, signed_in(&app, &headers)) else {
+    let Some((keys, cookie)) = signed_in(&app, &headers) else {
         return see_other("/console/sign-in");
     };
     let mut filter = match query.filter() {
@@ -508,7 +508,7 @@ async fn understood(
     headers: HeaderMap,
     Query(query): Query<UnderstoodQuery>,
 ) -> Response {
-    let (Some(keys), Some(cookie)) = (&app.inner.console, signed_in(&app, &headers)) else {
+    let Some((keys, cookie)) = signed_in(&app, &headers) else {
         return see_other("/console/sign-in");
     };
     let days = query.days.filter(|d| DAY_CHOICES.contains(d)).unwrap_or(7);
@@ -698,7 +698,7 @@ struct OverviewPage {
 
 /// `GET /console/overview`: the last 7 days (today included, UTC) at a glance.
 async fn overview(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let (Some(keys), Some(cookie)) = (&app.inner.console, signed_in(&app, &headers)) else {
+    let Some((keys, cookie)) = signed_in(&app, &headers) else {
         return see_other("/console/sign-in");
     };
     let today = chrono::Utc::now().date_naive();
