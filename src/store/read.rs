@@ -273,7 +273,7 @@ impl RouteLine {
             said,
             best: route.best,
             confidence: route.confidence.unwrap_or(0.0),
-            matched: decision == "Matched",
+            matched: super::turn::declined_because(&decision).is_none(),
             at,
         })
     }

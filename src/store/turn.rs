@@ -267,6 +267,17 @@ pub struct RouteSeen {
     pub declined: Option<&'static str>,
 }
 
+/// Why the matcher declined, from the `decision` a history `route` line records (the name of
+/// [`crate::nlu::matcher::Decision`]'s variant); None when it matched.
+pub(super) fn declined_because(decision: &str) -> Option<&'static str> {
+    match decision {
+        "Matched" => None,
+        "Unrelated" => Some("unrelated"),
+        "Empty" => Some("empty"),
+        _ => Some("below_threshold"),
+    }
+}
+
 /// What `outcome` shows (see [`Observed`]).
 pub(super) fn observed(outcome: &Outcome) -> Observed {
     let mut observed = Observed::default();
@@ -283,12 +294,7 @@ pub(super) fn observed(outcome: &Outcome) -> Observed {
                             .get("confidence")
                             .and_then(serde_json::Value::as_f64)
                             .unwrap_or(0.0),
-                        declined: match decision {
-                            "Matched" => None,
-                            "Unrelated" => Some("unrelated"),
-                            "Empty" => Some("empty"),
-                            _ => Some("below_threshold"),
-                        },
+                        declined: declined_because(decision),
                     });
                 }
             }
