@@ -335,8 +335,7 @@ impl Runner {
             match step.reply.next {
                 Next::Webhook(call) if hops < MAX_HOPS => {
                     hops += 1;
-                    let calling = Instant::now();
-                    let answer = self
+                    let (answer, trip) = self
                         .inner
                         .webhooks
                         .call(&self.inner.assistant, &call, deadline)
@@ -346,8 +345,8 @@ impl Runner {
                         WebhookResult::Valid(_) => "verdict",
                         WebhookResult::Failed { .. } => "failed",
                     };
-                    crate::metrics::webhook(outcome, calling.elapsed());
-                    input = Input::Webhook(answer);
+                    crate::metrics::webhook(outcome, trip.took);
+                    input = Input::Webhook(answer, trip);
                 }
                 _ => {
                     return Ok(Turned {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::engine::{Expects, WebhookCall, WebhookResult};
+use crate::engine::{Expects, Trip, WebhookCall, WebhookResult};
 use crate::flow::{Assistant, Method, load::compile_actions, loggable_url};
 use crate::signature::{self, AuthToken};
 
@@ -93,15 +93,23 @@ impl WebhookClient {
 
     /// Makes the call, giving up at `deadline` at the latest. Failures are logged here, with the
     /// URL (without its query string, which holds parameters and may hold credentials) and the
-    /// kind of failure; the call's history gets the kind alone.
+    /// kind of failure; the call's history gets the kind alone. Returns the answer and how the
+    /// call went.
     pub async fn call(
         &self,
         assistant: &Assistant,
         call: &WebhookCall,
         deadline: Instant,
-    ) -> WebhookResult {
-        let result = self.try_call(assistant, call, deadline).await;
-        match result {
+    ) -> (WebhookResult, Trip) {
+        let started = Instant::now();
+        let mut status = None;
+        let result = self.try_call(assistant, call, deadline, &mut status).await;
+        let trip = Trip {
+            url: loggable_url(&call.url),
+            status,
+            took: started.elapsed(),
+        };
+        let result = match result {
             Ok(result) => result,
             Err(failure) => {
                 let reason = failure.to_string();
@@ -115,7 +123,8 @@ impl WebhookClient {
                 }
                 WebhookResult::Failed { reason }
             }
-        }
+        };
+        (result, trip)
     }
 
     /// The URL to call, after `--map-url` rules (the first matching prefix wins).
@@ -133,6 +142,7 @@ impl WebhookClient {
         assistant: &Assistant,
         call: &WebhookCall,
         deadline: Instant,
+        status: &mut Option<u16>,
     ) -> Result<WebhookResult, Failure> {
         let target = self.mapped(&call.url);
         let remaining = deadline
@@ -174,9 +184,9 @@ impl WebhookClient {
             .await
             .map_err(|_| Failure::NoAnswer(remaining))?
             .map_err(|e| Failure::sending(&e))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(Failure::Status(status.as_u16()));
+        *status = Some(response.status().as_u16());
+        if !response.status().is_success() {
+            return Err(Failure::Status(response.status().as_u16()));
         }
         let body = tokio::time::timeout(
             call_deadline.saturating_duration_since(Instant::now()),

@@ -50,7 +50,104 @@ on_both_stores!(
     a_restarted_server_carries_the_call_on,
     health_says_the_store_is_up,
     answers_are_filtered_by_collect_status_and_time_a_page_at_a_time,
+    calls_are_listed_filtered_and_told_turn_by_turn,
 );
+
+/// The console's list of calls and a call's history, the same on both databases: one line per
+/// call kept by each turn, its filters, and the history in order with what the bot said — a
+/// sensitive answer it repeated hidden.
+async fn calls_are_listed_filtered_and_told_turn_by_turn(db: &Db) {
+    use switchboard::store::{CallsFilter, call_history_in, calls_in_where};
+    let flows = flows();
+    let app = TestApp::on_db(db, flows.path()).await;
+    app.call("CA1").await;
+    app.say("CA1", "Jason").await;
+    app.say("CA1", "March 3rd 1990")
+        .await
+        .expect_goodbye("Thanks Jason, born 1990-03-03.");
+    app.call("CA2").await;
+    app.say("CA2", "Maria").await;
+    let list = |filter: CallsFilter| async move {
+        calls_in_where(
+            db,
+            CallsFilter {
+                limit: 50,
+                ..filter
+            },
+        )
+        .await
+        .expect("readable")
+    };
+    let all = list(CallsFilter::default()).await;
+    let keys: Vec<&str> = all.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["CA2", "CA1"], "newest first");
+    let (open, done) = (&all[0], &all[1]);
+    assert_eq!(done.tasks, ["verify", "done"]);
+    assert_eq!(
+        done.collects,
+        [("identity".to_owned(), "complete".to_owned())]
+    );
+    assert_eq!(done.ended_by.as_deref(), Some("task_ended"));
+    assert_eq!(done.turns, 3);
+    assert_eq!(done.caller.as_deref(), Some("+15551230000"));
+    assert_eq!(
+        open.collects,
+        [("identity".to_owned(), "in_progress".to_owned())]
+    );
+    assert_eq!(open.ended_by, None);
+    let keys = |calls: Vec<switchboard::store::CallRow>| {
+        calls.into_iter().map(|c| c.key).collect::<Vec<_>>()
+    };
+    let complete = CallsFilter {
+        collect_status: Some("complete".into()),
+        ..CallsFilter::default()
+    };
+    assert_eq!(keys(list(complete).await), ["CA1"]);
+    let reached_done = CallsFilter {
+        task: Some("done".into()),
+        ..CallsFilter::default()
+    };
+    assert_eq!(keys(list(reached_done).await), ["CA1"]);
+    let in_progress = CallsFilter {
+        collect: Some("identity".into()),
+        collect_status: Some("in_progress".into()),
+        ..CallsFilter::default()
+    };
+    assert_eq!(keys(list(in_progress).await), ["CA2"]);
+    let second_page = CallsFilter {
+        offset: 1,
+        ..CallsFilter::default()
+    };
+    assert_eq!(keys(list(second_page).await), ["CA1"]);
+    let troubled = CallsFilter {
+        declined: true,
+        ..CallsFilter::default()
+    };
+    assert!(list(troubled).await.is_empty());
+    let texts = CallsFilter {
+        channel: Some(switchboard::engine::Channel::Sms),
+        ..CallsFilter::default()
+    };
+    assert!(list(texts).await.is_empty());
+    let later = CallsFilter {
+        from: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+        ..CallsFilter::default()
+    };
+    assert!(list(later).await.is_empty());
+
+    let history = call_history_in(db, done).await.expect("readable");
+    assert_eq!(
+        history.iter().map(|h| h.turn).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    let text = serde_json::to_string(&history.iter().map(|h| h.lines.clone()).collect::<Vec<_>>())
+        .expect("json");
+    assert!(
+        text.contains(r#"{"reply":{"next":"hangup","said":["Thanks Jason, born [sensitive]."]}}"#),
+        "{text}"
+    );
+    assert!(!text.contains("1990"), "{text}");
+}
 
 /// The console's Answers filters, the same on both databases: by collect, status and start
 /// time, newest first, a page at a time.

@@ -93,7 +93,7 @@ async fn the_call_history_has_one_row_per_turn_saying_what_happened_in_order() {
         .prepare(
             "SELECT turn, kind, detail FROM events
              WHERE session_key = 'CA150'
-               AND session_created_at = (SELECT created_at FROM sessions WHERE key = 'CA150')
+               AND session_created_at = (SELECT started_at FROM calls WHERE session_key = 'CA150')
              ORDER BY id",
         )
         .expect("prepare")
@@ -124,13 +124,21 @@ async fn the_call_history_has_one_row_per_turn_saying_what_happened_in_order() {
     let detail = |turn: usize| -> serde_json::Value {
         serde_json::from_str(&rows[turn - 1].2).expect("json")
     };
-    assert_eq!(rows[1].1, "input,route,collect");
+    // Routed, the task started, its collect started, its first question asked, and what the
+    // bot said: every turn ends with the reply.
+    assert_eq!(rows[1].1, "input,route,task,collect,ask,reply");
     assert_eq!(detail(2)[1]["route"]["task"], "register");
-    assert_eq!(detail(2)[2]["collect"]["collect"], "user_information");
-    assert_eq!(detail(2)[2]["collect"]["task"], "register");
+    assert_eq!(detail(2)[2]["task"]["task"], "register");
+    assert_eq!(detail(2)[3]["collect"]["collect"], "user_information");
+    assert_eq!(detail(2)[3]["collect"]["task"], "register");
+    assert_eq!(detail(2)[4]["ask"]["question"], "user_name");
+    assert_eq!(detail(2)[5]["reply"]["next"], "listen");
     assert_eq!(detail(3)[0]["input"]["speech"], "my name is Jason");
     assert_eq!(detail(3)[1]["answer"]["value"], "Jason");
     assert_eq!(detail(4)[0]["input"]["digits"], "4155550123");
+    for (turn, (_, kinds, _)) in rows.iter().enumerate() {
+        assert!(kinds.ends_with(",reply"), "turn {}: {kinds}", turn + 1);
+    }
 }
 
 #[tokio::test]

@@ -309,6 +309,27 @@ async fn an_invalid_answer_is_reported_by_where_it_is_wrong_not_what_it_says() {
         history.contains("the answer is not valid Actions JSON"),
         "{history}"
     );
+    // The history says which service was called (its address without the query string),
+    // how it answered and how long it took, for the console's transcript.
+    let call: serde_json::Value = history
+        .lines()
+        .find_map(|line| {
+            let lines: Vec<serde_json::Value> =
+                serde_json::from_str(line.split_once(' ')?.1).ok()?;
+            lines.into_iter().find_map(|l| {
+                l.get("input")
+                    .filter(|i| i.get("webhook").is_some())
+                    .cloned()
+            })
+        })
+        .unwrap_or_else(|| panic!("no web service line in {history}"));
+    assert_eq!(
+        call["url"],
+        format!("http://127.0.0.1:{port}/next"),
+        "{call}"
+    );
+    assert_eq!(call["status"], 200, "{call}");
+    assert!(call["ms"].as_u64().is_some(), "{call}");
     assert_clean("the log", &log);
     assert_clean("the call history", &history);
 }

@@ -757,8 +757,8 @@ fn purge(db: &Db, days: u32) -> Result<ExitCode, String> {
     let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
     let purged = block_on(store::purge_in(db, cutoff))?;
     println!(
-        "deleted {} collected rows, {} history lines and {} finished sessions older than {days} days",
-        purged.collected, purged.events, purged.sessions
+        "deleted {} collected rows, {} calls with {} history lines and {} finished sessions older than {days} days",
+        purged.collected, purged.calls, purged.events, purged.sessions
     );
     Ok(ExitCode::SUCCESS)
 }

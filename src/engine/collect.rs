@@ -73,6 +73,10 @@ impl Turn<'_> {
                 return self.accept(session, collect, run, value.clone(), value);
             }
         }
+        self.event(
+            "ask",
+            json!({"collect": run.collect, "question": question.name, "attempt": run.attempts + 1}),
+        );
         if with_prompt {
             let prompt = question.prompt.render(&session.memory);
             self.say(&prompt);
@@ -141,7 +145,7 @@ impl Turn<'_> {
                 digits.clone(),
                 parse_answer(question, Answer::Digits(digits), today),
             ),
-            Input::Silence | Input::Start | Input::Webhook(_) => (String::new(), None),
+            Input::Silence | Input::Start | Input::Webhook(..) => (String::new(), None),
             Input::Hangup => {
                 self.abandon(session, &run);
                 return Next::Hangup;
@@ -379,6 +383,29 @@ pub(super) fn scrub_sensitive(session: &mut Session) {
             }
         }
     }
+}
+
+/// The sensitive answers the session's memory holds (the values placeholders would say), so
+/// that what the bot says can be kept out of the call history too. Empty once scrubbed.
+pub(super) fn sensitive_values(session: &Session) -> Vec<String> {
+    let Some(Value::Object(collected)) = session
+        .memory
+        .get("twilio")
+        .and_then(|t| t.get("collected_data"))
+    else {
+        return Vec::new();
+    };
+    collected
+        .values()
+        .filter_map(|c| c.get("answers").and_then(Value::as_object))
+        .flat_map(|answers| answers.values())
+        .filter(|a| a.get("sensitive") == Some(&Value::Bool(true)))
+        .filter_map(|a| match a.get("answer")? {
+            Value::String(s) if s != SENSITIVE && !s.is_empty() => Some(s.clone()),
+            Value::String(_) | Value::Null => None,
+            other => Some(other.to_string()),
+        })
+        .collect()
 }
 
 /// Mirrors a run into `Memory.twilio.collected_data.<collect>`, in Autopilot's shape, so texts

@@ -22,7 +22,8 @@ use serde_json::{Map, Value, json};
 
 use crate::flow::{Action, Assistant, Handoff, Method};
 pub use session::{
-    AnswerRecord, Channel, CollectRun, Delivery, FieldValue, PendingWebhook, Session, Waiting,
+    AnswerRecord, Channel, CollectRun, Delivery, FieldValue, PendingWebhook, Session, Summary,
+    Waiting,
 };
 
 /// What the caller did this turn, or what a web service answered.
@@ -47,8 +48,21 @@ pub enum Input {
     Silence,
     /// The call ended (status callback).
     Hangup,
-    /// The answer of the web service the last reply asked for ([`Next::Webhook`]).
-    Webhook(WebhookResult),
+    /// The answer of the web service the last reply asked for ([`Next::Webhook`]), and how
+    /// the call went.
+    Webhook(WebhookResult, Trip),
+}
+
+/// How a web service call went, measured at the edge that made it: what the call's history
+/// shows of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trip {
+    /// The address called, as [`crate::flow::loggable_url`] shows it (no query string).
+    pub url: String,
+    /// The HTTP status it answered with; None when no answer came.
+    pub status: Option<u16>,
+    /// How long it took.
+    pub took: std::time::Duration,
 }
 
 /// What a web service answered, already fetched and checked at the edge.
@@ -228,7 +242,8 @@ pub struct CollectRecord {
 }
 
 /// Where a collect stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CollectStatus {
     /// Some questions answered, more to come.
     InProgress,
@@ -360,7 +375,7 @@ pub fn step(
                 turn.input_event(&input);
             }
             // A web service's answer continues the caller's turn; it is not a turn of its own.
-            if !matches!(input, Input::Webhook(_)) {
+            if !matches!(input, Input::Webhook(..)) {
                 session.turns += 1;
             }
             let next = if input == Input::Hangup {
@@ -382,13 +397,24 @@ pub fn step(
     if !matches!(next, Next::Webhook(_)) {
         session.last_active = Some(now);
     }
+    // Taken before the scrub below: the last words may echo a sensitive answer, which the
+    // call history must not show.
+    let sensitive = collect::sensitive_values(&session);
     if matches!(next, Next::Hangup | Next::Handoff(_)) {
         session.ended = true;
         session.waiting = Waiting::Nothing;
         collect::scrub_sensitive(&mut session);
     }
-    let (outputs, effects, routed) = turn.finish();
+    let (outputs, mut effects, routed) = turn.finish();
     let reply = Reply { outputs, next };
+    // A reply waiting on a web service is not finished: the step that finishes it says it all.
+    if !matches!(reply.next, Next::Webhook(_)) {
+        effects.push(Effect::Event {
+            kind: "reply",
+            detail: reply_line(&reply, &sensitive),
+        });
+    }
+    session.summary.note(&effects);
     // Only a reply that reached the caller can be repeated; one waiting on a web service is not,
     // and an ended conversation repeats nothing (which also keeps what it said back out of the
     // stored session).
@@ -403,6 +429,34 @@ pub fn step(
         effects,
         routed,
     }
+}
+
+/// The call history's line for what the bot said and what it did next. Any sensitive answer
+/// the words repeat (a placeholder naming it, or a web service's text quoting it) is replaced
+/// by `[sensitive]`, as the caller's own words are.
+fn reply_line(reply: &Reply, sensitive: &[String]) -> Value {
+    let hide = |text: &str| {
+        sensitive.iter().fold(text.to_owned(), |text, value| {
+            text.replace(value.as_str(), collect::SENSITIVE)
+        })
+    };
+    let said: Vec<String> = reply
+        .outputs
+        .iter()
+        .map(|output| match output {
+            Output::Say { text } => hide(text),
+            Output::Play { url, .. } => format!("[audio {}]", crate::flow::loggable_url(url)),
+            Output::Show { text, images } if images.is_empty() => hide(text),
+            Output::Show { text, images } => format!("{} [{} images]", hide(text), images.len()),
+        })
+        .collect();
+    let next = match &reply.next {
+        Next::Gather(_) => "listen",
+        Next::Hangup => "hangup",
+        Next::Handoff(_) => "handoff",
+        Next::Webhook(_) => "webhook",
+    };
+    json!({"said": said, "next": next})
 }
 
 /// True when a conversation's last turn is older than the assistant's SMS idle time.
@@ -583,7 +637,7 @@ mod tests {
         let refused = step(
             &assistant,
             Some(retried.session),
-            Input::Webhook(WebhookResult::Valid(false)),
+            Input::Webhook(WebhookResult::Valid(false), Trip::default()),
             &caller,
             now,
         );

@@ -123,12 +123,18 @@ impl<'a> Turn<'a> {
             Input::Digits(d) => json!({"digits": d}),
             Input::Silence => json!({"silence": true}),
             Input::Hangup => json!({"hangup": true}),
-            Input::Webhook(WebhookResult::Actions { .. }) => json!({"webhook": "actions"}),
-            Input::Webhook(WebhookResult::Valid(valid)) => {
-                json!({"webhook": "verdict", "valid": valid})
-            }
-            Input::Webhook(WebhookResult::Failed { reason }) => {
-                json!({"webhook": "failed", "reason": reason})
+            Input::Webhook(result, trip) => {
+                let mut detail = match result {
+                    WebhookResult::Actions { .. } => json!({"webhook": "actions"}),
+                    WebhookResult::Valid(valid) => json!({"webhook": "verdict", "valid": valid}),
+                    WebhookResult::Failed { reason } => {
+                        json!({"webhook": "failed", "reason": reason})
+                    }
+                };
+                detail["url"] = json!(trip.url);
+                detail["status"] = json!(trip.status);
+                detail["ms"] = json!(u64::try_from(trip.took.as_millis()).unwrap_or(u64::MAX));
+                detail
             }
         };
         self.event("input", detail);
@@ -226,7 +232,7 @@ impl<'a> Turn<'a> {
             Input::Hangup => return Next::Hangup,
             // No words: silence (counted), or a stray web service answer (not counted).
             other => {
-                let silences = if matches!(other, Input::Webhook(_)) {
+                let silences = if matches!(other, Input::Webhook(..)) {
                     silences
                 } else {
                     silences + 1
@@ -366,6 +372,7 @@ impl<'a> Turn<'a> {
             let flow = match target {
                 Target::Task(id) => {
                     let task = assistant.task(id);
+                    self.event("task", json!({"task": task.name}));
                     self.run_actions(session, &task.name, &task.actions, None)
                 }
                 Target::Url(webhook) => {
@@ -611,7 +618,7 @@ impl<'a> Turn<'a> {
         input: Input,
     ) -> Next {
         let result = match (input, pending) {
-            (Input::Webhook(result), pending) => (result, pending),
+            (Input::Webhook(result, _), pending) => (result, pending),
             // Anything else means the answer never came back (the server restarted mid-call,
             // and this is Twilio's retry of the delivery or the caller's next words). An answer
             // awaiting its verdict was never approved, so it is not accepted: this input is

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Caller, Output, Reply};
+use super::{Caller, CollectStatus, Effect, Output, Reply};
 
 /// The channel a session runs on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +72,88 @@ pub struct Session {
     /// gets the same reply (see `store`); the engine carries it and never reads it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// What the conversation has done so far, for the operator's list of calls.
+    #[serde(default, skip_serializing_if = "Summary::is_empty")]
+    pub summary: Summary,
+}
+
+/// What a conversation has done so far: the tasks it reached, its collects, what went wrong and
+/// how it ended. Kept with the state so that the store can write the call's line in the
+/// console's list of calls every turn from the session alone, without reading the history back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Tasks run, each once, in the order first reached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<String>,
+    /// Collect runs: each run's number, collect and where it stands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collects: Vec<(u32, String, CollectStatus)>,
+    /// Utterances the matcher declined.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub declines: u32,
+    /// Web service calls that failed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub webhook_failures: u32,
+    /// Why the conversation ended (`hangup`, `task_ended`, `handoff`, `no_input`…), once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Summary {
+    fn is_empty(&self) -> bool {
+        *self == Summary::default()
+    }
+
+    /// Takes in what one step did, from the history lines and collect records it produced.
+    pub(super) fn note(&mut self, effects: &[Effect]) {
+        for effect in effects {
+            match effect {
+                Effect::Event { kind, detail } => match *kind {
+                    "task" => {
+                        if let Some(task) = detail.get("task").and_then(Value::as_str)
+                            && !self.tasks.iter().any(|t| t == task)
+                        {
+                            self.tasks.push(task.to_owned());
+                        }
+                    }
+                    // A keypad choice has no decision: it cannot be declined.
+                    "route" => {
+                        let decision = detail.get("decision").and_then(Value::as_str);
+                        if decision.is_some_and(|d| d != "Matched") {
+                            self.declines += 1;
+                        }
+                    }
+                    "webhook_failed" => self.webhook_failures += 1,
+                    // An idle text conversation's end is written by the turn that starts the
+                    // next one on the same number: it is the earlier conversation's.
+                    "end" if detail.get("reason").and_then(Value::as_str) != Some("idle") => {
+                        self.ended_by = detail
+                            .get("reason")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned);
+                    }
+                    _ => {}
+                },
+                Effect::Collected(record) => {
+                    match self
+                        .collects
+                        .iter_mut()
+                        .find(|(seq, ..)| *seq == record.seq)
+                    {
+                        Some(run) => run.2 = record.status,
+                        None => {
+                            self.collects
+                                .push((record.seq, record.collect.clone(), record.status))
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A webhook delivery and the reply it got.
@@ -144,6 +226,7 @@ impl Session {
             fields: Vec::new(),
             last_active: Some(now),
             delivery: None,
+            summary: Summary::default(),
         }
     }
 }
@@ -246,4 +329,46 @@ pub struct AnswerRecord {
     /// The question is marked sensitive: the store keeps only a hash of this answer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(kind: &'static str, detail: Value) -> Effect {
+        Effect::Event { kind, detail }
+    }
+
+    #[test]
+    fn a_summary_counts_declines_and_failures_and_keeps_each_task_once() {
+        let mut summary = Summary::default();
+        summary.note(&[
+            event("route", json!({"task": null, "decision": "BelowThreshold"})),
+            event("route", json!({"task": "order", "decision": "Matched"})),
+            // A keypad choice carries no decision and is never a decline.
+            event("route", json!({"task": "order", "keypad": "1"})),
+            event("task", json!({"task": "order"})),
+            event("webhook_failed", json!({"reason": "answered HTTP 500"})),
+        ]);
+        summary.note(&[
+            event("task", json!({"task": "order"})),
+            event("task", json!({"task": "goodbye"})),
+            event("end", json!({"reason": "task_ended"})),
+        ]);
+        assert_eq!(summary.tasks, ["order", "goodbye"]);
+        assert_eq!((summary.declines, summary.webhook_failures), (1, 1));
+        assert_eq!(summary.ended_by.as_deref(), Some("task_ended"));
+    }
+
+    #[test]
+    fn an_idle_text_conversations_end_is_not_the_next_ones() {
+        // The turn that starts a new text conversation on the same numbers writes the old
+        // one's end first.
+        let mut summary = Summary::default();
+        summary.note(&[event("end", json!({"reason": "idle"}))]);
+        assert_eq!(summary.ended_by, None);
+        assert!(summary.is_empty(), "nothing to keep in the state");
+    }
 }

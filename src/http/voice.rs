@@ -61,7 +61,7 @@ async fn turn(
         Input::Digits(_) => "digits",
         Input::Silence => "silence",
         Input::Hangup => "hangup",
-        Input::Webhook(_) => "webhook",
+        Input::Webhook(..) => "webhook",
     };
     let runner = &app.inner.runner;
     // Only the CallSid and the kind of input are logged: what callers say and their numbers are

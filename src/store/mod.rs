@@ -12,6 +12,7 @@
 //! sensitive answers hashed with a key kept in the database — because what a turn *means* is
 //! written once, in [`turn`], and each backend only stores it.
 
+mod calls;
 pub mod export;
 pub mod lock;
 mod postgres;
@@ -28,6 +29,7 @@ use chrono::{DateTime, Utc};
 
 use crate::engine::{Caller, Input, Reply};
 use crate::flow::Assistant;
+pub use calls::{CallRow, CallsFilter, HistoryRow};
 pub use postgres::POOL_SIZE;
 pub use read::{Activity, AnswersFilter, CollectedRow, RouteLine, read_collected};
 pub use sqlite::{CACHE_BYTES, purge_older_than};
@@ -243,6 +245,8 @@ pub struct Purged {
     pub collected: usize,
     /// Call-history lines deleted.
     pub events: usize,
+    /// Calls (their lines in the console's list) deleted.
+    pub calls: usize,
     /// Finished sessions deleted.
     pub sessions: usize,
 }
@@ -360,6 +364,49 @@ impl Store {
         }
     }
 
+    /// The conversations `filter` asks for, newest first (the console's list of calls).
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub async fn calls_where(&self, filter: CallsFilter) -> Result<Vec<CallRow>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(store) => {
+                off_thread(store.path(), move |path| calls::list(path, &filter)).await
+            }
+            Backend::Postgres(store) => store.calls(&filter).await,
+        }
+    }
+
+    /// The conversations that started within the millisecond from `at`.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub async fn calls_started_at(&self, at: DateTime<Utc>) -> Result<Vec<CallRow>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(store) => {
+                off_thread(store.path(), move |path| calls::started_at(path, at)).await
+            }
+            Backend::Postgres(store) => store.calls_started_at(at).await,
+        }
+    }
+
+    /// A conversation's history, in order.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub async fn call_history(&self, call: &CallRow) -> Result<Vec<HistoryRow>, StoreError> {
+        let (key, started_at) = (call.key.clone(), call.started_at);
+        match &self.backend {
+            Backend::Sqlite(store) => {
+                off_thread(store.path(), move |path| {
+                    calls::history(path, &key, started_at)
+                })
+                .await
+            }
+            Backend::Postgres(store) => store.call_history(&key, started_at).await,
+        }
+    }
+
     /// Which database this is, for logs: the file, or PostgreSQL's host and database.
     pub fn describe(&self) -> String {
         match &self.backend {
@@ -439,6 +486,32 @@ pub async fn collected_in_where(
             off_thread(path, move |path| read::read_collected_where(path, &filter)).await
         }
         Db::Postgres(url) => postgres::read_collected(url, &filter).await,
+    }
+}
+
+/// The conversations `filter` asks for in the database `db` names, newest first, without a
+/// server's store (the database may be one a server is writing).
+///
+/// # Errors
+/// The database cannot be read.
+pub async fn calls_in_where(db: &Db, filter: CallsFilter) -> Result<Vec<CallRow>, StoreError> {
+    match db {
+        Db::Sqlite(path) => off_thread(path, move |path| calls::list(path, &filter)).await,
+        Db::Postgres(url) => postgres::read_calls(url, &filter).await,
+    }
+}
+
+/// A conversation's history in the database `db` names, in order.
+///
+/// # Errors
+/// The database cannot be read.
+pub async fn call_history_in(db: &Db, call: &CallRow) -> Result<Vec<HistoryRow>, StoreError> {
+    let (key, started_at) = (call.key.clone(), call.started_at);
+    match db {
+        Db::Sqlite(path) => {
+            off_thread(path, move |path| calls::history(path, &key, started_at)).await
+        }
+        Db::Postgres(url) => postgres::read_call_history(url, &key, started_at).await,
     }
 }
 

@@ -27,6 +27,7 @@ use deadpool_postgres::Transaction;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
 
+use super::calls::{self, CallRow, CallsFilter, HistoryRow};
 use super::read::{Activity, AnswersFilter, CollectedRow, RouteLine};
 use super::turn::{self, AnswerKey, Written, timestamp};
 use super::{Cutoffs, Purged, Stepped, StoreError, StoreOptions};
@@ -55,7 +56,8 @@ const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 /// tables mirror SQLite's (`schema.rs`), with PostgreSQL's types: times are `timestamptz`,
 /// answers and history `jsonb` (an operator can query them), states and replies `text` (read
 /// and written whole by the engine).
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE sessions (
         key        text PRIMARY KEY,
         channel    text NOT NULL,
@@ -102,7 +104,45 @@ const MIGRATIONS: &[&str] = &["
         name  text PRIMARY KEY,
         value text NOT NULL
     );
-"];
+",
+    "
+    -- 2: one row per conversation, what the console's list of calls shows and filters on,
+    -- rewritten by each turn from the session's summary (see the SQLite schema's version 6).
+    CREATE TABLE calls (
+        started_at       timestamptz NOT NULL,
+        session_key      text NOT NULL,
+        channel          text NOT NULL,
+        caller           text,
+        last_at          timestamptz NOT NULL,
+        turns            bigint NOT NULL,
+        tasks            text NOT NULL,
+        collects         text NOT NULL,
+        declines         bigint NOT NULL,
+        webhook_failures bigint NOT NULL,
+        ended_by         text,
+        PRIMARY KEY (started_at, session_key)
+    );
+    CREATE INDEX calls_declined ON calls (started_at) WHERE declines > 0;
+    CREATE INDEX calls_failed ON calls (started_at) WHERE webhook_failures > 0;
+    INSERT INTO calls
+    SELECT e.session_created_at, e.session_key,
+        CASE WHEN e.session_key LIKE 'sms:%' THEN 'sms' ELSE 'voice' END,
+        NULL, max(e.at), max(e.turn),
+        ' ' || coalesce(string_agg(DISTINCT j.line -> 'route' ->> 'task', ' ') || ' ', ''),
+        ' ',
+        count(*) FILTER (WHERE j.line -> 'route' ->> 'decision' != 'Matched'),
+        count(*) FILTER (WHERE j.line ? 'webhook_failed'),
+        max(j.line -> 'end' ->> 'reason')
+    FROM events e, jsonb_array_elements(e.detail) AS j(line)
+    GROUP BY e.session_created_at, e.session_key;
+    UPDATE calls SET
+        collects = coalesce((SELECT ' ' || string_agg(c.collect || ':' || c.status, ' ') || ' '
+            FROM collected c WHERE c.session_key = calls.session_key
+            AND c.started_at >= calls.started_at AND c.started_at <= calls.last_at), ' '),
+        caller = (SELECT c.caller FROM collected c WHERE c.session_key = calls.session_key
+            AND c.started_at >= calls.started_at LIMIT 1);
+",
+];
 
 /// The connected store.
 pub(super) struct Store {
@@ -178,6 +218,7 @@ impl Store {
                         tracing::info!(
                             collected = purged.collected,
                             events = purged.events,
+                            calls = purged.calls,
                             sessions = purged.sessions,
                             "retention: deleted old answers and history"
                         );
@@ -301,6 +342,41 @@ impl Store {
         Ok(lines)
     }
 
+    /// The conversations `filter` asks for, newest first.
+    pub(super) async fn calls(&self, filter: &CallsFilter) -> Result<Vec<CallRow>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        call_rows(&client, filter).await
+    }
+
+    /// The conversations that started within the millisecond from `at`.
+    pub(super) async fn calls_started_at(
+        &self,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<CallRow>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let end = at + chrono::Duration::milliseconds(1);
+        let rows = client
+            .query_typed(
+                &format!(
+                    "SELECT {} FROM calls WHERE started_at >= $1 AND started_at < $2",
+                    calls::COLUMNS
+                ),
+                &[(&at, Type::TIMESTAMPTZ), (&end, Type::TIMESTAMPTZ)],
+            )
+            .await?;
+        rows.iter().map(call_row).collect()
+    }
+
+    /// A conversation's history, in order.
+    pub(super) async fn call_history(
+        &self,
+        key: &str,
+        started_at: DateTime<Utc>,
+    ) -> Result<Vec<HistoryRow>, StoreError> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        history_rows(&client, key, started_at).await
+    }
+
     /// The collect runs `filter` asks for.
     pub(super) async fn collected(
         &self,
@@ -390,6 +466,7 @@ impl Store {
             &SAVE_SESSION,
             &SAVE_COLLECTED,
             &SAVE_EVENTS,
+            &SAVE_CALL,
             &SAVE_DELIVERY,
         ])
         .await?;
@@ -454,6 +531,76 @@ pub(super) async fn read_collected(
 ) -> Result<Vec<CollectedRow>, StoreError> {
     let client = reader(url).await?;
     collected_rows(&client, filter).await
+}
+
+/// The conversations `filter` asks for in the database at `url`.
+pub(super) async fn read_calls(
+    url: &str,
+    filter: &CallsFilter,
+) -> Result<Vec<CallRow>, StoreError> {
+    let client = reader(url).await?;
+    call_rows(&client, filter).await
+}
+
+/// A conversation's history in the database at `url`.
+pub(super) async fn read_call_history(
+    url: &str,
+    key: &str,
+    started_at: DateTime<Utc>,
+) -> Result<Vec<HistoryRow>, StoreError> {
+    let client = reader(url).await?;
+    history_rows(&client, key, started_at).await
+}
+
+async fn call_rows(client: &Client, filter: &CallsFilter) -> Result<Vec<CallRow>, StoreError> {
+    let (sql, params) = calls::list_query(
+        filter,
+        &calls::Dialect {
+            placeholder: |n| format!("${n}"),
+            find: "strpos",
+        },
+    );
+    let values: Vec<(Box<dyn ToSql + Sync + Send>, Type)> = params
+        .into_iter()
+        .map(|p| -> (Box<dyn ToSql + Sync + Send>, Type) {
+            match p {
+                calls::Param::Time(t) => (Box::new(t), Type::TIMESTAMPTZ),
+                calls::Param::Text(s) => (Box::new(s), Type::TEXT),
+                calls::Param::Int(n) => (Box::new(n), Type::INT8),
+            }
+        })
+        .collect();
+    let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
+        .iter()
+        .map(|(v, t)| (&**v as &(dyn ToSql + Sync), t.clone()))
+        .collect();
+    let rows = client.query_typed(&sql, &typed).await?;
+    rows.iter().map(call_row).collect()
+}
+
+async fn history_rows(
+    client: &Client,
+    key: &str,
+    started_at: DateTime<Utc>,
+) -> Result<Vec<HistoryRow>, StoreError> {
+    let rows = client
+        .query_typed(
+            "SELECT turn, at, detail::text FROM events
+             WHERE session_created_at = $1 AND session_key = $2 ORDER BY id",
+            &[(&started_at, Type::TIMESTAMPTZ), (&key, Type::TEXT)],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let detail: String = row.try_get(2)?;
+            Ok(HistoryRow {
+                turn: row.try_get(0)?,
+                at: row.try_get(1)?,
+                lines: serde_json::from_str(&detail)
+                    .map_err(|e| StoreError::Postgres(format!("a history row is not JSON: {e}")))?,
+            })
+        })
+        .collect()
 }
 
 /// A pool of at most `size` connections to `url`, its first connection, and where it leads
@@ -722,6 +869,30 @@ const SAVE_EVENTS: Sql = Sql {
     ],
 };
 
+/// A conversation's line in the list of calls, rewritten whole by each turn.
+const SAVE_CALL: Sql = Sql {
+    text: "INSERT INTO calls (started_at, session_key, channel, caller, last_at, turns, tasks,
+                collects, declines, webhook_failures, ended_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (started_at, session_key) DO UPDATE SET last_at = excluded.last_at,
+                turns = excluded.turns, tasks = excluded.tasks, collects = excluded.collects,
+                declines = excluded.declines, webhook_failures = excluded.webhook_failures,
+                ended_by = excluded.ended_by",
+    types: &[
+        Type::TIMESTAMPTZ,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::INT8,
+        Type::TEXT,
+    ],
+};
+
 const SAVE_DELIVERY: Sql = Sql {
     text: "INSERT INTO deliveries (token, session_key, reply, at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (token) DO UPDATE SET session_key = excluded.session_key,
@@ -835,6 +1006,23 @@ async fn load_session(st: &Statements<'_, '_>, key: &str) -> Result<Option<Sessi
     }))
 }
 
+/// A `calls` row, its columns in [`calls::COLUMNS`]'s order.
+fn call_row(row: &Row) -> Result<CallRow, StoreError> {
+    Ok(CallRow::from_columns(
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        row.try_get(4)?,
+        row.try_get(5)?,
+        row.try_get(6)?,
+        row.try_get(7)?,
+        row.try_get(8)?,
+        row.try_get(9)?,
+        row.try_get(10)?,
+    ))
+}
+
 /// The rows of a step: its session, collect runs and history, sent together.
 async fn save_outcome(
     st: &Statements<'_, '_>,
@@ -848,6 +1036,7 @@ async fn save_outcome(
         state,
         collected,
         history,
+        call,
     } = turn::written(outcome, key)
         .map_err(|e| StoreError::Postgres(format!("unwritable state: {e}")))?;
     let channel = session.channel.as_str();
@@ -899,7 +1088,26 @@ async fn save_outcome(
         }
         Ok::<(), StoreError>(())
     };
-    tokio::try_join!(biased; save_session, save_collected, save_history)?;
+    let save_call = async {
+        st.execute(
+            &SAVE_CALL,
+            &[
+                &session.started_at,
+                &caller.key,
+                &channel,
+                &caller_number,
+                &now,
+                &turn,
+                &call.tasks,
+                &call.collects,
+                &call.declines,
+                &call.webhook_failures,
+                &call.ended_by,
+            ],
+        )
+        .await
+    };
+    tokio::try_join!(biased; save_session, save_collected, save_history, save_call)?;
     Ok(())
 }
 
@@ -928,6 +1136,8 @@ const SWEEP_COLLECTED: &str = "DELETE FROM collected WHERE id IN (
     SELECT id FROM collected WHERE started_at < $1 AND updated_at < $1 AND status != 'in_progress' LIMIT $2)";
 const SWEEP_EVENTS: &str = "DELETE FROM events WHERE id IN (
     SELECT id FROM events WHERE session_created_at < $1 AND at < $1 LIMIT $2)";
+const SWEEP_CALLS: &str = "DELETE FROM calls WHERE (started_at, session_key) IN (
+    SELECT started_at, session_key FROM calls WHERE started_at < $1 AND last_at < $1 LIMIT $2)";
 const SWEEP_ENDED_SESSIONS: &str = "DELETE FROM sessions WHERE key IN (
     SELECT key FROM sessions WHERE ended AND created_at < $1 AND updated_at < $1
     LIMIT $2 FOR UPDATE SKIP LOCKED)";
@@ -983,6 +1193,7 @@ impl Purge {
         let mut purged = Purged {
             collected: 0,
             events: 0,
+            calls: 0,
             sessions: 0,
         };
         if let Some(cutoff) = &self.cutoffs.retention {
@@ -1016,6 +1227,7 @@ async fn retention(client: &Client, cutoff: &DateTime<Utc>) -> Result<Purged, St
     Ok(Purged {
         collected: count(chunks(client, SWEEP_COLLECTED, cutoff).await?),
         events: count(chunks(client, SWEEP_EVENTS, cutoff).await?),
+        calls: count(chunks(client, SWEEP_CALLS, cutoff).await?),
         sessions: count(chunks(client, SWEEP_ENDED_SESSIONS, cutoff).await?),
     })
 }

@@ -80,6 +80,49 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX collected_by_start ON collected (started_at);
     CREATE INDEX sessions_by_start ON sessions (channel, created_at);
     ",
+    // 6: one row per conversation, what the console's list of calls shows and filters on,
+    // rewritten by each turn from the session's summary. Sessions are forgotten soon after a
+    // call ends; this stays as long as the call's history. Clustered by when the call started
+    // (WITHOUT ROWID), as history is: calls in progress share the last pages, and the list,
+    // newest first, reads the table in order. The rare filters (a decline, a failed web
+    // service) have partial indexes, so a page of them never walks every call. Calls already
+    // in the history are filled in from it (their collects from `collected`).
+    "
+    CREATE TABLE calls (
+        started_at       TEXT NOT NULL,
+        session_key      TEXT NOT NULL,
+        channel          TEXT NOT NULL,
+        caller           TEXT,
+        last_at          TEXT NOT NULL,
+        turns            INTEGER NOT NULL,
+        tasks            TEXT NOT NULL,     -- ' task other_task ': each reached, between spaces
+        collects         TEXT NOT NULL,     -- ' signup:complete survey:incomplete '
+        declines         INTEGER NOT NULL,
+        webhook_failures INTEGER NOT NULL,
+        ended_by         TEXT,              -- NULL while it goes on
+        PRIMARY KEY (started_at, session_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX calls_declined ON calls (started_at) WHERE declines > 0;
+    CREATE INDEX calls_failed ON calls (started_at) WHERE webhook_failures > 0;
+    INSERT INTO calls
+    SELECT e.session_created_at, e.session_key,
+        CASE WHEN e.session_key LIKE 'sms:%' THEN 'sms' ELSE 'voice' END,
+        NULL, max(e.at), max(e.turn),
+        ' ' || coalesce(replace(group_concat(DISTINCT json_extract(j.value, '$.route.task')), ',', ' ') || ' ', ''),
+        ' ',
+        sum(coalesce(json_extract(j.value, '$.route.decision') != 'Matched', 0)),
+        sum(json_extract(j.value, '$.webhook_failed') IS NOT NULL),
+        max(json_extract(j.value, '$.end.reason'))
+    FROM events e, json_each(e.detail) j
+    WHERE e.session_created_at IS NOT NULL
+    GROUP BY e.session_created_at, e.session_key;
+    UPDATE calls SET
+        collects = coalesce((SELECT ' ' || group_concat(c.collect || ':' || c.status, ' ') || ' '
+            FROM collected c WHERE c.session_key = calls.session_key
+            AND c.started_at >= calls.started_at AND c.started_at <= calls.last_at), ' '),
+        caller = (SELECT c.caller FROM collected c WHERE c.session_key = calls.session_key
+            AND c.started_at >= calls.started_at LIMIT 1);
+    ",
 ];
 
 /// The schema version this binary writes (`user_version` once migrated).

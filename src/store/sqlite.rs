@@ -708,6 +708,8 @@ enum Sweep {
     Collected,
     /// Retention: call history older than the cutoff.
     Events,
+    /// Retention: calls (their lines in the list) older than the cutoff.
+    Calls,
     /// Retention: sessions that ended before the cutoff.
     EndedSessions,
 }
@@ -738,6 +740,9 @@ const SWEEP_EVENTS: &str = "DELETE FROM events WHERE id IN (
     UNION ALL
     SELECT id FROM events WHERE session_created_at IS NULL AND at < ?1
     LIMIT ?2)";
+/// Calls are found by their primary key, led by when they started.
+const SWEEP_CALLS: &str = "DELETE FROM calls WHERE (started_at, session_key) IN (
+    SELECT started_at, session_key FROM calls WHERE started_at < ?1 AND last_at < ?1 LIMIT ?2)";
 const SWEEP_ENDED_SESSIONS: &str = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE channel IN ('voice', 'sms') AND created_at < ?1 AND updated_at < ?1 AND ended = 1 LIMIT ?2) RETURNING key";
 
 /// A purge in progress: what is left to sweep and what has gone so far. Its cutoffs are fixed
@@ -768,7 +773,12 @@ impl Purge {
     ) -> Purge {
         let mut sweeps = vec![Sweep::Deliveries, Sweep::StaleSessions];
         if retention.is_some() {
-            sweeps.extend([Sweep::Collected, Sweep::Events, Sweep::EndedSessions]);
+            sweeps.extend([
+                Sweep::Collected,
+                Sweep::Events,
+                Sweep::Calls,
+                Sweep::EndedSessions,
+            ]);
         }
         let cutoffs = Cutoffs::new(now, sms_idle, retention);
         Purge {
@@ -783,6 +793,7 @@ impl Purge {
             purged: Purged {
                 collected: 0,
                 events: 0,
+                calls: 0,
                 sessions: 0,
             },
         }
@@ -795,9 +806,12 @@ impl Purge {
             chrono::Duration::zero(),
             Some(chrono::Duration::zero()),
         );
-        purge
-            .sweeps
-            .retain(|s| matches!(s, Sweep::Collected | Sweep::Events | Sweep::EndedSessions));
+        purge.sweeps.retain(|s| {
+            matches!(
+                s,
+                Sweep::Collected | Sweep::Events | Sweep::Calls | Sweep::EndedSessions
+            )
+        });
         purge
     }
 
@@ -864,6 +878,13 @@ impl Purge {
                 self.purged.events += rows;
                 Ok(rows)
             }
+            Sweep::Calls => {
+                let rows = conn
+                    .prepare_cached(SWEEP_CALLS)?
+                    .execute(params![self.retention_before, PURGE_CHUNK])?;
+                self.purged.calls += rows;
+                Ok(rows)
+            }
             Sweep::EndedSessions => {
                 let keys = deleted_keys(
                     SWEEP_ENDED_SESSIONS,
@@ -884,6 +905,7 @@ impl Purge {
             tracing::info!(
                 collected = self.purged.collected,
                 events = self.purged.events,
+                calls = self.purged.calls,
                 sessions = self.purged.sessions,
                 "retention: deleted old answers and history"
             );
@@ -946,6 +968,15 @@ fn answer_key(conn: &Connection) -> rusqlite::Result<AnswerKey> {
     Ok(AnswerKey::from_hex(&read(conn)?.unwrap_or(hex)))
 }
 
+/// A conversation's line in the list of calls, rewritten whole by each turn.
+const SAVE_CALL: &str = "INSERT INTO calls (started_at, session_key, channel, caller, last_at,
+        turns, tasks, collects, declines, webhook_failures, ended_by)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+    ON CONFLICT (started_at, session_key) DO UPDATE SET last_at = excluded.last_at,
+        turns = excluded.turns, tasks = excluded.tasks, collects = excluded.collects,
+        declines = excluded.declines, webhook_failures = excluded.webhook_failures,
+        ended_by = excluded.ended_by";
+
 fn save_outcome(
     conn: &Connection,
     caller: &Caller,
@@ -958,6 +989,7 @@ fn save_outcome(
         state,
         collected,
         history,
+        call,
     } = turn::written(outcome, key)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let weight = state.len();
@@ -1029,6 +1061,19 @@ fn save_outcome(
             detail
         ])?;
     }
+    conn.prepare_cached(SAVE_CALL)?.execute(params![
+        created_at,
+        caller.key,
+        session.channel.as_str(),
+        session.caller(),
+        at,
+        session.turns,
+        call.tasks,
+        call.collects,
+        call.declines,
+        call.webhook_failures,
+        call.ended_by,
+    ])?;
     Ok(weight)
 }
 

@@ -19,7 +19,7 @@ pub(super) fn retry_token<'a>(caller: &'a Caller, input: &Input) -> Option<&'a s
     caller
         .delivery_token
         .as_deref()
-        .filter(|_| !matches!(input, Input::Webhook(_)))
+        .filter(|_| !matches!(input, Input::Webhook(..)))
 }
 
 /// Whether the conversation's session keeps its last delivery (calls) rather than the
@@ -100,6 +100,47 @@ pub(super) struct Written {
     pub collected: Vec<CollectedWrite>,
     /// The step's call history as one row: its kinds (`input,route`) and a JSON array of them.
     pub history: Option<(String, String)>,
+    /// The conversation's line in the list of calls, as it stands after the step.
+    pub call: CallWrite,
+}
+
+/// A conversation's row in `calls`: what the console lists and filters calls by, rewritten
+/// whole every turn from the session's [`crate::engine::Summary`].
+pub(super) struct CallWrite {
+    /// Tasks reached, each between spaces (` order_status handoff `), so that a filter finds
+    /// one with `instr(tasks, ' name ')`, free of `LIKE`'s wildcards.
+    pub tasks: String,
+    /// Collect runs as ` collect:status ` in the same way (` signup:complete `).
+    pub collects: String,
+    pub declines: i64,
+    pub webhook_failures: i64,
+    /// Why it ended; None while it goes on.
+    pub ended_by: Option<String>,
+}
+
+impl CallWrite {
+    fn of(summary: &crate::engine::Summary) -> CallWrite {
+        let spaced = |items: &mut dyn Iterator<Item = String>| {
+            let mut out = String::from(" ");
+            for item in items {
+                out.push_str(&item);
+                out.push(' ');
+            }
+            out
+        };
+        CallWrite {
+            tasks: spaced(&mut summary.tasks.iter().cloned()),
+            collects: spaced(
+                &mut summary
+                    .collects
+                    .iter()
+                    .map(|(_, collect, status)| format!("{collect}:{}", status.as_str())),
+            ),
+            declines: i64::from(summary.declines),
+            webhook_failures: i64::from(summary.webhook_failures),
+            ended_by: summary.ended_by.clone(),
+        }
+    }
 }
 
 /// One collect run's row.
@@ -159,6 +200,7 @@ pub(super) fn written(outcome: &Outcome, key: &AnswerKey) -> serde_json::Result<
         state,
         collected,
         history: history.finish(),
+        call: CallWrite::of(&outcome.session.summary),
     })
 }
 

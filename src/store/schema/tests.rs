@@ -65,3 +65,95 @@ fn history_written_before_version_4_is_still_found_by_call_through_an_index() {
         assert!(!plan.contains("TEMP B-TREE"), "rows come in order: {plan}");
     }
 }
+
+#[test]
+fn calls_already_in_the_history_are_listed_after_the_upgrade_to_version_6() {
+    let mut conn = Connection::open_in_memory().expect("memory db");
+    for sql in &MIGRATIONS[..5] {
+        conn.execute_batch(sql).expect("old schema");
+    }
+    conn.pragma_update(None, "user_version", 5)
+        .expect("version 5");
+    let start = "2026-12-01T10:00:00.000Z";
+    for (turn, at, kind, detail) in [
+        (
+            1,
+            "2026-12-01T10:00:00.000Z",
+            "input",
+            r#"[{"input":{"start":true}}]"#,
+        ),
+        (
+            2,
+            "2026-12-01T10:00:05.000Z",
+            "input,route",
+            r#"[{"input":{"speech":"zebra"}},{"route":{"task":null,"decision":"BelowThreshold"}}]"#,
+        ),
+        (
+            3,
+            "2026-12-01T10:00:09.000Z",
+            "input,route,collect",
+            r#"[{"input":{"speech":"sign me up"}},{"route":{"task":"register","decision":"Matched"}},{"collect":{"collect":"signup"}}]"#,
+        ),
+        (
+            4,
+            "2026-12-01T10:00:20.000Z",
+            "input,end",
+            r#"[{"input":{"hangup":true}},{"end":{"reason":"hangup"}}]"#,
+        ),
+    ] {
+        conn.execute(
+            "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail) VALUES ('CA1', ?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![start, turn, at, kind, detail],
+        )
+        .expect("a history row");
+    }
+    conn.execute(
+        "INSERT INTO collected (session_key, seq, channel, caller, task, collect, status, answers, started_at, updated_at)
+         VALUES ('CA1', 1, 'voice', '+15551230000', 'register', 'signup', 'incomplete', '[]', '2026-12-01T10:00:09.000Z', '2026-12-01T10:00:20.000Z')",
+        [],
+    )
+    .expect("a collect");
+    migrate(&mut conn).expect("upgrade");
+
+    let row: (String, String, Option<String>, String, i64, String, String, i64, i64, Option<String>) = conn
+        .query_row(
+            "SELECT started_at, channel, caller, last_at, turns, tasks, collects, declines, webhook_failures, ended_by FROM calls WHERE session_key = 'CA1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)),
+        )
+        .expect("the call is listed");
+    assert_eq!(
+        row,
+        (
+            start.to_owned(),
+            "voice".to_owned(),
+            Some("+15551230000".to_owned()),
+            "2026-12-01T10:00:20.000Z".to_owned(),
+            4,
+            " register ".to_owned(),
+            " signup:incomplete ".to_owned(),
+            1,
+            0,
+            Some("hangup".to_owned())
+        )
+    );
+}
+
+#[test]
+fn the_list_of_calls_is_read_in_order_and_its_rare_filters_through_their_indexes() {
+    let mut conn = Connection::open_in_memory().expect("memory db");
+    migrate(&mut conn).expect("schema");
+    let newest = "SELECT * FROM calls WHERE started_at >= '2026-12-01' ORDER BY started_at DESC, session_key DESC LIMIT 51";
+    let plan_newest = plan(&conn, newest);
+    assert!(!plan_newest.contains("TEMP B-TREE"), "{plan_newest}");
+    for (filter, index) in [
+        ("declines > 0", "calls_declined"),
+        ("webhook_failures > 0", "calls_failed"),
+    ] {
+        let sql = format!(
+            "SELECT * FROM calls WHERE {filter} ORDER BY started_at DESC, session_key DESC LIMIT 51"
+        );
+        let plan = plan(&conn, &sql);
+        assert!(plan.contains(index), "{sql}: {plan}");
+    }
+}
