@@ -1,6 +1,7 @@
 //! The console in a real browser: Debian's Chromium, headless, driven through chromedriver
 //! (WebDriver, with `fantoccini`) against a real `serve` process. It signs in, sees the
-//! overview, reads the answers of a call the test made through the webhooks, follows the CSV
+//! overview, opens the call the test made through the webhooks from the Calls list and reads
+//! its transcript, reads that call's answers, follows the CSV
 //! download link, tries an utterance on the Not understood page and signs out — and saves a
 //! screenshot of each page under `target/console-screenshots/` (the README's are copies).
 //!
@@ -224,6 +225,39 @@ async fn the_console_works_in_a_real_browser() {
     page_with(&browser, "calls today").await;
     assert_at(&browser, "/console/overview").await;
     shot("overview").await;
+
+    // The call made through the webhooks, on the Calls list and then its transcript.
+    click(&browser, "Calls").await;
+    let page = page_with(&browser, "<h1>Calls</h1>").await;
+    assert!(
+        page.contains("user_information: complete") && page.contains("1 declined"),
+        "{page}"
+    );
+    assert!(
+        page.contains("•••• 0000") && !page.contains("5551230000"),
+        "{page}"
+    );
+    shot("calls").await;
+    browser
+        .find(Locator::Css("table a[href^='/console/calls/']"))
+        .await
+        .expect("the call's link")
+        .click()
+        .await
+        .expect("click");
+    let page = page_with(&browser, "<h2>Transcript</h2>").await;
+    for said in [
+        "said “can you tell me about parking” (recogniser confidence 0.90)",
+        "not understood:",
+        "understood as task register",
+        "pressed 4155550123",
+        "accepted user_phone_number",
+        "task registered started",
+        "said “Thank you, Maria.",
+    ] {
+        assert!(page.contains(said), "{said:?} missing from {page}");
+    }
+    shot("call").await;
 
     // The answers of the call, the number masked.
     click(&browser, "Answers").await;

@@ -1,6 +1,7 @@
 //! The operator console through the real router: who gets in (sign-in, the cookie's flags,
 //! rate-limited failures, CSRF on sign-out), the headers every page carries, the Answers page
-//! with its filters and downloads, and what callers said escaped on the page.
+//! with its filters and downloads, the Calls list and a call's transcript, and what callers said
+//! escaped on the page.
 
 mod common;
 
@@ -17,7 +18,7 @@ use tower::ServiceExt;
 const TOKEN: &str = "console-admin-token-0123456789";
 
 /// A bot that asks for a comment (free text: anything the caller says is kept) and a sensitive
-/// date of birth.
+/// date of birth, which its thanks repeat.
 fn flows() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     common::write_flow(
@@ -36,7 +37,7 @@ fn flows() -> tempfile::TempDir {
     common::write_flow(
         dir.path(),
         "thanks",
-        &serde_json::json!({"actions": [{"say": "Thanks."}]}),
+        &serde_json::json!({"actions": [{"say": "Thanks. We have {{feedback.dob}} on file."}]}),
     );
     dir
 }
@@ -220,7 +221,13 @@ async fn without_an_admin_token_there_is_no_console() {
 #[tokio::test]
 async fn every_page_wants_a_sign_in_and_downloads_say_401() {
     let console = Console::new();
-    for path in ["/console", "/console/answers", "/console/answers?page=2"] {
+    for path in [
+        "/console",
+        "/console/answers",
+        "/console/answers?page=2",
+        "/console/calls",
+        "/console/calls/1-00",
+    ] {
         let (response, _) = console.get(path, None).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(header(&response, LOCATION), "/console/sign-in", "{path}");
@@ -499,4 +506,161 @@ async fn behind_an_https_public_url_the_cookie_is_secure_even_without_signature_
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let cookie = header(&response, SET_COOKIE);
     assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+/// The link to the first call listed on a Calls page.
+fn first_call_link(page: &str) -> String {
+    page.split(r#"<a href="/console/calls/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|id| format!("/console/calls/{id}"))
+        .unwrap_or_else(|| panic!("no call linked in {page}"))
+}
+
+#[tokio::test]
+async fn a_calls_transcript_shows_each_turn_escaped_with_sensitive_answers_hidden() {
+    let console = Console::new();
+    console
+        .call("CAone", "<script>alert('owned')</script>")
+        .await;
+    let cookie = console.sign_in().await;
+    let (response, list) = console.get("/console/calls", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK, "{list}");
+    assert_guarded(&response);
+    assert!(
+        list.contains("•••• 0000") && !list.contains("5551230000"),
+        "{list}"
+    );
+    assert!(list.contains("feedback: complete"), "{list}");
+    assert!(list.contains("bot finished"), "{list}");
+    let link = first_call_link(&list);
+    // The address names the call by when it started and a tag, never by its key.
+    assert!(!link.contains("CAone"), "{link}");
+
+    let (response, page) = console.get(&link, Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK, "{page}");
+    assert_guarded(&response);
+    assert_eq!(
+        header(&response, "cache-control".parse().expect("name")),
+        "no-store"
+    );
+    // Turn by turn: the caller's words with the recogniser's confidence, each question asked
+    // and accepted, what the bot said, and how the call ended.
+    for expected in [
+        "arrived",
+        "task feedback started",
+        "asked comment (attempt 1)",
+        "said “&#60;script&#62;alert(&#39;owned&#39;)&#60;/script&#62;” (recogniser confidence 0.80)",
+        "accepted comment",
+        "said “Any comments?”, then listened",
+        "accepted dob: [sensitive]",
+        "said “Thanks. We have [sensitive] on file.”, then hung up",
+        "ended: bot finished",
+    ] {
+        assert!(page.contains(expected), "{expected:?} missing from {page}");
+    }
+    assert!(!page.contains("<script>alert"), "{page}");
+    // The date of birth was said and repeated, and appears nowhere.
+    assert!(
+        !page.contains("1990") && !page.contains("March 3rd"),
+        "{page}"
+    );
+    assert!(
+        page.contains("•••• 0000") && !page.contains("5551230000"),
+        "{page}"
+    );
+
+    // Revealing the number is a form with the page's CSRF token: without it, refused.
+    let reveal = format!("{link}/reveal");
+    let (response, _) = console.post(&reveal, "csrf=00", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let csrf = page
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page's CSRF token");
+    let (response, revealed) = console
+        .post(&reveal, &format!("csrf={csrf}"), Some(&cookie))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "{revealed}");
+    assert!(revealed.contains("+15551230000"), "{revealed}");
+    assert!(!revealed.contains("Reveal the number"), "{revealed}");
+
+    // A call that does not exist, or an address that is not one, is a 404.
+    for bad in [
+        "/console/calls/1-0000000000000000",
+        "/console/calls/nonsense",
+    ] {
+        let (response, _) = console.get(bad, Some(&cookie)).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{bad}");
+    }
+    let tag = link.rsplit('-').next().expect("a tag");
+    let (response, _) = console
+        .get(&link.replace(tag, "0123456789abcdef"), Some(&cookie))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn calls_are_filtered_by_channel_task_collect_status_and_trouble() {
+    let console = Console::on_repo_flows();
+    // One signs up (a complete collect); one is not understood and hangs up.
+    console
+        .say("CAsigned", &["I'd like to register", "my name is Maria"])
+        .await;
+    let phone = Request::post("/voice/gather")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("CallSid=CAsigned&Digits=4155550123"))
+        .expect("request");
+    console.send(phone).await;
+    console.say("CAlost", &["purple elephant parade"]).await;
+    let cookie = console.sign_in().await;
+    let listed = |page: &str| {
+        let links = page.matches(r#"<a href="/console/calls/"#).count();
+        let signed = page.contains("user_information: complete");
+        let lost = page.contains("1 declined");
+        (links, signed, lost)
+    };
+    let (_, all) = console.get("/console/calls", Some(&cookie)).await;
+    assert_eq!(listed(&all), (2, true, true), "{all}");
+    // Newest first.
+    assert!(
+        all.find("1 declined") < all.find("user_information: complete"),
+        "{all}"
+    );
+    for (query, expected) in [
+        ("declined=on", (1, false, true)),
+        ("task=register", (1, true, false)),
+        ("status=complete", (1, true, false)),
+        (
+            "collect=user_information&status=incomplete",
+            (0, false, false),
+        ),
+        ("channel=voice", (2, true, true)),
+        ("channel=sms", (0, false, false)),
+        ("failed=on", (0, false, false)),
+        ("from=2000-01-01&to=2000-01-02", (0, false, false)),
+    ] {
+        let (response, page) = console
+            .get(&format!("/console/calls?{query}"), Some(&cookie))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{query}: {page}");
+        assert_eq!(listed(&page), expected, "{query}: {page}");
+    }
+    for bad in ["channel=fax", "status=done", "from=yesterday"] {
+        let (response, problem) = console
+            .get(&format!("/console/calls?{bad}"), Some(&cookie))
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        assert!(problem.lines().count() == 1, "{problem}");
+    }
+    // The declined call's transcript says what was not understood and the closest task.
+    let (_, declined) = console
+        .get("/console/calls?declined=on", Some(&cookie))
+        .await;
+    let (_, page) = console
+        .get(&first_call_link(&declined), Some(&cookie))
+        .await;
+    assert!(page.contains("said “purple elephant parade”"), "{page}");
+    assert!(page.contains("not understood:"), "{page}");
 }

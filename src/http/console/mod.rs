@@ -7,10 +7,12 @@
 //! a CSRF token. Every response forbids framing and caching and allows no script at all; what
 //! callers said reaches the page only through askama's HTML escaping.
 //!
-//! Pages so far: Overview (the last 7 days in figures and a chart), Answers (with its CSV and
-//! JSON downloads) and Not understood (what callers said that the matcher declined or nearly
-//! declined, and a box to try any utterance). The calls and a call's transcript are to come.
+//! Pages: Overview (the last 7 days in figures and a chart), Calls (every conversation,
+//! filtered) and a call's transcript ([`calls`]), Answers (with its CSV and JSON downloads)
+//! and Not understood (what callers said that the matcher declined or nearly declined, and a
+//! box to try any utterance).
 
+mod calls;
 pub mod session;
 
 use askama::Template;
@@ -37,6 +39,9 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/console/", get(home))
         .route("/console/sign-in", get(sign_in_page).post(sign_in))
         .route("/console/sign-out", post(sign_out))
+        .route("/console/calls", get(calls::calls))
+        .route("/console/calls/{id}", get(calls::call))
+        .route("/console/calls/{id}/reveal", post(calls::reveal))
         .route("/console/answers", get(answers))
         .route("/console/answers.csv", get(answers_csv))
         .route("/console/answers.json", get(answers_json))
@@ -222,15 +227,6 @@ struct AnswersQuery {
 impl AnswersQuery {
     /// The store's filter; a date that does not parse is a 400 naming it.
     fn filter(&self) -> Result<AnswersFilter, String> {
-        let day =
-            |name: &str, text: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
-                if text.is_empty() {
-                    return Ok(None);
-                }
-                chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .map(|d| Some(d.and_time(chrono::NaiveTime::MIN).and_utc()))
-                    .map_err(|_| format!("{name}: expected a date as YYYY-MM-DD, got {text:?}"))
-            };
         let text = |t: &str| (!t.trim().is_empty()).then(|| t.trim().to_owned());
         Ok(AnswersFilter {
             from: day("from", &self.from)?,
@@ -254,6 +250,17 @@ impl AnswersQuery {
     }
 }
 
+/// A filter's day (`YYYY-MM-DD`, UTC) as the instant it starts; empty is no filter, and one
+/// that does not parse is the problem to answer with, naming the field.
+fn day(name: &str, text: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|d| Some(d.and_time(chrono::NaiveTime::MIN).and_utc()))
+        .map_err(|_| format!("{name}: expected a date as YYYY-MM-DD, got {text:?}"))
+}
+
 /// One row of the Answers page, as shown.
 struct AnswerRow {
     started: String,
@@ -273,7 +280,7 @@ impl AnswerRow {
                 .take(19)
                 .collect::<String>()
                 .replace('T', " "),
-            call: row.session.clone(),
+            call: shown_key(&row.session),
             caller: row.caller.as_deref().map(masked).unwrap_or_default(),
             collect: row.collect.clone(),
             status: row.status.clone(),
@@ -291,6 +298,18 @@ impl AnswerRow {
                 })
                 .collect(),
         }
+    }
+}
+
+/// A session key as a page may show it: a call's CallSid names no one, but a text
+/// conversation's key is its two numbers, so it shows as the caller's, masked.
+fn shown_key(key: &str) -> String {
+    match key
+        .strip_prefix("sms:")
+        .and_then(|pair| pair.rsplit_once(':'))
+    {
+        Some((_, from)) => format!("text from {}", masked(from)),
+        None => key.to_owned(),
     }
 }
 

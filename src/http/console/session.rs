@@ -72,6 +72,16 @@ impl Keys {
 
     /// The CSRF token of a session: forms carry it, and a request that changes something must
     /// bring it back; another site can make a browser send the cookie, never read this.
+    /// A short tag naming `key` in the console's addresses (a call's), so they never carry a
+    /// session key, which for a text conversation holds the caller's number. Keyed, so it
+    /// cannot be worked back from a guessed number.
+    pub fn tag(&self, key: &str) -> String {
+        hex(&self.sign(format!("call:{key}").as_bytes()))
+            .chars()
+            .take(16)
+            .collect()
+    }
+
     pub fn csrf(&self, cookie: &str) -> String {
         hex(&self.sign(format!("csrf:{cookie}").as_bytes()))
     }
