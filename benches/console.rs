@@ -5,9 +5,15 @@
 //! a busy day. A page that scanned every row would grow with the business and stall the reads.
 //!
 //! What: a SQLite database made with the current schema (by opening the store), then filled
-//! directly with 100,000 collect runs (one per call, spread over the last 100
-//! days, three statuses, two collects) and 1,000,000 history lines (ten per call). Timed: the
-//! whole request through the real router, signed in, from the request to the rendered HTML:
+//! directly with 100,000 calls (spread over the last 100 days, a quarter of them texts; one in
+//! five with a decline, one in fifty with a failed web service, one in a hundred reaching a
+//! rarely used task), their 100,000 collect runs (three statuses, two collects) and 1,000,000
+//! history lines (ten per call). Timed: the whole request through the real router, signed in,
+//! from the request to the rendered HTML:
+//! - Calls: `calls_first`, the newest page; `calls_declined`, page 20 of the calls with a
+//!   decline; `calls_failed`, those whose web service failed (2%); `calls_rare_task`, a task 1%
+//!   reached; `calls_status`, `status=incomplete`; `calls_week`, one week, texts only;
+//!   `calls_deep`, page 1,000; `call`, one call's transcript;
 //! - Answers: `first`, the newest page, no filter; `status`, `status=incomplete` (a tenth of
 //!   the rows), page 20; `dates`, one week in the middle, `collect=callback`; `deep`, page
 //!   1,000 with no filter (an offset of 50,000 rows);
@@ -48,6 +54,13 @@ fn fill(path: &std::path::Path) {
                  VALUES (?1, 1, 'voice', ?2, 'register', ?3, ?4, ?5, ?6, ?6, ?7)",
             )
             .expect("prepare");
+        let mut calls = tx
+            .prepare(
+                "INSERT INTO calls (started_at, session_key, channel, caller, last_at, turns,
+                    tasks, collects, declines, webhook_failures, ended_by)
+                 VALUES (?1, ?2, ?3, ?4, ?1, 10, ?5, ?6, ?7, ?8, 'hangup')",
+            )
+            .expect("prepare");
         let mut events = tx
             .prepare(
                 "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
@@ -73,6 +86,23 @@ fn fill(path: &std::path::Path) {
                 r#"[{{"question":"user_name","said":"Jason","value":"Jason","attempts":1,"at":"{at}"}},{{"question":"user_phone_number","said":"four one five","value":"415{i:07}","attempts":1,"at":"{at}"}}]"#
             );
             let finished = (status != "in_progress").then_some(at.as_str());
+            let tasks = if i % 100 == 7 {
+                " greeting callback_request "
+            } else {
+                " greeting register registered "
+            };
+            calls
+                .execute(rusqlite::params![
+                    at,
+                    key,
+                    if i % 4 == 3 { "sms" } else { "voice" },
+                    format!("+1628{:07}", i % 10_000_000),
+                    tasks,
+                    format!(" {collect}:{status} "),
+                    i64::from(i % 5 == 0),
+                    i64::from(i % 50 == 9),
+                ])
+                .expect("insert");
             collected
                 .execute(rusqlite::params![
                     key,
@@ -147,7 +177,27 @@ fn console(c: &mut Criterion) {
         "/console/answers?from={middle}&to={}&collect=callback",
         middle + chrono::Duration::days(6)
     );
-    let pages = [
+    let call_week = format!(
+        "/console/calls?from={middle}&to={}&channel=sms",
+        middle + chrono::Duration::days(6)
+    );
+    let mut pages = vec![
+        ("calls_first", "/console/calls".to_owned()),
+        (
+            "calls_declined",
+            "/console/calls?declined=on&page=20".to_owned(),
+        ),
+        ("calls_failed", "/console/calls?failed=on".to_owned()),
+        (
+            "calls_rare_task",
+            "/console/calls?task=callback_request".to_owned(),
+        ),
+        (
+            "calls_status",
+            "/console/calls?status=incomplete".to_owned(),
+        ),
+        ("calls_week", call_week),
+        ("calls_deep", "/console/calls?page=1000".to_owned()),
         ("answers_first", "/console/answers".to_owned()),
         (
             "answers_status",
@@ -177,6 +227,16 @@ fn console(c: &mut Criterion) {
             (status, body)
         })
     };
+    // A call's transcript: the newest call, by its link on the list.
+    let (_, list) = get("/console/calls");
+    let list = String::from_utf8_lossy(&list);
+    let link = list
+        .split(r#"<a href="/console/calls/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|id| format!("/console/calls/{id}"))
+        .expect("a call on the list");
+    pages.push(("call", link));
     // Setup check, not timed: each page answers with rows.
     for (name, path) in &pages {
         let (status, body) = get(path);

@@ -15,13 +15,12 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{CsrfForm, day, guarded, masked, page, see_other, session, signed_in, unreadable};
+use super::{
+    CsrfForm, Paging, day, guarded, masked, page, see_other, session, signed_in, unreadable,
+};
 use crate::engine::Channel;
 use crate::http::AppState;
 use crate::store::{CallRow, CallsFilter, HistoryRow};
-
-/// Calls on a page.
-const PAGE_CALLS: u32 = 50;
 
 /// The Calls page's filters as the query string carries them (empty: not filtered).
 #[derive(Debug, Default, Deserialize)]
@@ -74,7 +73,7 @@ impl CallsQuery {
             collect_status: status,
             declined: !self.declined.is_empty(),
             webhook_failed: !self.failed.is_empty(),
-            limit: PAGE_CALLS,
+            limit: 0,
             offset: 0,
         })
     }
@@ -201,18 +200,14 @@ pub(super) async fn calls(
             return guarded((StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response());
         }
     };
-    let page_number = query.page.unwrap_or(1).max(1);
-    // One more than a page: whether there is an older page, without counting them all.
-    filter.limit = PAGE_CALLS + 1;
-    filter.offset = (page_number - 1).saturating_mul(PAGE_CALLS);
+    let paging = Paging::new(query.page);
+    filter.limit = paging.limit();
+    filter.offset = paging.offset();
     let mut rows = match app.inner.runner.store().calls_where(filter).await {
         Ok(rows) => rows,
         Err(e) => return unreadable(&e),
     };
-    let more = rows.len() > PAGE_CALLS as usize;
-    rows.truncate(PAGE_CALLS as usize);
-    let filters = query.filters();
-    let link = |n: u32| format!("/console/calls?{filters}&page={n}");
+    let (newer, older) = paging.cut(&mut rows, &format!("/console/calls?{}", query.filters()));
     page(
         CallsPage {
             csrf: keys.csrf(&cookie),
@@ -231,9 +226,9 @@ pub(super) async fn calls(
                 ("incomplete", "incomplete"),
             ],
             calls: rows.iter().map(|c| CallLine::new(keys, c)).collect(),
-            page: page_number,
-            newer: (page_number > 1).then(|| link(page_number - 1)),
-            older: more.then(|| link(page_number + 1)),
+            page: paging.number,
+            newer,
+            older,
         }
         .render(),
     )

@@ -29,8 +29,45 @@ use serde::Deserialize;
 use super::AppState;
 use crate::store::{AnswersFilter, CollectedRow};
 
-/// Rows on a page of answers.
+/// Rows on a page of a list (answers, calls).
 const PAGE_ROWS: u32 = 50;
+
+/// Which page of a list a request asks for, and the links to its neighbours.
+struct Paging {
+    /// From 1.
+    number: u32,
+}
+
+impl Paging {
+    fn new(page: Option<u32>) -> Paging {
+        Paging {
+            number: page.unwrap_or(1).max(1),
+        }
+    }
+
+    /// Rows to read: one more than a page, to know whether there is an older page without
+    /// counting them all.
+    fn limit(&self) -> u32 {
+        PAGE_ROWS + 1
+    }
+
+    /// Rows to skip.
+    fn offset(&self) -> u32 {
+        (self.number - 1).saturating_mul(PAGE_ROWS)
+    }
+
+    /// Cuts `rows` (read with [`Paging::limit`]) to the page and gives the links to the newer
+    /// and older pages, each `base` (ending in `?` and the filters) and the page number.
+    fn cut<T>(&self, rows: &mut Vec<T>, base: &str) -> (Option<String>, Option<String>) {
+        let more = rows.len() > PAGE_ROWS as usize;
+        rows.truncate(PAGE_ROWS as usize);
+        let link = |n: u32| format!("{base}&page={n}");
+        (
+            (self.number > 1).then(|| link(self.number - 1)),
+            more.then(|| link(self.number + 1)),
+        )
+    }
+}
 
 /// The console's routes, for the main router (only with an admin token).
 pub(super) fn routes() -> Router<AppState> {
@@ -351,19 +388,16 @@ async fn answers(
             return guarded((StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response());
         }
     };
-    let page_number = query.page.unwrap_or(1).max(1);
+    let paging = Paging::new(query.page);
     filter.newest_first = true;
-    // One more than a page: whether there is an older page, without counting them all.
-    filter.limit = Some(PAGE_ROWS + 1);
-    filter.offset = (page_number - 1).saturating_mul(PAGE_ROWS);
+    filter.limit = Some(paging.limit());
+    filter.offset = paging.offset();
     let mut rows = match app.inner.runner.store().collected_where(filter).await {
         Ok(rows) => rows,
         Err(e) => return unreadable(&e),
     };
-    let more = rows.len() > PAGE_ROWS as usize;
-    rows.truncate(PAGE_ROWS as usize);
     let filters = query.filters();
-    let link = |n: u32| format!("/console/answers?{filters}&page={n}");
+    let (newer, older) = paging.cut(&mut rows, &format!("/console/answers?{filters}"));
     page(
         AnswersPage {
             csrf: keys.csrf(&cookie),
@@ -375,11 +409,11 @@ async fn answers(
                 ("in_progress", "in progress"),
                 ("incomplete", "incomplete"),
             ],
-            filter_query: filters.clone(),
+            filter_query: filters,
             rows: rows.iter().map(AnswerRow::new).collect(),
-            page: page_number,
-            newer: (page_number > 1).then(|| link(page_number - 1)),
-            older: more.then(|| link(page_number + 1)),
+            page: paging.number,
+            newer,
+            older,
         }
         .render(),
     )
@@ -821,4 +855,39 @@ async fn style_sheet() -> Response {
         )
             .into_response(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_reads_one_row_more_than_it_shows_to_know_an_older_page_exists() {
+        let first = Paging::new(None);
+        assert_eq!((first.limit(), first.offset()), (PAGE_ROWS + 1, 0));
+        let mut rows: Vec<u32> = (0..=PAGE_ROWS).collect();
+        let (newer, older) = first.cut(&mut rows, "/console/calls?task=x");
+        assert_eq!(rows.len(), PAGE_ROWS as usize);
+        assert_eq!(newer, None);
+        assert_eq!(older.as_deref(), Some("/console/calls?task=x&page=2"));
+
+        let third = Paging::new(Some(3));
+        assert_eq!(third.offset(), 2 * PAGE_ROWS);
+        let mut last: Vec<u32> = (0..7).collect();
+        let (newer, older) = third.cut(&mut last, "/console/answers?");
+        assert_eq!(last.len(), 7);
+        assert_eq!(newer.as_deref(), Some("/console/answers?&page=2"));
+        assert_eq!(older, None);
+        // Page 0 or none is the first.
+        assert_eq!(Paging::new(Some(0)).number, 1);
+    }
+
+    #[test]
+    fn a_text_conversations_key_is_shown_as_its_callers_masked_number() {
+        assert_eq!(
+            shown_key("sms:+15559990000:+15551230000"),
+            "text from •••• 0000"
+        );
+        assert_eq!(shown_key("CA0123"), "CA0123");
+    }
 }
