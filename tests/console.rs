@@ -237,6 +237,12 @@ async fn every_page_wants_a_sign_in_and_downloads_say_401() {
         let (response, _) = console.get(path, None).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
     }
+    // Revealing a number, too, wants a session before anything else.
+    let (response, _) = console
+        .post("/console/calls/1-00/reveal", "csrf=00", None)
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(&response, LOCATION), "/console/sign-in");
     // A forged or foreign cookie is no better than none.
     let forged = "switchboard_console=99999999999.00.00";
     let (response, _) = console.get("/console/answers", Some(forged)).await;

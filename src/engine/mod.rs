@@ -440,14 +440,19 @@ fn reply_line(reply: &Reply, sensitive: &[String]) -> Value {
             text.replace(value.as_str(), collect::SENSITIVE)
         })
     };
-    let said: Vec<String> = reply
+    // Built as values directly: `json!` would serialise a Vec<String> by copying each text.
+    let said: Vec<Value> = reply
         .outputs
         .iter()
-        .map(|output| match output {
-            Output::Say { text } => hide(text),
-            Output::Play { url, .. } => format!("[audio {}]", crate::flow::loggable_url(url)),
-            Output::Show { text, images } if images.is_empty() => hide(text),
-            Output::Show { text, images } => format!("{} [{} images]", hide(text), images.len()),
+        .map(|output| {
+            Value::String(match output {
+                Output::Say { text } => hide(text),
+                Output::Play { url, .. } => format!("[audio {}]", crate::flow::loggable_url(url)),
+                Output::Show { text, images } if images.is_empty() => hide(text),
+                Output::Show { text, images } => {
+                    format!("{} [{} images]", hide(text), images.len())
+                }
+            })
         })
         .collect();
     let next = match &reply.next {
@@ -456,7 +461,10 @@ fn reply_line(reply: &Reply, sensitive: &[String]) -> Value {
         Next::Handoff(_) => "handoff",
         Next::Webhook(_) => "webhook",
     };
-    json!({"said": said, "next": next})
+    let mut line = Map::new();
+    line.insert("said".into(), Value::Array(said));
+    line.insert("next".into(), next.into());
+    Value::Object(line)
 }
 
 /// True when a conversation's last turn is older than the assistant's SMS idle time.
