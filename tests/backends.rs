@@ -147,6 +147,34 @@ async fn calls_are_listed_filtered_and_told_turn_by_turn(db: &Db) {
         "{text}"
     );
     assert!(!text.contains("1990"), "{text}");
+
+    // The overview's counts come from the same rows. (On SQLite the console's own test reads
+    // them; a second store on the file would be a second writer.)
+    if let Db::Postgres(_) = db {
+        let store = switchboard::store::Store::connect(db, Default::default())
+            .await
+            .expect("connects");
+        let activity = store
+            .activity(chrono::Utc::now() - chrono::Duration::hours(1))
+            .await
+            .expect("readable");
+        let calls: u64 = activity.days.iter().map(|d| d.1).sum();
+        assert_eq!(calls, 2, "{activity:?}");
+        assert_eq!(
+            (
+                activity.routed,
+                activity.declines,
+                activity.webhook_failures
+            ),
+            (0, 0, 0),
+            "the bot asks straight away: nothing was routed"
+        );
+        assert_eq!(
+            activity.collects,
+            [("identity".to_owned(), 1, 0, 1)],
+            "{activity:?}"
+        );
+    }
 }
 
 /// The console's Answers filters, the same on both databases: by collect, status and start

@@ -88,6 +88,9 @@ pub struct Summary {
     /// Collect runs: each run's number, collect and where it stands.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub collects: Vec<(u32, String, CollectStatus)>,
+    /// Utterances the matcher judged (keypad choices aside).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub routed: u32,
     /// Utterances the matcher declined.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub declines: u32,
@@ -122,9 +125,11 @@ impl Summary {
                     }
                     // A keypad choice has no decision: it cannot be declined.
                     "route" => {
-                        let decision = detail.get("decision").and_then(Value::as_str);
-                        if decision.is_some_and(|d| d != "Matched") {
-                            self.declines += 1;
+                        if let Some(decision) = detail.get("decision").and_then(Value::as_str) {
+                            self.routed += 1;
+                            if decision != "Matched" {
+                                self.declines += 1;
+                            }
                         }
                     }
                     "webhook_failed" => self.webhook_failures += 1,
@@ -358,7 +363,10 @@ mod tests {
             event("end", json!({"reason": "task_ended"})),
         ]);
         assert_eq!(summary.tasks, ["order", "goodbye"]);
-        assert_eq!((summary.declines, summary.webhook_failures), (1, 1));
+        assert_eq!(
+            (summary.routed, summary.declines, summary.webhook_failures),
+            (2, 1, 1)
+        );
         assert_eq!(summary.ended_by.as_deref(), Some("task_ended"));
     }
 

@@ -115,6 +115,7 @@ const MIGRATIONS: &[&str] = &[
         caller           text,
         last_at          timestamptz NOT NULL,
         turns            bigint NOT NULL,
+        routed           bigint NOT NULL,
         tasks            text NOT NULL,
         collects         text NOT NULL,
         declines         bigint NOT NULL,
@@ -128,6 +129,7 @@ const MIGRATIONS: &[&str] = &[
     SELECT e.session_created_at, e.session_key,
         CASE WHEN e.session_key LIKE 'sms:%' THEN 'sms' ELSE 'voice' END,
         NULL, max(e.at), max(e.turn),
+        count(*) FILTER (WHERE j.line -> 'route' ? 'decision'),
         ' ' || coalesce(string_agg(DISTINCT j.line -> 'route' ->> 'task', ' ') || ' ', ''),
         ' ',
         count(*) FILTER (WHERE j.line -> 'route' ->> 'decision' != 'Matched'),
@@ -280,9 +282,9 @@ impl Store {
         let mut activity = Activity::default();
         for row in client
             .query_typed(
-                "SELECT to_char(session_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
-                        session_key LIKE 'sms:%', count(DISTINCT session_key)
-                 FROM events WHERE session_created_at >= $1 GROUP BY 1, 2",
+                "SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+                        channel = 'sms', count(*)
+                 FROM calls WHERE started_at >= $1 GROUP BY 1, 2",
                 &since,
             )
             .await?
@@ -306,15 +308,20 @@ impl Store {
             let count: i64 = row.try_get(2)?;
             activity.add_collect(row.try_get(0)?, &status, u64::try_from(count).unwrap_or(0));
         }
-        let failures: i64 = client
+        let sums = client
             .query_typed_one(
-                "SELECT count(*) FROM events WHERE session_created_at >= $1
-                 AND detail @> '[{\"input\": {\"webhook\": \"failed\"}}]'::jsonb",
+                "SELECT coalesce(sum(webhook_failures), 0)::bigint, coalesce(sum(routed), 0)::bigint,
+                        coalesce(sum(declines), 0)::bigint
+                 FROM calls WHERE started_at >= $1",
                 &since,
             )
-            .await?
-            .try_get(0)?;
-        activity.webhook_failures = u64::try_from(failures).unwrap_or(0);
+            .await?;
+        let count = |i: usize| -> Result<u64, StoreError> {
+            Ok(u64::try_from(sums.try_get::<_, i64>(i)?).unwrap_or(0))
+        };
+        activity.webhook_failures = count(0)?;
+        activity.routed = count(1)?;
+        activity.declines = count(2)?;
         activity.days.sort();
         activity.collects.sort();
         Ok(activity)
@@ -872,12 +879,12 @@ const SAVE_EVENTS: Sql = Sql {
 /// A conversation's line in the list of calls, rewritten whole by each turn.
 const SAVE_CALL: Sql = Sql {
     text: "INSERT INTO calls (started_at, session_key, channel, caller, last_at, turns, tasks,
-                collects, declines, webhook_failures, ended_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                collects, declines, webhook_failures, ended_by, routed)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (started_at, session_key) DO UPDATE SET last_at = excluded.last_at,
                 turns = excluded.turns, tasks = excluded.tasks, collects = excluded.collects,
                 declines = excluded.declines, webhook_failures = excluded.webhook_failures,
-                ended_by = excluded.ended_by",
+                ended_by = excluded.ended_by, routed = excluded.routed",
     types: &[
         Type::TIMESTAMPTZ,
         Type::TEXT,
@@ -890,6 +897,7 @@ const SAVE_CALL: Sql = Sql {
         Type::INT8,
         Type::INT8,
         Type::TEXT,
+        Type::INT8,
     ],
 };
 
@@ -1103,6 +1111,7 @@ async fn save_outcome(
                 &call.declines,
                 &call.webhook_failures,
                 &call.ended_by,
+                &call.routed,
             ],
         )
         .await

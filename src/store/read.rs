@@ -319,6 +319,10 @@ pub struct Activity {
     pub collects: Vec<(String, u64, u64, u64)>,
     /// Web service calls that failed.
     pub webhook_failures: u64,
+    /// Utterances the matcher judged.
+    pub routed: u64,
+    /// Utterances the matcher declined.
+    pub declines: u64,
 }
 
 impl Activity {
@@ -356,8 +360,9 @@ impl Activity {
     }
 }
 
-/// Conversations per day, collects by status and failed web service calls since `since`
-/// (SQLite). A conversation is a text one when its key is a `sms:` pair, a call otherwise.
+/// Conversations per day, collects by status, utterances judged and declined and failed web
+/// service calls since `since` (SQLite): the conversations from `calls` (a row each, its
+/// primary key led by the start), the collects from `collected`.
 ///
 /// # Errors
 /// The file cannot be opened or read.
@@ -374,9 +379,8 @@ pub(super) fn activity(
     let mut activity = Activity::default();
     let mut days = conn
         .prepare(
-            "SELECT substr(session_created_at, 1, 10), session_key LIKE 'sms:%',
-                    count(DISTINCT session_key)
-             FROM events WHERE session_created_at >= ?1 GROUP BY 1, 2",
+            "SELECT substr(started_at, 1, 10), channel = 'sms', count(*)
+             FROM calls WHERE started_at >= ?1 GROUP BY 1, 2",
         )
         .map_err(open_err)?;
     for row in days.query_map([&since], |r| {
@@ -405,15 +409,18 @@ pub(super) fn activity(
         let (collect, status, count) = row?;
         activity.add_collect(collect, &status, u64::try_from(count).unwrap_or(0));
     }
-    let failures: i64 = conn
+    let (failures, routed, declines): (i64, i64, i64) = conn
         .query_row(
-            "SELECT count(*) FROM events WHERE session_created_at >= ?1
-             AND detail LIKE '%\"webhook\":\"failed\"%'",
+            "SELECT coalesce(sum(webhook_failures), 0), coalesce(sum(routed), 0),
+                    coalesce(sum(declines), 0)
+             FROM calls WHERE started_at >= ?1",
             [&since],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .map_err(open_err)?;
     activity.webhook_failures = u64::try_from(failures).unwrap_or(0);
+    activity.routed = u64::try_from(routed).unwrap_or(0);
+    activity.declines = u64::try_from(declines).unwrap_or(0);
     activity.days.sort();
     activity.collects.sort();
     Ok(activity)

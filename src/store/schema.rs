@@ -95,6 +95,7 @@ const MIGRATIONS: &[&str] = &[
         caller           TEXT,
         last_at          TEXT NOT NULL,
         turns            INTEGER NOT NULL,
+        routed           INTEGER NOT NULL,  -- utterances the matcher judged
         tasks            TEXT NOT NULL,     -- ' task other_task ': each reached, between spaces
         collects         TEXT NOT NULL,     -- ' signup:complete survey:incomplete '
         declines         INTEGER NOT NULL,
@@ -108,6 +109,7 @@ const MIGRATIONS: &[&str] = &[
     SELECT e.session_created_at, e.session_key,
         CASE WHEN e.session_key LIKE 'sms:%' THEN 'sms' ELSE 'voice' END,
         NULL, max(e.at), max(e.turn),
+        sum(json_extract(j.value, '$.route.decision') IS NOT NULL),
         ' ' || coalesce(replace(group_concat(DISTINCT json_extract(j.value, '$.route.task')), ',', ' ') || ' ', ''),
         ' ',
         sum(coalesce(json_extract(j.value, '$.route.decision') != 'Matched', 0)),

@@ -970,12 +970,12 @@ fn answer_key(conn: &Connection) -> rusqlite::Result<AnswerKey> {
 
 /// A conversation's line in the list of calls, rewritten whole by each turn.
 const SAVE_CALL: &str = "INSERT INTO calls (started_at, session_key, channel, caller, last_at,
-        turns, tasks, collects, declines, webhook_failures, ended_by)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        turns, tasks, collects, declines, webhook_failures, ended_by, routed)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
     ON CONFLICT (started_at, session_key) DO UPDATE SET last_at = excluded.last_at,
         turns = excluded.turns, tasks = excluded.tasks, collects = excluded.collects,
         declines = excluded.declines, webhook_failures = excluded.webhook_failures,
-        ended_by = excluded.ended_by";
+        ended_by = excluded.ended_by, routed = excluded.routed";
 
 fn save_outcome(
     conn: &Connection,
@@ -1073,6 +1073,7 @@ fn save_outcome(
         call.declines,
         call.webhook_failures,
         call.ended_by,
+        call.routed,
     ])?;
     Ok(weight)
 }

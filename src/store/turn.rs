@@ -112,6 +112,7 @@ pub(super) struct CallWrite {
     pub tasks: String,
     /// Collect runs as ` collect:status ` in the same way (` signup:complete `).
     pub collects: String,
+    pub routed: i64,
     pub declines: i64,
     pub webhook_failures: i64,
     /// Why it ended; None while it goes on.
@@ -136,6 +137,7 @@ impl CallWrite {
                     .iter()
                     .map(|(_, collect, status)| format!("{collect}:{}", status.as_str())),
             ),
+            routed: i64::from(summary.routed),
             declines: i64::from(summary.declines),
             webhook_failures: i64::from(summary.webhook_failures),
             ended_by: summary.ended_by.clone(),

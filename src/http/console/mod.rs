@@ -758,14 +758,11 @@ async fn overview(State(app): State<AppState>, headers: HeaderMap) -> Response {
     let first = today - chrono::Duration::days(6);
     let since = first.and_time(chrono::NaiveTime::MIN).and_utc();
     let store = app.inner.runner.store();
-    let (activity, routes, in_progress) = match tokio::try_join!(
-        store.activity(since),
-        store.route_lines(since),
-        store.sessions_in_progress()
-    ) {
-        Ok(read) => read,
-        Err(e) => return unreadable(&e),
-    };
+    let (activity, in_progress) =
+        match tokio::try_join!(store.activity(since), store.sessions_in_progress()) {
+            Ok(read) => read,
+            Err(e) => return unreadable(&e),
+        };
     let days: Vec<(String, u64, u64)> = (0..7)
         .map(|i| {
             let day = (first + chrono::Duration::days(i)).to_string();
@@ -795,7 +792,6 @@ async fn overview(State(app): State<AppState>, headers: HeaderMap) -> Response {
         })
         .collect();
     let (today_calls, today_texts) = days.last().map_or((0, 0), |d| (d.1, d.2));
-    let declined = routes.iter().filter(|r| !r.matched).count();
     #[allow(clippy::cast_precision_loss)] // counts far below 2^52
     let share = |part: u64, whole: u64| {
         if whole == 0 {
@@ -822,7 +818,7 @@ async fn overview(State(app): State<AppState>, headers: HeaderMap) -> Response {
             calls_week: days.iter().map(|d| d.1).sum(),
             texts_week: days.iter().map(|d| d.2).sum(),
             in_progress: in_progress.to_string(),
-            declined: share(declined as u64, routes.len() as u64),
+            declined: share(activity.declines, activity.routed),
             webhook_failures: activity.webhook_failures,
             latency,
             chart_width: 10 + 7 * 70,

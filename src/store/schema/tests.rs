@@ -95,6 +95,12 @@ fn calls_already_in_the_history_are_listed_after_the_upgrade_to_version_6() {
             r#"[{"input":{"speech":"sign me up"}},{"route":{"task":"register","decision":"Matched"}},{"collect":{"collect":"signup"}}]"#,
         ),
         (
+            3,
+            "2026-12-01T10:00:12.000Z",
+            "input,route",
+            r#"[{"input":{"digits":"1"}},{"route":{"task":"register","keypad":"1"}}]"#,
+        ),
+        (
             4,
             "2026-12-01T10:00:20.000Z",
             "input,end",
@@ -115,27 +121,33 @@ fn calls_already_in_the_history_are_listed_after_the_upgrade_to_version_6() {
     .expect("a collect");
     migrate(&mut conn).expect("upgrade");
 
-    let row: (String, String, Option<String>, String, i64, String, String, i64, i64, Option<String>) = conn
+    use rusqlite::types::Value::{Integer, Text};
+    let row: Vec<rusqlite::types::Value> = conn
         .query_row(
-            "SELECT started_at, channel, caller, last_at, turns, tasks, collects, declines, webhook_failures, ended_by FROM calls WHERE session_key = 'CA1'",
+            "SELECT started_at, channel, caller, last_at, turns, routed, tasks, collects, declines,
+                    webhook_failures, ended_by
+             FROM calls WHERE session_key = 'CA1'",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)),
+            |r| (0..11).map(|i| r.get(i)).collect(),
         )
         .expect("the call is listed");
+    let text = |s: &str| Text(s.to_owned());
     assert_eq!(
         row,
-        (
-            start.to_owned(),
-            "voice".to_owned(),
-            Some("+15551230000".to_owned()),
-            "2026-12-01T10:00:20.000Z".to_owned(),
-            4,
-            " register ".to_owned(),
-            " signup:incomplete ".to_owned(),
-            1,
-            0,
-            Some("hangup".to_owned())
-        )
+        [
+            text(start),
+            text("voice"),
+            text("+15551230000"),
+            text("2026-12-01T10:00:20.000Z"),
+            Integer(4),
+            // Two utterances judged by the matcher; the keypad choice was not.
+            Integer(2),
+            text(" register "),
+            text(" signup:incomplete "),
+            Integer(1),
+            Integer(0),
+            text("hangup"),
+        ]
     );
 }
 
