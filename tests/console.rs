@@ -670,3 +670,49 @@ async fn calls_are_filtered_by_channel_task_collect_status_and_trouble() {
     assert!(page.contains("said “purple elephant parade”"), "{page}");
     assert!(page.contains("not understood:"), "{page}");
 }
+
+#[tokio::test]
+async fn a_text_conversation_is_listed_and_told_as_texts_without_its_numbers() {
+    let console = Console::on_repo_flows();
+    let text = |body: &'static str| {
+        let form = serde_urlencoded::to_string([
+            ("From", "+15557654321"),
+            ("To", "+15559990000"),
+            ("Body", body),
+            ("MessageSid", "SM1"),
+        ])
+        .expect("encodes");
+        Request::post("/sms")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .expect("request")
+    };
+    console.send(text("I'd like to register")).await;
+    console.send(text("Maria")).await;
+    let cookie = console.sign_in().await;
+    let (_, list) = console
+        .get("/console/calls?channel=sms", Some(&cookie))
+        .await;
+    assert!(list.contains("<td>text</td>"), "{list}");
+    assert!(
+        list.contains("•••• 4321") && !list.contains("5557654321"),
+        "{list}"
+    );
+    let link = first_call_link(&list);
+    assert!(!link.contains("555"), "{link}");
+    let (_, voice_only) = console
+        .get("/console/calls?channel=voice", Some(&cookie))
+        .await;
+    assert!(voice_only.contains("No calls match."), "{voice_only}");
+
+    let (response, page) = console.get(&link, Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK, "{page}");
+    assert!(page.contains("<h1>A text started"), "{page}");
+    assert!(page.contains("texted “I&#39;d like to register”"), "{page}");
+    assert!(page.contains("then waited for a reply"), "{page}");
+    // A text conversation's key is its two numbers: not shown, unlike a CallSid.
+    assert!(
+        !page.contains("5557654321") && !page.contains("CallSid"),
+        "{page}"
+    );
+}

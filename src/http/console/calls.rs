@@ -502,6 +502,7 @@ fn describe(kind: &str, d: &Value, texts: bool) -> Line {
                     .map(|s| s.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
                 let next = match s("next").as_str() {
+                    "listen" if texts => "then waited for a reply",
                     "listen" => "then listened",
                     "hangup" => "then hung up",
                     "handoff" => "then handed the call off",
