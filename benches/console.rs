@@ -20,7 +20,9 @@
 //! - the Overview: the last 7 days' conversations per day, collects, declines, web service
 //!   failures (`overview`);
 //! - Not understood over 7 and 30 days of calls (each call's second turn routed, one in five
-//!   declined, said one of 50 ways): `understood_7_days`, `understood_30_days`.
+//!   declined, said one of 50 ways, the others matched with confidence; each such row holds
+//!   the turn's whole history, what the bot said included): `understood_7_days`,
+//!   `understood_30_days`.
 
 use std::hint::black_box;
 
@@ -118,18 +120,25 @@ fn fill(path: &std::path::Path) {
                 // The second turn of each call is routed; one in five is declined, said one of
                 // 50 ways.
                 let (kind, detail) = if turn == 1 {
-                    let decision = if i % 5 == 0 {
-                        "BelowThreshold"
+                    let said = format!(
+                        r#"{{"input":{{"speech":"something else number {}","confidence":0.8}}}}"#,
+                        i % 50
+                    );
+                    if i % 5 == 0 {
+                        (
+                            "input,route,task,reply",
+                            format!(
+                                r#"[{said},{{"route":{{"task":null,"confidence":0.2,"best":"register","next_best":null,"decision":"BelowThreshold"}}}},{{"task":{{"task":"fallback"}}}},{{"reply":{{"said":["Sorry, I didn't catch that. You can say register to sign up, or goodbye to end."],"next":"listen"}}}}]"#
+                            ),
+                        )
                     } else {
-                        "Matched"
-                    };
-                    (
-                        "input,route",
-                        format!(
-                            r#"[{{"input":{{"speech":"something else number {}","confidence":0.8}}}},{{"route":{{"task":null,"confidence":0.2,"best":"register","next_best":null,"decision":"{decision}"}}}}]"#,
-                            i % 50
-                        ),
-                    )
+                        (
+                            "input,route,task,collect,ask,reply",
+                            format!(
+                                r#"[{said},{{"route":{{"task":"register","confidence":0.9,"best":"register","next_best":"goodbye","decision":"Matched"}}}},{{"task":{{"task":"register"}}}},{{"collect":{{"collect":"user_information","task":"register","seq":1}}}},{{"ask":{{"collect":"user_information","question":"user_name","attempt":1}}}},{{"reply":{{"said":["What is your name?"],"next":"listen"}}}}]"#
+                            ),
+                        )
+                    }
                 } else {
                     (
                         "input",

@@ -336,17 +336,27 @@ impl Store {
         }
     }
 
-    /// The utterances the matcher judged in calls started since `since`, for the console's
-    /// review of what callers said that the bot did not understand.
+    /// The utterances the matcher declined, or matched with a confidence below `below`, in
+    /// calls started since `since`: the console's review of what callers said that the bot
+    /// did not (or only just) understand. The database picks them out, so the confident
+    /// matches — most turns, each row holding the turn's whole history — never reach the
+    /// server.
     ///
     /// # Errors
     /// The database cannot be read.
-    pub async fn route_lines(&self, since: DateTime<Utc>) -> Result<Vec<RouteLine>, StoreError> {
+    pub async fn route_lines(
+        &self,
+        since: DateTime<Utc>,
+        below: f64,
+    ) -> Result<Vec<RouteLine>, StoreError> {
         match &self.backend {
             Backend::Sqlite(store) => {
-                off_thread(store.path(), move |path| read::route_lines(path, since)).await
+                off_thread(store.path(), move |path| {
+                    read::route_lines(path, since, below)
+                })
+                .await
             }
-            Backend::Postgres(store) => store.route_lines(since).await,
+            Backend::Postgres(store) => store.route_lines(since, below).await,
         }
     }
 

@@ -331,13 +331,17 @@ impl Store {
     pub(super) async fn route_lines(
         &self,
         since: DateTime<Utc>,
+        below: f64,
     ) -> Result<Vec<RouteLine>, StoreError> {
         let client = self.pool.get().await.map_err(pool_error)?;
         let rows = client
             .query_typed(
                 "SELECT at, detail::text FROM events
-                 WHERE session_created_at >= $1 AND kind LIKE '%route%'",
-                &[(&since, Type::TIMESTAMPTZ)],
+                 WHERE session_created_at >= $1 AND kind LIKE '%route%'
+                   AND EXISTS (SELECT 1 FROM jsonb_array_elements(detail) line
+                       WHERE line -> 'route' ->> 'decision' <> 'Matched'
+                          OR (line -> 'route' ->> 'confidence')::float8 < $2)",
+                &[(&since, Type::TIMESTAMPTZ), (&below, Type::FLOAT8)],
             )
             .await?;
         let mut lines = Vec::new();

@@ -279,13 +279,15 @@ impl RouteLine {
     }
 }
 
-/// The utterances the matcher judged in calls started since `since` (SQLite).
+/// The utterances the matcher declined, or matched below `below`, in calls started since
+/// `since` (SQLite).
 ///
 /// # Errors
 /// The file cannot be opened or read.
 pub(super) fn route_lines(
     path: &Path,
     since: chrono::DateTime<chrono::Utc>,
+    below: f64,
 ) -> Result<Vec<RouteLine>, StoreError> {
     let open_err = |source| StoreError::Open {
         path: path.to_path_buf(),
@@ -296,12 +298,16 @@ pub(super) fn route_lines(
     let mut stmt = conn
         .prepare(
             "SELECT at, detail FROM events
-             WHERE session_created_at >= ?1 AND kind LIKE '%route%'",
+             WHERE session_created_at >= ?1 AND kind LIKE '%route%'
+               AND EXISTS (SELECT 1 FROM json_each(detail) line
+                   WHERE line.value -> '$.route.decision' != '\"Matched\"'
+                      OR line.value ->> '$.route.confidence' < ?2)",
         )
         .map_err(open_err)?;
-    let rows = stmt.query_map([super::turn::timestamp(since)], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
+    let rows = stmt.query_map(
+        rusqlite::params![super::turn::timestamp(since), below],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+    )?;
     let mut lines = Vec::new();
     for row in rows {
         let (at, detail) = row?;
@@ -441,6 +447,52 @@ mod tests {
         assert_eq!(
             write.err().and_then(|e| e.sqlite_error_code()),
             Some(rusqlite::ErrorCode::ReadOnly)
+        );
+    }
+
+    #[test]
+    fn only_declined_and_barely_matched_utterances_are_read_for_review() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("calls.db");
+        drop(super::super::Store::open(&path).expect("a server's database"));
+        let conn = Connection::open(&path).expect("open");
+        for (said, route) in [
+            (
+                "sure thing",
+                r#"{"task":"a","confidence":0.9,"decision":"Matched"}"#,
+            ),
+            (
+                "maybe that",
+                r#"{"task":"a","confidence":0.45,"decision":"Matched"}"#,
+            ),
+            (
+                "purple",
+                r#"{"task":null,"confidence":0.1,"best":"a","decision":"BelowThreshold"}"#,
+            ),
+            (
+                "zzz",
+                r#"{"task":null,"confidence":0.0,"decision":"Unrelated"}"#,
+            ),
+            ("1", r#"{"task":"a","keypad":"1"}"#),
+        ] {
+            let detail = format!(
+                r#"[{{"input":{{"speech":"{said}"}}}},{{"route":{route}}},{{"reply":{{"said":["Matched"]}}}}]"#
+            );
+            conn.execute(
+                "INSERT INTO events (session_key, session_created_at, turn, at, kind, detail)
+                 VALUES ('CA1', '2026-12-01T10:00:00.000Z', 2, '2026-12-01T10:00:01.000Z', 'input,route,reply', ?1)",
+                [detail],
+            )
+            .expect("a row");
+        }
+        let since = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        let lines = route_lines(&path, since, 0.5).expect("readable");
+        let said: Vec<(&str, bool)> = lines.iter().map(|l| (l.said.as_str(), l.matched)).collect();
+        assert_eq!(
+            said,
+            [("maybe that", true), ("purple", false), ("zzz", false)]
         );
     }
 

@@ -566,12 +566,13 @@ async fn understood(
     };
     let days = query.days.filter(|d| DAY_CHOICES.contains(d)).unwrap_or(7);
     let since = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
-    let lines = match app.inner.runner.store().route_lines(since).await {
+    let assistant = app.assistant().clone();
+    let threshold = f64::from(assistant.matcher.threshold());
+    let store = app.inner.runner.store();
+    let lines = match store.route_lines(since, threshold + NEARLY).await {
         Ok(lines) => lines,
         Err(e) => return unreadable(&e),
     };
-    let assistant = app.assistant().clone();
-    let threshold = f64::from(assistant.matcher.threshold());
     let tried = query.tried.trim().to_owned();
     // With a sentence-embedding model a classification is tens of milliseconds of arithmetic:
     // off the request workers.
