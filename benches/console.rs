@@ -59,8 +59,8 @@ fn fill(path: &std::path::Path) {
         let mut calls = tx
             .prepare(
                 "INSERT INTO calls (started_at, session_key, channel, caller, last_at, turns,
-                    routed, tasks, collects, declines, webhook_failures, ended_by)
-                 VALUES (?1, ?2, ?3, ?4, ?1, 10, 1, ?5, ?6, ?7, ?8, 'hangup')",
+                    routed, tasks, collects, declines, doubtful, webhook_failures, ended_by)
+                 VALUES (?1, ?2, ?3, ?4, ?1, 10, 1, ?5, ?6, ?7, ?7, ?8, 'hangup')",
             )
             .expect("prepare");
         let mut events = tx

@@ -22,8 +22,8 @@ use serde_json::{Map, Value, json};
 
 use crate::flow::{Action, Assistant, Handoff, Method};
 pub use session::{
-    AnswerRecord, Channel, CollectRun, Delivery, FieldValue, PendingWebhook, Session, Summary,
-    Waiting,
+    AnswerRecord, Channel, CollectRun, Delivery, FieldValue, NEARLY, PendingWebhook, Session,
+    Summary, Waiting,
 };
 
 /// What the caller did this turn, or what a web service answered.
@@ -414,7 +414,9 @@ pub fn step(
             detail: reply_line(&reply, &sensitive),
         });
     }
-    session.summary.note(&effects);
+    session
+        .summary
+        .note(&effects, assistant.matcher.threshold());
     // Only a reply that reached the caller can be repeated; one waiting on a web service is not,
     // and an ended conversation repeats nothing (which also keeps what it said back out of the
     // stored session).

@@ -94,6 +94,10 @@ pub struct Summary {
     /// Utterances the matcher declined.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub declines: u32,
+    /// Utterances the matcher declined or only just matched (within [`NEARLY`] of its
+    /// threshold): what the console's Not understood page reviews.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub doubtful: u32,
     /// Web service calls that failed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub webhook_failures: u32,
@@ -101,6 +105,9 @@ pub struct Summary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_by: Option<String>,
 }
+
+/// How close above the matcher's threshold a match counts as only just made.
+pub const NEARLY: f64 = 0.1;
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
@@ -111,8 +118,9 @@ impl Summary {
         *self == Summary::default()
     }
 
-    /// Takes in what one step did, from the history lines and collect records it produced.
-    pub(super) fn note(&mut self, effects: &[Effect]) {
+    /// Takes in what one step did, from the history lines and collect records it produced;
+    /// `threshold` is the matcher's.
+    pub(super) fn note(&mut self, effects: &[Effect], threshold: f32) {
         for effect in effects {
             match effect {
                 Effect::Event { kind, detail } => match *kind {
@@ -127,8 +135,15 @@ impl Summary {
                     "route" => {
                         if let Some(decision) = detail.get("decision").and_then(Value::as_str) {
                             self.routed += 1;
+                            let confidence = detail
+                                .get("confidence")
+                                .and_then(Value::as_f64)
+                                .unwrap_or(0.0);
                             if decision != "Matched" {
                                 self.declines += 1;
+                                self.doubtful += 1;
+                            } else if confidence < f64::from(threshold) + NEARLY {
+                                self.doubtful += 1;
                             }
                         }
                     }
@@ -349,23 +364,42 @@ mod tests {
     #[test]
     fn a_summary_counts_declines_and_failures_and_keeps_each_task_once() {
         let mut summary = Summary::default();
-        summary.note(&[
-            event("route", json!({"task": null, "decision": "BelowThreshold"})),
-            event("route", json!({"task": "order", "decision": "Matched"})),
-            // A keypad choice carries no decision and is never a decline.
-            event("route", json!({"task": "order", "keypad": "1"})),
-            event("task", json!({"task": "order"})),
-            event("webhook_failed", json!({"reason": "answered HTTP 500"})),
-        ]);
-        summary.note(&[
-            event("task", json!({"task": "order"})),
-            event("task", json!({"task": "goodbye"})),
-            event("end", json!({"reason": "task_ended"})),
-        ]);
+        summary.note(
+            &[
+                event("route", json!({"task": null, "decision": "BelowThreshold"})),
+                event(
+                    "route",
+                    json!({"task": "order", "confidence": 0.45, "decision": "Matched"}),
+                ),
+                event(
+                    "route",
+                    json!({"task": "order", "confidence": 0.9, "decision": "Matched"}),
+                ),
+                // A keypad choice carries no decision and is never a decline.
+                event("route", json!({"task": "order", "keypad": "1"})),
+                event("task", json!({"task": "order"})),
+                event("webhook_failed", json!({"reason": "answered HTTP 500"})),
+            ],
+            0.4,
+        );
+        summary.note(
+            &[
+                event("task", json!({"task": "order"})),
+                event("task", json!({"task": "goodbye"})),
+                event("end", json!({"reason": "task_ended"})),
+            ],
+            0.4,
+        );
         assert_eq!(summary.tasks, ["order", "goodbye"]);
+        // Three judged: one declined, one matched within 0.1 of the threshold (doubtful too).
         assert_eq!(
-            (summary.routed, summary.declines, summary.webhook_failures),
-            (2, 1, 1)
+            (
+                summary.routed,
+                summary.declines,
+                summary.doubtful,
+                summary.webhook_failures
+            ),
+            (3, 1, 2, 1)
         );
         assert_eq!(summary.ended_by.as_deref(), Some("task_ended"));
     }
@@ -375,7 +409,7 @@ mod tests {
         // The turn that starts a new text conversation on the same numbers writes the old
         // one's end first.
         let mut summary = Summary::default();
-        summary.note(&[event("end", json!({"reason": "idle"}))]);
+        summary.note(&[event("end", json!({"reason": "idle"}))], 0.4);
         assert_eq!(summary.ended_by, None);
         assert!(summary.is_empty(), "nothing to keep in the state");
     }

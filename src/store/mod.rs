@@ -338,9 +338,8 @@ impl Store {
 
     /// The utterances the matcher declined, or matched with a confidence below `below`, in
     /// calls started since `since`: the console's review of what callers said that the bot
-    /// did not (or only just) understand. The database picks them out, so the confident
-    /// matches — most turns, each row holding the turn's whole history — never reach the
-    /// server.
+    /// did not (or only just) understand. Only the history of calls that had a doubtful
+    /// utterance is read (`calls.doubtful`, by its index): most calls had none.
     ///
     /// # Errors
     /// The database cannot be read.

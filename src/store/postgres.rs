@@ -119,12 +119,14 @@ const MIGRATIONS: &[&str] = &[
         tasks            text NOT NULL,
         collects         text NOT NULL,
         declines         bigint NOT NULL,
+        doubtful         bigint NOT NULL,
         webhook_failures bigint NOT NULL,
         ended_by         text,
         PRIMARY KEY (started_at, session_key)
     );
     CREATE INDEX calls_declined ON calls (started_at) WHERE declines > 0;
     CREATE INDEX calls_failed ON calls (started_at) WHERE webhook_failures > 0;
+    CREATE INDEX calls_doubtful ON calls (started_at) WHERE doubtful > 0;
     INSERT INTO calls
     SELECT e.session_created_at, e.session_key,
         CASE WHEN e.session_key LIKE 'sms:%' THEN 'sms' ELSE 'voice' END,
@@ -132,6 +134,7 @@ const MIGRATIONS: &[&str] = &[
         count(*) FILTER (WHERE j.line -> 'route' ? 'decision'),
         ' ' || coalesce(string_agg(DISTINCT j.line -> 'route' ->> 'task', ' ') || ' ', ''),
         ' ',
+        count(*) FILTER (WHERE j.line -> 'route' ->> 'decision' != 'Matched'),
         count(*) FILTER (WHERE j.line -> 'route' ->> 'decision' != 'Matched'),
         count(*) FILTER (WHERE j.line ? 'webhook_failed'),
         max(j.line -> 'end' ->> 'reason')
@@ -336,19 +339,19 @@ impl Store {
         let client = self.pool.get().await.map_err(pool_error)?;
         let rows = client
             .query_typed(
-                "SELECT at, detail::text FROM events
-                 WHERE session_created_at >= $1 AND kind LIKE '%route%'
-                   AND EXISTS (SELECT 1 FROM jsonb_array_elements(detail) line
-                       WHERE line -> 'route' ->> 'decision' <> 'Matched'
-                          OR (line -> 'route' ->> 'confidence')::float8 < $2)",
-                &[(&since, Type::TIMESTAMPTZ), (&below, Type::FLOAT8)],
+                "SELECT e.at, e.detail::text FROM calls c JOIN events e
+                    ON e.session_created_at = c.started_at AND e.session_key = c.session_key
+                 WHERE c.started_at >= $1 AND c.doubtful > 0 AND e.kind LIKE '%route%'",
+                &[(&since, Type::TIMESTAMPTZ)],
             )
             .await?;
         let mut lines = Vec::new();
         for row in rows {
             let at: DateTime<Utc> = row.try_get(0)?;
             let detail: String = row.try_get(1)?;
-            lines.extend(RouteLine::from_history(timestamp(at), &detail));
+            lines.extend(
+                RouteLine::from_history(timestamp(at), &detail).filter(|l| l.doubtful(below)),
+            );
         }
         Ok(lines)
     }
@@ -883,12 +886,13 @@ const SAVE_EVENTS: Sql = Sql {
 /// A conversation's line in the list of calls, rewritten whole by each turn.
 const SAVE_CALL: Sql = Sql {
     text: "INSERT INTO calls (started_at, session_key, channel, caller, last_at, turns, tasks,
-                collects, declines, webhook_failures, ended_by, routed)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                collects, declines, webhook_failures, ended_by, routed, doubtful)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (started_at, session_key) DO UPDATE SET last_at = excluded.last_at,
                 turns = excluded.turns, tasks = excluded.tasks, collects = excluded.collects,
                 declines = excluded.declines, webhook_failures = excluded.webhook_failures,
-                ended_by = excluded.ended_by, routed = excluded.routed",
+                ended_by = excluded.ended_by, routed = excluded.routed,
+                doubtful = excluded.doubtful",
     types: &[
         Type::TIMESTAMPTZ,
         Type::TEXT,
@@ -901,6 +905,7 @@ const SAVE_CALL: Sql = Sql {
         Type::INT8,
         Type::INT8,
         Type::TEXT,
+        Type::INT8,
         Type::INT8,
     ],
 };
@@ -1116,6 +1121,7 @@ async fn save_outcome(
                 &call.webhook_failures,
                 &call.ended_by,
                 &call.routed,
+                &call.doubtful,
             ],
         )
         .await

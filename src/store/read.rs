@@ -243,6 +243,11 @@ pub struct RouteLine {
 }
 
 impl RouteLine {
+    /// Declined, or matched with a confidence below `below`.
+    pub(super) fn doubtful(&self, below: f64) -> bool {
+        !self.matched || self.confidence < below
+    }
+
     /// The line of a history row (a JSON array of `{kind: detail}` objects), if it holds a
     /// spoken or texted input that the matcher judged. Keypad choices are not the matcher's.
     pub(super) fn from_history(at: String, detail: &str) -> Option<RouteLine> {
@@ -294,24 +299,22 @@ pub(super) fn route_lines(
         source,
     };
     let conn = open_read_only(path)?;
-    // `events_by_call` is led by the call's start: the window is a range of that index.
+    // Only calls with a doubtful utterance (their partial index), and only their routed turns
+    // (`events_by_call`, led by the call's start and key).
     let mut stmt = conn
         .prepare(
-            "SELECT at, detail FROM events
-             WHERE session_created_at >= ?1 AND kind LIKE '%route%'
-               AND EXISTS (SELECT 1 FROM json_each(detail) line
-                   WHERE line.value -> '$.route.decision' != '\"Matched\"'
-                      OR line.value ->> '$.route.confidence' < ?2)",
+            "SELECT e.at, e.detail FROM calls c JOIN events e
+                ON e.session_created_at = c.started_at AND e.session_key = c.session_key
+             WHERE c.started_at >= ?1 AND c.doubtful > 0 AND e.kind LIKE '%route%'",
         )
         .map_err(open_err)?;
-    let rows = stmt.query_map(
-        rusqlite::params![super::turn::timestamp(since), below],
-        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-    )?;
+    let rows = stmt.query_map([super::turn::timestamp(since)], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     let mut lines = Vec::new();
     for row in rows {
         let (at, detail) = row?;
-        lines.extend(RouteLine::from_history(at, &detail));
+        lines.extend(RouteLine::from_history(at, &detail).filter(|l| l.doubtful(below)));
     }
     Ok(lines)
 }
@@ -456,6 +459,15 @@ mod tests {
         let path = dir.path().join("calls.db");
         drop(super::super::Store::open(&path).expect("a server's database"));
         let conn = Connection::open(&path).expect("open");
+        // Only the history of a call counted as having a doubtful utterance is read.
+        conn.execute(
+            "INSERT INTO calls (started_at, session_key, channel, last_at, turns, routed, tasks,
+                collects, declines, doubtful, webhook_failures)
+             VALUES ('2026-12-01T10:00:00.000Z', 'CA1', 'voice', '2026-12-01T10:00:01.000Z', 2,
+                5, ' a ', ' ', 2, 3, 0)",
+            [],
+        )
+        .expect("the call");
         for (said, route) in [
             (
                 "sure thing",

@@ -85,8 +85,10 @@ const MIGRATIONS: &[&str] = &[
     // call ends; this stays as long as the call's history. Clustered by when the call started
     // (WITHOUT ROWID), as history is: calls in progress share the last pages, and the list,
     // newest first, reads the table in order. The rare filters (a decline, a failed web
-    // service) have partial indexes, so a page of them never walks every call. Calls already
-    // in the history are filled in from it (their collects from `collected`).
+    // service) have partial indexes, so a page of them never walks every call; so do calls with
+    // a doubtful utterance, which the Not understood page reads the history of. Calls already
+    // in the history are filled in from it (their collects from `collected`; their doubtful
+    // utterances are their declined ones: the threshold they were judged by is not kept).
     "
     CREATE TABLE calls (
         started_at       TEXT NOT NULL,
@@ -99,12 +101,14 @@ const MIGRATIONS: &[&str] = &[
         tasks            TEXT NOT NULL,     -- ' task other_task ': each reached, between spaces
         collects         TEXT NOT NULL,     -- ' signup:complete survey:incomplete '
         declines         INTEGER NOT NULL,
+        doubtful         INTEGER NOT NULL,  -- declined, or matched within 0.1 of the threshold
         webhook_failures INTEGER NOT NULL,
         ended_by         TEXT,              -- NULL while it goes on
         PRIMARY KEY (started_at, session_key)
     ) WITHOUT ROWID;
     CREATE INDEX calls_declined ON calls (started_at) WHERE declines > 0;
     CREATE INDEX calls_failed ON calls (started_at) WHERE webhook_failures > 0;
+    CREATE INDEX calls_doubtful ON calls (started_at) WHERE doubtful > 0;
     INSERT INTO calls
     SELECT e.session_created_at, e.session_key,
         CASE WHEN e.session_key LIKE 'sms:%' THEN 'sms' ELSE 'voice' END,
@@ -112,6 +116,7 @@ const MIGRATIONS: &[&str] = &[
         sum(json_extract(j.value, '$.route.decision') IS NOT NULL),
         ' ' || coalesce(replace(group_concat(DISTINCT json_extract(j.value, '$.route.task')), ',', ' ') || ' ', ''),
         ' ',
+        sum(coalesce(json_extract(j.value, '$.route.decision') != 'Matched', 0)),
         sum(coalesce(json_extract(j.value, '$.route.decision') != 'Matched', 0)),
         sum(json_extract(j.value, '$.webhook_failed') IS NOT NULL),
         max(json_extract(j.value, '$.end.reason'))

@@ -970,12 +970,12 @@ fn answer_key(conn: &Connection) -> rusqlite::Result<AnswerKey> {
 
 /// A conversation's line in the list of calls, rewritten whole by each turn.
 const SAVE_CALL: &str = "INSERT INTO calls (started_at, session_key, channel, caller, last_at,
-        turns, tasks, collects, declines, webhook_failures, ended_by, routed)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        turns, tasks, collects, declines, webhook_failures, ended_by, routed, doubtful)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
     ON CONFLICT (started_at, session_key) DO UPDATE SET last_at = excluded.last_at,
         turns = excluded.turns, tasks = excluded.tasks, collects = excluded.collects,
         declines = excluded.declines, webhook_failures = excluded.webhook_failures,
-        ended_by = excluded.ended_by, routed = excluded.routed";
+        ended_by = excluded.ended_by, routed = excluded.routed, doubtful = excluded.doubtful";
 
 fn save_outcome(
     conn: &Connection,
@@ -1074,6 +1074,7 @@ fn save_outcome(
         call.webhook_failures,
         call.ended_by,
         call.routed,
+        call.doubtful,
     ])?;
     Ok(weight)
 }

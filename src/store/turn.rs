@@ -114,6 +114,7 @@ pub(super) struct CallWrite {
     pub collects: String,
     pub routed: i64,
     pub declines: i64,
+    pub doubtful: i64,
     pub webhook_failures: i64,
     /// Why it ended; None while it goes on.
     pub ended_by: Option<String>,
@@ -139,6 +140,7 @@ impl CallWrite {
             ),
             routed: i64::from(summary.routed),
             declines: i64::from(summary.declines),
+            doubtful: i64::from(summary.doubtful),
             webhook_failures: i64::from(summary.webhook_failures),
             ended_by: summary.ended_by.clone(),
         }

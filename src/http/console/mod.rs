@@ -498,8 +498,9 @@ fn unreadable(error: &dyn std::fmt::Display) -> Response {
     )
 }
 
-/// How close to the threshold a matched utterance counts as "nearly declined".
-const NEARLY: f64 = 0.1;
+/// How close to the threshold a matched utterance counts as "nearly declined" (the engine
+/// counts a call's such utterances by the same rule).
+const NEARLY: f64 = crate::engine::NEARLY;
 
 /// The windows the Not understood page offers, in days of calls: a month of a busy line's
 /// history is read in about 70 ms (benches/console.rs); a longer one would make a slow page.
