@@ -284,6 +284,14 @@ impl RouteLine {
     }
 }
 
+/// The routed turns of calls started since `?1` that had a doubtful utterance: those calls
+/// through their partial index, then their routed turns through `events_by_call` (led by the
+/// call's start and key). CROSS JOIN keeps that order: left to itself SQLite walks every
+/// history row of the window and looks each one's call up.
+const DOUBTFUL_ROUTES: &str = "SELECT e.at, e.detail FROM calls c CROSS JOIN events e
+        ON e.session_created_at = c.started_at AND e.session_key = c.session_key
+    WHERE c.started_at >= ?1 AND c.doubtful > 0 AND e.kind LIKE '%route%'";
+
 /// The utterances the matcher declined, or matched below `below`, in calls started since
 /// `since` (SQLite).
 ///
@@ -299,15 +307,7 @@ pub(super) fn route_lines(
         source,
     };
     let conn = open_read_only(path)?;
-    // Only calls with a doubtful utterance (their partial index), and only their routed turns
-    // (`events_by_call`, led by the call's start and key).
-    let mut stmt = conn
-        .prepare(
-            "SELECT e.at, e.detail FROM calls c JOIN events e
-                ON e.session_created_at = c.started_at AND e.session_key = c.session_key
-             WHERE c.started_at >= ?1 AND c.doubtful > 0 AND e.kind LIKE '%route%'",
-        )
-        .map_err(open_err)?;
+    let mut stmt = conn.prepare(DOUBTFUL_ROUTES).map_err(open_err)?;
     let rows = stmt.query_map([super::turn::timestamp(since)], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     })?;
@@ -451,6 +451,23 @@ mod tests {
             write.err().and_then(|e| e.sqlite_error_code()),
             Some(rusqlite::ErrorCode::ReadOnly)
         );
+    }
+
+    #[test]
+    fn the_review_reads_doubtful_calls_first_then_their_history_by_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("calls.db");
+        drop(super::super::Store::open(&path).expect("a server's database"));
+        let conn = Connection::open(&path).expect("open");
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {DOUBTFUL_ROUTES}"))
+            .expect("plan")
+            .query_map(["2026-12-01"], |r| r.get(3))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("plan rows");
+        assert!(plan[0].contains("calls_doubtful"), "{plan:?}");
+        assert!(plan[1].contains("events_by_call"), "{plan:?}");
     }
 
     #[test]
