@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    CsrfForm, Paging, day, guarded, masked, page, see_other, session, signed_in, unreadable,
+    CsrfForm, Paging, bad_request, day, guarded, masked, page, see_other, session, signed_in,
+    unreadable,
 };
 use crate::engine::Channel;
 use crate::http::AppState;
@@ -196,9 +197,7 @@ pub(super) async fn calls(
     };
     let mut filter = match query.filter() {
         Ok(filter) => filter,
-        Err(problem) => {
-            return guarded((StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response());
-        }
+        Err(problem) => return bad_request(&problem),
     };
     let paging = Paging::new(query.page);
     filter.limit = paging.limit();

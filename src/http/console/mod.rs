@@ -116,6 +116,11 @@ fn guarded(mut response: Response) -> Response {
     response
 }
 
+/// A 400 for a filter that does not parse, saying which and why in one line.
+fn bad_request(problem: &str) -> Response {
+    guarded((StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response())
+}
+
 /// A redirect after a form or to the sign-in page.
 fn see_other(to: &'static str) -> Response {
     guarded((StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response())
@@ -384,9 +389,7 @@ async fn answers(
     };
     let mut filter = match query.filter() {
         Ok(filter) => filter,
-        Err(problem) => {
-            return guarded((StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response());
-        }
+        Err(problem) => return bad_request(&problem),
     };
     let paging = Paging::new(query.page);
     filter.newest_first = true;
@@ -430,9 +433,7 @@ async fn download_rows(
             (StatusCode::UNAUTHORIZED, "sign in to the console first\n").into_response(),
         ));
     }
-    let filter = query
-        .filter()
-        .map_err(|p| guarded((StatusCode::BAD_REQUEST, format!("{p}\n")).into_response()))?;
+    let filter = query.filter().map_err(|problem| bad_request(&problem))?;
     app.inner
         .runner
         .store()
