@@ -408,7 +408,9 @@ pub fn step(
     let (outputs, mut effects, routed) = turn.finish();
     let reply = Reply { outputs, next };
     // A reply waiting on a web service is not finished: the step that finishes it says it all.
-    if !matches!(reply.next, Next::Webhook(_)) {
+    // Nothing said before a hang-up is no reply (a status callback after the caller hung up).
+    let silent_end = reply.outputs.is_empty() && reply.next == Next::Hangup;
+    if !matches!(reply.next, Next::Webhook(_)) && !silent_end {
         effects.push(Effect::Event {
             kind: "reply",
             detail: reply_line(&reply, &sensitive),
@@ -523,6 +525,56 @@ mod tests {
             let back: Reply = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
             assert_eq!(back, reply);
         }
+    }
+
+    /// Every turn's history ends with what the bot said — except a hang-up, when nothing was
+    /// said: the caller hung up, the bot did not.
+    #[test]
+    fn the_history_says_what_the_bot_said_but_not_after_the_caller_hung_up() {
+        use chrono::TimeZone;
+        let assistant = crate::flow::load(&crate::flow::source::embedded()).expect("flows");
+        let caller = Caller {
+            key: "CA1".into(),
+            channel: Channel::Voice,
+            ..Caller::default()
+        };
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 25, 13, 0, 0)
+            .single()
+            .expect("a valid time");
+        let lines = |outcome: &Outcome| -> Vec<&'static str> {
+            outcome
+                .effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Event { kind, .. } => Some(*kind),
+                    Effect::Collected(_) => None,
+                })
+                .collect()
+        };
+        let first = step(&assistant, None, Input::Start, &caller, now);
+        assert_eq!(lines(&first).last(), Some(&"reply"));
+        let reply = first
+            .effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Event {
+                    kind: "reply",
+                    detail,
+                } => Some(detail.clone()),
+                _ => None,
+            })
+            .expect("a reply line");
+        assert_eq!(reply["next"], "listen");
+        assert!(
+            reply["said"][0]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Hello")),
+            "{reply}"
+        );
+        let hung_up = step(&assistant, Some(first.session), Input::Hangup, &caller, now);
+        assert_eq!(lines(&hung_up), ["input", "end"]);
+        assert_eq!(hung_up.session.summary.ended_by.as_deref(), Some("hangup"));
     }
 
     /// The answer that completes a collect saves the run once, complete — not once in progress
