@@ -35,7 +35,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the voice webhooks.
+    /// Serve the voice and SMS webhooks (and, with an admin token, the console and metrics).
     Serve(ServeArgs),
     /// Talk to the bot in the terminal: you are the caller (or the texter, with --channel sms).
     Chat {
@@ -103,8 +103,9 @@ enum Command {
 /// `switchboard serve`'s settings.
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080")]
+    /// Address to listen on: IP:PORT, HOST:PORT (localhost:8092) or a bare port (8092, on
+    /// 127.0.0.1).
+    #[arg(long, env = "SWITCHBOARD_LISTEN", default_value = "127.0.0.1:8080", value_parser = listen_address)]
     listen: SocketAddr,
     #[command(flatten)]
     flows: FlowsArg,
@@ -138,7 +139,7 @@ struct ServeArgs {
     admin_token_file: Option<PathBuf>,
     /// Also serve GET /metrics (Prometheus' text format) on this address, WITHOUT the admin
     /// token: for a private network or loopback only. It serves nothing else.
-    #[arg(long, env = "SWITCHBOARD_METRICS_LISTEN", value_name = "ADDR")]
+    #[arg(long, env = "SWITCHBOARD_METRICS_LISTEN", value_name = "ADDR", value_parser = listen_address)]
     metrics_listen: Option<SocketAddr>,
     /// Most turns committed to the database in one transaction (group commit); 1 commits and
     /// syncs each turn on its own.
@@ -526,6 +527,33 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
     })
 }
 
+/// An address to listen on as people write one: `127.0.0.1:8080`, `[::1]:8080`,
+/// `localhost:8092` (the host looked up, its first address taken) or a bare port (`8092`,
+/// on loopback: the safe default, as for `serve` with no `--listen`).
+fn listen_address(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!(
+            "expected an address like 127.0.0.1:8080, localhost:8080 or a port like 8080, got {text:?}"
+        ));
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("{port:?} is not a port number (0-65535) in {text:?}"))?;
+    let mut addresses = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot find the host {host:?}: {e}"))?;
+    addresses
+        .next()
+        .ok_or_else(|| format!("the host {host:?} has no address"))
+}
+
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -853,4 +881,37 @@ fn to_table(rows: &[CollectedRow]) -> String {
         line(row.iter().map(String::as_str).collect());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listen_address_may_be_a_host_and_port_or_a_bare_port() {
+        let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        assert_eq!(listen_address("127.0.0.1:8080"), Ok(loopback(8080)));
+        assert_eq!(listen_address("8092"), Ok(loopback(8092)));
+        assert_eq!(
+            listen_address("[::1]:8092"),
+            Ok("[::1]:8092".parse().expect("an address"))
+        );
+        let local = listen_address("localhost:8092").expect("localhost resolves");
+        assert!(local.ip().is_loopback() && local.port() == 8092, "{local}");
+        for (bad, says) in [
+            ("localhost", "expected an address like"),
+            ("localhost:http", "is not a port number"),
+            ("127.0.0.1:70000", "is not a port number"),
+        ] {
+            let problem = listen_address(bad).expect_err(bad);
+            assert!(problem.contains(says), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn serve_says_it_serves_texts_too() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_help().to_string();
+        assert!(help.contains("voice and SMS webhooks"), "{help}");
+    }
 }
