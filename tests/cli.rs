@@ -402,6 +402,32 @@ fn a_scripted_chat_collects_what_collected_then_shows() {
 }
 
 #[test]
+fn a_chat_that_stops_mid_question_keeps_the_answers_as_incomplete() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("chat.db");
+    // The input ends (Ctrl-D, or the end of a script) while the bot waits for the number.
+    let out = with_stdin(
+        bin()
+            .args(["chat", "--flows"])
+            .arg(repo_flows())
+            .arg("--db")
+            .arg(&db),
+        b"I want to register\nJason\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("phone number"), "{stdout}");
+    let table = bin()
+        .args(["collected", "--format", "json", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    let rows: serde_json::Value = serde_json::from_slice(&table.stdout).expect("json");
+    assert_eq!(rows[0]["status"], "incomplete", "{rows}");
+    assert_eq!(rows[0]["answers"][0]["value"], "Jason", "{rows}");
+}
+
+#[test]
 fn a_chat_by_text_reads_like_messages() {
     let out = with_stdin(
         bin()

@@ -73,6 +73,10 @@ pub fn run(
     // Typed input echoes itself; piped input (a script) is echoed so the transcript reads right.
     let echo = !stdin.is_terminal();
     let mut lines = stdin.lock().lines();
+    // Whether the conversation is over: when the chat stops first (end of input, /quit), it
+    // is closed as a call whose caller hung up, so an unfinished collect is kept, marked
+    // incomplete, rather than left in progress.
+    let mut over = false;
     loop {
         write!(out, "you> ")
             .and_then(|()| out.flush())
@@ -133,8 +137,14 @@ pub fn run(
             .map_err(|e| e.to_string())?;
         show(&mut out, &turned, explain, &runner, text.as_deref())?;
         if hung_up || (channel == Channel::Voice && ended(&turned.reply)) {
+            over = true;
             break;
         }
+    }
+    if !over {
+        runtime
+            .block_on(runner.turn(caller.clone(), Input::Hangup))
+            .map_err(|e| e.to_string())?;
     }
     if let Some(db) = db {
         say(
