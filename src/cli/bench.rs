@@ -106,6 +106,80 @@ struct ServerInfo {
     errors_logged: Option<u64>,
 }
 
+/// Plays one simulated call through the engine alone (no server, no database) on the flows at
+/// `flows`, so that flows which cannot hold the sign-up conversation the load is made of are
+/// refused before anything starts, with the turn that goes astray — instead of a run of
+/// thousands of failed calls. A call that reaches a web service is not judged: what it would
+/// answer is not known here.
+///
+/// # Errors
+/// The flows do not load, or the call does not go as the load expects.
+fn rehearse(flows: &std::path::Path) -> Result<(), String> {
+    use crate::engine::{self, Caller, Channel, Input, Next, Output};
+    let assistant =
+        crate::flow::load_path(flows).map_err(|e| format!("--flows {}: {e}", flows.display()))?;
+    let call = call::registration(0, 0);
+    let caller = Caller {
+        key: call.sid.clone(),
+        channel: Channel::Voice,
+        ..Caller::default()
+    };
+    let mut session = None;
+    for (i, turn) in call.turns.iter().enumerate() {
+        let form: Vec<(String, String)> =
+            serde_urlencoded::from_str(&turn.body).unwrap_or_default();
+        let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let (input, what) = match (field("SpeechResult"), field("Digits")) {
+            (Some(text), _) => (
+                Input::Speech {
+                    text: text.clone(),
+                    confidence: None,
+                    embedding: None,
+                },
+                format!("the caller says {text:?}"),
+            ),
+            (None, Some(digits)) => (
+                Input::Digits(digits.clone()),
+                format!("the caller keys {digits}"),
+            ),
+            (None, None) => (Input::Start, "the call starts".to_owned()),
+        };
+        let outcome = engine::step(
+            &assistant,
+            session.take(),
+            input,
+            &caller,
+            chrono::Utc::now(),
+        );
+        if matches!(outcome.reply.next, Next::Webhook(_)) {
+            return Ok(());
+        }
+        let said: Vec<&str> = outcome
+            .reply
+            .outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Say { text } | Output::Show { text, .. } => Some(text.as_str()),
+                Output::Play { .. } => None,
+            })
+            .collect();
+        let said = said.join(" ");
+        if !said.contains(&turn.expect) {
+            return Err(format!(
+                "the flows in {} cannot hold the call the load simulates (the sign-up bot's: \
+                 register, a name, a phone number, goodbye): at turn {}, when {what}, the bot \
+                 should say something containing {:?} but says {said:?}. Run bench with the \
+                 sign-up bot's flows (the default), or against your own server with --target",
+                flows.display(),
+                i + 1,
+                turn.expect,
+            ));
+        }
+        session = Some(outcome.session);
+    }
+    Ok(())
+}
+
 /// Runs the load tool.
 ///
 /// # Errors
@@ -121,6 +195,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, String> {
             .unwrap_or_else(|| Db::Sqlite(scratch.path().join("bench.db")));
         let mut extra = args.serve_args.clone();
         if let Some(flows) = &args.flows {
+            rehearse(flows)?;
             extra.push("--flows".into());
             extra.push(flows.display().to_string());
         }
