@@ -448,6 +448,45 @@ fn a_chat_by_text_reads_like_messages() {
 }
 
 #[test]
+fn a_chat_by_text_shows_a_reply_as_the_messages_the_phone_receives() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("tasks")).expect("tasks");
+    std::fs::write(dir.path().join("assistant.json"), "{}").expect("assistant");
+    // Two says make one message; a text past the 1,600 characters of one message makes two.
+    let long = "We are open nine to five on weekdays and ten to two on Saturdays. ".repeat(30);
+    std::fs::write(
+        dir.path().join("tasks/hours.json"),
+        serde_json::json!({"samples": ["when are you open", "opening hours"],
+            "actions": [{"say": "Thanks for asking."}, {"say": "Here are our hours."}, {"listen": true}]})
+            .to_string(),
+    )
+    .expect("task");
+    std::fs::write(
+        dir.path().join("tasks/everything.json"),
+        serde_json::json!({"samples": ["tell me everything", "all the details"],
+            "actions": [{"say": long}, {"listen": true}]})
+        .to_string(),
+    )
+    .expect("task");
+    let out = with_stdin(
+        bin()
+            .args(["chat", "--channel", "sms", "--flows"])
+            .arg(dir.path()),
+        b"when are you open\ntell me everything\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("bot> Thanks for asking. Here are our hours.\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("bot> (1/2) We are open") && stdout.contains("bot> (2/2) We are open"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn nlu_eval_scores_labelled_utterances_and_names_bad_lines() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cases = dir.path().join("cases.jsonl");

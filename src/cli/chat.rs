@@ -64,7 +64,7 @@ pub fn run(
         let turned = runtime
             .block_on(runner.turn(caller.clone(), Input::Start))
             .map_err(|e| e.to_string())?;
-        show(&mut out, &turned, explain, &runner, None)?;
+        show(&mut out, &turned, explain, &runner, None, channel)?;
         if ended(&turned.reply) {
             return Ok(ExitCode::SUCCESS);
         }
@@ -135,7 +135,14 @@ pub fn run(
         let turned = runtime
             .block_on(runner.turn(caller.clone(), input))
             .map_err(|e| e.to_string())?;
-        show(&mut out, &turned, explain, &runner, text.as_deref())?;
+        show(
+            &mut out,
+            &turned,
+            explain,
+            &runner,
+            text.as_deref(),
+            channel,
+        )?;
         if hung_up || (channel == Channel::Voice && ended(&turned.reply)) {
             over = true;
             break;
@@ -175,6 +182,7 @@ fn show(
     explain: bool,
     runner: &Runner,
     said: Option<&str>,
+    channel: Channel,
 ) -> Result<(), String> {
     let w = |out: &mut io::StdoutLock<'_>, text: String| {
         writeln!(out, "{text}").map_err(|e| e.to_string())
@@ -214,7 +222,27 @@ fn show(
             )?,
         }
     }
-    for output in &turned.reply.outputs {
+    if channel == Channel::Sms {
+        // As the phone receives them: the reply joined and split into messages that fit.
+        let messages = crate::channel::sms::messages(&turned.reply);
+        let count = messages.len();
+        for (i, message) in messages.iter().enumerate() {
+            if count > 1 {
+                w(out, format!("bot> ({}/{count}) {}", i + 1, message.body))?;
+            } else {
+                w(out, format!("bot> {}", message.body))?;
+            }
+            for picture in &message.media {
+                w(out, format!("bot> [picture {picture}]"))?;
+            }
+        }
+    }
+    for output in turned
+        .reply
+        .outputs
+        .iter()
+        .filter(|_| channel == Channel::Voice)
+    {
         match output {
             Output::Say { text } => w(out, format!("bot> {text}"))?,
             Output::Play { url, times } => w(
