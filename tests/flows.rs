@@ -566,6 +566,14 @@ fn values_said_with_the_request_prefill_questions_and_reach_web_services() {
         confidence: None,
         embedding: None,
     };
+    // Speech hints are phrases a caller says: never a sample's `{tags}`.
+    assert!(!a.all_task_hints.contains('{'), "{}", a.all_task_hints);
+    assert!(
+        a.all_task_hints.contains("book a table for, people")
+            && a.all_task_hints.contains("I'd like to book a table"),
+        "{}",
+        a.all_task_hints
+    );
     let replies = converse(
         &a,
         vec![

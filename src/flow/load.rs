@@ -1902,13 +1902,15 @@ fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
-/// Gather hints from samples: distinct phrases, at most [`MAX_HINTS`].
+/// Gather hints from samples: distinct phrases, at most [`MAX_HINTS`]. A sample's field tags
+/// (`{party_size}`) are never said as written, so a sample gives the phrases between them
+/// ("book a table for", "people"), not itself.
 fn sample_hints<'a>(samples: impl Iterator<Item = &'a [String]>) -> String {
     let mut seen = HashSet::new();
     let mut out: Vec<String> = Vec::new();
-    for sample in samples.flatten() {
+    for piece in samples.flatten().flat_map(|sample| between_tags(sample)) {
         // Commas separate hints, so they cannot appear inside one.
-        let phrase = sample
+        let phrase = piece
             .replace(',', " ")
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -1922,6 +1924,21 @@ fn sample_hints<'a>(samples: impl Iterator<Item = &'a [String]>) -> String {
         }
     }
     out.join(", ")
+}
+
+/// The text of a sample outside its `{tags}`, piece by piece. An unclosed `{` is text.
+fn between_tags(sample: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = sample;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        pieces.push(&rest[..open]);
+        rest = &rest[open + close + 1..];
+    }
+    pieces.push(rest);
+    pieces
 }
 
 fn question_hints(field: &Field, validate: &Validate, digits: &VoiceDigits) -> String {
