@@ -1,0 +1,438 @@
+//! `assistant.json`: the assistant's name, defaults, style sheet, messages, limits, escape
+//! words and matcher settings, and the custom field types every question may use.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{Cx, keyword, words};
+use crate::flow::json::Node;
+use crate::flow::{Defaults, Limits, Messages, SmsSettings, Style, Text, VoiceEscapes};
+use crate::nlu::fields::{BuiltinType, CustomType};
+use crate::nlu::matcher::MatcherConfig;
+
+/// What `assistant.json` holds, with defaults for everything.
+pub(super) struct Settings {
+    pub(super) name: String,
+    pub(super) defaults: Defaults,
+    pub(super) style: Style,
+    pub(super) messages: Messages,
+    pub(super) limits: Limits,
+    pub(super) time_zone: chrono_tz::Tz,
+    pub(super) sms: SmsSettings,
+    pub(super) voice: VoiceEscapes,
+    pub(super) matcher: MatcherConfig,
+    pub(super) field_types: HashMap<String, Arc<CustomType>>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            name: "Switchboard assistant".into(),
+            defaults: Defaults::default(),
+            style: Style {
+                say_voice: None,
+                on_failure: vec![Text::plain("Sorry, I didn't get that.")],
+                repeat_question: true,
+                on_success: None,
+                max_attempts: 3,
+            },
+            messages: Messages {
+                not_understood: "Sorry, I didn't catch that. Could you say it another way?".into(),
+                no_input_goodbye: "I haven't heard anything, so I'll hang up now. Please call again any time. Goodbye.".into(),
+                too_many_attempts: "Sorry, I'm having trouble understanding. Please call again later. Goodbye.".into(),
+                loop_goodbye: "Sorry, something went wrong on our side. Please call again later. Goodbye.".into(),
+                error_goodbye: "Sorry, something went wrong on our side and I couldn't save that. Please call again in a moment. Goodbye.".into(),
+                webhook_failed: "Sorry, I couldn't finish that just now.".into(),
+                sms_help: "This is an automated assistant. Reply to the question, text START OVER to begin again, or CANCEL to stop.".into(),
+                sms_cancelled: "Okay, I've stopped. Text anything to start again.".into(),
+                sms_empty: "I can only read text, so please type your answer.".into(),
+                sms_handoff: "To talk to someone, please call us.".into(),
+                sms_handoff_number: "To talk to someone, please call".into(),
+                voice_help: "You can answer the question, say start over to begin again, or cancel to stop.".into(),
+                voice_cancelled: "Okay, I've stopped. Goodbye.".into(),
+                voice_no_operator: "Sorry, there is nobody I can put you through to right now.".into(),
+            },
+            limits: Limits {
+                max_silences: 3,
+                max_redirects: 5,
+                max_turns: 100,
+            },
+            time_zone: chrono_tz::UTC,
+            sms: SmsSettings {
+                idle: chrono::Duration::hours(4),
+                stop_words: words(&["stop", "stopall", "unsubscribe", "end", "quit"]),
+                cancel_words: words(&["cancel"]),
+                restart_words: words(&["start over", "restart", "reset"]),
+                help_words: words(&["help", "info"]),
+            },
+            voice: VoiceEscapes {
+                help_words: words(&["help", "help me", "i need help"]),
+                cancel_words: words(&["cancel", "goodbye", "good bye", "bye", "never mind", "quit"]),
+                restart_words: words(&["start over", "start again", "restart"]),
+                operator_words: words(&[
+                    "operator",
+                    "agent",
+                    "representative",
+                    "a person",
+                    "a real person",
+                    "human",
+                    "talk to a person",
+                    "speak to a person",
+                    "talk to someone",
+                    "speak to someone",
+                ]),
+                operator: None,
+            },
+            matcher: MatcherConfig::default(),
+            field_types: HashMap::new(),
+        }
+    }
+}
+
+impl Cx {
+    pub(super) fn settings(&mut self, file: &Path, root: Node<'_>) -> Settings {
+        let mut s = Settings::default();
+        if root.as_object().is_none() {
+            self.error(
+                file,
+                root.path(),
+                format!("expected an object, found {}", root.kind()),
+                "see flows/assistant.json in the repository for the shape",
+            );
+            return s;
+        }
+        self.unknown_keys(
+            file,
+            &root,
+            &[
+                "name",
+                "defaults",
+                "style_sheet",
+                "field_types",
+                "nlu",
+                "messages",
+                "limits",
+                "time_zone",
+                "sms",
+                "voice",
+            ],
+        );
+        if let Some(name) = root.get("name")
+            && let Some(text) = self.string(file, &name)
+        {
+            s.name = text.to_owned();
+        }
+        if let Some(zone) = root.get("time_zone")
+            && let Some(name) = self.string(file, &zone)
+        {
+            match name.parse::<chrono_tz::Tz>() {
+                Ok(tz) => s.time_zone = tz,
+                Err(_) => self.error(
+                    file,
+                    zone.path(),
+                    format!("unknown time zone `{name}`"),
+                    "write an IANA time zone name such as America/New_York or Europe/London",
+                ),
+            }
+        }
+        // Custom field types first: questions refer to them.
+        if let Some(types) = root.get("field_types") {
+            self.field_types(file, &types, &mut s.field_types);
+        }
+        if let Some(defaults) = root.get("defaults") {
+            // Autopilot exports wrap the object once more: {"defaults": {"defaults": {…}}}.
+            let defaults = defaults.get("defaults").unwrap_or(defaults);
+            self.unknown_keys(
+                file,
+                &defaults,
+                &["assistant_initiation", "fallback", "collect"],
+            );
+            s.defaults.assistant_initiation = defaults
+                .get("assistant_initiation")
+                .and_then(|n| self.target(file, &n));
+            s.defaults.fallback = defaults.get("fallback").and_then(|n| self.target(file, &n));
+            if let Some(collect) = defaults.get("collect") {
+                self.unknown_keys(file, &collect, &["validate_on_failure"]);
+                s.defaults.validate_on_failure = collect
+                    .get("validate_on_failure")
+                    .and_then(|n| self.target(file, &n));
+            }
+        }
+        if let Some(style) = root.get("style_sheet") {
+            let style = style.get("style_sheet").unwrap_or(style);
+            self.unknown_keys(file, &style, &["voice", "collect", "name"]);
+            if let Some(voice) = style.get("voice") {
+                self.unknown_keys(file, &voice, &["say_voice"]);
+                s.style.say_voice = voice
+                    .get("say_voice")
+                    .and_then(|n| self.string(file, &n))
+                    .map(str::to_owned);
+            }
+            if let Some(validate) = style.get("collect").and_then(|c| c.get("validate")) {
+                self.unknown_keys(
+                    file,
+                    &validate,
+                    &["on_failure", "on_success", "max_attempts"],
+                );
+                if let Some(on_failure) = validate.get("on_failure") {
+                    self.unknown_keys(file, &on_failure, &["messages", "repeat_question"]);
+                    if let Some(messages) = on_failure.get("messages") {
+                        let texts = self.messages(file, &messages);
+                        if !texts.is_empty() {
+                            s.style.on_failure = texts;
+                        }
+                    }
+                    if let Some(repeat) = on_failure.get("repeat_question") {
+                        s.style.repeat_question = self.boolean(file, &repeat).unwrap_or(true);
+                    }
+                }
+                if let Some(on_success) = validate.get("on_success") {
+                    s.style.on_success = self.say_text(file, &on_success).filter(|t| !t.is_empty());
+                }
+                if let Some(max) = validate.get("max_attempts")
+                    && let Some(n) = self.attempts(file, &max)
+                {
+                    s.style.max_attempts = n;
+                }
+            }
+        }
+        if let Some(nlu) = root.get("nlu") {
+            if let Some(margin) = nlu.get("margin") {
+                // The ratio-margin rule is gone: the runner-up's lead is part of the confidence
+                // now. Say so rather than "unknown key", so an older flow is fixed in one step.
+                self.error(
+                    file,
+                    margin.path(),
+                    "`nlu.margin` is no longer used",
+                    "remove it: the confidence already counts how far ahead the best task is, \
+                     and the threshold calibrates itself (set `nlu.threshold` only to override it)",
+                );
+            }
+            self.unknown_keys(file, &nlu, &["threshold", "margin"]);
+            if let Some(n) = nlu.get("threshold").and_then(|n| self.fraction(file, &n)) {
+                s.matcher.threshold = Some(n);
+            }
+        }
+        if let Some(messages) = root.get("messages") {
+            let keys = [
+                "not_understood",
+                "no_input_goodbye",
+                "too_many_attempts",
+                "loop_goodbye",
+                "error_goodbye",
+                "webhook_failed",
+                "sms_help",
+                "sms_cancelled",
+                "sms_empty",
+                "sms_handoff",
+                "sms_handoff_number",
+                "voice_help",
+                "voice_cancelled",
+                "voice_no_operator",
+            ];
+            self.unknown_keys(file, &messages, &keys);
+            let m = &mut s.messages;
+            for (key, slot) in keys.iter().zip([
+                &mut m.not_understood,
+                &mut m.no_input_goodbye,
+                &mut m.too_many_attempts,
+                &mut m.loop_goodbye,
+                &mut m.error_goodbye,
+                &mut m.webhook_failed,
+                &mut m.sms_help,
+                &mut m.sms_cancelled,
+                &mut m.sms_empty,
+                &mut m.sms_handoff,
+                &mut m.sms_handoff_number,
+                &mut m.voice_help,
+                &mut m.voice_cancelled,
+                &mut m.voice_no_operator,
+            ]) {
+                if let Some(text) = messages.get(key).and_then(|n| self.string(file, &n)) {
+                    *slot = text.to_owned();
+                }
+            }
+        }
+        if let Some(sms) = root.get("sms") {
+            self.word_lists(
+                file,
+                &sms,
+                &["idle_minutes"],
+                [
+                    ("stop_words", &mut s.sms.stop_words),
+                    ("cancel_words", &mut s.sms.cancel_words),
+                    ("restart_words", &mut s.sms.restart_words),
+                    ("help_words", &mut s.sms.help_words),
+                ],
+            );
+            if let Some(n) = sms
+                .get("idle_minutes")
+                .and_then(|n| self.count(file, &n, 1, 60 * 24 * 365))
+            {
+                s.sms.idle = chrono::Duration::minutes(i64::from(n));
+            }
+        }
+        if let Some(voice) = root.get("voice") {
+            self.word_lists(
+                file,
+                &voice,
+                &["operator"],
+                [
+                    ("help_words", &mut s.voice.help_words),
+                    ("cancel_words", &mut s.voice.cancel_words),
+                    ("restart_words", &mut s.voice.restart_words),
+                    ("operator_words", &mut s.voice.operator_words),
+                ],
+            );
+            s.voice.operator = voice.get("operator").and_then(|n| self.target(file, &n));
+        }
+        if let Some(limits) = root.get("limits") {
+            self.unknown_keys(
+                file,
+                &limits,
+                &["max_silences", "max_redirects", "max_turns"],
+            );
+            let l = &mut s.limits;
+            for (key, slot) in [
+                ("max_silences", &mut l.max_silences),
+                ("max_redirects", &mut l.max_redirects),
+                ("max_turns", &mut l.max_turns),
+            ] {
+                if let Some(n) = limits.get(key).and_then(|n| self.count(file, &n, 1, 1000)) {
+                    *slot = n;
+                }
+            }
+        }
+        s
+    }
+
+    pub(super) fn field_types(
+        &mut self,
+        file: &Path,
+        node: &Node<'_>,
+        out: &mut HashMap<String, Arc<CustomType>>,
+    ) {
+        if node.value().as_array().is_none() {
+            self.error(
+                file,
+                node.path(),
+                format!("expected an array of field types, found {}", node.kind()),
+                r#"write [{"name": "size", "values": [{"value": "large", "synonyms": ["big"]}]}]"#,
+            );
+            return;
+        }
+        for ty in node.items() {
+            self.unknown_keys(file, &ty, &["name", "values"]);
+            let Some(name) = ty.get("name").and_then(|n| self.string(file, &n)) else {
+                self.error(
+                    file,
+                    ty.path_of("name"),
+                    "a field type needs a `name`",
+                    r#"add "name": "size""#,
+                );
+                continue;
+            };
+            if BuiltinType::from_name(name).is_some() || name.starts_with("Twilio.") {
+                self.error(
+                    file,
+                    ty.path_of("name"),
+                    format!("`{name}` is a built-in type name"),
+                    "custom types need their own name, without the Twilio. prefix",
+                );
+                continue;
+            }
+            let mut values = Vec::new();
+            for value in ty.get("values").map(|v| v.items()).unwrap_or_default() {
+                if let Some(text) = value.as_str() {
+                    values.push((text.to_owned(), Vec::new()));
+                    continue;
+                }
+                self.unknown_keys(file, &value, &["value", "synonyms"]);
+                let Some(canonical) = value.get("value").and_then(|n| self.string(file, &n)) else {
+                    self.error(
+                        file,
+                        value.path(),
+                        "a field value needs a `value`",
+                        r#"write {"value": "large", "synonyms": ["big"]}"#,
+                    );
+                    continue;
+                };
+                let synonyms = value
+                    .get("synonyms")
+                    .map(|s| {
+                        s.items()
+                            .iter()
+                            .filter_map(|n| self.string(file, n).map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                values.push((canonical.to_owned(), synonyms));
+            }
+            if values.is_empty() {
+                self.error(
+                    file,
+                    ty.path_of("values"),
+                    format!("field type `{name}` has no values"),
+                    r#"add "values": [{"value": "large", "synonyms": ["big"]}]"#,
+                );
+                continue;
+            }
+            if out
+                .insert(name.to_owned(), Arc::new(CustomType::new(values)))
+                .is_some()
+            {
+                self.error(
+                    file,
+                    ty.path_of("name"),
+                    format!("duplicate field type `{name}`"),
+                    "give each field type its own name",
+                );
+            }
+        }
+    }
+
+    /// Reads each key of `node` that is present into its slot as a word list (an empty list
+    /// turns those words off), and reports any key that is neither a list nor one of `others`,
+    /// the block's other settings.
+    pub(super) fn word_lists<const N: usize>(
+        &mut self,
+        file: &Path,
+        node: &Node<'_>,
+        others: &[&str],
+        lists: [(&str, &mut Vec<String>); N],
+    ) {
+        // Every key the block may hold, named once: the lists and the block's other settings.
+        let known: Vec<&str> = others
+            .iter()
+            .copied()
+            .chain(lists.iter().map(|(key, _)| *key))
+            .collect();
+        self.unknown_keys(file, node, &known);
+        for (key, slot) in lists {
+            if let Some(words) = node.get(key).and_then(|list| self.word_list(file, &list)) {
+                *slot = words;
+            }
+        }
+    }
+
+    /// A list of words or phrases, normalised as [`keyword`] compares them.
+    pub(super) fn word_list(&mut self, file: &Path, node: &Node<'_>) -> Option<Vec<String>> {
+        if node.value().as_array().is_none() {
+            self.error(
+                file,
+                node.path(),
+                format!("expected a list of words, found {}", node.kind()),
+                r#"write ["help", "i need help"], or [] to turn it off"#,
+            );
+            return None;
+        }
+        Some(
+            node.items()
+                .iter()
+                .filter_map(|n| self.string(file, n))
+                .map(keyword)
+                .collect(),
+        )
+    }
+}
