@@ -27,7 +27,7 @@ mod framing;
 mod lists;
 mod names;
 mod numeric;
-mod time;
+pub mod time;
 mod yes_no;
 
 pub use custom::CustomType;
