@@ -51,6 +51,10 @@
 //!   `task: none` — it was routed to no task (the matcher declined, or the input was an
 //!   answer to a question rather than a new request).
 //!
+//! A step written for one channel only starts with `voice` or `sms`: `voice bot: press pound`,
+//! `sms bot: reply with your number`, `voice keys: 1`. `switchboard test --channel sms` skips
+//! the `voice` steps, and a call skips the `sms` ones.
+//!
 //! What must be saved, checked once the conversation is over (the lines may stand anywhere):
 //! - `saved COLLECT.QUESTION: VALUE` — some saved answer to that question has the normalised
 //!   value VALUE (case and whitespace runs ignored).
@@ -86,6 +90,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::flow::Channel;
+
 /// A parsed conversation test.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Script {
@@ -97,6 +103,21 @@ pub struct Script {
     pub saved: Vec<SavedCheck>,
 }
 
+impl Script {
+    /// The script as it runs on `channel`: without the steps written for the other one.
+    pub fn on(&self, channel: Channel) -> Script {
+        Script {
+            steps: self
+                .steps
+                .iter()
+                .filter(|step| step.only.is_none_or(|only| only == channel))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
 /// One line of a script, with its 1-based line number.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -104,6 +125,8 @@ pub struct Step {
     pub line: usize,
     /// What the line does or checks.
     pub kind: StepKind,
+    /// The one channel the step belongs to (`voice bot: press pound`), or None for both.
+    pub only: Option<Channel>,
 }
 
 /// What one step does or checks. Its `Display` is the step written in the script's format,
@@ -192,7 +215,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Script, ScriptError> {
             continue;
         }
         match parse_line(trimmed) {
-            Ok(Line::Step(kind)) => script.steps.push(Step { line, kind }),
+            Ok(Line::Step(kind, only)) => script.steps.push(Step { line, kind, only }),
             Ok(Line::Saved {
                 collect,
                 question,
@@ -227,7 +250,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Script, ScriptError> {
 
 /// One non-comment line, parsed.
 enum Line {
-    Step(StepKind),
+    Step(StepKind, Option<Channel>),
     Saved {
         collect: String,
         question: Option<String>,
@@ -238,6 +261,20 @@ enum Line {
 /// Parses one trimmed, non-empty, non-comment line; the error is the message for the user.
 fn parse_line(line: &str) -> Result<Line, String> {
     let (word, rest) = first_word(line);
+    let only = match word.to_lowercase().as_str() {
+        "voice" => Some(Channel::Voice),
+        "sms" => Some(Channel::Sms),
+        _ => None,
+    };
+    if let Some(channel) = only {
+        return match parse_line(rest.trim_start())? {
+            Line::Step(kind, None) => Ok(Line::Step(kind, Some(channel))),
+            _ => Err(format!(
+                "{word} must be followed by one step that runs only on that channel, e.g. \"{} bot: …\"; saved lines and a second channel cannot follow it",
+                channel.as_str()
+            )),
+        };
+    }
     let step = match word.to_lowercase().as_str() {
         "caller" => {
             let text = after_colon("caller", rest)?;
@@ -286,7 +323,7 @@ fn parse_line(line: &str) -> Result<Line, String> {
         "saved" => return parse_saved(rest),
         _ => return Err(unknown_step(line)),
     };
-    Ok(Line::Step(step))
+    Ok(Line::Step(step, None))
 }
 
 /// Parses what follows `bot`: `:`, `exactly:`, `ends` or `continues`.

@@ -64,7 +64,7 @@ async fn calls_are_listed_filtered_and_told_turn_by_turn(db: &Db) {
     app.say("CA1", "Jason").await;
     app.say("CA1", "March 3rd 1990")
         .await
-        .expect_goodbye("Thanks Jason, born 1990-03-03.");
+        .expect_goodbye("Thanks Jason, born Saturday, March 3rd, 1990.");
     app.call("CA2").await;
     app.say("CA2", "Maria").await;
     let list = |filter: CallsFilter| async move {
@@ -247,7 +247,7 @@ async fn a_call_saves_its_answers_once_and_hashes_the_sensitive_one(db: &Db) {
         .expect_prompt("Your date of birth?");
     app.say("CA1", "March 3rd 1990")
         .await
-        .expect_goodbye("Thanks Jason, born 1990-03-03.");
+        .expect_goodbye("Thanks Jason, born Saturday, March 3rd, 1990.");
     let rows = TestApp::collected_in(db).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     let row = &rows[0];
@@ -306,7 +306,7 @@ async fn a_retried_text_gets_its_own_reply_after_a_newer_one(db: &Db) {
     let (_, newer) = app
         .post_delivery("/sms", &text("March 3rd 1990"), "SM-b")
         .await;
-    Texts::parse(&newer).expect("Thanks Jason, born 1990-03-03.");
+    Texts::parse(&newer).expect("Thanks Jason, born Saturday, March 3rd, 1990.");
     let (_, retried) = app.post_delivery("/sms", &text("Jason"), "SM-a").await;
     assert_eq!(
         retried, first,
@@ -326,7 +326,7 @@ async fn a_restarted_server_carries_the_call_on(db: &Db) {
     let app = TestApp::on_db(db, flows.path()).await;
     app.say("CA3", "March 3rd 1990")
         .await
-        .expect_goodbye("Thanks Jason, born 1990-03-03.");
+        .expect_goodbye("Thanks Jason, born Saturday, March 3rd, 1990.");
 }
 
 async fn health_says_the_store_is_up(db: &Db) {
@@ -363,7 +363,7 @@ async fn two_servers_on_one_database_share_every_call() {
             Twiml::parse(&one.1).expect_prompt("Your date of birth?");
             b.say(&sid, "March 3rd 1990")
                 .await
-                .expect_goodbye("Thanks Maria, born 1990-03-03.");
+                .expect_goodbye("Thanks Maria, born Saturday, March 3rd, 1990.");
         });
     }
     futures_util::future::join_all(running).await;
@@ -462,7 +462,7 @@ async fn the_database_going_away_mid_call_is_an_apology_and_the_server_recovers(
     app.say("CA2", "Maria").await;
     app.say("CA2", "March 3rd 1990")
         .await
-        .expect_goodbye("Thanks Maria, born 1990-03-03.");
+        .expect_goodbye("Thanks Maria, born Saturday, March 3rd, 1990.");
 }
 
 /// Connections the database dropped while they sat in the pool (a restart, a firewall's idle
@@ -508,7 +508,7 @@ async fn unprepared_statements_keep_every_guarantee() {
     assert_eq!(first, retry);
     app.say("CA1", "March 3rd 1990")
         .await
-        .expect_goodbye("Thanks Jason, born 1990-03-03.");
+        .expect_goodbye("Thanks Jason, born Saturday, March 3rd, 1990.");
     let rows = TestApp::collected_in(&db).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].answers.len(), 2, "{rows:?}");
@@ -618,7 +618,7 @@ async fn a_purge_beside_running_servers_leaves_calls_in_progress_alone() {
             servers[i % 2]
                 .say(sid, "March 3rd 1990")
                 .await
-                .expect_goodbye("Thanks Jason, born 1990-03-03.");
+                .expect_goodbye("Thanks Jason, born Saturday, March 3rd, 1990.");
         }
     };
     let (purged, ()) = tokio::join!(switchboard::store::purge_in(&db, cutoff), finish);

@@ -299,7 +299,7 @@ async fn the_console_works_in_a_real_browser() {
     .expect("download");
     assert!(csv.starts_with("HTTP/1.1 200"), "{csv}");
     assert!(
-        csv.contains("CAbrowser0001") && csv.contains(",Maria,4155550123"),
+        csv.contains("CAbrowser0001") && csv.contains(",Maria,+14155550123"),
         "{csv}"
     );
 

@@ -247,7 +247,7 @@ fn a_call_survives_kill_9_and_collected_shows_it() {
         .expect("runs");
     let table = String::from_utf8_lossy(&table.stdout);
     assert!(
-        table.contains("user_name=Jason; user_phone_number=4155550123"),
+        table.contains("user_name=Jason; user_phone_number=+14155550123"),
         "{table}"
     );
     assert!(table.contains("complete"), "{table}");
@@ -277,7 +277,7 @@ fn a_call_survives_kill_9_and_collected_shows_it() {
     assert!(
         lines
             .next()
-            .is_some_and(|r| r.ends_with("Jason,4155550123")),
+            .is_some_and(|r| r.ends_with("Jason,+14155550123")),
         "{csv}"
     );
 }
@@ -311,6 +311,31 @@ fn the_repository_flows_pass_their_conversation_tests_by_voice_and_by_text() {
             "{channel}:\n{stdout}"
         );
     }
+}
+
+#[test]
+fn the_example_flows_pass_their_conversation_tests_by_voice_and_by_text() {
+    let examples = repo_flows().join("examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&examples).expect("flows/examples") {
+        let dir = entry.expect("entry").path();
+        for channel in ["voice", "sms"] {
+            let out = bin()
+                .args(["test", "--channel", channel, "--flows"])
+                .arg(&dir)
+                .output()
+                .expect("runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success() && stdout.contains(" passed, 0 failed"),
+                "{} {channel}:\n{stdout}{}",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        seen += 1;
+    }
+    assert!(seen >= 1, "flows/examples holds at least the pizza example");
 }
 
 #[test]
@@ -397,7 +422,7 @@ fn a_scripted_chat_collects_what_collected_then_shows() {
         .expect("runs");
     assert!(
         String::from_utf8_lossy(&table.stdout)
-            .contains("user_name=Jason; user_phone_number=4155550123")
+            .contains("user_name=Jason; user_phone_number=+14155550123")
     );
 }
 

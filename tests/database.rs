@@ -275,6 +275,6 @@ async fn large_sessions_stay_within_the_cache_budget_and_calls_go_on() {
     assert_eq!(rows.len(), sids.len());
     for row in &rows {
         assert_eq!(row.answers.len(), 2, "{row:?}");
-        assert_eq!(row.answers[1].value, "4155550123");
+        assert_eq!(row.answers[1].value, "+14155550123");
     }
 }

@@ -148,7 +148,7 @@ fn collected_reads_a_database_the_user_may_only_read() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stdout.contains("user_name=Jason; user_phone_number=4155550123"),
+        stdout.contains("user_name=Jason; user_phone_number=+14155550123"),
         "{stdout}{stderr}"
     );
     assert!(!Path::new(&format!("{}-shm", db.display())).exists());

@@ -449,7 +449,11 @@ fn dates_are_understood_in_the_assistant_time_zone() {
     let task = r#"{"actions": [{"collect": {"name": "visit", "questions": [{"name": "day", "question": "Which day?", "type": "Twilio.DATE"}],
         "on_complete": {"redirect": "task://done"}}}]}"#;
     let done = r#"{"actions": [{"say": "See you on {{visit.day}}."}]}"#;
-    for (zone, expected) in [("UTC", "2026-11-26"), ("America/Los_Angeles", "2026-11-25")] {
+    // Said as a date is said aloud; the year is this year's, so it goes unsaid.
+    for (zone, expected) in [
+        ("UTC", "Thursday, November 26th"),
+        ("America/Los_Angeles", "Wednesday, November 25th"),
+    ] {
         let settings = format!(
             r#"{{"defaults": {{"assistant_initiation": "task://a"}}, "time_zone": "{zone}"}}"#
         );
@@ -612,4 +616,166 @@ fn values_said_with_the_request_prefill_questions_and_reach_web_services() {
         ),
         (Some("4"), Some("2026-11-26"), Some("19:30"))
     );
+}
+
+#[test]
+fn branches_formats_channels_and_hours_are_checked_at_load() {
+    let order = r#"{"actions": [{"collect": {"name": "order", "questions": [
+        {"name": "who", "question": "Name?", "type": "Twilio.FIRST_NAME"},
+        {"name": "size", "question": "Size?", "validate": {"allowed_values": {"list": ["small", "large"]}}},
+        {"name": "when", "question": "What time?", "type": "Twilio.TIME"},
+        {"name": "ok", "question": {"voice": "Right? Press 1 or 2.", "sms": "Right? YES or NO"}, "type": "Twilio.YES_NO"},
+        {"name": "later", "question": "And later?", "type": "Twilio.TIME", "hours": ["25:00", "10:00"]},
+        {"name": "note", "question": {"voice": "Press pound."}}],
+        "on_complete": [
+          {"when": {"order.ok": "Nope"}, "redirect": "task://order"},
+          {"when": {"order.who": {">": 3}}, "redirect": "task://order"},
+          {"when": {"order.size": ["small", "huge"]}, "redirect": "task://order"},
+          {"when": {"order.when": {"<": "tomorrow"}}, "redirect": "task://order"},
+          {"when": {"order.colour": "red", "order.later": {">": "x"}, "order.note": "y"}, "redirect": "task://order"},
+          {"when": {"order.ok": {"~": "Yes"}}, "redirect": "task://order"}]}}]}"#;
+    let done = r#"{"actions": [
+        {"say": "At {{order.when | weekday}}."}, {"say": "For {{order.who | loud}}."},
+        {"branch": [{"redirect": "task://done"}, {"when": {"order.ok": "Yes"}, "redirect": "task://done"}]}]}"#;
+    let errors = errors(&[("tasks/order.json", order), ("tasks/done.json", done)]);
+    let on_complete = "actions[0].collect.on_complete";
+    let file = "tasks/order.json";
+    // A yes/no answer is "Yes" or "No", with a did-you-mean.
+    assert_error(
+        &errors,
+        file,
+        &format!("{on_complete}[0].when.order.ok"),
+        "`order.ok` is never \"Nope\"",
+        "Yes, No",
+    );
+    // Only numbers, dates and times are ordered, and against a value of their own kind.
+    assert_error(
+        &errors,
+        file,
+        &format!("{on_complete}[1].when.order.who"),
+        "only numbers, dates and times can be compared",
+        "",
+    );
+    assert_error(
+        &errors,
+        file,
+        &format!("{on_complete}[2].when.order.size"),
+        "never \"huge\"",
+        "small, large",
+    );
+    assert_error(
+        &errors,
+        file,
+        &format!("{on_complete}[3].when.order.when"),
+        "cannot be compared with \"tomorrow\"",
+        "17:30",
+    );
+    assert_error(
+        &errors,
+        file,
+        &format!("{on_complete}[4].when.order.colour"),
+        "names no question or remembered value",
+        "order.who",
+    );
+    assert_error(
+        &errors,
+        file,
+        &format!("{on_complete}[5].when.order.ok.~"),
+        "`~` is no test",
+        "{\">\": 3}",
+    );
+    // on_complete must end with a default.
+    assert_error(
+        &errors,
+        file,
+        &format!("{on_complete}[5]"),
+        "the last choice must be the default",
+        "",
+    );
+    // A question's words must exist on both channels; hours are real times.
+    assert_error(
+        &errors,
+        file,
+        "actions[0].collect.questions[5].question",
+        "the question says nothing by sms",
+        "",
+    );
+    assert_error(
+        &errors,
+        file,
+        "actions[0].collect.questions[4].hours",
+        "expected two different times",
+        "as said",
+    );
+    // A question with a mistake of its own is still known by name: nothing naming it is
+    // reported as well.
+    assert!(
+        !errors
+            .iter()
+            .any(|e| e.problem.contains("order.later") || e.problem.contains("order.note")),
+        "{errors:#?}"
+    );
+    // Formats must exist and suit the answer.
+    assert_error(
+        &errors,
+        "tasks/done.json",
+        "actions[0].say",
+        "`| weekday` does not suit `{{order.when}}`, a time answer",
+        "spoken, raw",
+    );
+    assert_error(
+        &errors,
+        "tasks/done.json",
+        "actions[1].say",
+        "is no format; formats are spoken, weekday, digits, raw",
+        "| spoken",
+    );
+    // A default before other choices would hide them.
+    assert_error(
+        &errors,
+        "tasks/done.json",
+        "actions[2].branch[0]",
+        "only the last choice may go without `when`",
+        "",
+    );
+}
+
+#[test]
+fn a_branch_chooses_by_the_answers_and_falls_through_without_a_default() {
+    let task = r#"{"actions": [{"collect": {"name": "o", "questions": [
+        {"name": "n", "question": "How many?", "type": "Twilio.NUMBER"}],
+        "on_complete": {"redirect": "task://after"}}}]}"#;
+    let after = r#"{"actions": [
+        {"branch": [{"when": {"o.n": {">": 10}}, "redirect": "task://big"},
+                    {"when": {"o.n": [1, 2]}, "redirect": "task://few"}]},
+        {"say": "A normal order."}]}"#;
+    let big = r#"{"actions": [{"say": "A big order."}]}"#;
+    let few = r#"{"actions": [{"say": "Just a few."}]}"#;
+    let settings = r#"{"defaults": {"assistant_initiation": "task://a"}}"#;
+    let a = assistant(&[
+        ("assistant.json", settings),
+        ("tasks/a.json", task),
+        ("tasks/after.json", after),
+        ("tasks/big.json", big),
+        ("tasks/few.json", few),
+    ]);
+    for (said, expected) in [
+        ("twelve", "A big order."),
+        ("2", "Just a few."),
+        ("five", "A normal order."),
+    ] {
+        let replies = converse(
+            &a,
+            vec![
+                Input::Start,
+                Input::Speech {
+                    text: said.into(),
+                    confidence: None,
+                    embedding: None,
+                },
+            ],
+        );
+        let last = format!("{:?}", replies.last().expect("a reply").outputs);
+        assert!(last.contains(expected), "{said}: {last}");
+    }
 }

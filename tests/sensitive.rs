@@ -17,7 +17,7 @@ async fn a_sensitive_answer_is_hashed_kept_out_of_history_and_scrubbed_at_the_en
     // Still usable during the call, where the flow asks for it.
     app.say("CA1", "March 3rd 1990")
         .await
-        .expect_goodbye("Thanks Jason, born 1990-03-03.");
+        .expect_goodbye("Thanks Jason, born Saturday, March 3rd, 1990.");
 
     let rows = app.collected();
     let dob = &rows[0].answers[1];

@@ -39,7 +39,7 @@ async fn a_whole_registration_by_text_is_saved_like_a_call() {
         ("sms", "complete")
     );
     assert_eq!(rows[0].caller.as_deref(), Some(ME));
-    assert_eq!(rows[0].answers[1].value, "4155550123");
+    assert_eq!(rows[0].answers[1].value, "+14155550123");
     // Goodbye ends the conversation; the next text starts a new one.
     app.text(ME, "goodbye").await.expect("Goodbye");
     app.text(ME, "hi")
@@ -156,10 +156,10 @@ async fn two_people_texting_the_same_number_at_once_stay_apart() {
     assert_eq!(
         saved,
         [
-            ("+15550000000".into(), "Jason".into(), "4155550000".into()),
-            ("+15550000001".into(), "Maria".into(), "4155550001".into()),
-            ("+15550000002".into(), "Priya".into(), "4155550002".into()),
-            ("+15550000003".into(), "Tomas".into(), "4155550003".into()),
+            ("+15550000000".into(), "Jason".into(), "+14155550000".into()),
+            ("+15550000001".into(), "Maria".into(), "+14155550001".into()),
+            ("+15550000002".into(), "Priya".into(), "+14155550002".into()),
+            ("+15550000003".into(), "Tomas".into(), "+14155550003".into()),
         ]
     );
 }

@@ -214,7 +214,8 @@ fn two_servers_carry_every_call_through_a_kill_and_a_restart() {
             values,
             [
                 ("user_name", name.as_str()),
-                ("user_phone_number", phone.as_str())
+                // Keyed as ten digits, saved as E.164.
+                ("user_phone_number", format!("+1{phone}").as_str())
             ],
             "{sid}"
         );

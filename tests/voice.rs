@@ -71,7 +71,7 @@ async fn a_whole_registration_call_is_saved_and_the_caller_thanked_by_name() {
             (
                 "user_phone_number",
                 "four one five, five five five, oh one two three",
-                "4155550123"
+                "+14155550123"
             ),
         ]
     );
@@ -151,7 +151,7 @@ async fn keypad_entry_answers_the_phone_question() {
         .await
         .expect_prompt("Thank you, Maria.");
     let rows = app.collected();
-    assert_eq!(rows[0].answers[1].value, "4155550123");
+    assert_eq!(rows[0].answers[1].value, "+14155550123");
     assert_eq!(rows[0].answers[1].said, "4155550123");
 }
 

@@ -88,7 +88,9 @@ fn run_file(
 ) -> Result<script::Report, String> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("{}: cannot read it: {e}", file.display()))?;
-    let script = script::parse(file, &text).map_err(|e| e.to_string())?;
+    let script = script::parse(file, &text)
+        .map_err(|e| e.to_string())?
+        .on(channel);
     let temp = tempfile::tempdir().map_err(|e| format!("cannot make a temporary folder: {e}"))?;
     let db = temp.path().join("test.db");
     let store = Store::open(&db).map_err(|e| e.to_string())?;

@@ -11,8 +11,10 @@ use super::{
     AnswerRecord, CollectRecord, CollectRun, CollectStatus, Gather, Input, Next, PendingWebhook,
     Session, Waiting,
 };
+use crate::flow::spoken::{self, Format, Kind};
 use crate::flow::{Action, Collect, Field, Question};
-use crate::nlu::fields::{self, Answer, Context};
+use crate::nlu::fields::time::{self, Reading};
+use crate::nlu::fields::{self, Answer, BuiltinType, Context};
 
 impl Turn<'_> {
     /// Starts a collect found at `index` of `task`'s actions (or of a web service's document).
@@ -35,6 +37,7 @@ impl Turn<'_> {
             started_at: self.now,
             answers: Vec::new(),
             document: document.cloned(),
+            either: None,
         };
         write_collected_memory(session, &run, CollectStatus::InProgress, self.now);
         self.event(
@@ -78,7 +81,7 @@ impl Turn<'_> {
             json!({"collect": run.collect, "question": question.name, "attempt": run.attempts + 1}),
         );
         if with_prompt {
-            let prompt = question.prompt.render(&session.memory);
+            let prompt = self.render(&question.prompt, session);
             self.say(&prompt);
         }
         let gather = Gather {
@@ -136,16 +139,17 @@ impl Turn<'_> {
             return self.complete(session, &collect, run);
         };
         let today = self.today();
-        let (said, parsed) = match &input {
+        let either = run.either.take();
+        let (said, read) = match &input {
             Input::Speech { text, .. } => (
                 text.clone(),
-                parse_answer(question, Answer::Speech(text), today),
+                read_answer(question, Answer::Speech(text), today, either.as_deref()),
             ),
             Input::Digits(digits) => (
                 digits.clone(),
-                parse_answer(question, Answer::Digits(digits), today),
+                read_answer(question, Answer::Digits(digits), today, either.as_deref()),
             ),
-            Input::Silence | Input::Start | Input::Webhook(..) => (String::new(), None),
+            Input::Silence | Input::Start | Input::Webhook(..) => (String::new(), Read::Invalid),
             Input::Hangup => {
                 self.abandon(session, &run);
                 return Next::Hangup;
@@ -155,6 +159,32 @@ impl Turn<'_> {
             session.last_input = Some(shown(question, &said));
         }
         run.attempts += 1;
+        // "Half past seven" for an evening booking: ask which, rather than guess. It counts as
+        // an attempt, so a caller who never says cannot go round for ever.
+        if run.attempts < question.validate.max_attempts
+            && let Read::Either { am, pm } = &read
+        {
+            let (am, pm) = (am.clone(), pm.clone());
+            self.event(
+                "ambiguous",
+                json!({"collect": run.collect, "question": question.name, "said": shown(question, &said), "am": am, "pm": pm, "attempt": run.attempts}),
+            );
+            let today = self.today();
+            let say = |value: &str| spoken::say(value, Format::Spoken, Kind::Time, today);
+            let text = self
+                .assistant
+                .messages
+                .am_or_pm
+                .replace("{am}", &say(&am))
+                .replace("{pm}", &say(&pm));
+            self.say(&text);
+            run.either = Some(Box::new((am, pm)));
+            return self.ask(session, &collect, run, false);
+        }
+        let parsed = match read {
+            Read::Value(value) => Some(value),
+            Read::Either { .. } | Read::Invalid => None,
+        };
         let Some(value) = parsed else {
             self.event(
                 "invalid",
@@ -233,7 +263,7 @@ impl Turn<'_> {
         // The answer is in memory before on_success is said, so it can name it.
         self.save(session, &run, CollectStatus::InProgress, None);
         if let Some(on_success) = &question.validate.on_success {
-            let text = on_success.render(&session.memory);
+            let text = self.render(on_success, session);
             self.say(&text);
         }
         if run.question >= collect.questions.len() {
@@ -276,7 +306,7 @@ impl Turn<'_> {
             .get(index)
             .or(validate.on_failure.last())
         {
-            let text = message.render(&session.memory);
+            let text = self.render(message, session);
             self.say(&text);
         }
         // After silence the caller may not have heard the question at all, so it is always
@@ -287,7 +317,12 @@ impl Turn<'_> {
 
     fn complete(&mut self, session: &mut Session, collect: &Collect, run: CollectRun) -> Next {
         self.save(session, &run, CollectStatus::Complete, Some(self.now));
-        match self.redirect(collect.on_complete.clone()) {
+        // `on_complete` always has a default, so a branch always chooses.
+        let Some(target) = self.choose(session, &collect.on_complete) else {
+            self.event("end", json!({"reason": "task_ended", "task": run.task}));
+            return Next::Hangup;
+        };
+        match self.redirect(target) {
             Some(target) => self.run_target(session, target),
             None => Next::Hangup,
         }
@@ -405,6 +440,8 @@ pub(super) fn sensitive_values(session: &Session) -> Vec<String> {
             Value::String(_) | Value::Null => None,
             other => Some(other.to_string()),
         })
+        // A placeholder may say it differently ("Friday, December 11th"): each way is hidden.
+        .flat_map(|value| crate::flow::spoken::every_saying(&value))
         .collect()
 }
 
@@ -463,8 +500,58 @@ fn write_collected_memory(
     }
 }
 
-/// Parses an answer by the question's field type, then checks its allowed values.
+/// An answer read by its question's type.
+enum Read {
+    /// A valid value, normalised.
+    Value(String),
+    /// A time said without its part of day that the question's hours do not settle.
+    Either { am: String, pm: String },
+    /// Not a value of the type.
+    Invalid,
+}
+
+/// Reads an answer: a time by the question's hours (and, when the caller was just asked
+/// "morning or evening?", as the choice between `either`'s readings), anything else as
+/// [`parse_answer`] does.
+fn read_answer(
+    question: &Question,
+    answer: Answer<'_>,
+    today: NaiveDate,
+    either: Option<&(String, String)>,
+) -> Read {
+    if let Field::Builtin(BuiltinType::Time) = question.field
+        && question.validate.allowed_values.is_none()
+        && !matches!(answer, Answer::Digits(d) if question.digits.mapping.contains_key(d))
+    {
+        if let Some((am, pm)) = either
+            && let Some(evening) = time::part_of_day(answer)
+        {
+            return Read::Value(if evening { pm.clone() } else { am.clone() });
+        }
+        return match time::read(answer, question.hours) {
+            Some(Reading::Exact(value)) => Read::Value(value),
+            Some(Reading::Either { am, pm }) => Read::Either { am, pm },
+            None => Read::Invalid,
+        };
+    }
+    match parse_answer(question, answer, today) {
+        Some(value) => Read::Value(value),
+        None => Read::Invalid,
+    }
+}
+
+/// Parses an answer by the question's field type, then checks its allowed values. A time the
+/// question's hours leave open is no answer here: prefilling it would guess.
 fn parse_answer(question: &Question, answer: Answer<'_>, today: NaiveDate) -> Option<String> {
+    if let Field::Builtin(BuiltinType::Time) = question.field
+        && question.validate.allowed_values.is_none()
+        && !matches!(answer, Answer::Digits(d) if question.digits.mapping.contains_key(d))
+    {
+        return match time::read(answer, question.hours) {
+            Some(Reading::Exact(value)) => Some(value),
+            Some(Reading::Either { .. }) | None => None,
+        };
+    }
     if let Answer::Digits(digits) = answer
         && let Some(mapped) = question.digits.mapping.get(digits)
     {

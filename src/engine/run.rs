@@ -13,9 +13,10 @@ use super::{
     Caller, CollectRecord, Effect, Expects, Gather, Input, Next, Output, PendingWebhook, Session,
     Waiting, WebhookCall, WebhookResult,
 };
+use crate::flow::branch::{Branch, Taken};
 use crate::flow::load::keyword;
 use crate::flow::memory::{MAX_SESSION_MEMORY_BYTES, json_len};
-use crate::flow::{Action, Assistant, Field, Keypad, Target, TaskId, Webhook};
+use crate::flow::{Action, Assistant, Field, Keypad, Saying, Target, TaskId, Text, Webhook};
 use crate::nlu::extract::{FieldKind, extract};
 
 /// Words people text or say to steer a conversation, and the empty message.
@@ -48,6 +49,9 @@ pub(super) struct Turn<'a> {
     effects: Vec<Effect>,
     redirects: u32,
     routed: Option<Option<String>>,
+    /// Set when this turn's utterance chose a task and its fields were read: the next task
+    /// entered is that one, and only it may use them.
+    fresh_fields: bool,
 }
 
 impl<'a> Turn<'a> {
@@ -64,6 +68,7 @@ impl<'a> Turn<'a> {
             effects: Vec::new(),
             redirects: 0,
             routed: None,
+            fresh_fields: false,
         }
     }
 
@@ -78,6 +83,19 @@ impl<'a> Turn<'a> {
         self.now
             .with_timezone(&self.assistant.time_zone)
             .date_naive()
+    }
+
+    /// Renders a flow's text for this session: its channel's words, its answers said as they
+    /// are said aloud.
+    pub(super) fn render(&self, text: &Text, session: &Session) -> String {
+        text.render(
+            &session.memory,
+            &Saying {
+                channel: session.channel,
+                today: self.today(),
+                kinds: &self.assistant.answer_kinds,
+            },
+        )
     }
 
     pub(super) fn say(&mut self, text: &str) {
@@ -294,6 +312,7 @@ impl<'a> Turn<'a> {
         match class.task {
             Some(i) => {
                 session.fields = self.fields_in(TaskId(i), &text);
+                self.fresh_fields = true;
                 if !session.fields.is_empty() {
                     let found: Vec<&str> = session.fields.iter().map(|f| f.name.as_str()).collect();
                     self.event("fields", json!({"found": found}));
@@ -372,6 +391,12 @@ impl<'a> Turn<'a> {
             let flow = match target {
                 Target::Task(id) => {
                     let task = assistant.task(id);
+                    // The fields of an utterance fill the questions of the task it chose, once:
+                    // a task entered any other way (a redirect back to change an answer, a
+                    // keypad choice) asks its questions again.
+                    if !std::mem::take(&mut self.fresh_fields) {
+                        session.fields.clear();
+                    }
                     self.event("task", json!({"task": task.name}));
                     self.run_actions(session, &task.name, &task.actions, None)
                 }
@@ -404,7 +429,7 @@ impl<'a> Turn<'a> {
         for (index, action) in actions.iter().enumerate() {
             match action {
                 Action::Say(text) => {
-                    let text = text.render(&session.memory);
+                    let text = self.render(text, session);
                     self.say(&text);
                 }
                 // Audio has no place in a text conversation.
@@ -422,7 +447,7 @@ impl<'a> Turn<'a> {
                     }
                 }
                 Action::Show(show) if session.channel == Channel::Sms => {
-                    let text = show.body.render(&session.memory);
+                    let text = self.render(&show.body, session);
                     self.outputs.push(Output::Show {
                         text,
                         images: show.images.clone(),
@@ -469,6 +494,15 @@ impl<'a> Turn<'a> {
                     self.event("end", json!({"reason": "handoff", "task": task}));
                     return Flow::Next(Next::Handoff(handoff.clone()));
                 }
+                Action::Branch(branch) => {
+                    let Some(target) = self.choose(session, branch) else {
+                        continue;
+                    };
+                    return match self.redirect(target) {
+                        Some(target) => Flow::Redirect(target),
+                        None => Flow::Next(Next::Hangup),
+                    };
+                }
                 Action::Redirect(target) => {
                     return match self.redirect(target.clone()) {
                         Some(target) => Flow::Redirect(target),
@@ -480,6 +514,25 @@ impl<'a> Turn<'a> {
         // Autopilot's rule: an action list without a listen ends the dialogue.
         self.event("end", json!({"reason": "task_ended", "task": task}));
         Flow::Next(Next::Hangup)
+    }
+
+    /// Where a branch goes for this session's answers, noted in the call history unless it is
+    /// a plain redirect; None when no arm holds and there is no default.
+    pub(super) fn choose(&mut self, session: &Session, branch: &Branch) -> Option<Target> {
+        let (target, taken) = branch.choose(&session.memory)?;
+        let target = target.clone();
+        if !branch.arms.is_empty() {
+            let to = match &target {
+                Target::Task(id) => self.assistant.task(*id).name.clone(),
+                Target::Url(webhook) => webhook.loggable_url(),
+            };
+            let arm = match taken {
+                Taken::Arm(index) => json!(index + 1),
+                Taken::Otherwise => json!("otherwise"),
+            };
+            self.event("branch", json!({"arm": arm, "to": to}));
+        }
+        Some(target)
     }
 
     /// Counts a redirect; past the limit the call ends politely instead of looping.
@@ -789,7 +842,7 @@ impl<'a> Turn<'a> {
                         .get(run.question)
                         .and_then(|q| q.help.as_ref())
                 {
-                    let text = help.render(&session.memory);
+                    let text = self.render(help, session);
                     return self.say_and_ask_again(session, &text);
                 }
                 let messages = &self.assistant.messages;

@@ -10,26 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{Caller, CollectStatus, Effect, Output, Reply};
 
-/// The channel a session runs on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    /// A phone call.
-    #[default]
-    Voice,
-    /// A text conversation.
-    Sms,
-}
-
-impl Channel {
-    /// The name stored with answers and sent to webhooks (`voice`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Voice => "voice",
-            Channel::Sms => "sms",
-        }
-    }
-}
+pub use crate::flow::Channel;
 
 /// One conversation's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -331,6 +312,10 @@ pub struct CollectRun {
     /// collect is `action` within it); None for a collect in a task file.
     #[serde(default)]
     pub document: Option<Value>,
+    /// A time answer the caller gave without its part of day, waiting for "morning or
+    /// evening?": its two readings, `HH:MM` in the morning and in the afternoon or evening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub either: Option<Box<(String, String)>>,
 }
 
 /// One accepted answer.

@@ -105,8 +105,9 @@ fn reached_by_name(assistant: &Assistant) -> Vec<&str> {
         for action in &task.actions {
             match action {
                 Action::Redirect(t) => target(t),
+                Action::Branch(branch) => branch.targets().for_each(&mut target),
                 Action::Collect(c) => {
-                    target(&c.on_complete);
+                    c.on_complete.targets().for_each(&mut target);
                     for q in &c.questions {
                         if let Some(t) = &q.validate.on_max_attempts {
                             target(t);

@@ -12,11 +12,13 @@
 //! non-empty. Nothing downstream re-checks, and nothing downstream can fail on flow content.
 
 pub mod autopilot;
+pub mod branch;
 mod json;
 pub mod lint;
 pub mod load;
 pub mod memory;
 pub mod source;
+pub mod spoken;
 pub mod text;
 
 use std::collections::HashMap;
@@ -65,7 +67,7 @@ pub fn load_path_with(
     Ok(assistant)
 }
 pub use source::SourceFile;
-pub use text::Text;
+pub use text::{Channel, Saying, Text};
 
 /// Index of a task in [`Assistant::tasks`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,6 +102,9 @@ pub struct Assistant {
     pub sid: String,
     /// Custom field types, for actions compiled at run time (a webhook's answer).
     pub field_types: HashMap<String, Arc<CustomType>>,
+    /// `collect.question` → the kind of value its answers hold, so a placeholder naming it is
+    /// said the way that kind is said aloud (a date as "Friday, December 11th").
+    pub answer_kinds: HashMap<String, spoken::Kind>,
     /// Things that load but deserve a look: `switchboard check` prints them and `serve` logs them.
     pub warnings: Vec<FlowError>,
     by_name: HashMap<String, TaskId>,
@@ -164,6 +169,9 @@ pub enum Action {
     Handoff(Handoff),
     /// Text and images for messaging channels; a phone call skips it.
     Show(Show),
+    /// Go where the first arm whose conditions hold says, else to its default; without a
+    /// default, and when no arm holds, go on with the next action.
+    Branch(branch::Branch),
 }
 
 /// Where a redirect goes.
@@ -307,8 +315,9 @@ pub struct Collect {
     pub name: String,
     /// Asked in order.
     pub questions: Vec<Question>,
-    /// Where the call goes once every question is answered.
-    pub on_complete: Target,
+    /// Where the call goes once every question is answered: one target, or the first arm of a
+    /// branch on the answers that holds.
+    pub on_complete: branch::Branch,
 }
 
 /// One question of a collect.
@@ -334,6 +343,9 @@ pub struct Question {
     pub prefill: Option<String>,
     /// Whether the caller may talk over the question (Autopilot `barge`, default true).
     pub barge: bool,
+    /// How a time said without its part of day is read (`Twilio.TIME` questions; `hours` in
+    /// the question or in `assistant.json`).
+    pub hours: crate::nlu::fields::time::Hours,
     /// The answer is personal data to guard (a date of birth, an account number): kept only
     /// hashed in the database, never in the call history, and scrubbed from the session's
     /// memory when the call ends.
@@ -452,6 +464,9 @@ pub struct Messages {
     pub voice_cancelled: String,
     /// Said by voice when a caller asks for a person and the flows name nowhere to send them.
     pub voice_no_operator: String,
+    /// Asked when a time answer could be morning or evening ("half past seven") and the
+    /// question's hours do not settle it; `{am}` and `{pm}` are the two readings.
+    pub am_or_pm: String,
 }
 
 /// Text conversation settings (`sms` in `assistant.json`).

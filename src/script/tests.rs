@@ -7,7 +7,11 @@ fn path() -> PathBuf {
 }
 
 fn step(line: usize, kind: StepKind) -> Step {
-    Step { line, kind }
+    Step {
+        line,
+        kind,
+        only: None,
+    }
 }
 
 fn say(text: &str) -> StepKind {
@@ -676,4 +680,44 @@ fn checks_before_any_input_look_at_the_greeting_and_inputs_after_the_end_are_sen
     );
     assert!(report.passed(), "{report}");
     assert_eq!(sent, vec![ScriptInput::Say("hello?".to_string())]);
+}
+
+#[test]
+fn a_step_may_belong_to_one_channel() {
+    let script = parse(
+        Path::new("t.txt"),
+        "caller: hi\nvoice bot: press pound\nSMS bot exactly: reply with it\nbot: both\n",
+    )
+    .expect("parses");
+    assert_eq!(script.steps[1].only, Some(Channel::Voice));
+    assert_eq!(script.steps[2].only, Some(Channel::Sms));
+    assert_eq!(script.steps[3].only, None);
+    let voice: Vec<String> = script
+        .on(Channel::Voice)
+        .steps
+        .iter()
+        .map(|s| s.kind.to_string())
+        .collect();
+    assert_eq!(voice, ["caller: hi", "bot: press pound", "bot: both"]);
+    let sms: Vec<String> = script
+        .on(Channel::Sms)
+        .steps
+        .iter()
+        .map(|s| s.kind.to_string())
+        .collect();
+    assert_eq!(
+        sms,
+        ["caller: hi", "bot exactly: reply with it", "bot: both"]
+    );
+    for bad in [
+        "voice saved a.b: c",
+        "voice sms bot: x",
+        "sms",
+        "voice hello",
+    ] {
+        assert!(
+            parse(Path::new("t.txt"), bad).is_err(),
+            "{bad} should be refused"
+        );
+    }
 }

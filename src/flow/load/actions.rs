@@ -7,8 +7,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{ACTIONS, Cx, Settings, closest, sorted};
+use super::{ACTIONS, AnswerInfo, Cx, Settings, closest, sorted};
+use crate::flow::Channel;
+use crate::flow::branch::Branch;
 use crate::flow::json::Node;
+use crate::flow::spoken::Kind;
 use crate::flow::{
     Action, Collect, Field, Handoff, Keypad, Listen, Method, Question, Show, Style, Target, Task,
     TaskId, Text, Validate, VoiceDigits, Webhook,
@@ -181,6 +184,7 @@ impl Cx {
                 .collect(file, body, settings)
                 .map(|c| Action::Collect(Arc::new(c))),
             "redirect" => self.target(file, body).map(Action::Redirect),
+            "branch" => self.branch(file, body, false).map(Action::Branch),
             "handoff" => self.handoff(file, body),
             "show" => self.show(file, body),
             other => {
@@ -372,10 +376,13 @@ impl Cx {
             }
         };
         let on_complete = match body.get("on_complete") {
+            Some(on_complete) if on_complete.value().is_array() => {
+                self.branch(file, &on_complete, true)
+            }
             Some(on_complete) => {
                 self.unknown_keys(file, &on_complete, &["redirect"]);
                 match on_complete.get("redirect") {
-                    Some(target) => self.target(file, &target),
+                    Some(target) => self.target(file, &target).map(Branch::to),
                     None => {
                         self.error(
                             file,
@@ -397,7 +404,24 @@ impl Cx {
         match body.get("questions") {
             Some(list) if !list.items().is_empty() => {
                 for q in list.items() {
-                    if let Some(question) = self.question(file, &q, settings) {
+                    let errors_before = self.errors.len();
+                    let Some(question) = self.question(file, &q, settings) else {
+                        // Its mistakes are reported; anything naming it should not be as well.
+                        if let Some(question) =
+                            q.get("name").and_then(|n| n.as_str().map(str::to_owned))
+                        {
+                            self.answer_names.entry((name.clone(), question)).or_insert(
+                                AnswerInfo {
+                                    kind: Kind::Other,
+                                    values: None,
+                                    sound: false,
+                                },
+                            );
+                        }
+                        continue;
+                    };
+                    let sound = self.errors.len() == errors_before;
+                    {
                         if !names.insert(question.name.clone()) {
                             self.error(
                                 file,
@@ -406,8 +430,22 @@ impl Cx {
                                 "question names must be unique within a collect",
                             );
                         }
+                        // The same question in two collects of that name may differ in
+                        // type; then its value is said as it was stored.
+                        let info = AnswerInfo {
+                            kind: Kind::of(&question.field),
+                            values: answer_values(&question),
+                            sound,
+                        };
                         self.answer_names
-                            .insert((name.clone(), question.name.clone()));
+                            .entry((name.clone(), question.name.clone()))
+                            .and_modify(|known| {
+                                if *known != info {
+                                    known.kind = Kind::Other;
+                                    known.values = None;
+                                }
+                            })
+                            .or_insert(info);
                         questions.push(question);
                     }
                 }
@@ -452,6 +490,7 @@ impl Cx {
                 "prefill",
                 "barge",
                 "sensitive",
+                "hours",
             ],
         );
         let name = match q.get("name").and_then(|n| self.string(file, &n)) {
@@ -477,6 +516,16 @@ impl Cx {
             );
             return None;
         };
+        for channel in [Channel::Voice, Channel::Sms] {
+            if prompt.is_empty_on(channel) && !prompt.is_empty() {
+                self.error(
+                    file,
+                    q.path_of("question"),
+                    format!("the question says nothing by {}", channel.as_str()),
+                    r#"give both channels words: {"voice": "Key it in, then press pound", "sms": "Reply with it"}"#,
+                );
+            }
+        }
         let help = match q.get("help") {
             Some(h) => Some(self.say_text(file, &h)?),
             None => None,
@@ -502,6 +551,10 @@ impl Cx {
             .get("sensitive")
             .and_then(|b| self.boolean(file, &b))
             .unwrap_or(false);
+        let hours = match q.get("hours") {
+            Some(h) => self.hours(file, &h)?,
+            None => settings.hours,
+        };
         let hints = question_hints(&field, &validate, &digits);
         Some(Question {
             name,
@@ -514,6 +567,7 @@ impl Cx {
             prefill,
             barge,
             sensitive,
+            hours,
         })
     }
 
@@ -921,5 +975,17 @@ impl Cx {
         };
         self.error(file, node.path(), format!("no task named `{name}`"), fix);
         None
+    }
+}
+
+/// The only values a question's answers can be saved as, when it has such a list.
+fn answer_values(question: &Question) -> Option<Vec<String>> {
+    if let Some(allowed) = &question.validate.allowed_values {
+        return Some(allowed.clone());
+    }
+    match &question.field {
+        Field::Builtin(BuiltinType::YesNo) => Some(vec!["Yes".into(), "No".into()]),
+        Field::Custom(_, custom) => Some(custom.values().to_vec()),
+        _ => None,
     }
 }

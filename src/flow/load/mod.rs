@@ -11,6 +11,7 @@
 //! action, `texts` for spoken texts and their placeholders, `hints` for speech hints.
 
 mod actions;
+mod branch;
 mod hints;
 mod settings;
 mod texts;
@@ -24,6 +25,7 @@ use serde_json::Value;
 use super::json::Node;
 use super::source::{self, Role, SourceFile};
 use super::{Action, Assistant, FlowError, FlowErrors, Target, Task, TaskId};
+use crate::flow::spoken::{Format, Kind};
 use crate::nlu::embedding::Model;
 use crate::nlu::matcher::Matcher;
 
@@ -32,7 +34,7 @@ use settings::Settings;
 
 /// The actions Switchboard runs, for "write one of …" hints.
 const ACTIONS: &[&str] = &[
-    "say", "play", "listen", "collect", "redirect", "handoff", "remember", "show",
+    "say", "play", "listen", "collect", "redirect", "branch", "handoff", "remember", "show",
 ];
 
 /// Most phrases put in one Gather's `hints`; Twilio caps hints, and past a hundred phrases they
@@ -162,6 +164,7 @@ pub fn load_with(
         compiled.push(task);
     }
     cx.check_placeholders(&compiled);
+    cx.check_conditions();
     let paths: Vec<&Path> = names.iter().map(|(_, path, _)| *path).collect();
     check_redirect_cycles(&mut cx, &compiled, &paths);
 
@@ -219,6 +222,11 @@ pub fn load_with(
         all_task_hints,
         sid,
         field_types: settings.field_types,
+        answer_kinds: cx
+            .answer_names
+            .iter()
+            .map(|((collect, question), info)| (format!("{collect}.{question}"), info.kind))
+            .collect(),
         warnings: cx.warnings,
         by_name,
     };
@@ -345,6 +353,20 @@ fn assistant_sid(name: &str) -> String {
     format!("UA{}", &hex[..32])
 }
 
+/// What the answers to a question can be, for checks of placeholders and conditions that
+/// name it.
+#[derive(Debug, Clone, PartialEq)]
+struct AnswerInfo {
+    /// How its values are said and whether they can be ordered.
+    kind: Kind,
+    /// The only values it can be saved as (a yes/no question's "Yes" and "No", allowed values,
+    /// a custom type's values), when there is such a list.
+    values: Option<Vec<String>>,
+    /// False for a question that had mistakes of its own: it is known by name, so texts and
+    /// conditions naming it are not reported too, but nothing else about it is checked.
+    sound: bool,
+}
+
 /// Load context: the task table and the errors and warnings found so far.
 #[derive(Default)]
 struct Cx {
@@ -352,9 +374,12 @@ struct Cx {
     warnings: Vec<FlowError>,
     tasks: HashMap<String, TaskId>,
     /// Placeholders seen in texts, checked once every collect and remember is known.
-    placeholders: Vec<(PathBuf, String, Vec<String>)>,
-    /// `(collect, question)` pairs and remembered keys, for placeholder checks.
-    answer_names: HashSet<(String, String)>,
+    placeholders: Vec<(PathBuf, String, Vec<String>, Option<Format>)>,
+    /// `(collect, question)` pairs with what their answers can be, and remembered keys, for
+    /// placeholder and condition checks and for saying answers.
+    answer_names: HashMap<(String, String), AnswerInfo>,
+    /// Branch conditions seen, checked once every collect and remember is known.
+    conditions: Vec<branch::PendingCondition>,
     remembered: HashSet<String>,
 }
 

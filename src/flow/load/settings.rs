@@ -8,6 +8,9 @@ use std::sync::Arc;
 use super::{Cx, keyword, words};
 use crate::flow::json::Node;
 use crate::flow::{Defaults, Limits, Messages, SmsSettings, Style, Text, VoiceEscapes};
+use serde_json::Value;
+
+use crate::nlu::fields::time::Hours;
 use crate::nlu::fields::{BuiltinType, CustomType};
 use crate::nlu::matcher::MatcherConfig;
 
@@ -23,6 +26,8 @@ pub(super) struct Settings {
     pub(super) voice: VoiceEscapes,
     pub(super) matcher: MatcherConfig,
     pub(super) field_types: HashMap<String, Arc<CustomType>>,
+    /// How a time said without its part of day is read, unless a question says otherwise.
+    pub(super) hours: Hours,
 }
 
 impl Default for Settings {
@@ -52,6 +57,7 @@ impl Default for Settings {
                 voice_help: "You can answer the question, say start over to begin again, or cancel to stop.".into(),
                 voice_cancelled: "Okay, I've stopped. Goodbye.".into(),
                 voice_no_operator: "Sorry, there is nobody I can put you through to right now.".into(),
+                am_or_pm: "Is that {am}, or {pm}?".into(),
             },
             limits: Limits {
                 max_silences: 3,
@@ -86,6 +92,7 @@ impl Default for Settings {
             },
             matcher: MatcherConfig::default(),
             field_types: HashMap::new(),
+            hours: Hours::Ask,
         }
     }
 }
@@ -114,10 +121,14 @@ impl Cx {
                 "messages",
                 "limits",
                 "time_zone",
+                "hours",
                 "sms",
                 "voice",
             ],
         );
+        if let Some(hours) = root.get("hours").and_then(|n| self.hours(file, &n)) {
+            s.hours = hours;
+        }
         if let Some(name) = root.get("name")
             && let Some(text) = self.string(file, &name)
         {
@@ -230,6 +241,7 @@ impl Cx {
                 "voice_help",
                 "voice_cancelled",
                 "voice_no_operator",
+                "am_or_pm",
             ];
             self.unknown_keys(file, &messages, &keys);
             let m = &mut s.messages;
@@ -248,6 +260,7 @@ impl Cx {
                 &mut m.voice_help,
                 &mut m.voice_cancelled,
                 &mut m.voice_no_operator,
+                &mut m.am_or_pm,
             ]) {
                 if let Some(text) = messages.get(key).and_then(|n| self.string(file, &n)) {
                     *slot = text.to_owned();
@@ -434,5 +447,37 @@ impl Cx {
                 .map(keyword)
                 .collect(),
         )
+    }
+
+    /// `hours`: `"ask"`, `"as said"`, or the hours a time falls in, `["10:00", "23:00"]`.
+    pub(super) fn hours(&mut self, file: &Path, node: &Node<'_>) -> Option<Hours> {
+        let fix = r#"write "ask" (ask morning or evening), "as said" (a 24-hour clock) or the hours times fall in, ["10:00", "23:00"]"#;
+        match node.value() {
+            Value::String(s) if s.trim().eq_ignore_ascii_case("ask") => Some(Hours::Ask),
+            Value::String(s) if keyword(s) == "as said" => Some(Hours::AsSaid),
+            Value::Array(list) if list.len() == 2 => {
+                let minutes = |v: &Value| -> Option<u32> {
+                    let (h, m) = v.as_str()?.trim().split_once(':')?;
+                    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+                    (m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+                };
+                match (minutes(&list[0]), minutes(&list[1])) {
+                    (Some(from), Some(to)) if from != to => Some(Hours::Within { from, to }),
+                    _ => {
+                        self.error(
+                            file,
+                            node.path(),
+                            "expected two different times, HH:MM",
+                            fix,
+                        );
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.error(file, node.path(), "not a way to read times", fix);
+                None
+            }
+        }
     }
 }

@@ -7,25 +7,34 @@ use serde_json::Value;
 
 use super::Cx;
 use crate::flow::json::Node;
+use crate::flow::spoken::Format;
 use crate::flow::{Task, Text};
 
 impl Cx {
-    /// A spoken text: a string, `{"say": …}` or `{"speech": …}` as Autopilot allowed.
+    /// A spoken text: a string, `{"say": …}` or `{"speech": …}` as Autopilot allowed, or
+    /// `{"voice": …, "sms": …}` for different words by channel (either may be left out, and
+    /// that channel says nothing).
     pub(super) fn say_text(&mut self, file: &Path, node: &Node<'_>) -> Option<Text> {
-        let text = match node.value() {
-            Value::String(s) => s.as_str(),
-            Value::Object(_) => match node.get("say").or_else(|| node.get("speech")) {
-                Some(inner) => return self.say_text(file, &inner),
-                None => {
+        let parsed = match node.value() {
+            Value::String(s) => Text::parse(s),
+            Value::Object(_) => {
+                if let Some(inner) = node.get("say").or_else(|| node.get("speech")) {
+                    return self.say_text(file, &inner);
+                }
+                if node.get("voice").is_none() && node.get("sms").is_none() {
                     self.error(
                         file,
                         node.path(),
-                        "expected a text, or an object with `say` or `speech`",
-                        r#"write "Hello" or {"say": "Hello"}"#,
+                        "expected a text, an object with `say`, or words per channel",
+                        r#"write "Hello", {"say": "Hello"} or {"voice": "Press 1", "sms": "Reply 1"}"#,
                     );
                     return None;
                 }
-            },
+                self.unknown_keys(file, node, &["voice", "sms"]);
+                let voice = node.get("voice").and_then(|n| self.string(file, &n));
+                let sms = node.get("sms").and_then(|n| self.string(file, &n));
+                Text::per_channel(voice, sms)
+            }
             _ => {
                 self.error(
                     file,
@@ -36,11 +45,15 @@ impl Cx {
                 return None;
             }
         };
-        match Text::parse(text) {
+        match parsed {
             Ok(parsed) => {
-                for slot in parsed.slots() {
-                    self.placeholders
-                        .push((file.to_path_buf(), node.path(), slot.to_vec()));
+                for (slot, format) in parsed.slots() {
+                    self.placeholders.push((
+                        file.to_path_buf(),
+                        node.path(),
+                        slot.to_vec(),
+                        format,
+                    ));
                 }
                 Some(parsed)
             }
@@ -49,7 +62,7 @@ impl Cx {
                     file,
                     node.path(),
                     problem,
-                    "write placeholders as {{collect_name.question_name}}",
+                    "write placeholders as {{collect_name.question_name}}, or {{collect_name.question_name | spoken}} to choose how it is said",
                 );
                 None
             }
@@ -64,32 +77,62 @@ impl Cx {
             .collect()
     }
 
+    /// "use one of: …" every question and remembered key, for a name that is neither.
+    pub(super) fn known_names_fix(&self) -> String {
+        let mut names: Vec<String> = self
+            .answer_names
+            .keys()
+            .map(|(c, q)| format!("{c}.{q}"))
+            .collect();
+        names.extend(self.remembered.iter().cloned());
+        names.sort();
+        if names.is_empty() {
+            "name an answer as collect_name.question_name; this assistant has none".to_owned()
+        } else {
+            format!("use one of: {}", names.join(", "))
+        }
+    }
+
     /// Every `{{a.b}}` must name a collect's question or a remembered key somewhere.
     pub(super) fn check_placeholders(&mut self, _tasks: &[Task]) {
         let placeholders = std::mem::take(&mut self.placeholders);
-        for (file, place, path) in placeholders {
+        for (file, place, path, format) in placeholders {
             let known = match path.as_slice() {
                 [collect, question] => {
+                    if let Some(kind) = self
+                        .answer_names
+                        .get(&(collect.clone(), question.clone()))
+                        .filter(|info| info.sound)
+                        .map(|info| info.kind)
+                        && let Some(format) = format
+                        && !kind.accepts(format)
+                    {
+                        let fits: Vec<&str> = Format::ALL
+                            .iter()
+                            .filter(|f| kind.accepts(**f))
+                            .map(|f| f.name())
+                            .collect();
+                        self.error(
+                            &file,
+                            place.clone(),
+                            format!(
+                                "`| {}` does not suit `{{{{{}}}}}`, a {} answer",
+                                format.name(),
+                                path.join("."),
+                                kind.name()
+                            ),
+                            format!("write one of: {}", fits.join(", ")),
+                        );
+                    }
                     self.answer_names
-                        .contains(&(collect.clone(), question.clone()))
+                        .contains_key(&(collect.clone(), question.clone()))
                         || self.remembered.contains(collect)
                 }
                 [first, ..] => self.remembered.contains(first),
                 [] => false,
             };
             if !known {
-                let mut names: Vec<String> = self
-                    .answer_names
-                    .iter()
-                    .map(|(c, q)| format!("{c}.{q}"))
-                    .collect();
-                names.extend(self.remembered.iter().cloned());
-                names.sort();
-                let fix = if names.is_empty() {
-                    "placeholders name an answer as {{collect_name.question_name}}; this assistant has none".to_owned()
-                } else {
-                    format!("use one of: {}", names.join(", "))
-                };
+                let fix = self.known_names_fix();
                 self.error(
                     &file,
                     place,

@@ -125,6 +125,11 @@ impl CustomType {
         self.canonical.get(index).cloned()
     }
 
+    /// The canonical values, as declared: what an answer of this type can be saved as.
+    pub fn values(&self) -> &[String] {
+        &self.canonical
+    }
+
     /// Phrases for Gather hints: the canonical values and synonyms, as
     /// declared, without duplicates.
     pub fn hints(&self) -> Vec<String> {
