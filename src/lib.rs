@@ -14,6 +14,8 @@
 //! - [`nlu`]: understanding — text normalisation, the intent matcher, field-type parsers.
 //! - [`cli`]: the `switchboard` command line (serve, check, collected, nlu match).
 //! - [`log`]: the log output's guarantees — one event per line, never blocking a caller.
+//! - [`versions`]: the flows a server runs — the current version and older ones calls in
+//!   progress finish on; [`reload`] loads an edit of a live bot into them.
 //! - [`signature`]: Twilio request signatures, checked on webhooks (`http`) and sent on outbound
 //!   web service calls (`webhook`, `runner`).
 //!
@@ -29,8 +31,10 @@ pub mod load;
 pub mod log;
 pub mod metrics;
 pub mod nlu;
+pub mod reload;
 pub mod runner;
 pub mod script;
 pub mod signature;
 pub mod store;
+pub mod versions;
 pub mod webhook;

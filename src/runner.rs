@@ -27,6 +27,7 @@ use crate::engine::{Caller, Input, Next, Output, Reply, WebhookResult};
 use crate::flow::Assistant;
 use crate::signature::AuthToken;
 use crate::store::{Store, StoreError};
+use crate::versions::Versions;
 use crate::webhook::{CALL_TIMEOUT, UrlMap, WebhookClient};
 
 /// Time a turn may spend on web services, leaving Twilio's 15 s budget room for the rest.
@@ -124,7 +125,7 @@ pub struct Runner {
 
 /// What every clone of a [`Runner`] shares.
 struct Shared {
-    assistant: Arc<Assistant>,
+    flows: Arc<Versions>,
     store: Store,
     webhooks: WebhookClient,
     clock: Clock,
@@ -157,7 +158,7 @@ impl Runner {
             .map_err(|e| format!("cannot start the HTTP client for web services: {e}"))?;
         Ok(Runner {
             inner: Arc::new(Shared {
-                assistant,
+                flows: Arc::new(Versions::new(assistant)),
                 store,
                 webhooks,
                 clock: options.clock,
@@ -174,9 +175,15 @@ impl Runner {
         })
     }
 
-    /// The loaded assistant.
-    pub fn assistant(&self) -> &Arc<Assistant> {
-        &self.inner.assistant
+    /// The flows new conversations start on.
+    pub fn assistant(&self) -> Arc<Assistant> {
+        self.inner.flows.current()
+    }
+
+    /// Every version of the flows the runner holds: the current one and those calls in
+    /// progress still use. `serve` installs edits here.
+    pub fn versions(&self) -> &Arc<Versions> {
+        &self.inner.flows
     }
 
     /// The database.
@@ -203,7 +210,8 @@ impl Runner {
         else {
             return input;
         };
-        if self.inner.assistant.matcher.semantics().is_none() {
+        let assistant = self.inner.flows.current();
+        if assistant.matcher.semantics().is_none() {
             return Input::Speech {
                 text,
                 confidence,
@@ -219,7 +227,7 @@ impl Runner {
                 .ok()?;
             tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                shared.assistant.matcher.embed(&said)
+                assistant.matcher.embed(&said)
             })
             .await
             .ok()
@@ -318,7 +326,7 @@ impl Runner {
                 .inner
                 .store
                 .turn(
-                    self.inner.assistant.clone(),
+                    Arc::clone(&self.inner.flows),
                     caller.clone(),
                     input,
                     self.now(),
@@ -338,7 +346,7 @@ impl Runner {
                     let (answer, trip) = self
                         .inner
                         .webhooks
-                        .call(&self.inner.assistant, &call, deadline)
+                        .call(&self.inner.flows.current(), &call, deadline)
                         .await;
                     let outcome = match &answer {
                         WebhookResult::Actions { .. } => "actions",
@@ -364,7 +372,7 @@ impl Runner {
     pub fn apology(&self) -> Reply {
         Reply {
             outputs: vec![Output::Say {
-                text: self.inner.assistant.messages.error_goodbye.clone(),
+                text: self.inner.flows.current().messages.error_goodbye.clone(),
             }],
             next: Next::Hangup,
         }

@@ -823,3 +823,94 @@ fn call(server: &Server, sid: &str, answers: &[(&str, &str)]) {
         server.post("/voice/gather", &[("CallSid", sid), (name, value)]);
     }
 }
+
+/// `switchboard check --flows PATH`: exit code, stdout and stderr.
+fn check(path: &std::path::Path) -> (Option<i32>, String, String) {
+    let out = bin()
+        .args(["check", "--flows"])
+        .arg(path)
+        .output()
+        .expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_says_what_a_folder_that_is_not_a_flows_folder_lacks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (code, _, stderr) = check(dir.path());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: (folder): not a flows folder: it has no assistant.json and no tasks/ folder",
+            dir.path().display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("No such file"), "{stderr}");
+
+    std::fs::write(dir.path().join("assistant.json"), r#"{"name": "Pizza"}"#).expect("write");
+    let (code, _, stderr) = check(dir.path());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: (folder): the tasks/ folder is missing",
+            dir.path().join("tasks").display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_warns_about_a_missing_assistant_json_and_names_an_exports_tasks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("tasks")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("tasks/greeting.json"),
+        r#"{"samples": ["hello"], "actions": [{"say": "Hi"}, {"listen": true}]}"#,
+    )
+    .expect("write");
+    let (code, stdout, stderr) = check(dir.path());
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "warning: {}: (file): there is no assistant.json",
+            dir.path().join("assistant.json").display()
+        )),
+        "{stdout}"
+    );
+    // Advice on a task names its file in the folder given, not a bare tasks/….
+    assert!(
+        stdout.contains(&format!(
+            "warning: {}: samples: only 1 sample",
+            dir.path().join("tasks").join("greeting.json").display()
+        )),
+        "{stdout}"
+    );
+
+    // An export has no tasks/ folder: advice names the export and the task.
+    let schema = dir.path().join("schema.json");
+    let export = serde_json::json!({
+        "uniqueName": "Pizza",
+        "tasks": [{
+            "uniqueName": "order",
+            "actions": {"actions": [{"say": "ok"}]},
+            "fields": [],
+            "samples": [{"language": "en-US", "taggedText": "order a pizza"}]
+        }]
+    });
+    std::fs::write(&schema, export.to_string()).expect("write");
+    let (code, stdout, stderr) = check(&schema);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "warning: {} (task order): samples: only 1 sample",
+            schema.display()
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("tasks/order.json"), "{stdout}");
+}

@@ -716,3 +716,44 @@ async fn a_text_conversation_is_listed_and_told_as_texts_without_its_numbers() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_overview_shows_the_flows_version_and_an_edit_that_did_not_load() {
+    let mut console = Console::new();
+    let store = Store::open(&console.app.db).expect("store");
+    let runner = Runner::new(
+        console.app.assistant.clone(),
+        store,
+        RunnerOptions::default(),
+    )
+    .expect("runner");
+    let versions = std::sync::Arc::clone(runner.versions());
+    console.router = router(AppState::with_admin(runner, None, AdminToken::new(TOKEN)));
+    let cookie = console.sign_in().await;
+    let (_, page) = console.get("/console/overview", Some(&cookie)).await;
+    let version = &console.app.assistant.version;
+    assert!(page.contains(&format!("<code>{version}</code>")), "{page}");
+    assert!(!page.contains("was not loaded"), "{page}");
+    // An edit with an error: shown, escaped, until a good edit loads.
+    versions.refuse(
+        &switchboard::flow::FlowErrors(vec![switchboard::flow::FlowError::new(
+            std::path::Path::new("flows/tasks/done.json"),
+            "actions[0].say",
+            "placeholder `{{c.color}}` <b>names nothing</b>",
+            "use c.colour",
+        )]),
+        chrono::Utc::now(),
+    );
+    let (_, page) = console.get("/console/overview", Some(&cookie)).await;
+    assert!(
+        page.contains("The last edit of the flows was not loaded"),
+        "{page}"
+    );
+    assert!(
+        page.contains("flows/tasks/done.json") && page.contains("&#60;b&#62;names nothing"),
+        "{page}"
+    );
+    versions.install(console.app.assistant.clone());
+    let (_, page) = console.get("/console/overview", Some(&cookie)).await;
+    assert!(!page.contains("was not loaded"), "{page}");
+}

@@ -779,3 +779,193 @@ fn a_branch_chooses_by_the_answers_and_falls_through_without_a_default() {
         assert!(last.contains(expected), "{said}: {last}");
     }
 }
+
+#[test]
+fn a_sample_tag_must_name_a_field_of_its_task() {
+    let order = r#"{"fields": [{"name": "size", "type": "Twilio.NUMBER"}],
+        "samples": ["a {size} pizza", "a { size } pizza", "{} pizza please", "a {sise} pizza",
+                    "a {size pizza", {"taggedText": "a {colour} pizza"}],
+        "actions": [{"say": "ok"}]}"#;
+    let errs = errors(&[GREETING, ("tasks/order.json", order)]);
+    assert_error(
+        &errs,
+        "tasks/order.json",
+        "samples[3]",
+        "sample tag `{sise}` names no field of this task",
+        "did you mean `{size}`?",
+    );
+    assert_error(
+        &errs,
+        "tasks/order.json",
+        "samples[5]",
+        "sample tag `{colour}` names no field of this task",
+        r#"declare it under "fields": [{"name": "colour", "type": "…"}]"#,
+    );
+    // Tags that name the field (with spaces inside the braces, as the extractor reads them),
+    // an empty `{}` and an unclosed `{` are fine.
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+
+    // A field whose type is wrong is still declared, and a field list that could not be read
+    // leaves tags unchecked: one mistake, one error.
+    for (fields, place) in [
+        (
+            r#"[{"name": "size", "type": "Twilio.NUMBR"}]"#,
+            "fields[0].type",
+        ),
+        (r#"[{"name": "size"}]"#, "fields[0].type"),
+        (r#"[{"type": "Twilio.NUMBER"}]"#, "fields[0].name"),
+        (r#"{"name": "size", "type": "Twilio.NUMBER"}"#, "fields"),
+    ] {
+        let order = format!(
+            r#"{{"fields": {fields}, "samples": ["a {{size}} pizza"], "actions": [{{"say": "ok"}}]}}"#
+        );
+        let errs = errors(&[GREETING, ("tasks/order.json", &order)]);
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert_eq!(errs[0].place, place, "{errs:#?}");
+    }
+}
+
+/// A flows folder in a temporary directory: `(path under it, text)` for each file.
+fn folder(list: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in list {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("under the folder")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn a_folder_that_is_not_a_flows_folder_says_what_is_missing() {
+    let empty = folder(&[]);
+    let errs = flow::load_dir(empty.path()).expect_err("refused").0;
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].file, empty.path());
+    assert!(
+        errs[0]
+            .problem
+            .contains("not a flows folder: it has no assistant.json and no tasks/ folder"),
+        "{errs:#?}"
+    );
+    assert!(
+        errs[0].fix.contains("point --flows at the folder"),
+        "{errs:#?}"
+    );
+
+    // `--flows .` above a flows folder: the fix names the one inside.
+    let above = folder(&[("flows/tasks/greeting.json", GREETING.1)]);
+    let inner = above.path().join("flows");
+    let errs = flow::load_dir(above.path()).expect_err("refused").0;
+    assert!(
+        errs[0]
+            .fix
+            .contains(&format!("did you mean --flows {}?", inner.display())),
+        "{errs:#?}"
+    );
+
+    let settings_only = folder(&[("assistant.json", r#"{"name": "Pizza"}"#)]);
+    let errs = flow::load_dir(settings_only.path()).expect_err("refused").0;
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].file, settings_only.path().join("tasks"));
+    assert!(
+        errs[0].problem.contains("the tasks/ folder is missing"),
+        "{errs:#?}"
+    );
+    assert!(errs[0].fix.contains("greeting.json"), "{errs:#?}");
+}
+
+#[test]
+fn a_folder_without_assistant_json_loads_with_a_warning_naming_it() {
+    let dir = folder(&[
+        GREETING,
+        (
+            "tasks/fallback.json",
+            r#"{"actions": [{"say": "Sorry?"}, {"listen": true}]}"#,
+        ),
+    ]);
+    let assistant = flow::load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    // Nothing is inferred from the tasks' names.
+    assert!(assistant.defaults.assistant_initiation.is_none());
+    assert!(assistant.defaults.fallback.is_none());
+    let warning = assistant.warnings.first().expect("a warning");
+    assert_eq!(warning.file, dir.path().join("assistant.json"));
+    assert!(
+        warning.problem.contains("there is no assistant.json")
+            && warning
+                .problem
+                .contains(&format!("named \"{}\"", assistant.name))
+            && warning.problem.contains("no task greets a caller")
+            && warning.problem.contains(&assistant.messages.not_understood),
+        "{warning}"
+    );
+    assert!(
+        warning.fix.contains(
+            r#""defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"}"#
+        ),
+        "{warning}"
+    );
+
+    // With assistant.json there is nothing to say.
+    let dir = folder(&[GREETING, ("assistant.json", r#"{"name": "Pizza"}"#)]);
+    let assistant = flow::load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(assistant.warnings.is_empty(), "{:#?}", assistant.warnings);
+}
+
+#[test]
+fn advice_on_samples_names_the_file_the_task_came_from() {
+    let thin = r#"{"samples": ["order a pizza"], "actions": [{"say": "ok"}]}"#;
+    let dir = folder(&[
+        ("assistant.json", "{}"),
+        GREETING,
+        ("tasks/order.json", thin),
+    ]);
+    let assistant = flow::load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let order = assistant.task(assistant.task_id("order").expect("order"));
+    assert_eq!(order.file, dir.path().join("tasks/order.json"));
+    let warnings = flow::lint::lint(&assistant);
+    assert!(
+        warnings.iter().any(|w| w.file == order.file
+            && w.place == "samples"
+            && w.problem.contains("only 1 sample")),
+        "{warnings:#?}"
+    );
+
+    // An Autopilot export has no tasks/ folder: the warning names the export and the task.
+    let export = serde_json::json!({
+        "uniqueName": "Pizza",
+        "tasks": [{
+            "uniqueName": "order",
+            "actions": {"actions": [{"say": "ok"}]},
+            "fields": [],
+            "samples": [{"language": "en-US", "taggedText": "order a pizza"}]
+        }]
+    });
+    let dir = folder(&[("schema.json", &export.to_string())]);
+    let schema = dir.path().join("schema.json");
+    let assistant = flow::load_path(&schema).unwrap_or_else(|e| panic!("{e}"));
+    let expected = PathBuf::from(format!("{} (task order)", schema.display()));
+    let warnings = flow::lint::lint(&assistant);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.file == expected && w.problem.contains("only 1 sample")),
+        "{warnings:#?}"
+    );
+}
+
+#[test]
+fn a_malformed_placeholder_says_what_a_placeholder_looks_like() {
+    for text in ["Hi {{'x' name}}", "Hi {{ name with spaces }}"] {
+        let task = serde_json::json!({"actions": [{"say": "ok"}, {"say": text}]}).to_string();
+        let errs = errors(&[GREETING, ("tasks/hi.json", &task)]);
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert_error(
+            &errs,
+            "tasks/hi.json",
+            "actions[1].say",
+            "is not a name like `collect_name.question_name`",
+            "write placeholders as {{collect_name.question_name}}",
+        );
+    }
+}

@@ -309,6 +309,7 @@ pub fn step(
         None => {
             let mut session = Session::new(caller, now);
             session.collects_started = carried;
+            session.version = Some(assistant.version.clone());
             if input == Input::Hangup {
                 // A status callback for a call we never answered: remember it ended, say nothing.
                 (session, Next::Hangup)
@@ -317,6 +318,7 @@ pub fn step(
                 // caller is greeted: guessing what they were answering would be worse.
                 session.turns = 1;
                 turn.input_event(&input);
+                turn.event("flows", json!({"version": assistant.version}));
                 let next = match turn.keyword(&session, &input) {
                     // A first text that is STOP or CANCEL starts nothing; HELP gets the help
                     // text and then the greeting, as it would mid-conversation (matched as
@@ -363,6 +365,9 @@ pub fn step(
             };
         }
         Some(mut session) => {
+            // The flows it started on are gone (dropped, or from before a restart): it goes on
+            // with these, and the history says so.
+            let moved = session.version.as_deref() != Some(assistant.version.as_str());
             // An answer to a sensitive question is not written into the call history.
             let guarded = turn.awaiting_sensitive(&session);
             if guarded && matches!(input, Input::Speech { .. } | Input::Digits(_)) {
@@ -373,6 +378,15 @@ pub fn step(
                 });
             } else {
                 turn.input_event(&input);
+            }
+            // The flows it started on are gone (dropped, or from before a restart): it goes on
+            // with these, and the history says so.
+            if moved {
+                turn.event(
+                    "flows",
+                    json!({"version": assistant.version, "was": session.version}),
+                );
+                session.version = Some(assistant.version.clone());
             }
             // A web service's answer continues the caller's turn; it is not a turn of its own.
             if !matches!(input, Input::Webhook(..)) {

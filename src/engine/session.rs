@@ -56,6 +56,11 @@ pub struct Session {
     /// What the conversation has done so far, for the operator's list of calls.
     #[serde(default, skip_serializing_if = "Summary::is_empty")]
     pub summary: Summary,
+    /// The version of the flows the conversation runs on ([`crate::flow::Assistant::version`]):
+    /// the one it started on, while the server still holds it. None for a session saved before
+    /// versions were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// What a conversation has done so far: the tasks it reached, its collects, what went wrong and
@@ -228,6 +233,7 @@ impl Session {
             last_active: Some(now),
             delivery: None,
             summary: Summary::default(),
+            version: None,
         }
     }
 }

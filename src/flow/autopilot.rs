@@ -903,11 +903,24 @@ impl Converter<'_> {
                 if known(&field.ty) {
                     kept.push(field);
                 } else {
+                    // Its tags go from the samples with it: a tag must name a field, and the
+                    // words around it still say what the caller wants.
+                    let tag = format!("{{{}}}", field.name);
+                    for sample in &mut task.samples {
+                        if sample.contains(&tag) {
+                            *sample = sample
+                                .replace(&tag, " ")
+                                .split_whitespace()
+                                .collect::<Vec<_>>()
+                                .join(" ");
+                        }
+                    }
+                    task.samples.retain(|s| !s.is_empty());
                     self.warn(
                         format!("{}.fields", task.place),
                         format!(
                             "field `{}` of task `{}` has type `{}`, which is not defined; the \
-                             field is left out",
+                             field is left out, and its tags taken out of the samples",
                             field.name, task.name, field.ty
                         ),
                         format!(

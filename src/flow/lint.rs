@@ -4,7 +4,7 @@
 //! too slow for every start-up of a thousand-task assistant.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 
 use super::{Action, Assistant, FlowError, Target};
 use crate::nlu::text::normalize;
@@ -19,25 +19,22 @@ const COLLISION: f32 = 0.85;
 /// matches almost as well, and tasks that nothing reaches.
 pub fn lint(assistant: &Assistant) -> Vec<FlowError> {
     let mut warnings = Vec::new();
+    // Each warning names the file the task came from, as the loader was given it: the folder's
+    // own path, or an Autopilot export's `schema.json (task …)`, never a file that does not exist.
     let warn =
-        |warnings: &mut Vec<FlowError>, task: &str, place: String, problem: String, fix: &str| {
-            warnings.push(FlowError {
-                file: PathBuf::from(format!("tasks/{task}.json")),
-                place,
-                problem,
-                fix: fix.to_owned(),
-            });
+        |warnings: &mut Vec<FlowError>, file: &Path, place: String, problem: String, fix: &str| {
+            warnings.push(FlowError::new(file, place, problem, fix));
         };
     let reached = reached_by_name(assistant);
     let mut seen: HashMap<String, (String, usize)> = HashMap::new();
     for (id, task) in assistant.tasks.iter().enumerate() {
         let n = task.samples.len();
         if n == 0 && !reached.contains(&task.name.as_str()) {
-            warn(&mut warnings, &task.name, "samples".into(), "nothing reaches this task: it has no samples and no redirect, listen or default names it".into(), "add samples, or redirect to it from another task");
+            warn(&mut warnings, &task.file, "samples".into(), "nothing reaches this task: it has no samples and no redirect, listen or default names it".into(), "add samples, or redirect to it from another task");
         } else if (1..FEW_SAMPLES).contains(&n) {
             warn(
                 &mut warnings,
-                &task.name,
+                &task.file,
                 "samples".into(),
                 format!(
                     "only {n} sample{}; callers phrase things in many ways",
@@ -54,7 +51,7 @@ pub fn lint(assistant: &Assistant) -> Vec<FlowError> {
             if let Some((other, _)) = seen.get(&key).filter(|(other, _)| *other != task.name) {
                 warn(
                     &mut warnings,
-                    &task.name,
+                    &task.file,
                     format!("samples[{i}]"),
                     format!(
                         "\"{sample}\" is also a sample of task `{other}`; the matcher cannot tell them apart"
@@ -73,7 +70,7 @@ pub fn lint(assistant: &Assistant) -> Vec<FlowError> {
                 let other = assistant.tasks.get(other).map_or("?", |t| t.name.as_str());
                 warn(
                     &mut warnings,
-                    &task.name,
+                    &task.file,
                     format!("samples[{i}]"),
                     format!(
                         "\"{sample}\" is nearly as close to task `{other}` (confidence {confidence:.2}); callers who say it may be asked again"
@@ -133,6 +130,7 @@ fn reached_by_name(assistant: &Assistant) -> Vec<&str> {
 mod tests {
     use super::*;
     use crate::flow::{SourceFile, load};
+    use std::path::PathBuf;
 
     fn assistant(files: &[(&str, &str)]) -> Assistant {
         let files: Vec<SourceFile> = files

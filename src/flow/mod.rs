@@ -105,6 +105,9 @@ pub struct Assistant {
     /// `collect.question` → the kind of value its answers hold, so a placeholder naming it is
     /// said the way that kind is said aloud (a date as "Friday, December 11th").
     pub answer_kinds: HashMap<String, spoken::Kind>,
+    /// The flows' version: 12 hex digits of a hash of every file's name and text, so the same
+    /// flows give the same id on every machine and any edit a new one. Sessions record it.
+    pub version: String,
     /// Things that load but deserve a look: `switchboard check` prints them and `serve` logs them.
     pub warnings: Vec<FlowError>,
     by_name: HashMap<String, TaskId>,
@@ -137,6 +140,9 @@ impl fmt::Debug for Assistant {
 pub struct Task {
     /// Unique name (the file stem), used in `task://name`.
     pub name: String,
+    /// The file it was loaded from, as the loader was given it (`flows/tasks/order.json`, or
+    /// `schema.json (task order)` for an Autopilot export), so advice about it names that file.
+    pub file: PathBuf,
     /// Sample utterances that should trigger it; `{name}` tags mark where a field's value goes.
     pub samples: Vec<String>,
     /// The fields its samples' tags name, with their types.

@@ -6,6 +6,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::FlowError;
+
 /// One flow file's path, role and contents.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -47,31 +49,114 @@ impl SourceFile {
 /// (and so every TaskId) is the same on every machine.
 ///
 /// # Errors
-/// The folder or a file cannot be read; the error message names the path.
-pub fn read_dir(dir: &Path) -> io::Result<Vec<SourceFile>> {
-    let with_path =
-        |path: &Path, e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
-    let mut files = Vec::new();
+/// `dir` is not a flows folder (no such folder, or neither `assistant.json` nor `tasks/`), it
+/// has `assistant.json` but no `tasks/`, or a file cannot be read. The error names the path,
+/// says which of these it is and how to put it right.
+pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, FlowError> {
+    let unreadable = |path: &Path, place: &str, e: io::Error| {
+        FlowError::new(
+            path,
+            place,
+            format!("cannot read it: {e}"),
+            "check that it exists and that Switchboard may read it",
+        )
+    };
     let assistant = dir.join("assistant.json");
+    let tasks_dir = dir.join("tasks");
+    // Say what is missing before trying to read: "No such file or directory" on tasks/ hides
+    // that the folder given is not a flows folder at all.
+    if !dir.is_dir() {
+        return Err(FlowError::new(
+            dir,
+            "(folder)",
+            if dir.exists() {
+                "not a flows folder: it is a file"
+            } else {
+                "there is no such folder"
+            },
+            "pass --flows with a folder that holds assistant.json and tasks/*.json, or with an \
+             Autopilot export (schema.json)",
+        ));
+    }
+    if !assistant.exists() && !tasks_dir.exists() {
+        return Err(FlowError::new(
+            dir,
+            "(folder)",
+            "not a flows folder: it has no assistant.json and no tasks/ folder",
+            not_a_flows_folder_fix(dir),
+        ));
+    }
+    let mut files = Vec::new();
     if assistant.exists() {
-        let text = std::fs::read_to_string(&assistant).map_err(|e| with_path(&assistant, e))?;
+        let text =
+            std::fs::read_to_string(&assistant).map_err(|e| unreadable(&assistant, "(file)", e))?;
         files.push(SourceFile::from_path(assistant, text));
     }
-    let tasks_dir = dir.join("tasks");
-    let entries = std::fs::read_dir(&tasks_dir).map_err(|e| with_path(&tasks_dir, e))?;
+    if !tasks_dir.exists() {
+        return Err(FlowError::new(
+            &tasks_dir,
+            "(folder)",
+            "the tasks/ folder is missing: assistant.json is here, but each task is read from \
+             tasks/<name>.json beside it",
+            format!(
+                "create {} with a file per task, e.g. greeting.json holding {}",
+                tasks_dir.display(),
+                GREETING_TASK
+            ),
+        ));
+    }
+    let entries =
+        std::fs::read_dir(&tasks_dir).map_err(|e| unreadable(&tasks_dir, "(folder)", e))?;
     let mut paths = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| with_path(&tasks_dir, e))?.path();
+        let path = entry
+            .map_err(|e| unreadable(&tasks_dir, "(folder)", e))?
+            .path();
         if path.extension().is_some_and(|ext| ext == "json") {
             paths.push(path);
         }
     }
     paths.sort();
     for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|e| with_path(&path, e))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, "(file)", e))?;
         files.push(SourceFile::from_path(path, text));
     }
     Ok(files)
+}
+
+/// A task that loads, for fixes that ask for one.
+const GREETING_TASK: &str = r#"{"actions": [{"say": "Hello!"}, {"listen": true}]}"#;
+
+/// How to fix `--flows` naming a folder that is not a flows folder: the flows folder or export
+/// inside it when there is one (`--flows .` in a checkout means `--flows flows`), else how to
+/// make one.
+fn not_a_flows_folder_fix(dir: &Path) -> String {
+    let mut inside: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            (path.is_dir()
+                && (path.join("assistant.json").is_file() || path.join("tasks").is_dir()))
+                || path.file_name().is_some_and(|name| name == "schema.json")
+        })
+        .collect();
+    inside.sort();
+    match inside.first() {
+        Some(found) => format!(
+            "did you mean --flows {}? Point --flows at the folder that holds assistant.json and \
+             tasks/, or at an Autopilot export",
+            found.display()
+        ),
+        None => format!(
+            "point --flows at the folder that holds assistant.json and tasks/, or create them \
+             here: {} holding {GREETING_TASK} and, optionally, {} (`switchboard import autopilot \
+             schema.json --out DIR` makes a flows folder from an Autopilot export)",
+            dir.join("tasks").join("greeting.json").display(),
+            dir.join("assistant.json").display(),
+        ),
+    }
 }
 
 /// The repository's `flows/` folder as it was when the binary was built, so `switchboard serve`

@@ -124,8 +124,8 @@ impl AppState {
         }
     }
 
-    /// The loaded assistant.
-    pub fn assistant(&self) -> &Arc<Assistant> {
+    /// The flows new conversations start on.
+    pub fn assistant(&self) -> Arc<Assistant> {
         self.inner.runner.assistant()
     }
 }
@@ -165,7 +165,8 @@ pub fn metrics_router(state: AppState) -> Router {
 }
 
 /// `GET /health`: up, and whether webhooks are checked — an open server says so every time
-/// someone looks; unhealthy when turns cannot be saved (the database file has gone).
+/// someone looks; the flows' version, and an edit of them that did not load; unhealthy when
+/// turns cannot be saved (the database file has gone).
 async fn health(
     axum::extract::State(app): axum::extract::State<AppState>,
 ) -> axum::response::Response {
@@ -178,6 +179,28 @@ async fn health(
     } else {
         "ok: WARNING Twilio signatures are NOT checked (no auth token): anyone who can reach this server can post to it\n".to_owned()
     };
+    let versions = app.inner.runner.versions();
+    body.push_str(&format!("flows: version {}", versions.current().version));
+    let older = versions.older();
+    if !older.is_empty() {
+        body.push_str(&format!(
+            "; calls in progress may still be on {}",
+            older.join(", ")
+        ));
+    }
+    body.push('\n');
+    if let Some(refused) = versions.refused() {
+        // Flow errors name files and places, never what a caller said: fine to show here.
+        body.push_str(&format!(
+            "flows: WARNING the edit seen at {} was not loaded ({} error{}); still serving the version above:\n",
+            refused.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            refused.errors.len(),
+            if refused.errors.len() == 1 { "" } else { "s" }
+        ));
+        for error in &refused.errors {
+            body.push_str(&format!("  {error}\n"));
+        }
+    }
     if app.inner.runner.assistant().matcher.semantics().is_some() {
         body.push_str(&format!(
             "semantic matching: on; {} turns routed on the strings alone (model late or failed)\n",

@@ -28,7 +28,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 
 use crate::engine::{Caller, Input, Reply};
-use crate::flow::Assistant;
+use crate::versions::Versions;
 pub use calls::{CallRow, CallsFilter, HistoryRow};
 pub use postgres::POOL_SIZE;
 pub use read::{Activity, AnswersFilter, CollectedRow, RouteLine, read_collected};
@@ -461,15 +461,15 @@ impl Store {
     /// The turn could not be saved; nothing of it was written.
     pub async fn turn(
         &self,
-        assistant: Arc<Assistant>,
+        flows: Arc<Versions>,
         caller: Caller,
         input: Input,
         now: DateTime<Utc>,
         deadline: Instant,
     ) -> Result<Stepped, StoreError> {
         match &self.backend {
-            Backend::Sqlite(store) => store.turn(assistant, caller, input, now, deadline).await,
-            Backend::Postgres(store) => store.turn(&assistant, &caller, input, now, deadline).await,
+            Backend::Sqlite(store) => store.turn(flows, caller, input, now, deadline).await,
+            Backend::Postgres(store) => store.turn(&flows, &caller, input, now, deadline).await,
         }
     }
 }

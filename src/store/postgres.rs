@@ -32,7 +32,7 @@ use super::read::{Activity, AnswersFilter, CollectedRow, RouteLine};
 use super::turn::{self, AnswerKey, Written, timestamp};
 use super::{Cutoffs, Purged, Stepped, StoreError, StoreOptions};
 use crate::engine::{Caller, Input, Outcome, Reply, Session};
-use crate::flow::Assistant;
+use crate::versions::Versions;
 
 use connect::{pool, unreachable_reason};
 
@@ -409,13 +409,13 @@ impl Store {
     /// it happened, and the retried delivery's stored reply is how the caller finds out.
     pub(super) async fn turn(
         &self,
-        assistant: &Assistant,
+        flows: &Versions,
         caller: &Caller,
         input: Input,
         now: DateTime<Utc>,
         deadline: Instant,
     ) -> Result<Stepped, StoreError> {
-        self.purge_if_due(now, assistant.sms.idle);
+        self.purge_if_due(now, flows.current().sms.idle);
         let deadline = tokio::time::Instant::from_std(deadline);
         let mut attempts_left = 2;
         loop {
@@ -427,7 +427,7 @@ impl Store {
             let work = async {
                 let tx = client.transaction().await?;
                 let stepped = self
-                    .run(&tx, assistant, caller, input.clone(), now, deadline)
+                    .run(&tx, flows, caller, input.clone(), now, deadline)
                     .await?;
                 Ok::<_, StoreError>((tx, stepped))
             };
@@ -453,7 +453,7 @@ impl Store {
     async fn run(
         &self,
         tx: &Transaction<'_>,
-        assistant: &Assistant,
+        flows: &Versions,
         caller: &Caller,
         input: Input,
         now: DateTime<Utc>,
@@ -514,7 +514,7 @@ impl Store {
             });
         }
         let nothing_to_keep = turn::keeps_nothing(session.is_some(), &input);
-        let outcome = turn::step(assistant, session, input, caller, now)?;
+        let outcome = turn::step(flows, session, input, caller, now)?;
         // The second batch: every write of the step.
         let save = async {
             if !nothing_to_keep {

@@ -37,7 +37,7 @@ use tokio::sync::oneshot;
 use super::turn::{self, AnswerKey, Written, timestamp};
 use super::{Cutoffs, FILE_GONE, Purged, Stepped, StoreError, StoreOptions, loggable_key, schema};
 use crate::engine::{Caller, Input, Outcome, Reply, Session};
-use crate::flow::Assistant;
+use crate::versions::Versions;
 
 /// A handle to the writer; cheap to clone.
 #[derive(Clone)]
@@ -52,7 +52,7 @@ pub(super) struct Store {
 
 /// One turn waiting for the writer.
 struct Job {
-    assistant: Arc<Assistant>,
+    flows: Arc<Versions>,
     caller: Caller,
     input: Input,
     now: DateTime<Utc>,
@@ -174,7 +174,7 @@ impl Store {
     /// The turn could not be saved; nothing of it was written.
     pub async fn turn(
         &self,
-        assistant: Arc<Assistant>,
+        flows: Arc<Versions>,
         caller: Caller,
         input: Input,
         now: DateTime<Utc>,
@@ -184,7 +184,7 @@ impl Store {
         let claim = Arc::new(AtomicU8::new(claim::QUEUED));
         self.jobs
             .send(Job {
-                assistant,
+                flows,
                 caller,
                 input,
                 now,
@@ -421,7 +421,7 @@ fn writer(
             last_purge = Instant::now();
             purging = Some(Purge::new(
                 first.now,
-                first.assistant.sms.idle,
+                first.flows.current().sms.idle,
                 options.retention,
             ));
         }
@@ -602,7 +602,7 @@ fn run_batch(
         }
         let nothing_to_keep = turn::keeps_nothing(session.is_some(), &job.input);
         let outcome = match turn::step(
-            &job.assistant,
+            &job.flows,
             session.map(|(s, _)| s),
             job.input.clone(),
             caller,

@@ -11,7 +11,7 @@ use super::StoreError;
 use crate::engine::{
     self, AnswerRecord, Caller, Channel, Delivery, Effect, Input, Next, Outcome, Reply, Session,
 };
-use crate::flow::Assistant;
+use crate::versions::Versions;
 
 /// The idempotency token of a delivery that may be a retry of one already answered. Web service
 /// answers are not deliveries of Twilio's, so they never are.
@@ -58,14 +58,16 @@ pub(super) fn keeps_nothing(had_session: bool, input: &Input) -> bool {
 /// The engine panicked. It is pure and writes nothing until it returns, so the transaction is
 /// untouched: that turn fails, any others in the same transaction go on.
 pub(super) fn step(
-    assistant: &Assistant,
+    flows: &Versions,
     session: Option<Session>,
     input: Input,
     caller: &Caller,
     now: DateTime<Utc>,
 ) -> Result<Outcome, StoreError> {
+    // The conversation goes on with the flows it started on, while they are held.
+    let assistant = flows.for_session(session.as_ref().and_then(|s| s.version.as_deref()));
     let mut outcome = catch_unwind(AssertUnwindSafe(|| {
-        engine::step(assistant, session, input, caller, now)
+        engine::step(&assistant, session, input, caller, now)
     }))
     .map_err(|_| {
         tracing::error!(session = %super::loggable_key(&caller.key), "engine panicked; turn not saved");

@@ -940,3 +940,20 @@ fn spots_placeholders() {
     assert!(!handoff_address("INSERT YOUR TWIML_URL HERE"));
     assert!(!handoff_address(""));
 }
+
+#[test]
+fn a_field_of_an_undefined_type_leaves_with_its_tags() {
+    let mut export = hello_world();
+    export["fieldTypes"] = json!([]);
+    // The question of that type takes any answer; the field goes, and so do its tags, so the
+    // samples still load (a tag must name a field).
+    let (import, assistant) = loads(&export);
+    let order = task(&import, "order");
+    assert_eq!(order["samples"], json!(["a pizza please", "order a pizza"]));
+    warning(
+        &import,
+        "tasks[0].fields",
+        &["`pizza_size`", "tags taken out"],
+    );
+    assert!(assistant.task_id("order").is_some());
+}

@@ -18,7 +18,7 @@ use crate::flow::{
 };
 use crate::nlu::fields::BuiltinType;
 
-use super::hints::question_hints;
+use super::hints::{between_tags, question_hints};
 
 impl Cx {
     pub(super) fn task(
@@ -30,6 +30,7 @@ impl Cx {
     ) -> Task {
         let mut task = Task {
             name: name.to_owned(),
+            file: file.to_path_buf(),
             samples: Vec::new(),
             fields: Vec::new(),
             actions: Vec::new(),
@@ -45,12 +46,32 @@ impl Cx {
         }
         self.unknown_keys(file, &root, &["samples", "fields", "actions"]);
         // Fields name the values a sample's `{tags}` stand for (Autopilot task fields).
+        // Every field with a name counts as declared, even one whose type was wrong: that
+        // mistake is reported once, at its type, not again at each sample that tags it. When a
+        // field's name (or the whole list) could not be read, any tag might be meant for it, so
+        // tags go unchecked rather than each be reported on top of that mistake.
+        let mut declared: Option<Vec<String>> = Some(Vec::new());
+        if let Some(fields) = root.get("fields")
+            && fields.value().as_array().is_none()
+        {
+            self.error(
+                file,
+                fields.path(),
+                format!("expected an array of fields, found {}", fields.kind()),
+                r#"write "fields": [{"name": "city", "type": "Twilio.CITY"}]"#,
+            );
+            declared = None;
+        }
         for field in root.get("fields").map(|f| f.items()).unwrap_or_default() {
             self.unknown_keys(file, &field, &["name", "type"]);
             let name = field
                 .get("name")
                 .and_then(|n| self.string(file, &n))
                 .map(str::to_owned);
+            match (&mut declared, &name) {
+                (Some(names), Some(name)) => names.push(name.clone()),
+                _ => declared = None,
+            }
             let ty = field
                 .get("type")
                 .and_then(|t| self.field_type(file, &t, settings));
@@ -88,6 +109,9 @@ impl Cx {
                     .unwrap_or(sample.as_str());
                 match text {
                     Some(text) if !text.trim().is_empty() => {
+                        if let Some(declared) = &declared {
+                            self.sample_tags(file, &sample, text, declared);
+                        }
                         task.samples.push(text.trim().to_owned())
                     }
                     Some(_) => self.error(
@@ -131,6 +155,31 @@ impl Cx {
             }
         }
         task
+    }
+
+    /// Reports each `{tag}` of a sample that names none of the task's `declared` fields: no
+    /// value is ever taken from such a tag, so a misspelt one would quietly lose what callers say.
+    fn sample_tags(&mut self, file: &Path, sample: &Node<'_>, text: &str, declared: &[String]) {
+        let known: Vec<&str> = declared.iter().map(String::as_str).collect();
+        for tag in tags(text) {
+            // As the field extractor reads tags: trimmed, and `{}` marks nothing.
+            let tag = tag.trim();
+            if tag.is_empty() || known.contains(&tag) {
+                continue;
+            }
+            let declare =
+                format!(r#"declare it under "fields": [{{"name": "{tag}", "type": "…"}}]"#);
+            let fix = match closest(tag, &known) {
+                Some(near) => format!("did you mean `{{{near}}}`? Or {declare}"),
+                None => declare,
+            };
+            self.error(
+                file,
+                sample.path(),
+                format!("sample tag `{{{tag}}}` names no field of this task"),
+                fix,
+            );
+        }
     }
 
     pub(super) fn action(
@@ -988,4 +1037,20 @@ fn answer_values(question: &Question) -> Option<Vec<String>> {
         Field::Custom(_, custom) => Some(custom.values().to_vec()),
         _ => None,
     }
+}
+
+/// The insides of a sample's `{tags}`, in order: whatever lies between the pieces
+/// [`between_tags`] keeps, so hints, this check and the extractor agree on what a tag is (an
+/// unclosed `{` is text).
+fn tags(sample: &str) -> Vec<&str> {
+    // The pieces are slices of `sample`, so where each starts is its distance from the start.
+    let at = |piece: &str| piece.as_ptr() as usize - sample.as_ptr() as usize;
+    between_tags(sample)
+        .windows(2)
+        .filter_map(|pair| {
+            let [before, after] = pair else { return None };
+            // Between two pieces is exactly `{…}`: one byte of brace each side.
+            sample.get(at(before) + before.len() + 1..at(after) - 1)
+        })
+        .collect()
 }

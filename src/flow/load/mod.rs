@@ -54,15 +54,41 @@ pub fn load_dir(dir: &Path) -> Result<Assistant, FlowErrors> {
 /// # Errors
 /// As [`load_dir`], and the model failing on a sample.
 pub fn load_dir_with(dir: &Path, model: Option<&Arc<Model>>) -> Result<Assistant, FlowErrors> {
-    let files = source::read_dir(dir).map_err(|e| {
-        FlowErrors(vec![FlowError {
-            file: dir.to_path_buf(),
-            place: "(folder)".into(),
-            problem: format!("cannot read the flows folder: {e}"),
-            fix: "pass --flows with a folder that holds assistant.json and tasks/*.json".into(),
-        }])
-    })?;
-    load_with(&files, model)
+    let files = source::read_dir(dir).map_err(|e| FlowErrors(vec![e]))?;
+    let mut assistant = load_with(&files, model)?;
+    if !files.iter().any(|f| f.role == Role::Settings) {
+        // First: it explains much of how the assistant behaves, before any advice on tasks.
+        assistant
+            .warnings
+            .insert(0, no_settings_warning(dir, &assistant));
+    }
+    Ok(assistant)
+}
+
+/// A flows folder without `assistant.json` loads (every setting has a default), but those
+/// defaults name no task to greet callers or to catch what nothing matched, and a task called
+/// `greeting` or `fallback` does not become one by its name alone: say so, and what to write.
+fn no_settings_warning(dir: &Path, assistant: &Assistant) -> FlowError {
+    let target = |wanted: &str| {
+        assistant
+            .task_id(wanted)
+            .map_or_else(|| "task://…".to_owned(), |_| format!("task://{wanted}"))
+    };
+    FlowError::new(
+        &dir.join("assistant.json"),
+        "(file)",
+        format!(
+            "there is no assistant.json, so the defaults apply: the assistant is named \"{}\", no \
+             task greets a caller (a call starts by listening, in silence) and none runs when \
+             nothing matches (the caller hears \"{}\"), whatever the tasks are named",
+            assistant.name, assistant.messages.not_understood
+        ),
+        format!(
+            r#"create it with {{"name": "…", "defaults": {{"assistant_initiation": "{}", "fallback": "{}"}}}}"#,
+            target("greeting"),
+            target("fallback")
+        ),
+    )
 }
 
 /// Loads an assistant from flow files: `assistant.json` (optional) and `tasks/<name>.json`.
@@ -156,6 +182,7 @@ pub fn load_with(
             Some(value) => cx.task(path, name, Node::root(value), &settings),
             None => Task {
                 name: name.clone(),
+                file: path.to_path_buf(),
                 samples: Vec::new(),
                 fields: Vec::new(),
                 actions: Vec::new(),
@@ -208,6 +235,7 @@ pub fn load_with(
     let by_name = cx.tasks.clone();
     let defaults = settings.defaults;
     let sid = assistant_sid(&settings.name);
+    let version = version_of(files);
     let mut assistant = Assistant {
         name: settings.name,
         tasks: compiled,
@@ -221,6 +249,7 @@ pub fn load_with(
         matcher,
         all_task_hints,
         sid,
+        version,
         field_types: settings.field_types,
         answer_kinds: cx
             .answer_names
@@ -342,6 +371,37 @@ pub fn compile_actions(
     } else {
         Err(FlowErrors(cx.errors))
     }
+}
+
+/// The flows' version id: the SHA-1 of each file's role (`assistant.json`, `tasks/<name>.json`)
+/// and text, in that order, so where the files were read from (a folder, the binary, an
+/// export) does not change it, and 12 hex digits of it.
+fn version_of(files: &[SourceFile]) -> String {
+    use sha1::{Digest, Sha1};
+    let mut named: Vec<(String, &str)> = files
+        .iter()
+        .map(|f| {
+            let name = match &f.role {
+                Role::Settings => "assistant.json".to_owned(),
+                Role::Task(name) => format!("tasks/{name}.json"),
+            };
+            (name, f.text.as_str())
+        })
+        .collect();
+    named.sort_unstable();
+    let mut hash = Sha1::new();
+    for (name, text) in named {
+        // Lengths first, so no two different sets of files hash the same bytes.
+        hash.update((name.len() as u64).to_le_bytes());
+        hash.update(name.as_bytes());
+        hash.update((text.len() as u64).to_le_bytes());
+        hash.update(text.as_bytes());
+    }
+    hash.finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `UA` + 32 hex digits of the SHA-1 of the assistant's name: stable, and shaped like a real

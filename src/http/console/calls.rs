@@ -489,6 +489,23 @@ fn describe(kind: &str, d: &Value, texts: bool) -> Line {
             "ended: {}",
             ended_label(d.get("reason").and_then(Value::as_str))
         )),
+        "flows" => engine(match d.get("was").and_then(Value::as_str) {
+            Some(was) => format!(
+                "flows version {} (its own version {was} was no longer held)",
+                s("version")
+            ),
+            None => format!("on flows version {}", s("version")),
+        }),
+        "branch" => engine(match d.get("arm").and_then(Value::as_u64) {
+            Some(arm) => format!("choice {arm} held → {}", s("to")),
+            None => format!("no choice held: the default → {}", s("to")),
+        }),
+        "ambiguous" => engine(format!(
+            "{} could be {} or {}: asked which",
+            s("question"),
+            s("am"),
+            s("pm")
+        )),
         "restart" => engine("caller asked to start over".to_owned()),
         "operator" => engine("caller asked for a person".to_owned()),
         "entry" => engine(format!("no task {} to start at", s("unknown_target_task"))),

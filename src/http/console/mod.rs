@@ -750,6 +750,10 @@ struct OverviewPage {
     chart_width: u32,
     bars: Vec<Bar>,
     collects: Vec<CollectLine>,
+    /// The flows version in force.
+    version: String,
+    /// An edit of the flows that did not load: when, and its errors.
+    refused: Option<crate::versions::Refused>,
 }
 
 /// `GET /console/overview`: the last 7 days (today included, UTC) at a glance.
@@ -826,6 +830,8 @@ async fn overview(State(app): State<AppState>, headers: HeaderMap) -> Response {
             latency,
             chart_width: 10 + 7 * 70,
             bars,
+            version: app.inner.runner.assistant().version.clone(),
+            refused: app.inner.runner.versions().refused(),
             collects: activity
                 .collects
                 .into_iter()
