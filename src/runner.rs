@@ -24,7 +24,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::engine::{Caller, Input, Next, Output, Reply, WebhookResult};
-use crate::flow::Assistant;
+use crate::flow::{Assistant, HoldSound};
 use crate::signature::AuthToken;
 use crate::store::{Store, StoreError};
 use crate::versions::Versions;
@@ -65,6 +65,9 @@ pub struct RunnerOptions {
     /// before routing on the strings alone ([`SEMANTIC_BUDGET`] when serving). None waits as
     /// long as it takes, as `chat` and `test` do, so that they route like an idle server.
     pub semantic_budget: Option<Duration>,
+    /// Put calls on hold while slow web services think (the flows' `webhooks` settings):
+    /// only where the continuation route is served (`serve`), not in `chat` or `test`.
+    pub holds: bool,
 }
 
 /// How long a caller's turn may wait for the sentence-embedding model (a forward pass takes
@@ -81,6 +84,7 @@ impl Default for RunnerOptions {
             url_map: Vec::new(),
             step_wait: STEP_WAIT,
             semantic_budget: None,
+            holds: false,
         }
     }
 }
@@ -107,6 +111,53 @@ pub struct Turned {
     pub routed: Option<Option<String>>,
     /// Web service calls made.
     pub hops: u32,
+    /// The reply puts the call on hold: say it, then send Twilio to the continuation
+    /// ([`Runner::resume`]); its `next` means nothing.
+    pub hold: bool,
+}
+
+/// A web service's answer, on its way.
+type Answer = Pin<Box<dyn Future<Output = (WebhookResult, crate::engine::Trip)> + Send>>;
+
+/// Holding a call while a web service thinks (the flows' `webhooks` settings).
+#[derive(Debug, Clone)]
+struct Hold {
+    after: Duration,
+    budget: Duration,
+    sound: HoldSound,
+}
+
+/// Where a turn stood when its caller was put on hold.
+struct OnHold {
+    started: Instant,
+    hops: u32,
+    routed: Option<Option<String>>,
+    hold: Hold,
+}
+
+/// A call on hold: the rest of its turn, running in a task of its own.
+struct Held {
+    /// The turn's result, once it has one.
+    result: tokio::sync::watch::Receiver<Option<TurnResult>>,
+    /// Outputs the caller heard before the hold, left out of the reply after it.
+    said: usize,
+    /// When the hold began.
+    since: Instant,
+    /// What to play while still waiting.
+    sound: Output,
+    /// How long a continuation waits before holding again.
+    after: Duration,
+}
+
+/// What a call's continuation gets: see [`Runner::resume`].
+#[derive(Debug)]
+pub enum Resumed {
+    /// The turn's reply (or its failure).
+    Done(TurnResult),
+    /// Not ready yet: hold again.
+    Holding(Reply),
+    /// Nothing on hold here for this call.
+    Lost,
 }
 
 /// A turn's result as the runner hands it out: shared, because a delivery's retries get the
@@ -132,6 +183,37 @@ struct Shared {
     in_flight: InFlight,
     step_wait: Duration,
     semantic: Semantic,
+    /// The per-call timeout for web services without a hold.
+    webhooks_timeout: Duration,
+    /// Calls on hold, by session key.
+    holds: Holds,
+}
+
+/// Calls put on hold, when the server can take their continuations.
+struct Holds {
+    enabled: bool,
+    held: Mutex<HashMap<String, Held>>,
+}
+
+impl Holds {
+    fn is_empty(&self) -> bool {
+        !self.enabled
+            || self
+                .held
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
+    }
+}
+
+impl Shared {
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
+        // Each change is one insert or remove: a panic elsewhere leaves the map whole.
+        self.holds
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Running the sentence-embedding model for turns: on tokio's blocking threads, at most one
@@ -164,6 +246,11 @@ impl Runner {
                 clock: options.clock,
                 in_flight: InFlight::default(),
                 step_wait: options.step_wait,
+                webhooks_timeout: options.webhook_timeout,
+                holds: Holds {
+                    enabled: options.holds,
+                    held: Mutex::new(HashMap::new()),
+                },
                 semantic: Semantic {
                     passes: Arc::new(tokio::sync::Semaphore::new(
                         std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -316,53 +403,246 @@ impl Runner {
     /// Runs one turn to its reply, in the caller's task.
     async fn run(&self, caller: &Caller, input: Input) -> Result<Turned, StoreError> {
         let started = Instant::now();
-        let deadline = started + TURN_BUDGET;
-        let reply_by = started + REPLY_BUDGET;
-        let mut input = self.understand(input).await;
-        let mut hops = 0;
-        let mut routed = None;
+        // A new turn of the call supersedes whatever it was on hold for.
+        if !self.inner.holds.is_empty() {
+            self.inner.lock_held().remove(&caller.key);
+        }
+        let input = self.understand(input).await;
+        let step = self.step(caller, input, started + REPLY_BUDGET).await?;
+        let hold = self.hold_for(caller);
+        let may_hold = hold.is_some();
+        self.follow(caller, step, started, 0, None, hold, may_hold)
+            .await
+    }
+
+    /// One engine step, committed, waiting for the database until `reply_by` at the latest.
+    async fn step(
+        &self,
+        caller: &Caller,
+        input: Input,
+        reply_by: Instant,
+    ) -> Result<crate::store::Stepped, StoreError> {
+        let step = self
+            .inner
+            .store
+            .turn(
+                Arc::clone(&self.inner.flows),
+                caller.clone(),
+                input,
+                self.now(),
+                (Instant::now() + self.inner.step_wait)
+                    .min(reply_by)
+                    .into_std(),
+            )
+            .await?;
+        // Counted once committed: a step rolled back never happened.
+        crate::metrics::observed(&step.observed);
+        Ok(step)
+    }
+
+    /// How long this caller's turn may wait for a web service before the caller is put on
+    /// hold, and the hold's budget: calls only, when the server can take the continuation.
+    fn hold_for(&self, caller: &Caller) -> Option<Hold> {
+        if !self.inner.holds.enabled || caller.channel != crate::engine::Channel::Voice {
+            return None;
+        }
+        let settings = self.inner.flows.current().webhooks.clone();
+        Some(Hold {
+            after: settings.hold_after?,
+            budget: settings.budget,
+            sound: settings.hold,
+        })
+    }
+
+    /// Makes the web service calls a step asks for, stepping again with each answer, until the
+    /// turn has its reply. With `hold`, a web service still thinking after `hold.after` puts
+    /// the caller on hold: the rest of the turn goes on in a task of its own, and the reply is
+    /// what was said so far and the hold sound (see [`Runner::resume`]).
+    #[allow(clippy::too_many_arguments)] // a turn's state between steps, passed on whole
+    async fn follow(
+        &self,
+        caller: &Caller,
+        mut step: crate::store::Stepped,
+        started: Instant,
+        mut hops: u32,
+        mut routed: Option<Option<String>>,
+        hold: Option<Hold>,
+        may_hold: bool,
+    ) -> Result<Turned, StoreError> {
+        // With holds a web service has the hold budget; without, what Twilio's 15 s leave.
+        let (deadline, reply_by, patience) = match &hold {
+            Some(hold) => (
+                started + hold.budget,
+                started + hold.budget + REPLY_BUDGET,
+                hold.budget,
+            ),
+            None => (
+                started + TURN_BUDGET,
+                started + REPLY_BUDGET,
+                self.inner.webhooks_timeout,
+            ),
+        };
         loop {
-            let step = self
-                .inner
-                .store
-                .turn(
-                    Arc::clone(&self.inner.flows),
-                    caller.clone(),
-                    input,
-                    self.now(),
-                    (Instant::now() + self.inner.step_wait)
-                        .min(reply_by)
-                        .into_std(),
-                )
-                .await?;
-            // Counted once committed: a step rolled back never happened.
-            crate::metrics::observed(&step.observed);
             if step.routed.is_some() {
-                routed = step.routed;
+                routed = step.routed.take();
             }
-            match step.reply.next {
-                Next::Webhook(call) if hops < MAX_HOPS => {
-                    hops += 1;
-                    let (answer, trip) = self
-                        .inner
-                        .webhooks
-                        .call(&self.inner.flows.current(), &call, deadline)
-                        .await;
-                    let outcome = match &answer {
-                        WebhookResult::Actions { .. } => "actions",
-                        WebhookResult::Valid(_) => "verdict",
-                        WebhookResult::Failed { .. } => "failed",
-                    };
-                    crate::metrics::webhook(outcome, trip.took);
-                    input = Input::Webhook(answer, trip);
-                }
+            let call = match step.reply.next {
+                Next::Webhook(call) if hops < MAX_HOPS => call,
                 _ => {
                     return Ok(Turned {
                         reply: step.reply,
                         routed,
                         hops,
+                        hold: false,
                     });
                 }
+            };
+            hops += 1;
+            let said = std::mem::take(&mut step.reply.outputs);
+            let (answer, trip) = match &hold {
+                Some(hold) if may_hold => {
+                    let runner = self.clone();
+                    let mut answer: Answer = Box::pin(async move {
+                        runner.call_web_service(&call, deadline, patience).await
+                    });
+                    tokio::select! {
+                        answered = &mut answer => answered,
+                        () = tokio::time::sleep(hold.after) => {
+                            let at = OnHold { started, hops, routed, hold: hold.clone() };
+                            return Ok(self.put_on_hold(caller, answer, said, at));
+                        }
+                    }
+                }
+                _ => self.call_web_service(&call, deadline, patience).await,
+            };
+            step = self
+                .step(caller, Input::Webhook(answer, trip), reply_by)
+                .await?;
+        }
+    }
+
+    /// One web service call, counted in the metrics.
+    async fn call_web_service(
+        &self,
+        call: &crate::engine::WebhookCall,
+        deadline: Instant,
+        patience: Duration,
+    ) -> (WebhookResult, crate::engine::Trip) {
+        let (answer, trip) = self
+            .inner
+            .webhooks
+            .call_within(&self.inner.flows.current(), call, deadline, patience)
+            .await;
+        let outcome = match &answer {
+            WebhookResult::Actions { .. } => "actions",
+            WebhookResult::Valid(_) => "verdict",
+            WebhookResult::Failed { .. } => "failed",
+        };
+        crate::metrics::webhook(outcome, trip.took);
+        (answer, trip)
+    }
+
+    /// Moves the rest of a turn — the web service's answer and every step after it — to a task
+    /// of its own, notes it for the call's continuation, and returns the hold reply: what the
+    /// caller was to hear so far, then the hold sound.
+    fn put_on_hold(
+        &self,
+        caller: &Caller,
+        answer: Answer,
+        said: Vec<Output>,
+        at: OnHold,
+    ) -> Turned {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        let runner = self.clone();
+        let owned = caller.clone();
+        let OnHold {
+            started,
+            hops,
+            routed,
+            hold,
+        } = at;
+        let reply_by = started + hold.budget + REPLY_BUDGET;
+        let sound = match &hold.sound {
+            HoldSound::Say(text) => Output::Say { text: text.clone() },
+            HoldSound::Play(url) => Output::Play {
+                url: url.clone(),
+                times: 1,
+            },
+        };
+        let background = hold.clone();
+        let rest: Pin<Box<dyn Future<Output = TurnResult> + Send>> = Box::pin(async move {
+            let (answer, trip) = answer.await;
+            let step = runner
+                .step(&owned, Input::Webhook(answer, trip), reply_by)
+                .await
+                .map_err(Arc::new)?;
+            // Within the same budget, but never a second hold from here: the continuation
+            // request holds again if it has to.
+            let rest: Pin<Box<dyn Future<Output = Result<Turned, StoreError>> + Send>> =
+                Box::pin(runner.follow(&owned, step, started, hops, None, Some(background), false));
+            rest.await.map_err(Arc::new)
+        });
+        tokio::spawn(async move {
+            let result = rest.await;
+            // Nobody may be waiting (the caller hung up): the result is committed all the same.
+            let _ = tx.send(Some(result));
+        });
+        let mut held = self.inner.lock_held();
+        // Holds whose call went quiet long ago are dropped as new ones come.
+        let stale = hold.budget + Duration::from_secs(120);
+        held.retain(|_, h| h.since.elapsed() < stale);
+        held.insert(
+            caller.key.clone(),
+            Held {
+                result: rx,
+                said: said.len(),
+                since: Instant::now(),
+                sound: sound.clone(),
+                after: hold.after,
+            },
+        );
+        let mut outputs = said;
+        outputs.push(sound);
+        Turned {
+            reply: Reply {
+                outputs,
+                next: Next::Hangup,
+            },
+            routed,
+            hops,
+            hold: true,
+        }
+    }
+
+    /// A call's continuation after a hold: the turn's reply once it is ready (without what
+    /// the caller heard before the hold), or another hold if it is still not ready after the
+    /// hold time. [`Resumed::Lost`] when this server holds nothing for the call (it restarted,
+    /// or another server put it on hold).
+    pub async fn resume(&self, caller: &Caller) -> Resumed {
+        let held = self
+            .inner
+            .lock_held()
+            .get(&caller.key)
+            .map(|h| (h.result.clone(), h.said, h.sound.clone(), h.after));
+        let Some((mut result, said, sound, after)) = held else {
+            return Resumed::Lost;
+        };
+        let ready = tokio::time::timeout(after, result.wait_for(Option::is_some)).await;
+        match ready {
+            Err(_) => Resumed::Holding(Reply {
+                outputs: vec![sound],
+                next: Next::Hangup,
+            }),
+            Ok(Err(_)) => Resumed::Done(Err(Arc::new(StoreError::EnginePanic))),
+            Ok(Ok(done)) => {
+                let result = done
+                    .clone()
+                    .unwrap_or(Err(Arc::new(StoreError::EnginePanic)));
+                Resumed::Done(result.map(|mut turned| {
+                    let heard = said.min(turned.reply.outputs.len());
+                    turned.reply.outputs.drain(..heard);
+                    turned
+                }))
             }
         }
     }

@@ -101,9 +101,24 @@ impl WebhookClient {
         call: &WebhookCall,
         deadline: Instant,
     ) -> (WebhookResult, Trip) {
+        self.call_within(assistant, call, deadline, self.timeout)
+            .await
+    }
+
+    /// As [`WebhookClient::call`], with `timeout` in place of the client's own for this call:
+    /// a call on hold may wait far longer than Twilio's 15 s.
+    pub async fn call_within(
+        &self,
+        assistant: &Assistant,
+        call: &WebhookCall,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> (WebhookResult, Trip) {
         let started = Instant::now();
         let mut status = None;
-        let result = self.try_call(assistant, call, deadline, &mut status).await;
+        let result = self
+            .try_call(assistant, call, deadline, timeout, &mut status)
+            .await;
         let trip = Trip {
             url: loggable_url(&call.url),
             status,
@@ -142,12 +157,13 @@ impl WebhookClient {
         assistant: &Assistant,
         call: &WebhookCall,
         deadline: Instant,
+        timeout: Duration,
         status: &mut Option<u16>,
     ) -> Result<WebhookResult, Failure> {
         let target = self.mapped(&call.url);
         let remaining = deadline
             .saturating_duration_since(Instant::now())
-            .min(self.timeout);
+            .min(timeout);
         if remaining.is_zero() {
             return Err(Failure::NoTimeLeft);
         }

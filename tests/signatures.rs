@@ -130,6 +130,8 @@ async fn every_webhook_is_guarded() {
             "/voice/status",
             vec![("CallSid", "CA3"), ("CallStatus", "completed")],
         ),
+        // Twilio back after a hold: as hostile as any webhook until its signature checks out.
+        ("/voice/continue", vec![("CallSid", "CA3")]),
         (
             "/sms",
             vec![

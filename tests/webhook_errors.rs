@@ -295,9 +295,11 @@ async fn an_invalid_answer_is_reported_by_where_it_is_wrong_not_what_it_says() {
     let task = json!({"actions": [{"redirect": {"uri": format!("http://127.0.0.1:{port}/next?api_key={SECRET}"), "method": "POST"}}]});
     std::fs::write(flows.path().join("tasks/hand_over.json"), task.to_string()).expect("write");
     let app = TestApp::with_flows(flows.path());
+    // No fallback task: the apology and the engine's last resort, a listen — not a hang-up.
     app.call("CA1")
         .await
-        .expect_goodbye("Sorry, I couldn't finish that just now.");
+        .expect_prompt("Sorry, I couldn't finish that just now.")
+        .expect_prompt("What else can I help you with?");
 
     let log = log.text();
     let history = history(&app.db);

@@ -16,6 +16,9 @@ use crate::nlu::fields::MAX_DIGITS;
 /// Where a Gather sends the caller's answer.
 pub const GATHER_PATH: &str = "/voice/gather";
 
+/// Where Twilio comes back after a hold for the rest of the turn.
+pub const CONTINUE_PATH: &str = "/voice/continue";
+
 /// Longest CallSid accepted; Twilio's are 34 characters.
 const MAX_SID_LEN: usize = 64;
 
@@ -236,21 +239,7 @@ struct EmptyTwiml;
 /// # Errors
 /// Only if askama fails to render, which the compile-time checked template makes unexpected.
 pub fn render(reply: &Reply, voice: Option<&str>) -> Result<String, askama::Error> {
-    let verbs = reply
-        .outputs
-        .iter()
-        .filter_map(|output| match output {
-            Output::Say { text } => Some(Verb::Say {
-                text: xml_safe(text),
-            }),
-            Output::Play { url, times } => Some(Verb::Play {
-                url: xml_safe(url),
-                times: *times,
-            }),
-            // The engine only shows on messaging channels; a call has no screen.
-            Output::Show { .. } => None,
-        })
-        .collect();
+    let verbs = verbs(&reply.outputs);
     let (gather, handoff) = match &reply.next {
         Next::Gather(gather) => (Some(gather), None),
         Next::Handoff(handoff) => (None, Some(HandoffVerb::of(handoff))),
@@ -263,6 +252,43 @@ pub fn render(reply: &Reply, voice: Option<&str>) -> Result<String, askama::Erro
         verbs,
         gather,
         handoff,
+        action: GATHER_PATH,
+    }
+    .render()
+}
+
+/// The outputs a call can hear, cleaned for XML.
+fn verbs(outputs: &[Output]) -> Vec<Verb> {
+    outputs
+        .iter()
+        .filter_map(|output| match output {
+            Output::Say { text } => Some(Verb::Say {
+                text: xml_safe(text),
+            }),
+            Output::Play { url, times } => Some(Verb::Play {
+                url: xml_safe(url),
+                times: *times,
+            }),
+            // The engine only shows on messaging channels; a call has no screen.
+            Output::Show { .. } => None,
+        })
+        .collect()
+}
+
+/// Renders a hold: what the caller is to hear while a web service thinks, then a `<Redirect>`
+/// that brings Twilio back to [`CONTINUE_PATH`] for the rest of the turn.
+///
+/// # Errors
+/// As [`render`].
+pub fn render_hold(outputs: &[Output], voice: Option<&str>) -> Result<String, askama::Error> {
+    ReplyTwiml {
+        voice,
+        verbs: verbs(outputs),
+        gather: None,
+        handoff: Some(HandoffVerb::Redirect {
+            url: CONTINUE_PATH,
+            method: "POST",
+        }),
         action: GATHER_PATH,
     }
     .render()

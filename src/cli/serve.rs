@@ -193,6 +193,8 @@ pub(super) fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             token: auth.as_ref().map(|a| a.token.clone()),
             url_map: args.map_url.clone(),
             semantic_budget: Some(crate::runner::SEMANTIC_BUDGET),
+            // The continuation route is served: slow web services put calls on hold.
+            holds: true,
             ..RunnerOptions::default()
         };
         let model = assistant.matcher.semantics().map(|s| Arc::clone(s.model()));

@@ -391,6 +391,7 @@ pub fn step(
             // A web service's answer continues the caller's turn; it is not a turn of its own.
             if !matches!(input, Input::Webhook(..)) {
                 session.turns += 1;
+                session.failed_task = None;
             }
             let next = if input == Input::Hangup {
                 turn.hang_up(&mut session);

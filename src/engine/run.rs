@@ -569,10 +569,12 @@ impl<'a> Turn<'a> {
             "webhook",
             json!({"url": webhook.loggable_url(), "expects": expects}),
         );
+        // The outputs so far wait with the session for the answer; the step's reply carries a
+        // copy, so a call put on hold hears them before the hold message.
         session.waiting = Waiting::Webhook {
             pending,
             redirects: self.redirects,
-            outputs: std::mem::take(&mut self.outputs),
+            outputs: self.outputs.clone(),
         };
         Next::Webhook(WebhookCall {
             url: webhook.url.clone(),
@@ -638,7 +640,13 @@ impl<'a> Turn<'a> {
             ),
             (
                 "CurrentTask".to_owned(),
-                session.task.clone().unwrap_or_default(),
+                // After a failure, the task that failed: the fallback's web service must know
+                // what the caller was doing, not that the fallback is running.
+                session
+                    .failed_task
+                    .clone()
+                    .or_else(|| session.task.clone())
+                    .unwrap_or_default(),
             ),
             ("Channel".to_owned(), session.channel.as_str().to_owned()),
             ("Memory".to_owned(), memory),
@@ -736,21 +744,50 @@ impl<'a> Turn<'a> {
         }
     }
 
-    /// A redirect's web service failed: apologise and carry on at the fallback task.
+    /// A redirect's web service failed (or ran out of time): apologise and carry on where the
+    /// flows say — `webhooks.give_up`, else the fallback. If that fails as well in the same
+    /// turn (a fallback that is itself a failing web service), the engine's own last resort
+    /// takes over: the apology, once, and a listen for whatever the caller wants next. Never a
+    /// dead call.
     fn webhook_failed(&mut self, session: &mut Session, reason: &str) -> Next {
-        self.event("webhook_failed", json!({"reason": reason}));
+        let first = session.failed_task.is_none();
+        self.event(
+            "webhook_failed",
+            json!({"reason": reason, "last_resort": !first}),
+        );
+        if !first {
+            return self.last_resort(session);
+        }
         self.say(&self.assistant.messages.webhook_failed);
-        // Only a fallback *task*: a fallback web service could be the very one that failed.
-        match self.assistant.defaults.fallback.clone() {
-            Some(target @ Target::Task(_)) => match self.redirect(target) {
+        // Web services called from here on are told which task failed, not "fallback".
+        session.failed_task = Some(session.task.clone().unwrap_or_default());
+        let target = self
+            .assistant
+            .webhooks
+            .give_up
+            .clone()
+            .or_else(|| self.assistant.defaults.fallback.clone());
+        match target {
+            Some(target) => match self.redirect(target) {
                 Some(target) => self.run_target(session, target),
                 None => Next::Hangup,
             },
-            _ => {
-                self.say(&self.assistant.messages.loop_goodbye);
-                Next::Hangup
-            }
+            None => self.last_resort(session),
         }
+    }
+
+    /// The engine's own answer when the flows' way out failed too: a listen for any task.
+    fn last_resort(&mut self, session: &mut Session) -> Next {
+        if !self
+            .outputs
+            .iter()
+            .any(|o| matches!(o, Output::Say { text } if *text == self.assistant.messages.webhook_failed))
+        {
+            self.say(&self.assistant.messages.webhook_failed);
+        }
+        self.say(&self.assistant.messages.anything_else);
+        let hints = self.assistant.all_task_hints.clone();
+        self.listen(session, None, hints, None, true)
     }
 
     /// What the caller's input means if it is one of the assistant's keywords: by text, any

@@ -61,6 +61,11 @@ pub struct Session {
     /// versions were recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The task whose web service failed this turn, if one did: a second failure in the same
+    /// turn gets the engine's last resort instead of the fallback again, and web services
+    /// called meanwhile get it as `CurrentTask`. Cleared by the caller's next turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_task: Option<String>,
 }
 
 /// What a conversation has done so far: the tasks it reached, its collects, what went wrong and
@@ -234,6 +239,7 @@ impl Session {
             delivery: None,
             summary: Summary::default(),
             version: None,
+            failed_task: None,
         }
     }
 }

@@ -92,9 +92,15 @@ fn reached_by_name(assistant: &Assistant) -> Vec<&str> {
         }
     };
     let d = &assistant.defaults;
-    for t in [&d.assistant_initiation, &d.fallback, &d.validate_on_failure]
-        .into_iter()
-        .flatten()
+    for t in [
+        &d.assistant_initiation,
+        &d.fallback,
+        &d.validate_on_failure,
+        &assistant.webhooks.give_up,
+        &assistant.voice.operator,
+    ]
+    .into_iter()
+    .flatten()
     {
         target(t);
     }

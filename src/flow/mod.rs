@@ -93,6 +93,8 @@ pub struct Assistant {
     pub sms: SmsSettings,
     /// What a caller can say during a question, by voice, to get out of it.
     pub voice: VoiceEscapes,
+    /// How a call waits for a slow web service (`webhooks` in `assistant.json`).
+    pub webhooks: WebhookSettings,
     /// The intent matcher, indexed over every task's samples.
     pub matcher: Matcher,
     /// Speech hints for a `listen` that allows every task (all samples), precomputed.
@@ -473,6 +475,9 @@ pub struct Messages {
     /// Asked when a time answer could be morning or evening ("half past seven") and the
     /// question's hours do not settle it; `{am}` and `{pm}` are the two readings.
     pub am_or_pm: String,
+    /// Said after the apology when a web service failed and so did the flows' way out of it
+    /// (the fallback is itself a failing web service); then the caller may say anything.
+    pub anything_else: String,
 }
 
 /// Text conversation settings (`sms` in `assistant.json`).
@@ -508,6 +513,34 @@ pub struct VoiceEscapes {
     /// Where asking for a person goes, typically a task with a `handoff`. Without one the caller
     /// hears that nobody can take the call and the question is asked again.
     pub operator: Option<Target>,
+}
+
+/// How calls wait for the flows' web services.
+///
+/// Twilio waits 15 s for an answer to its webhook, and a caller hears silence meanwhile. A call
+/// whose web service has not answered after [`WebhookSettings::hold_after`] hears the hold
+/// message and Twilio is told to come back (`<Redirect>`) while the request goes on; it may go
+/// on for [`WebhookSettings::budget`] in all, across as many holds as that takes. A text
+/// conversation has no hold: its reply is sent when ready, within the webhook's own time.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Silence before the hold message; None: no holds (the call waits within Twilio's 15 s).
+    pub hold_after: Option<std::time::Duration>,
+    /// Longest a web service may take on a call with holds, all holds included.
+    pub budget: std::time::Duration,
+    /// What a caller on hold hears each time.
+    pub hold: HoldSound,
+    /// Where a call goes when a web service fails or runs out of time; None: the fallback task.
+    pub give_up: Option<Target>,
+}
+
+/// What a caller on hold hears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldSound {
+    /// Words (`<Say>`).
+    Say(String),
+    /// Audio at a URL (`<Play>`), such as hold music.
+    Play(String),
 }
 
 /// Limits that guarantee every call ends.

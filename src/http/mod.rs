@@ -151,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .route("/voice", post(voice::incoming))
         .route(crate::channel::voice::GATHER_PATH, post(voice::gather))
         .route("/voice/status", post(voice::status))
+        .route(crate::channel::voice::CONTINUE_PATH, post(voice::resume))
         .route("/sms", post(sms::incoming))
         .route("/health", get(health))
         .with_state(state)

@@ -11,6 +11,7 @@ use super::error::HttpError;
 use super::form::TwilioForm;
 use crate::channel::voice::{self, VoiceRequest};
 use crate::engine::{Caller, Input, Next};
+use crate::runner::Resumed;
 
 /// `POST /voice`: a call arrives (or its first webhook is replayed).
 pub(super) async fn incoming(
@@ -30,6 +31,48 @@ pub(super) async fn gather(
     let request = VoiceRequest::from_form(&form)?;
     let input = request.input(Input::Silence);
     Ok(turn(&app, &request, input, token).await)
+}
+
+/// `POST /voice/continue`: Twilio back after a hold (a `<Redirect>`): the turn's reply if its
+/// web service has answered, else another hold. A continuation this server holds nothing for
+/// (it restarted, or another server put the call on hold) is taken as the caller's silence:
+/// the engine sees the call still waiting on the web service and takes its failure path, so
+/// the caller is never left in silence.
+pub(super) async fn resume(
+    State(app): State<AppState>,
+    TwilioForm(form, token): TwilioForm,
+) -> Result<Response, HttpError> {
+    let request = VoiceRequest::from_form(&form)?;
+    let runner = &app.inner.runner;
+    let caller = Caller {
+        delivery_token: token.clone(),
+        ..request.caller()
+    };
+    let started = Instant::now();
+    let reply = match runner.resume(&caller).await {
+        Resumed::Lost => return Ok(turn(&app, &request, Input::Silence, token).await),
+        Resumed::Holding(reply) => {
+            tracing::info!(call = %request.call_sid, "still on hold");
+            let assistant = app.assistant();
+            return Ok(twiml(voice::render_hold(
+                &reply.outputs,
+                assistant.style.say_voice.as_deref(),
+            )));
+        }
+        Resumed::Done(Ok(turned)) => {
+            tracing::info!(call = %request.call_sid, input = "continue", webhooks = turned.hops, ended = !matches!(turned.reply.next, Next::Gather(_)), micros = started.elapsed().as_micros() as u64, "turn");
+            turned.reply
+        }
+        Resumed::Done(Err(e)) => {
+            tracing::error!(call = %request.call_sid, input = "continue", error = %e, "turn failed");
+            runner.apology()
+        }
+    };
+    let assistant = app.assistant();
+    Ok(twiml(voice::render(
+        &reply,
+        assistant.style.say_voice.as_deref(),
+    )))
 }
 
 /// `POST /voice/status`: Twilio's status callback. A finished call closes its session, keeping
@@ -71,6 +114,15 @@ async fn turn(
         ..request.caller()
     };
     let reply = match runner.turn(caller, input).await {
+        Ok(turned) if turned.hold => {
+            tracing::info!(call = %request.call_sid, input = kind, webhooks = turned.hops, micros = started.elapsed().as_micros() as u64, "on hold: a web service is slow");
+            crate::metrics::turn("voice", kind, "hold", started.elapsed());
+            let assistant = app.assistant();
+            return twiml(voice::render_hold(
+                &turned.reply.outputs,
+                assistant.style.say_voice.as_deref(),
+            ));
+        }
         Ok(turned) => {
             tracing::info!(call = %request.call_sid, input = kind, webhooks = turned.hops, ended = !matches!(turned.reply.next, Next::Gather(_)), micros = started.elapsed().as_micros() as u64, "turn");
             crate::metrics::turn("voice", kind, "answered", started.elapsed());

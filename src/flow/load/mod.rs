@@ -246,6 +246,7 @@ pub fn load_with(
         time_zone: settings.time_zone,
         sms: settings.sms,
         voice: settings.voice,
+        webhooks: settings.webhooks,
         matcher,
         all_task_hints,
         sid,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use super::{Cx, keyword, words};
 use crate::flow::json::Node;
-use crate::flow::{Defaults, Limits, Messages, SmsSettings, Style, Text, VoiceEscapes};
+use crate::flow::{
+    Defaults, HoldSound, Limits, Messages, SmsSettings, Style, Text, VoiceEscapes, WebhookSettings,
+};
 use serde_json::Value;
 
 use crate::nlu::fields::time::Hours;
@@ -28,6 +30,8 @@ pub(super) struct Settings {
     pub(super) field_types: HashMap<String, Arc<CustomType>>,
     /// How a time said without its part of day is read, unless a question says otherwise.
     pub(super) hours: Hours,
+    /// How calls wait for slow web services.
+    pub(super) webhooks: WebhookSettings,
 }
 
 impl Default for Settings {
@@ -58,6 +62,7 @@ impl Default for Settings {
                 voice_cancelled: "Okay, I've stopped. Goodbye.".into(),
                 voice_no_operator: "Sorry, there is nobody I can put you through to right now.".into(),
                 am_or_pm: "Is that {am}, or {pm}?".into(),
+                anything_else: "What else can I help you with?".into(),
             },
             limits: Limits {
                 max_silences: 3,
@@ -93,6 +98,12 @@ impl Default for Settings {
             matcher: MatcherConfig::default(),
             field_types: HashMap::new(),
             hours: Hours::Ask,
+            webhooks: WebhookSettings {
+                hold_after: Some(std::time::Duration::from_millis(2000)),
+                budget: std::time::Duration::from_secs(45),
+                hold: HoldSound::Say("One moment, please.".into()),
+                give_up: None,
+            },
         }
     }
 }
@@ -124,8 +135,12 @@ impl Cx {
                 "hours",
                 "sms",
                 "voice",
+                "webhooks",
             ],
         );
+        if let Some(webhooks) = root.get("webhooks") {
+            self.webhook_settings(file, &webhooks, &mut s.webhooks);
+        }
         if let Some(hours) = root.get("hours").and_then(|n| self.hours(file, &n)) {
             s.hours = hours;
         }
@@ -242,6 +257,7 @@ impl Cx {
                 "voice_cancelled",
                 "voice_no_operator",
                 "am_or_pm",
+                "anything_else",
             ];
             self.unknown_keys(file, &messages, &keys);
             let m = &mut s.messages;
@@ -261,6 +277,7 @@ impl Cx {
                 &mut m.voice_cancelled,
                 &mut m.voice_no_operator,
                 &mut m.am_or_pm,
+                &mut m.anything_else,
             ]) {
                 if let Some(text) = messages.get(key).and_then(|n| self.string(file, &n)) {
                     *slot = text.to_owned();
@@ -478,6 +495,57 @@ impl Cx {
                 self.error(file, node.path(), "not a way to read times", fix);
                 None
             }
+        }
+    }
+
+    /// `webhooks`: `hold_after_ms` (0: no holds), `budget_ms`, `hold` (a text, `{"say": …}`
+    /// or `{"play": url}`) and `give_up` (a target).
+    fn webhook_settings(&mut self, file: &Path, node: &Node<'_>, w: &mut WebhookSettings) {
+        self.unknown_keys(
+            file,
+            node,
+            &["hold_after_ms", "budget_ms", "hold", "give_up"],
+        );
+        // Twilio gives up on a webhook after 15 s; a hold must come well before.
+        if let Some(n) = node.get("hold_after_ms")
+            && let Some(ms) = self.count(file, &n, 0, 10_000)
+        {
+            w.hold_after = (ms > 0).then(|| std::time::Duration::from_millis(u64::from(ms)));
+        }
+        if let Some(n) = node.get("budget_ms")
+            && let Some(ms) = self.count(file, &n, 1_000, 600_000)
+        {
+            w.budget = std::time::Duration::from_millis(u64::from(ms));
+        }
+        if let Some(hold) = node.get("hold") {
+            match (hold.value(), hold.get("play"), hold.get("say")) {
+                (Value::String(text), _, _) if !text.trim().is_empty() => {
+                    w.hold = HoldSound::Say(text.trim().to_owned());
+                }
+                (_, Some(url), None) => {
+                    if let Some(url) = self.string(file, &url) {
+                        if url.starts_with("https://") || url.starts_with("http://") {
+                            w.hold = HoldSound::Play(url.to_owned());
+                        } else {
+                            self.error(file, hold.path_of("play"), "hold music must be an http(s) URL", r#"write "hold": {"play": "https://example.com/hold.mp3"}"#);
+                        }
+                    }
+                }
+                (_, None, Some(text)) => {
+                    if let Some(text) = self.string(file, &text).filter(|t| !t.trim().is_empty()) {
+                        w.hold = HoldSound::Say(text.trim().to_owned());
+                    }
+                }
+                _ => self.error(
+                    file,
+                    hold.path(),
+                    "expected words to say, or audio to play, while a caller waits",
+                    r#"write "hold": "One moment, please." or {"play": "https://example.com/hold.mp3"}"#,
+                ),
+            }
+        }
+        if let Some(target) = node.get("give_up") {
+            w.give_up = self.target(file, &target);
         }
     }
 }
