@@ -211,7 +211,15 @@ fn sighup_loads_the_flows_at_once() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    // Whether the HUP or the watcher saw the edit first, the server now serves it.
+    // Whether the HUP or the watcher saw the edit first, the server now serves it: a HUP
+    // reloads, it does not end the server as it would a process that ignores it.
     let call = server.post("/voice", &[("CallSid", "CA1")]);
     assert!(call.contains("After. Which colour?"), "{call}");
+    // A clean stop says so.
+    let (status, log) = server.terminate_and_log();
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(
+        log.contains("shutting down") && log.contains("switchboard stopped"),
+        "{log}"
+    );
 }

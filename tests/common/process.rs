@@ -175,6 +175,16 @@ impl Server {
         self.child.wait().expect("reaped");
     }
 
+    /// Ends the server with SIGTERM and returns how it exited and everything it logged.
+    pub fn terminate_and_log(self) -> (std::process::ExitStatus, String) {
+        let log = Arc::clone(&self.log);
+        let status = self.terminate();
+        // The reader thread drains the pipe to its end once the process has gone.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let text = log.lock().map(|l| l.clone()).unwrap_or_default();
+        (status, text)
+    }
+
     /// Ends the server with SIGTERM, a clean shutdown, and returns how it exited.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
