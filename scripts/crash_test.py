@@ -225,7 +225,8 @@ def main():
             duplicated.append(sid)
         else:
             values = {a["question"]: a["value"] for a in saved[0][1]}
-            if values != {"user_name": name, "user_phone_number": phone}:
+            # Keyed as ten digits, saved as E.164 (the bot's question is a Twilio.PHONE_NUMBER).
+            if values != {"user_name": name, "user_phone_number": "+1" + phone}:
                 wrong.append((sid, values))
     if postgres:
         integrity = "ok (PostgreSQL's own)"

@@ -67,18 +67,18 @@ impl Console {
     /// The console of a server whose public URL is `public_url`.
     fn behind(public_url: &str) -> Console {
         let mut console = Console::new();
-        let store = Store::open(&console.app.db).expect("store");
-        let runner = Runner::new(
-            console.app.assistant.clone(),
-            store,
-            RunnerOptions::default(),
-        )
-        .expect("runner");
+        let runner = console.runner();
         console.router = router(
             AppState::with_admin(runner, None, AdminToken::new(TOKEN))
                 .with_public_url(Some(public_url)),
         );
         console
+    }
+
+    /// A new runner on the console's database and flows, for a router built differently.
+    fn runner(&self) -> Runner {
+        let store = Store::open(&self.app.db).expect("store");
+        Runner::new(self.app.assistant.clone(), store, RunnerOptions::default()).expect("runner")
     }
 
     fn at(flows_dir: &std::path::Path, flows: Option<tempfile::TempDir>) -> Console {
@@ -720,13 +720,7 @@ async fn a_text_conversation_is_listed_and_told_as_texts_without_its_numbers() {
 #[tokio::test]
 async fn the_overview_shows_the_flows_version_and_an_edit_that_did_not_load() {
     let mut console = Console::new();
-    let store = Store::open(&console.app.db).expect("store");
-    let runner = Runner::new(
-        console.app.assistant.clone(),
-        store,
-        RunnerOptions::default(),
-    )
-    .expect("runner");
+    let runner = console.runner();
     let versions = std::sync::Arc::clone(runner.versions());
     console.router = router(AppState::with_admin(runner, None, AdminToken::new(TOKEN)));
     let cookie = console.sign_in().await;

@@ -16,6 +16,8 @@
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
+use crate::nlu::fields::{MONTH_NAMES, WEEKDAY_NAMES};
+
 /// A way of saying a value, as written after `|` in a placeholder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -305,35 +307,13 @@ fn ordinal(day: u32) -> String {
 }
 
 fn weekday_name(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Mon => "Monday",
-        Weekday::Tue => "Tuesday",
-        Weekday::Wed => "Wednesday",
-        Weekday::Thu => "Thursday",
-        Weekday::Fri => "Friday",
-        Weekday::Sat => "Saturday",
-        Weekday::Sun => "Sunday",
-    }
+    WEEKDAY_NAMES[day.num_days_from_monday() as usize]
 }
 
 fn month_name(month: u32) -> &'static str {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     month
         .checked_sub(1)
-        .and_then(|i| MONTHS.get(i as usize))
+        .and_then(|i| MONTH_NAMES.get(i as usize))
         .copied()
         .unwrap_or("")
 }

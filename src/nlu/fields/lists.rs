@@ -15,7 +15,7 @@ use super::framing::{self, Profile};
 use super::{Answer, clean_text, words};
 
 /// English weekday names, Monday first (also the `DAY_OF_WEEK` hints).
-pub(super) static WEEKDAY_NAMES: [&str; 7] = [
+pub(crate) static WEEKDAY_NAMES: [&str; 7] = [
     "Monday",
     "Tuesday",
     "Wednesday",
@@ -26,7 +26,7 @@ pub(super) static WEEKDAY_NAMES: [&str; 7] = [
 ];
 
 /// English month names, January first (also the `MONTH` hints).
-pub(super) static MONTH_NAMES: [&str; 12] = [
+pub(crate) static MONTH_NAMES: [&str; 12] = [
     "January",
     "February",
     "March",

@@ -25,6 +25,8 @@ mod date;
 mod email;
 mod framing;
 mod lists;
+
+pub(crate) use lists::{MONTH_NAMES, WEEKDAY_NAMES};
 mod names;
 mod numeric;
 pub mod time;
