@@ -109,10 +109,9 @@ pub async fn reload(source: &Source, versions: &Versions, why: &str) {
 
 /// Watches the flows until the process ends: loads an edit once the files have stopped
 /// changing, on SIGHUP at once, and drops older versions no call uses any more.
-pub async fn watch(source: Source, versions: Arc<Versions>) {
+pub async fn watch(source: Source, versions: Arc<Versions>, mut hangup: Hangups) {
     let mut loaded = look(&source.path);
     let mut last = loaded.clone();
-    let mut hangup = hangups();
     let mut ticks = tokio::time::interval(POLL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -142,8 +141,20 @@ pub async fn watch(source: Source, versions: Arc<Versions>) {
     }
 }
 
-/// SIGHUPs, as a channel; on a platform without them, a channel that never yields.
-fn hangups() -> tokio::sync::mpsc::Receiver<()> {
+/// SIGHUPs as they arrive (see [`hangups`]).
+pub type Hangups = tokio::sync::mpsc::Receiver<()>;
+
+/// With flows that cannot be reloaded (built into the binary), a SIGHUP only says so: it must
+/// not end the server, as it would a process that does not handle it.
+pub async fn ignore_hangups(mut hangup: Hangups) {
+    while hangup.recv().await.is_some() {
+        tracing::info!("SIGHUP: the flows are built in, so there is nothing to reload");
+    }
+}
+
+/// SIGHUPs, as a channel, handled from this call on; on a platform without them, a channel
+/// that never yields. Call it before the server listens, so that no SIGHUP finds it unhandled.
+pub fn hangups() -> Hangups {
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     #[cfg(unix)]
     {

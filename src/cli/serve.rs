@@ -160,6 +160,9 @@ pub(super) fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
         let store = Store::connect(db, store_options).await.map_err(|e| e.to_string())?;
+        // Before the port opens: a SIGHUP that arrives as soon as the server listens must reload,
+        // not end the process (the default for a signal nobody handles).
+        let hangups = crate::reload::hangups();
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         match &auth {
@@ -208,9 +211,12 @@ pub(super) fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
                     path.display()
                 );
                 let source = crate::reload::Source { path, model };
-                tokio::spawn(crate::reload::watch(source, Arc::clone(runner.versions())));
+                tokio::spawn(crate::reload::watch(source, Arc::clone(runner.versions()), hangups));
             }
-            None => tracing::info!("flows version {version} (built in: nothing to watch)"),
+            None => {
+                tracing::info!("flows version {version} (built in: nothing to watch)");
+                tokio::spawn(crate::reload::ignore_hangups(hangups));
+            }
         }
         if admin.is_some() {
             tracing::info!("admin API on: GET /admin/collected and GET /metrics with the admin bearer token");
