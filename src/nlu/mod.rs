@@ -8,6 +8,7 @@ pub mod embedding;
 pub mod eval;
 pub mod extract;
 pub mod fields;
+pub mod lang;
 pub mod matcher;
 pub mod numbers;
 pub mod semantic;
