@@ -159,6 +159,9 @@ impl VoiceRequest {
 #[template(path = "voice/reply.xml")]
 struct ReplyTwiml<'a> {
     voice: Option<&'a str>,
+    /// The recogniser's language for the Gather (`es-MX`, `cmn-Hans-CN`); None: Twilio's
+    /// default, en-US.
+    language: Option<&'a str>,
     verbs: Vec<Verb>,
     gather: Option<&'a Gather>,
     handoff: Option<HandoffVerb<'a>>,
@@ -239,6 +242,19 @@ struct EmptyTwiml;
 /// # Errors
 /// Only if askama fails to render, which the compile-time checked template makes unexpected.
 pub fn render(reply: &Reply, voice: Option<&str>) -> Result<String, askama::Error> {
+    render_in(reply, voice, None)
+}
+
+/// As [`render`], with the language Twilio's recogniser should listen for (`<Gather
+/// language>`), for a bot that is not in en-US.
+///
+/// # Errors
+/// As [`render`].
+pub fn render_in(
+    reply: &Reply,
+    voice: Option<&str>,
+    language: Option<&str>,
+) -> Result<String, askama::Error> {
     let verbs = verbs(&reply.outputs);
     let (gather, handoff) = match &reply.next {
         Next::Gather(gather) => (Some(gather), None),
@@ -249,6 +265,7 @@ pub fn render(reply: &Reply, voice: Option<&str>) -> Result<String, askama::Erro
     };
     ReplyTwiml {
         voice,
+        language,
         verbs,
         gather,
         handoff,
@@ -283,6 +300,7 @@ fn verbs(outputs: &[Output]) -> Vec<Verb> {
 pub fn render_hold(outputs: &[Output], voice: Option<&str>) -> Result<String, askama::Error> {
     ReplyTwiml {
         voice,
+        language: None,
         verbs: verbs(outputs),
         gather: None,
         handoff: Some(HandoffVerb::Redirect {

@@ -135,6 +135,10 @@ enum NluCommand {
         /// Read each line as keys pressed on a keypad rather than as a speech transcript.
         #[arg(long)]
         keypad: bool,
+        /// The language the answers are in (en-US, es-US, es-MX, zh-CN; default: the flows'
+        /// `language`).
+        #[arg(long, value_name = "TAG")]
+        language: Option<String>,
     },
     /// Score the matcher on labelled utterances: a JSON Lines file of
     /// {"text": "…", "task": "name" or null (should decline)}.
@@ -223,8 +227,9 @@ pub fn main() -> ExitCode {
                     field_type,
                     today,
                     keypad,
+                    language,
                 },
-        } => nlu_parse(&flows, &field_type, today, keypad),
+        } => nlu_parse(&flows, &field_type, today, keypad, language.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -404,6 +409,7 @@ fn nlu_parse(
     field_type: &str,
     today: Option<chrono::NaiveDate>,
     keypad: bool,
+    language: Option<&str>,
 ) -> Result<ExitCode, String> {
     use crate::flow::Field;
     use crate::nlu::fields::{self, Answer, BuiltinType, Context};
@@ -435,6 +441,16 @@ fn nlu_parse(
             .date_naive()
     });
     let context = Context { today };
+    let language = match language {
+        None => assistant.language,
+        Some(tag) => crate::nlu::lang::find(tag).ok_or_else(|| {
+            let known: Vec<&str> = crate::nlu::lang::LANGUAGES.iter().map(|l| l.tag).collect();
+            format!(
+                "--language {tag:?}: not a language Switchboard speaks ({})",
+                known.join(", ")
+            )
+        })?,
+    };
     let stdin = io::stdin();
     let mut out = io::BufWriter::new(io::stdout().lock());
     for line in stdin.lock().lines() {
@@ -445,7 +461,7 @@ fn nlu_parse(
             Answer::Speech(&text)
         };
         let value = match &field {
-            Field::Builtin(ty) => fields::parse(*ty, answer, &context),
+            Field::Builtin(ty) => fields::parse_in(*ty, answer, &context, language),
             Field::Custom(_, custom) => custom.parse(answer),
             Field::FreeText => fields::parse_free_text(answer),
         };

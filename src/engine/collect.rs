@@ -15,6 +15,7 @@ use crate::flow::spoken::{self, Format, Kind};
 use crate::flow::{Action, Collect, Field, Question};
 use crate::nlu::fields::time::{self, Reading};
 use crate::nlu::fields::{self, Answer, BuiltinType, Context};
+use crate::nlu::lang::Language;
 
 impl Turn<'_> {
     /// Starts a collect found at `index` of `task`'s actions (or of a web service's document).
@@ -66,9 +67,14 @@ impl Turn<'_> {
                 .iter()
                 .find(|f| &f.name == field)
                 .map(|f| f.value.clone());
-            if let Some(value) =
-                found.and_then(|v| parse_answer(question, Answer::Speech(&v), self.today()))
-            {
+            if let Some(value) = found.and_then(|v| {
+                parse_answer(
+                    question,
+                    Answer::Speech(&v),
+                    self.today(),
+                    self.assistant.language,
+                )
+            }) {
                 self.event(
                     "prefill",
                     json!({"collect": run.collect, "question": question.name, "field": field}),
@@ -143,11 +149,23 @@ impl Turn<'_> {
         let (said, read) = match &input {
             Input::Speech { text, .. } => (
                 text.clone(),
-                read_answer(question, Answer::Speech(text), today, either.as_deref()),
+                read_answer(
+                    question,
+                    Answer::Speech(text),
+                    today,
+                    self.assistant.language,
+                    either.as_deref(),
+                ),
             ),
             Input::Digits(digits) => (
                 digits.clone(),
-                read_answer(question, Answer::Digits(digits), today, either.as_deref()),
+                read_answer(
+                    question,
+                    Answer::Digits(digits),
+                    today,
+                    self.assistant.language,
+                    either.as_deref(),
+                ),
             ),
             Input::Silence | Input::Start | Input::Webhook(..) => (String::new(), Read::Invalid),
             Input::Hangup => {
@@ -170,7 +188,15 @@ impl Turn<'_> {
                 json!({"collect": run.collect, "question": question.name, "said": shown(question, &said), "am": am, "pm": pm, "attempt": run.attempts}),
             );
             let today = self.today();
-            let say = |value: &str| spoken::say(value, Format::Spoken, Kind::Time, today);
+            // The spoken formats are English; another language hears the times as stored.
+            let english = self.assistant.language == crate::nlu::lang::english();
+            let say = |value: &str| {
+                if english {
+                    spoken::say(value, Format::Spoken, Kind::Time, today)
+                } else {
+                    value.to_owned()
+                }
+            };
             let text = self
                 .assistant
                 .messages
@@ -350,7 +376,13 @@ impl Turn<'_> {
         collect.questions.get(run.question).is_some_and(|question| {
             (matches!(question.field, Field::Custom(..))
                 || question.validate.allowed_values.is_some())
-                && parse_answer(question, Answer::Speech(text), self.today()).is_some()
+                && parse_answer(
+                    question,
+                    Answer::Speech(text),
+                    self.today(),
+                    self.assistant.language,
+                )
+                .is_some()
         })
     }
 
@@ -500,6 +532,30 @@ fn write_collected_memory(
     }
 }
 
+/// A time answer read by the question's hours: by the language's parser when it has one and
+/// the answer was spoken (keypad times are language-free), else as in English.
+fn read_time(answer: Answer<'_>, question: &Question, language: &Language) -> Option<Reading> {
+    match (language.parsers, answer) {
+        (Some(parsers), Answer::Speech(text)) => {
+            let said = parsers.time(text)?;
+            Some(time::settle(
+                said.hour * 60 + said.minute,
+                said.ambiguous,
+                question.hours,
+            ))
+        }
+        _ => time::read(answer, question.hours),
+    }
+}
+
+/// The answer to "morning or evening?", in the caller's language.
+fn part_of_day(answer: Answer<'_>, language: &Language) -> Option<bool> {
+    match (language.parsers, answer) {
+        (Some(parsers), Answer::Speech(text)) => parsers.part_of_day(text),
+        _ => time::part_of_day(answer),
+    }
+}
+
 /// An answer read by its question's type.
 enum Read {
     /// A valid value, normalised.
@@ -517,6 +573,7 @@ fn read_answer(
     question: &Question,
     answer: Answer<'_>,
     today: NaiveDate,
+    language: &Language,
     either: Option<&(String, String)>,
 ) -> Read {
     if let Field::Builtin(BuiltinType::Time) = question.field
@@ -524,17 +581,17 @@ fn read_answer(
         && !matches!(answer, Answer::Digits(d) if question.digits.mapping.contains_key(d))
     {
         if let Some((am, pm)) = either
-            && let Some(evening) = time::part_of_day(answer)
+            && let Some(evening) = part_of_day(answer, language)
         {
             return Read::Value(if evening { pm.clone() } else { am.clone() });
         }
-        return match time::read(answer, question.hours) {
+        return match read_time(answer, question, language) {
             Some(Reading::Exact(value)) => Read::Value(value),
             Some(Reading::Either { am, pm }) => Read::Either { am, pm },
             None => Read::Invalid,
         };
     }
-    match parse_answer(question, answer, today) {
+    match parse_answer(question, answer, today, language) {
         Some(value) => Read::Value(value),
         None => Read::Invalid,
     }
@@ -542,12 +599,17 @@ fn read_answer(
 
 /// Parses an answer by the question's field type, then checks its allowed values. A time the
 /// question's hours leave open is no answer here: prefilling it would guess.
-fn parse_answer(question: &Question, answer: Answer<'_>, today: NaiveDate) -> Option<String> {
+fn parse_answer(
+    question: &Question,
+    answer: Answer<'_>,
+    today: NaiveDate,
+    language: &Language,
+) -> Option<String> {
     if let Field::Builtin(BuiltinType::Time) = question.field
         && question.validate.allowed_values.is_none()
         && !matches!(answer, Answer::Digits(d) if question.digits.mapping.contains_key(d))
     {
-        return match time::read(answer, question.hours) {
+        return match read_time(answer, question, language) {
             Some(Reading::Exact(value)) => Some(value),
             Some(Reading::Either { .. }) | None => None,
         };
@@ -560,7 +622,7 @@ fn parse_answer(question: &Question, answer: Answer<'_>, today: NaiveDate) -> Op
     let context = Context { today };
     let value = match &question.field {
         Field::FreeText => fields::parse_free_text(answer),
-        Field::Builtin(ty) => fields::parse(*ty, answer, &context),
+        Field::Builtin(ty) => fields::parse_in(*ty, answer, &context, language),
         Field::Custom(_, custom) => custom.parse(answer),
     };
     let Some(allowed) = &question.validate.allowed_values else {

@@ -94,6 +94,7 @@ impl<'a> Turn<'a> {
                 channel: session.channel,
                 today: self.today(),
                 kinds: &self.assistant.answer_kinds,
+                language: self.assistant.language,
             },
         )
     }

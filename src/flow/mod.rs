@@ -95,6 +95,9 @@ pub struct Assistant {
     pub voice: VoiceEscapes,
     /// How a call waits for a slow web service (`webhooks` in `assistant.json`).
     pub webhooks: WebhookSettings,
+    /// The language callers speak (`language` in `assistant.json`, en-US unless set): how
+    /// Twilio's recogniser listens, the default voice, and how spoken values are read.
+    pub language: &'static crate::nlu::lang::Language,
     /// The intent matcher, indexed over every task's samples.
     pub matcher: Matcher,
     /// Speech hints for a `listen` that allows every task (all samples), precomputed.

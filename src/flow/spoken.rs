@@ -156,6 +156,20 @@ pub fn every_saying(value: &str) -> Vec<String> {
         NaiveDate::MIN,
     ];
     let mut all: Vec<String> = vec![value.to_owned()];
+    // A bot in another language reads a home number as its national digits.
+    for language in &crate::nlu::lang::LANGUAGES {
+        let home = format!("+{}", language.region.calling_code);
+        if let Some(national) = value.trim().strip_prefix(home.as_str()) {
+            for said in [
+                national.to_owned(),
+                say(national, Format::Digits, Kind::Digits, NaiveDate::MIN),
+            ] {
+                if !all.contains(&said) {
+                    all.push(said);
+                }
+            }
+        }
+    }
     for format in Format::ALL {
         for kind in KINDS {
             for today in todays {

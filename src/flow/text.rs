@@ -69,6 +69,11 @@ pub struct Saying<'a> {
     pub today: NaiveDate,
     /// `collect.question` → the kind of value its answers hold.
     pub kinds: &'a HashMap<String, Kind>,
+    /// The bot's language. The spoken formats are English ("Friday, December 11th"); in
+    /// another language a date or time is said as stored unless a format is named, and a
+    /// phone number of the language's own country is read as its national digits, without an
+    /// English "plus".
+    pub language: &'static crate::nlu::lang::Language,
 }
 
 impl Text {
@@ -151,9 +156,18 @@ impl Text {
                             .unwrap_or(Kind::Other),
                         _ => Kind::Other,
                     };
-                    let format = format.unwrap_or_else(|| {
-                        spoken::default_for(kind, saying.channel == Channel::Voice)
+                    let english = saying.language == crate::nlu::lang::english();
+                    let format = format.unwrap_or_else(|| match kind {
+                        Kind::Date | Kind::Time if !english => Format::Raw,
+                        _ => spoken::default_for(kind, saying.channel == Channel::Voice),
                     });
+                    let home = format!("+{}", saying.language.region.calling_code);
+                    let (value, kind) = match value.strip_prefix(home.as_str()) {
+                        Some(national) if !english && kind == Kind::Phone => {
+                            (std::borrow::Cow::Owned(national.to_owned()), Kind::Digits)
+                        }
+                        _ => (value, kind),
+                    };
                     if format == Format::Raw {
                         out.push_str(&value);
                     } else {
@@ -248,6 +262,7 @@ mod tests {
             channel,
             today: NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"),
             kinds,
+            language: crate::nlu::lang::english(),
         }
     }
 

@@ -56,7 +56,7 @@ pub(super) async fn resume(
             let assistant = app.assistant();
             return Ok(twiml(voice::render_hold(
                 &reply.outputs,
-                assistant.style.say_voice.as_deref(),
+                speaking(&assistant).0,
             )));
         }
         Resumed::Done(Ok(turned)) => {
@@ -69,10 +69,8 @@ pub(super) async fn resume(
         }
     };
     let assistant = app.assistant();
-    Ok(twiml(voice::render(
-        &reply,
-        assistant.style.say_voice.as_deref(),
-    )))
+    let (voice, language) = speaking(&assistant);
+    Ok(twiml(voice::render_in(&reply, voice, language)))
 }
 
 /// `POST /voice/status`: Twilio's status callback. A finished call closes its session, keeping
@@ -120,7 +118,7 @@ async fn turn(
             let assistant = app.assistant();
             return twiml(voice::render_hold(
                 &turned.reply.outputs,
-                assistant.style.say_voice.as_deref(),
+                speaking(&assistant).0,
             ));
         }
         Ok(turned) => {
@@ -135,7 +133,8 @@ async fn turn(
         }
     };
     let assistant = app.assistant();
-    twiml(voice::render(&reply, assistant.style.say_voice.as_deref()))
+    let (voice, language) = speaking(&assistant);
+    twiml(voice::render_in(&reply, voice, language))
 }
 
 /// A rendered TwiML document as a response.
@@ -152,4 +151,18 @@ pub(super) fn twiml(rendered: Result<String, askama::Error>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// The voice a bot speaks with and the language Twilio listens for: the style sheet's voice,
+/// else, for a bot not in en-US, its language's default voice (an English voice reading
+/// Spanish is no use); the language's recogniser name unless it is Twilio's default, en-US.
+fn speaking(assistant: &crate::flow::Assistant) -> (Option<&str>, Option<&'static str>) {
+    let language = assistant.language;
+    let english = language == crate::nlu::lang::english();
+    let voice = assistant
+        .style
+        .say_voice
+        .as_deref()
+        .or((!english).then_some(language.voice));
+    (voice, (!english).then_some(language.gather))
 }

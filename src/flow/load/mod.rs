@@ -247,6 +247,7 @@ pub fn load_with(
         sms: settings.sms,
         voice: settings.voice,
         webhooks: settings.webhooks,
+        language: settings.language,
         matcher,
         all_task_hints,
         sid,

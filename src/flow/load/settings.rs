@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::nlu::fields::time::Hours;
 use crate::nlu::fields::{BuiltinType, CustomType};
+use crate::nlu::lang::Language;
 use crate::nlu::matcher::MatcherConfig;
 
 /// What `assistant.json` holds, with defaults for everything.
@@ -32,6 +33,8 @@ pub(super) struct Settings {
     pub(super) hours: Hours,
     /// How calls wait for slow web services.
     pub(super) webhooks: WebhookSettings,
+    /// The language callers speak.
+    pub(super) language: &'static Language,
 }
 
 impl Default for Settings {
@@ -104,6 +107,7 @@ impl Default for Settings {
                 hold: HoldSound::Say("One moment, please.".into()),
                 give_up: None,
             },
+            language: crate::nlu::lang::english(),
         }
     }
 }
@@ -136,8 +140,26 @@ impl Cx {
                 "sms",
                 "voice",
                 "webhooks",
+                "language",
             ],
         );
+        if let Some(tag) = root.get("language")
+            && let Some(text) = self.string(file, &tag)
+        {
+            match crate::nlu::lang::find(text) {
+                Some(language) => s.language = language,
+                None => {
+                    let known: Vec<&str> =
+                        crate::nlu::lang::LANGUAGES.iter().map(|l| l.tag).collect();
+                    self.error(
+                        file,
+                        tag.path(),
+                        format!("Switchboard does not speak `{text}` yet"),
+                        format!("write one of: {}", known.join(", ")),
+                    );
+                }
+            }
+        }
         if let Some(webhooks) = root.get("webhooks") {
             self.webhook_settings(file, &webhooks, &mut s.webhooks);
         }

@@ -227,8 +227,47 @@ pub struct Context {
 /// `DATE` MMDDYYYY or MMDD; `TIME` HHMM or HMM (24-hour); `NUMBER` `*` is a
 /// decimal point; names and emails cannot be typed and give `None`.
 pub fn parse(ty: BuiltinType, answer: Answer<'_>, ctx: &Context) -> Option<String> {
+    parse_in(ty, answer, ctx, crate::nlu::lang::english())
+}
+
+/// As [`parse`], for a caller speaking `language`: a spoken number, digit string, phone
+/// number, date, time, yes/no or name is read by that language's parsers
+/// ([`crate::nlu::lang::Parsers`]) into the same normalised value; keypad digits, and the
+/// types no language changes (emails, the open types), are read as in English. A phone number
+/// without its country code is taken to be in the language's region. A time comes back as
+/// said; [`time::settle`] applies the question's hours.
+pub fn parse_in(
+    ty: BuiltinType,
+    answer: Answer<'_>,
+    ctx: &Context,
+    language: &crate::nlu::lang::Language,
+) -> Option<String> {
     if too_long(answer) {
         return None;
+    }
+    if let (Some(parsers), Answer::Speech(text)) = (language.parsers, answer) {
+        let value = match ty {
+            BuiltinType::Number => parsers.number(text),
+            BuiltinType::NumberSequence => parsers.digits(text),
+            BuiltinType::PhoneNumber => {
+                let has_plus = text.contains('+') || text.contains('＋');
+                parsers
+                    .digits(text)
+                    .and_then(|d| language.region.e164(&d, has_plus))
+            }
+            BuiltinType::YesNo => parsers
+                .yes_no(text)
+                .map(|yes| if yes { "Yes" } else { "No" }.to_owned()),
+            BuiltinType::Date => parsers
+                .date(text, ctx.today)
+                .map(|d| d.format("%Y-%m-%d").to_string()),
+            BuiltinType::Time => parsers
+                .time(text)
+                .map(|t| format!("{:02}:{:02}", t.hour, t.minute)),
+            BuiltinType::FirstName | BuiltinType::LastName => parsers.name(text),
+            _ => return parse_in(ty, answer, ctx, crate::nlu::lang::english()),
+        };
+        return capped(value?, ty.max_len());
     }
     let value = match ty {
         BuiltinType::FirstName => names::parse_first(answer),

@@ -150,17 +150,24 @@ pub fn read(answer: Answer<'_>, hours: Hours) -> Option<Reading> {
         return None;
     }
     let found = find(answer, hours != Hours::AsSaid)?;
-    if !found.ambiguous {
-        return Some(Reading::Exact(hh_mm(found.minutes)));
+    Some(settle(found.minutes, found.ambiguous, hours))
+}
+
+/// A time found in an answer (minutes since midnight, as said), settled by `hours` when it
+/// could be morning or evening: shared by every language's parser.
+pub fn settle(minutes: u32, ambiguous: bool, hours: Hours) -> Reading {
+    let minutes = minutes % (2 * HALF_DAY);
+    if !ambiguous {
+        return Reading::Exact(hh_mm(minutes));
     }
-    let am = found.minutes % HALF_DAY;
+    let am = minutes % HALF_DAY;
     let pm = am + HALF_DAY;
     let either = || Reading::Either {
         am: hh_mm(am),
         pm: hh_mm(pm),
     };
-    Some(match hours {
-        Hours::AsSaid => Reading::Exact(hh_mm(found.minutes)),
+    match hours {
+        Hours::AsSaid => Reading::Exact(hh_mm(minutes)),
         Hours::Ask => either(),
         Hours::Within { from, to } => {
             let within = |t: u32| {
@@ -176,7 +183,7 @@ pub fn read(answer: Answer<'_>, hours: Hours) -> Option<Reading> {
                 _ => either(),
             }
         }
-    })
+    }
 }
 
 /// The part of day in an answer to "morning or evening?": Some(false) for "am", "a.m.",

@@ -1,0 +1,135 @@
+//! Bots in other languages (issue 19, first increment): `"language"` in `assistant.json` sets
+//! how Twilio listens (`<Gather language>`), the default voice, and how spoken values are read,
+//! through the real router and a real SQLite file. The matcher's own work on Spanish and
+//! Mandarin, and the example bots' conversations, are tested elsewhere (`flows/examples/`).
+
+mod common;
+
+use common::{TestApp, repo_flows};
+use switchboard::flow;
+
+#[tokio::test]
+async fn a_spanish_bot_listens_in_spanish_speaks_with_a_spanish_voice_and_reads_spanish_answers() {
+    let app = TestApp::with_flows(&repo_flows().join("examples/registro"));
+    let greeting = app.call("CA1").await;
+    assert_eq!(
+        greeting.gather_attr("language"),
+        Some("es-MX"),
+        "{}",
+        greeting.xml
+    );
+    assert!(
+        greeting.xml.contains(r#"<Say voice="Polly.Mia">"#),
+        "{}",
+        greeting.xml
+    );
+    app.say("CA1", "quiero registrarme")
+        .await
+        .expect_prompt("¿Cuál es su nombre?");
+    app.say("CA1", "mi nombre es Ana").await;
+    app.say(
+        "CA1",
+        "cinco cinco uno dos tres cuatro cinco seis siete ocho",
+    )
+    .await
+    .expect_prompt("¿A qué hora le llamamos?");
+    app.say("CA1", "a las diez y cuarto de la mañana")
+        .await
+        .expect_prompt("a las 10:15");
+    app.say("CA1", "claro que sí")
+        .await
+        .expect_prompt("Gracias, Ana.");
+    let rows = app.collected();
+    let answers: Vec<(&str, &str)> = rows[0]
+        .answers
+        .iter()
+        .map(|a| (a.question.as_str(), a.value.as_str()))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("nombre", "Ana"),
+            ("telefono", "+525512345678"),
+            ("hora", "10:15"),
+            ("correcto", "Yes")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_mandarin_bot_reads_numbers_times_and_yes_or_no_as_they_are_said_in_mandarin() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("assistant.json"),
+        r#"{"language": "zh-CN", "defaults": {"assistant_initiation": "task://book"}}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tasks/book.json"),
+        r#"{"actions": [{"collect": {"name": "booking", "questions": [
+            {"name": "people", "question": "几位？", "type": "Twilio.NUMBER"},
+            {"name": "time", "question": "几点？", "type": "Twilio.TIME", "hours": "ask"},
+            {"name": "phone", "question": "您的电话号码是多少？", "type": "Twilio.PHONE_NUMBER"},
+            {"name": "ok", "question": "对吗？", "type": "Twilio.YES_NO"}],
+          "on_complete": {"redirect": "task://done"}}}]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tasks/done.json"),
+        r#"{"actions": [{"say": "好的，{{booking.people}}位，{{booking.time}}。"}]}"#,
+    )
+    .expect("write");
+    let app = TestApp::with_flows(dir.path());
+    let first = app.call("CA2").await;
+    assert_eq!(
+        first.gather_attr("language"),
+        Some("cmn-Hans-CN"),
+        "{}",
+        first.xml
+    );
+    assert!(
+        first
+            .xml
+            .contains(r#"<Say voice="Polly.Zhiyu">几位？</Say>"#),
+        "{}",
+        first.xml
+    );
+    app.say("CA2", "三个人").await.expect_prompt("几点？");
+    // No part of the day: asked which, as in English.
+    app.say("CA2", "七点半").await.expect_prompt("07:30");
+    app.say("CA2", "晚上")
+        .await
+        .expect_prompt("您的电话号码是多少？");
+    app.say("CA2", "幺三八 零零一三 八零零零")
+        .await
+        .expect_prompt("对吗？");
+    app.say("CA2", "对的")
+        .await
+        .expect_goodbye("好的，3位，19:30。");
+    let rows = app.collected();
+    let answers: Vec<&str> = rows[0].answers.iter().map(|a| a.value.as_str()).collect();
+    assert_eq!(answers, ["3", "19:30", "+8613800138000", "Yes"]);
+}
+
+#[test]
+fn an_unknown_language_is_a_load_error_that_lists_the_known_ones() {
+    let files = [
+        flow::SourceFile::from_path(
+            "flows/assistant.json".into(),
+            r#"{"language": "fr-FR"}"#.into(),
+        ),
+        flow::SourceFile::from_path(
+            "flows/tasks/hi.json".into(),
+            r#"{"samples": ["bonjour"], "actions": [{"say": "Bonjour"}]}"#.into(),
+        ),
+    ];
+    let errors = flow::load(&files).expect_err("refused").0;
+    assert!(
+        errors.iter().any(|e| e.place == "language"
+            && e.problem.contains("fr-FR")
+            && e.fix.contains("es-MX")
+            && e.fix.contains("zh-CN")),
+        "{errors:#?}"
+    );
+}
