@@ -133,3 +133,38 @@ fn an_unknown_language_is_a_load_error_that_lists_the_known_ones() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn check_warns_about_samples_not_in_the_bots_language() {
+    let load = |language: &str, sample: &str| {
+        let files = [
+            flow::SourceFile::from_path(
+                "flows/assistant.json".into(),
+                format!(r#"{{"language": "{language}"}}"#),
+            ),
+            flow::SourceFile::from_path(
+                "flows/tasks/order.json".into(),
+                format!(r#"{{"samples": ["{sample}", "12345"], "actions": [{{"say": "ok"}}]}}"#),
+            ),
+        ];
+        let assistant = flow::load(&files).expect("loads");
+        flow::lint::lint(&assistant)
+            .into_iter()
+            .filter(|w| w.problem.contains("is not written as"))
+            .map(|w| format!("{}: {}", w.place, w.problem))
+            .collect::<Vec<_>>()
+    };
+    let warned = load("zh-CN", "I want to order");
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].starts_with("samples[0]") && warned[0].contains("Chinese characters"),
+        "{warned:?}"
+    );
+    assert!(load("zh-CN", "我要订餐").is_empty());
+    let warned = load("es-MX", "我要订餐");
+    assert!(
+        warned.len() == 1 && warned[0].contains("Latin alphabet"),
+        "{warned:?}"
+    );
+    assert!(load("es-MX", "quiero pedir").is_empty());
+}

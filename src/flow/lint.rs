@@ -48,6 +48,32 @@ pub fn lint(assistant: &Assistant) -> Vec<FlowError> {
             if key.is_empty() {
                 continue;
             }
+            // Twilio transcribes a caller in the bot's language: a sample in another script
+            // is never what a caller's words look like.
+            let language = assistant.language;
+            let han = sample.chars().any(crate::nlu::lang::is_han);
+            let latin = sample.chars().any(|c| c.is_ascii_alphabetic());
+            let foreign = if language.han { latin && !han } else { han };
+            if foreign {
+                warn(
+                    &mut warnings,
+                    &task.file,
+                    format!("samples[{i}]"),
+                    format!(
+                        "\"{sample}\" is not written as a {} caller's words are transcribed ({})",
+                        language.name,
+                        if language.han {
+                            "in Chinese characters"
+                        } else {
+                            "in the Latin alphabet"
+                        }
+                    ),
+                    &format!(
+                        "write the sample in {}, or set \"language\" in assistant.json to the language it is in",
+                        language.name
+                    ),
+                );
+            }
             if let Some((other, _)) = seen.get(&key).filter(|(other, _)| *other != task.name) {
                 warn(
                     &mut warnings,

@@ -153,6 +153,14 @@ pub struct Language {
     pub region: Region,
     /// How its speakers say values; None for English, whose parsers are the built-in types'.
     pub parsers: Option<&'static dyn Parsers>,
+    /// Written in Han characters (Twilio transcribes Mandarin so), not the Latin alphabet:
+    /// `check` warns about a sample in the other script.
+    pub han: bool,
+}
+
+/// Whether a character is a Han (Chinese) character.
+pub fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{2ebef}')
 }
 
 impl std::fmt::Debug for Language {
@@ -176,6 +184,7 @@ pub static LANGUAGES: [Language; 4] = [
         voice: "Polly.Joanna",
         region: NANP,
         parsers: None,
+        han: false,
     },
     Language {
         tag: "es-US",
@@ -184,6 +193,7 @@ pub static LANGUAGES: [Language; 4] = [
         voice: "Polly.Lupe",
         region: NANP,
         parsers: Some(&es::Spanish),
+        han: false,
     },
     Language {
         tag: "es-MX",
@@ -192,6 +202,7 @@ pub static LANGUAGES: [Language; 4] = [
         voice: "Polly.Mia",
         region: MEXICO,
         parsers: Some(&es::Spanish),
+        han: false,
     },
     Language {
         tag: "zh-CN",
@@ -200,6 +211,7 @@ pub static LANGUAGES: [Language; 4] = [
         voice: "Polly.Zhiyu",
         region: CHINA,
         parsers: Some(&zh::Mandarin),
+        han: true,
     },
 ];
 
