@@ -149,6 +149,14 @@ fn clean_chars(text: &str) -> String {
             let prev_ok = i > 0 && chars[i - 1].is_alphanumeric();
             let next_ok = chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
             out.push(if prev_ok && next_ok { '\'' } else { ' ' });
+        } else if crate::nlu::lang::is_han(c) {
+            // Chinese is written without spaces: each character is a word here, so the
+            // matcher's words are characters and its word pairs the two-character words most
+            // of the language is made of, with no dictionary to segment by (and no wrong
+            // segmentation to recover from when the recogniser picks a homophone).
+            out.push(' ');
+            out.push(c);
+            out.push(' ');
         } else if c.is_alphanumeric() {
             out.push(c);
         } else {
@@ -172,6 +180,11 @@ fn fold_char(c: char) -> char {
         'ù' | 'ú' | 'û' | 'ü' | 'ū' => 'u',
         'ý' | 'ÿ' => 'y',
         '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`' | '\u{00b4}' => '\'',
+        // Full-width digits and letters, as Chinese keyboards and recognisers write them.
+        '\u{ff10}'..='\u{ff19}' | '\u{ff41}'..='\u{ff5a}' => {
+            // The full-width block mirrors ASCII at a fixed distance.
+            char::from_u32(c as u32 - 0xfee0).unwrap_or(c)
+        }
         _ => c,
     }
 }
@@ -443,6 +456,14 @@ fn single_digit_unit(text: &str) -> Option<(char, &str)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn chinese_is_split_into_characters_and_full_width_forms_folded() {
+        assert_eq!(super::normalize("我要订餐！"), "我 要 订 餐");
+        assert_eq!(super::normalize("订３个人的位子"), "订 3 个 人 的 位 子");
+        assert_eq!(super::normalize("ＡＢＣ123"), super::normalize("ABC123"));
+        assert_eq!(super::normalize("book 一个 table"), "book 一 个 table");
+    }
+
     use super::*;
 
     #[test]
