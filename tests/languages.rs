@@ -168,3 +168,44 @@ fn check_warns_about_samples_not_in_the_bots_language() {
     );
     assert!(load("es-MX", "quiero pedir").is_empty());
 }
+
+#[tokio::test]
+async fn a_bot_says_its_built_in_lines_and_hears_escape_words_in_its_language() {
+    // The Spanish example sets no messages or escape words of its own.
+    let app = TestApp::with_flows(&repo_flows().join("examples/registro"));
+    app.call("CA3").await;
+    app.say("CA3", "quiero registrarme").await;
+    app.say("CA3", "Ana").await;
+    app.say("CA3", "banana")
+        .await
+        .expect_prompt("Perdón, no le entendí.");
+    app.say("CA3", "ayuda")
+        .await
+        .expect_prompt("Puede responder la pregunta");
+    app.say("CA3", "cancelar")
+        .await
+        .expect_goodbye("Listo, terminé. Adiós.");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("assistant.json"),
+        r#"{"language": "zh-CN", "defaults": {"assistant_initiation": "task://ask"}}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tasks/ask.json"),
+        r#"{"actions": [{"collect": {"name": "c", "questions": [
+            {"name": "n", "question": "几位？", "type": "Twilio.NUMBER"}],
+          "on_complete": {"redirect": "task://ask"}}}]}"#,
+    )
+    .expect("write");
+    let app = TestApp::with_flows(dir.path());
+    app.call("CA4").await;
+    app.say("CA4", "不知道")
+        .await
+        .expect_prompt("抱歉，我没听明白。");
+    app.say("CA4", "取消")
+        .await
+        .expect_goodbye("好的，已经结束。再见。");
+}

@@ -39,33 +39,33 @@ pub(super) struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
+        let mut settings = Settings {
             name: "Switchboard assistant".into(),
             defaults: Defaults::default(),
             style: Style {
                 say_voice: None,
-                on_failure: vec![Text::plain("Sorry, I didn't get that.")],
+                on_failure: Vec::new(),
                 repeat_question: true,
                 on_success: None,
                 max_attempts: 3,
             },
             messages: Messages {
-                not_understood: "Sorry, I didn't catch that. Could you say it another way?".into(),
-                no_input_goodbye: "I haven't heard anything, so I'll hang up now. Please call again any time. Goodbye.".into(),
-                too_many_attempts: "Sorry, I'm having trouble understanding. Please call again later. Goodbye.".into(),
-                loop_goodbye: "Sorry, something went wrong on our side. Please call again later. Goodbye.".into(),
-                error_goodbye: "Sorry, something went wrong on our side and I couldn't save that. Please call again in a moment. Goodbye.".into(),
-                webhook_failed: "Sorry, I couldn't finish that just now.".into(),
-                sms_help: "This is an automated assistant. Reply to the question, text START OVER to begin again, or CANCEL to stop.".into(),
-                sms_cancelled: "Okay, I've stopped. Text anything to start again.".into(),
-                sms_empty: "I can only read text, so please type your answer.".into(),
-                sms_handoff: "To talk to someone, please call us.".into(),
-                sms_handoff_number: "To talk to someone, please call".into(),
-                voice_help: "You can answer the question, say start over to begin again, or cancel to stop.".into(),
-                voice_cancelled: "Okay, I've stopped. Goodbye.".into(),
-                voice_no_operator: "Sorry, there is nobody I can put you through to right now.".into(),
-                am_or_pm: "Is that {am}, or {pm}?".into(),
-                anything_else: "What else can I help you with?".into(),
+                not_understood: String::new(),
+                no_input_goodbye: String::new(),
+                too_many_attempts: String::new(),
+                loop_goodbye: String::new(),
+                error_goodbye: String::new(),
+                webhook_failed: String::new(),
+                sms_help: String::new(),
+                sms_cancelled: String::new(),
+                sms_empty: String::new(),
+                sms_handoff: String::new(),
+                sms_handoff_number: String::new(),
+                voice_help: String::new(),
+                voice_cancelled: String::new(),
+                voice_no_operator: String::new(),
+                am_or_pm: String::new(),
+                anything_else: String::new(),
             },
             limits: Limits {
                 max_silences: 3,
@@ -75,27 +75,16 @@ impl Default for Settings {
             time_zone: chrono_tz::UTC,
             sms: SmsSettings {
                 idle: chrono::Duration::hours(4),
-                stop_words: words(&["stop", "stopall", "unsubscribe", "end", "quit"]),
-                cancel_words: words(&["cancel"]),
-                restart_words: words(&["start over", "restart", "reset"]),
-                help_words: words(&["help", "info"]),
+                stop_words: Vec::new(),
+                cancel_words: Vec::new(),
+                restart_words: Vec::new(),
+                help_words: Vec::new(),
             },
             voice: VoiceEscapes {
-                help_words: words(&["help", "help me", "i need help"]),
-                cancel_words: words(&["cancel", "goodbye", "good bye", "bye", "never mind", "quit"]),
-                restart_words: words(&["start over", "start again", "restart"]),
-                operator_words: words(&[
-                    "operator",
-                    "agent",
-                    "representative",
-                    "a person",
-                    "a real person",
-                    "human",
-                    "talk to a person",
-                    "speak to a person",
-                    "talk to someone",
-                    "speak to someone",
-                ]),
+                help_words: Vec::new(),
+                cancel_words: Vec::new(),
+                restart_words: Vec::new(),
+                operator_words: Vec::new(),
                 operator: None,
             },
             matcher: MatcherConfig::default(),
@@ -108,7 +97,49 @@ impl Default for Settings {
                 give_up: None,
             },
             language: crate::nlu::lang::english(),
+        };
+        settings.speak(crate::nlu::lang::english());
+        settings
+    }
+}
+
+impl Settings {
+    /// Takes `language` and its built-in messages and escape words: the defaults that the
+    /// flow's own `messages`, `voice` and `sms` blocks, read after it, override.
+    pub(super) fn speak(&mut self, language: &'static Language) {
+        let b = language.builtins;
+        self.language = language;
+        self.style.on_failure = vec![Text::plain(b.on_failure)];
+        self.webhooks.hold = HoldSound::Say(b.hold.to_owned());
+        let m = &mut self.messages;
+        for (slot, text) in [
+            (&mut m.not_understood, b.not_understood),
+            (&mut m.no_input_goodbye, b.no_input_goodbye),
+            (&mut m.too_many_attempts, b.too_many_attempts),
+            (&mut m.loop_goodbye, b.loop_goodbye),
+            (&mut m.error_goodbye, b.error_goodbye),
+            (&mut m.webhook_failed, b.webhook_failed),
+            (&mut m.sms_help, b.sms_help),
+            (&mut m.sms_cancelled, b.sms_cancelled),
+            (&mut m.sms_empty, b.sms_empty),
+            (&mut m.sms_handoff, b.sms_handoff),
+            (&mut m.sms_handoff_number, b.sms_handoff_number),
+            (&mut m.voice_help, b.voice_help),
+            (&mut m.voice_cancelled, b.voice_cancelled),
+            (&mut m.voice_no_operator, b.voice_no_operator),
+            (&mut m.am_or_pm, b.am_or_pm),
+            (&mut m.anything_else, b.anything_else),
+        ] {
+            *slot = text.to_owned();
         }
+        self.sms.stop_words = words(b.sms_stop);
+        self.sms.cancel_words = words(b.sms_cancel);
+        self.sms.restart_words = words(b.sms_restart);
+        self.sms.help_words = words(b.sms_help_words);
+        self.voice.help_words = words(b.voice_help_words);
+        self.voice.cancel_words = words(b.voice_cancel);
+        self.voice.restart_words = words(b.voice_restart);
+        self.voice.operator_words = words(b.voice_operator);
     }
 }
 
@@ -147,7 +178,7 @@ impl Cx {
             && let Some(text) = self.string(file, &tag)
         {
             match crate::nlu::lang::find(text) {
-                Some(language) => s.language = language,
+                Some(language) => s.speak(language),
                 None => {
                     let known: Vec<&str> =
                         crate::nlu::lang::LANGUAGES.iter().map(|l| l.tag).collect();

@@ -139,6 +139,186 @@ const CHINA: Region = Region {
     abroad: &["00"],
 };
 
+/// What the bot says in moments no task covers, and the words callers use to get out of a
+/// question, in one language: the defaults a flow's `messages`, `voice` and `sms` blocks
+/// override. `{am}` and `{pm}` stand for the two readings of a time.
+#[derive(Debug)]
+pub struct Builtins {
+    /// Said after an answer that is not a value of the question's type.
+    pub on_failure: &'static str,
+    /// Said to a caller on hold while a web service thinks (`webhooks.hold`).
+    pub hold: &'static str,
+    /// `messages.not_understood`, and the other messages after it.
+    pub not_understood: &'static str,
+    /// `messages.no_input_goodbye`.
+    pub no_input_goodbye: &'static str,
+    /// `messages.too_many_attempts`.
+    pub too_many_attempts: &'static str,
+    /// `messages.loop_goodbye`.
+    pub loop_goodbye: &'static str,
+    /// `messages.error_goodbye`.
+    pub error_goodbye: &'static str,
+    /// `messages.webhook_failed`.
+    pub webhook_failed: &'static str,
+    /// `messages.sms_help`.
+    pub sms_help: &'static str,
+    /// `messages.sms_cancelled`.
+    pub sms_cancelled: &'static str,
+    /// `messages.sms_empty`.
+    pub sms_empty: &'static str,
+    /// `messages.sms_handoff`.
+    pub sms_handoff: &'static str,
+    /// `messages.sms_handoff_number`.
+    pub sms_handoff_number: &'static str,
+    /// `messages.voice_help`.
+    pub voice_help: &'static str,
+    /// `messages.voice_cancelled`.
+    pub voice_cancelled: &'static str,
+    /// `messages.voice_no_operator`.
+    pub voice_no_operator: &'static str,
+    /// `messages.am_or_pm`.
+    pub am_or_pm: &'static str,
+    /// `messages.anything_else`.
+    pub anything_else: &'static str,
+    /// `sms.stop_words`, and the other texted words after it.
+    pub sms_stop: &'static [&'static str],
+    /// `sms.cancel_words`.
+    pub sms_cancel: &'static [&'static str],
+    /// `sms.restart_words`.
+    pub sms_restart: &'static [&'static str],
+    /// `sms.help_words`.
+    pub sms_help_words: &'static [&'static str],
+    /// `voice.help_words`, and the other spoken words after it.
+    pub voice_help_words: &'static [&'static str],
+    /// `voice.cancel_words`.
+    pub voice_cancel: &'static [&'static str],
+    /// `voice.restart_words`.
+    pub voice_restart: &'static [&'static str],
+    /// `voice.operator_words`.
+    pub voice_operator: &'static [&'static str],
+}
+
+/// English.
+static ENGLISH: Builtins = Builtins {
+    on_failure: "Sorry, I didn't get that.",
+    hold: "One moment, please.",
+    not_understood: "Sorry, I didn't catch that. Could you say it another way?",
+    no_input_goodbye: "I haven't heard anything, so I'll hang up now. Please call again any time. Goodbye.",
+    too_many_attempts: "Sorry, I'm having trouble understanding. Please call again later. Goodbye.",
+    loop_goodbye: "Sorry, something went wrong on our side. Please call again later. Goodbye.",
+    error_goodbye: "Sorry, something went wrong on our side and I couldn't save that. Please call again in a moment. Goodbye.",
+    webhook_failed: "Sorry, I couldn't finish that just now.",
+    sms_help: "This is an automated assistant. Reply to the question, text START OVER to begin again, or CANCEL to stop.",
+    sms_cancelled: "Okay, I've stopped. Text anything to start again.",
+    sms_empty: "I can only read text, so please type your answer.",
+    sms_handoff: "To talk to someone, please call us.",
+    sms_handoff_number: "To talk to someone, please call",
+    voice_help: "You can answer the question, say start over to begin again, or cancel to stop.",
+    voice_cancelled: "Okay, I've stopped. Goodbye.",
+    voice_no_operator: "Sorry, there is nobody I can put you through to right now.",
+    am_or_pm: "Is that {am}, or {pm}?",
+    anything_else: "What else can I help you with?",
+    sms_stop: &["stop", "stopall", "unsubscribe", "end", "quit"],
+    sms_cancel: &["cancel"],
+    sms_restart: &["start over", "restart", "reset"],
+    sms_help_words: &["help", "info"],
+    voice_help_words: &["help", "help me", "i need help"],
+    voice_cancel: &["cancel", "goodbye", "good bye", "bye", "never mind", "quit"],
+    voice_restart: &["start over", "start again", "restart"],
+    voice_operator: &[
+        "operator",
+        "agent",
+        "representative",
+        "a person",
+        "a real person",
+        "human",
+        "talk to a person",
+        "speak to a person",
+        "talk to someone",
+        "speak to someone",
+    ],
+};
+
+/// Spanish, addressing the caller as usted, as a business does. Words are given with and
+/// without accents: recognisers and texters drop them.
+static SPANISH: Builtins = Builtins {
+    on_failure: "Perdón, no le entendí.",
+    hold: "Un momento, por favor.",
+    not_understood: "Perdón, no le entendí. ¿Me lo puede decir de otra forma?",
+    no_input_goodbye: "No he escuchado nada, así que voy a colgar. Llámenos cuando guste. Adiós.",
+    too_many_attempts: "Perdón, no logro entenderle. Por favor llame más tarde. Adiós.",
+    loop_goodbye: "Perdón, algo salió mal de nuestro lado. Por favor llame más tarde. Adiós.",
+    error_goodbye: "Perdón, algo salió mal de nuestro lado y no pude guardarlo. Por favor llame de nuevo en un momento. Adiós.",
+    webhook_failed: "Perdón, no pude terminar eso en este momento.",
+    sms_help: "Este es un asistente automático. Responda a la pregunta, escriba EMPEZAR para comenzar de nuevo o CANCELAR para terminar.",
+    sms_cancelled: "Listo, terminé. Escriba cualquier cosa para empezar de nuevo.",
+    sms_empty: "Solo puedo leer texto; por favor escriba su respuesta.",
+    sms_handoff: "Para hablar con alguien, por favor llámenos.",
+    sms_handoff_number: "Para hablar con alguien, por favor llame al",
+    voice_help: "Puede responder la pregunta, decir empezar de nuevo para comenzar otra vez, o cancelar para terminar.",
+    voice_cancelled: "Listo, terminé. Adiós.",
+    voice_no_operator: "Perdón, en este momento no hay nadie que pueda atenderle.",
+    am_or_pm: "¿Es {am} o {pm}?",
+    anything_else: "¿En qué más le puedo ayudar?",
+    sms_stop: &["stop", "alto", "baja", "parar"],
+    sms_cancel: &["cancelar"],
+    sms_restart: &["empezar", "empezar de nuevo", "reiniciar"],
+    sms_help_words: &["ayuda", "info"],
+    voice_help_words: &["ayuda", "ayúdeme", "ayudeme", "necesito ayuda"],
+    voice_cancel: &[
+        "cancelar",
+        "adiós",
+        "adios",
+        "ya no",
+        "olvídelo",
+        "olvidelo",
+    ],
+    voice_restart: &[
+        "empezar de nuevo",
+        "volver a empezar",
+        "otra vez desde el principio",
+    ],
+    voice_operator: &[
+        "operador",
+        "operadora",
+        "agente",
+        "una persona",
+        "hablar con una persona",
+        "hablar con alguien",
+        "un representante",
+    ],
+};
+
+/// Mandarin (Simplified Chinese).
+static MANDARIN: Builtins = Builtins {
+    on_failure: "抱歉，我没听明白。",
+    hold: "请稍等。",
+    not_understood: "抱歉，我没听明白。您能换个说法吗？",
+    no_input_goodbye: "我没有听到您的声音，先挂断了。欢迎随时再打来。再见。",
+    too_many_attempts: "抱歉，我没能听懂您的意思。请稍后再打来。再见。",
+    loop_goodbye: "抱歉，我们这边出了点问题。请稍后再打来。再见。",
+    error_goodbye: "抱歉，我们这边出了点问题，刚才的信息没能保存。请稍后再打来。再见。",
+    webhook_failed: "抱歉，这件事暂时没能办完。",
+    sms_help: "这是自动助手。请回答问题；回复“重新开始”从头开始，回复“取消”结束。",
+    sms_cancelled: "好的，已经结束。发送任意内容可以重新开始。",
+    sms_empty: "我只能读文字，请输入您的回答。",
+    sms_handoff: "如需人工服务，请给我们打电话。",
+    sms_handoff_number: "如需人工服务，请拨打",
+    voice_help: "您可以回答问题，说“重新开始”从头开始，或者说“取消”结束。",
+    voice_cancelled: "好的，已经结束。再见。",
+    voice_no_operator: "抱歉，现在没有人工客服可以接听。",
+    am_or_pm: "请问是{am}还是{pm}？",
+    anything_else: "还有什么可以帮您的吗？",
+    sms_stop: &["stop", "退订", "停止"],
+    sms_cancel: &["取消"],
+    sms_restart: &["重新开始", "重来"],
+    sms_help_words: &["帮助", "help"],
+    voice_help_words: &["帮助", "帮帮我", "我需要帮助"],
+    voice_cancel: &["取消", "再见", "算了"],
+    voice_restart: &["重新开始", "重来", "从头开始"],
+    voice_operator: &["人工", "人工服务", "转人工", "接线员", "客服"],
+};
+
 /// A language a bot can be written in (`"language"` in `assistant.json`).
 pub struct Language {
     /// The BCP-47 tag as written in `assistant.json` ("es-MX").
@@ -156,6 +336,8 @@ pub struct Language {
     /// Written in Han characters (Twilio transcribes Mandarin so), not the Latin alphabet:
     /// `check` warns about a sample in the other script.
     pub han: bool,
+    /// What the bot says by default in moments no task covers, and the escape words.
+    pub builtins: &'static Builtins,
 }
 
 /// Whether a character is a Han (Chinese) character.
@@ -185,6 +367,7 @@ pub static LANGUAGES: [Language; 4] = [
         region: NANP,
         parsers: None,
         han: false,
+        builtins: &ENGLISH,
     },
     Language {
         tag: "es-US",
@@ -194,6 +377,7 @@ pub static LANGUAGES: [Language; 4] = [
         region: NANP,
         parsers: Some(&es::Spanish),
         han: false,
+        builtins: &SPANISH,
     },
     Language {
         tag: "es-MX",
@@ -203,6 +387,7 @@ pub static LANGUAGES: [Language; 4] = [
         region: MEXICO,
         parsers: Some(&es::Spanish),
         han: false,
+        builtins: &SPANISH,
     },
     Language {
         tag: "zh-CN",
@@ -212,6 +397,7 @@ pub static LANGUAGES: [Language; 4] = [
         region: CHINA,
         parsers: Some(&zh::Mandarin),
         han: true,
+        builtins: &MANDARIN,
     },
 ];
 
