@@ -2,7 +2,8 @@
 //!
 //! A text conversation is keyed by the From/To pair. Everything the bot says in one turn goes
 //! out as one message — split at sentence boundaries when it is over Twilio's 1,600-character
-//! limit, and never more than the 10 messages Twilio accepts in one reply.
+//! limit (670 characters, ten 67-character segments, for a text that needs UCS-2: Chinese, or
+//! Spanish with á), and never more than the 10 messages Twilio accepts in one reply.
 
 use askama::Template;
 
@@ -11,6 +12,24 @@ use crate::engine::{Caller, Channel, Input, Output, Reply};
 
 /// Longest body Twilio sends in one message.
 pub const MAX_BODY: usize = 1600;
+
+/// Longest body for a text that needs UCS-2 (Chinese, or Spanish with á, í, ó, ú): ten
+/// segments of 67 characters. Twilio would take 1,600 characters, but as 24 segments, each
+/// billed and each a chance to arrive out of order; ten is what it recommends.
+pub const MAX_UCS2_BODY: usize = 670;
+
+/// The characters of the GSM 03.38 alphabet (its basic set and extension table): a text made
+/// of only these travels in 153-character segments, any other character makes it UCS-2.
+const GSM7: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€";
+
+/// The longest body for `text`: [`MAX_BODY`], or [`MAX_UCS2_BODY`] when it needs UCS-2.
+pub fn max_body(text: &str) -> usize {
+    if text.chars().all(|c| GSM7.contains(c)) {
+        MAX_BODY
+    } else {
+        MAX_UCS2_BODY
+    }
+}
 
 /// Most `<Message>`s Twilio accepts in one reply.
 pub const MAX_MESSAGES: usize = 10;
@@ -183,26 +202,27 @@ pub fn messages(reply: &Reply) -> Vec<Message> {
     messages
 }
 
-/// Splits a text into bodies of at most [`MAX_BODY`] characters, at sentence ends where it can,
-/// else at a space, else anywhere; at most [`MAX_MESSAGES`], the last ending in "…" if cut.
+/// Splits a text into bodies of at most [`max_body`] characters, at sentence ends where it
+/// can, else at a space, else anywhere; at most [`MAX_MESSAGES`], the last ending in "…" if
+/// cut. Chinese sentences end at 。！？ with no space after them, and join without one.
 pub fn split(text: &str) -> Vec<String> {
     let text = text.trim();
     if text.is_empty() {
         return Vec::new();
     }
+    let max = max_body(text);
     let mut bodies: Vec<String> = Vec::new();
     let mut current = String::new();
     for sentence in sentences(text) {
-        for piece in fit(sentence) {
-            let joined = if current.is_empty() {
-                piece.chars().count()
+        for piece in fit(sentence, max) {
+            let gap = if current.is_empty() || current.ends_with(FULL_STOPS) {
+                ""
             } else {
-                current.chars().count() + 1 + piece.chars().count()
+                " "
             };
-            if joined <= MAX_BODY {
-                if !current.is_empty() {
-                    current.push(' ');
-                }
+            let joined = current.chars().count() + gap.len() + piece.chars().count();
+            if joined <= max {
+                current.push_str(gap);
                 current.push_str(piece);
             } else {
                 bodies.push(std::mem::take(&mut current));
@@ -216,14 +236,17 @@ pub fn split(text: &str) -> Vec<String> {
     if bodies.len() > MAX_MESSAGES {
         bodies.truncate(MAX_MESSAGES);
         if let Some(last) = bodies.last_mut() {
-            let keep: String = last.chars().take(MAX_BODY - 1).collect();
+            let keep: String = last.chars().take(max - 1).collect();
             *last = format!("{}…", keep.trim_end());
         }
     }
     bodies
 }
 
-/// Sentences: text up to and including `.`, `!` or `?` followed by a space.
+/// Full-width sentence ends, as Chinese writes them (no space follows).
+const FULL_STOPS: &[char] = &['。', '！', '？'];
+
+/// Sentences: text up to and including `.`, `!` or `?` followed by a space, or 。！？.
 fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -232,7 +255,7 @@ fn sentences(text: &str) -> Vec<&str> {
         let [(i, c), (_, next)] = window else {
             continue;
         };
-        if matches!(c, '.' | '!' | '?') && next.is_whitespace() {
+        if matches!(c, '.' | '!' | '?') && next.is_whitespace() || FULL_STOPS.contains(c) {
             let end = i + c.len_utf8();
             out.push(text[start..end].trim());
             start = end;
@@ -245,16 +268,13 @@ fn sentences(text: &str) -> Vec<&str> {
     out.into_iter().filter(|s| !s.is_empty()).collect()
 }
 
-/// A sentence in pieces of at most [`MAX_BODY`] characters, cut at spaces where possible.
-fn fit(sentence: &str) -> Vec<&str> {
+/// A sentence in pieces of at most `max` characters, cut at spaces where possible.
+fn fit(sentence: &str, max: usize) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut rest = sentence;
-    while rest.chars().count() > MAX_BODY {
-        // The byte index of the MAX_BODY-th character: always a char boundary.
-        let limit = rest
-            .char_indices()
-            .nth(MAX_BODY)
-            .map_or(rest.len(), |(i, _)| i);
+    while rest.chars().count() > max {
+        // The byte index of the max-th character: always a char boundary.
+        let limit = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
         let cut = rest[..limit].rfind(' ').filter(|&i| i > 0).unwrap_or(limit);
         pieces.push(rest[..cut].trim());
         rest = rest[cut..].trim_start();
@@ -366,6 +386,28 @@ mod tests {
         assert!(bodies[MAX_MESSAGES - 1].ends_with('…'));
         let emoji = "😀".repeat(4000);
         assert!(split(&emoji).iter().all(|b| b.chars().count() <= MAX_BODY));
+    }
+
+    #[test]
+    fn a_text_that_needs_ucs2_is_split_at_ten_segments_and_chinese_at_its_full_stops() {
+        assert_eq!(
+            max_body("Hola, ¿cómo está?"),
+            MAX_UCS2_BODY,
+            "ó is not in GSM-7"
+        );
+        assert_eq!(max_body("Hola, ¿qué tal? Señor"), MAX_BODY);
+        let sentence = format!("{}。", "请".repeat(199)); // 200 characters
+        let text = sentence.repeat(5);
+        let bodies = split(&text);
+        assert_eq!(
+            bodies.len(),
+            2,
+            "{:?}",
+            bodies.iter().map(|b| b.chars().count()).collect::<Vec<_>>()
+        );
+        assert!(bodies.iter().all(|b| b.chars().count() <= MAX_UCS2_BODY));
+        assert!(bodies.iter().all(|b| b.ends_with('。')));
+        assert_eq!(bodies.concat(), text, "joined without spaces, nothing lost");
     }
 
     #[test]
