@@ -53,9 +53,10 @@ pub struct Text {
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
     Literal(String),
-    /// A dotted path (`collect.question` or a remembered key, possibly nested) and how to say
-    /// its value, when the text says.
-    Slot(Vec<String>, Option<Format>),
+    /// A dotted path (`collect.question` or a remembered key, possibly nested), the same path
+    /// as written (the key of [`Saying::kinds`], kept so rendering allocates nothing to look it
+    /// up), and how to say its value, when the text says.
+    Slot(Vec<String>, String, Option<Format>),
 }
 
 /// What rendering needs besides memory: the channel, the caller's date (a date in another
@@ -116,7 +117,7 @@ impl Text {
             .iter()
             .chain(self.sms.iter().flatten())
             .filter_map(|p| match p {
-                Part::Slot(path, format) => Some((path.as_slice(), *format)),
+                Part::Slot(path, _, format) => Some((path.as_slice(), *format)),
                 Part::Literal(_) => None,
             })
     }
@@ -142,31 +143,26 @@ impl Text {
         for part in self.parts(saying.channel) {
             match part {
                 Part::Literal(s) => out.push_str(s),
-                Part::Slot(path, format) => {
+                Part::Slot(path, name, format) => {
                     let value = match lookup(memory, path) {
                         Some(Value::String(s)) => std::borrow::Cow::Borrowed(s.as_str()),
                         None | Some(Value::Null) => continue,
                         Some(other) => std::borrow::Cow::Owned(other.to_string()),
                     };
-                    let kind = match path.as_slice() {
-                        [collect, question] => saying
-                            .kinds
-                            .get(&format!("{collect}.{question}"))
-                            .copied()
-                            .unwrap_or(Kind::Other),
-                        _ => Kind::Other,
-                    };
+                    let kind = saying.kinds.get(name).copied().unwrap_or(Kind::Other);
                     let english = saying.language == crate::nlu::lang::english();
                     let format = format.unwrap_or_else(|| match kind {
                         Kind::Date | Kind::Time if !english => Format::Raw,
                         _ => spoken::default_for(kind, saying.channel == Channel::Voice),
                     });
-                    let home = format!("+{}", saying.language.region.calling_code);
-                    let (value, kind) = match value.strip_prefix(home.as_str()) {
+                    let national = value
+                        .strip_prefix('+')
+                        .and_then(|v| v.strip_prefix(saying.language.region.calling_code));
+                    let (value, kind) = match national {
                         Some(national) if !english && kind == Kind::Phone => {
-                            (std::borrow::Cow::Owned(national.to_owned()), Kind::Digits)
+                            (std::borrow::Cow::Borrowed(national), Kind::Digits)
                         }
-                        _ => (value, kind),
+                        _ => (value.clone(), kind),
                     };
                     if format == Format::Raw {
                         out.push_str(&value);
@@ -219,7 +215,7 @@ fn parse_parts(source: &str) -> Result<Vec<Part>, String> {
                 )
             })?),
         };
-        parts.push(Part::Slot(path, format));
+        parts.push(Part::Slot(path, name.to_owned(), format));
         rest = &after[end + 2..];
     }
     if !rest.is_empty() {
