@@ -195,17 +195,6 @@ struct Holds {
     held: Mutex<HashMap<String, Held>>,
 }
 
-impl Holds {
-    fn is_empty(&self) -> bool {
-        !self.enabled
-            || self
-                .held
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .is_empty()
-    }
-}
-
 impl Shared {
     fn lock_held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
         // Each change is one insert or remove: a panic elsewhere leaves the map whole.
@@ -404,7 +393,7 @@ impl Runner {
     async fn run(&self, caller: &Caller, input: Input) -> Result<Turned, StoreError> {
         let started = Instant::now();
         // A new turn of the call supersedes whatever it was on hold for.
-        if !self.inner.holds.is_empty() {
+        if self.inner.holds.enabled {
             self.inner.lock_held().remove(&caller.key);
         }
         let input = self.understand(input).await;

@@ -532,6 +532,14 @@ fn write_collected_memory(
     }
 }
 
+/// Whether `answer` is read as a time by the question's hours: a `Twilio.TIME` question, not
+/// narrowed to allowed values, and not a key its keypad mapping names.
+fn reads_a_time(question: &Question, answer: Answer<'_>) -> bool {
+    matches!(question.field, Field::Builtin(BuiltinType::Time))
+        && question.validate.allowed_values.is_none()
+        && !matches!(answer, Answer::Digits(d) if question.digits.mapping.contains_key(d))
+}
+
 /// A time answer read by the question's hours: by the language's parser when it has one and
 /// the answer was spoken (keypad times are language-free), else as in English.
 fn read_time(answer: Answer<'_>, question: &Question, language: &Language) -> Option<Reading> {
@@ -576,10 +584,7 @@ fn read_answer(
     language: &Language,
     either: Option<&(String, String)>,
 ) -> Read {
-    if let Field::Builtin(BuiltinType::Time) = question.field
-        && question.validate.allowed_values.is_none()
-        && !matches!(answer, Answer::Digits(d) if question.digits.mapping.contains_key(d))
-    {
+    if reads_a_time(question, answer) {
         if let Some((am, pm)) = either
             && let Some(evening) = part_of_day(answer, language)
         {
@@ -605,10 +610,7 @@ fn parse_answer(
     today: NaiveDate,
     language: &Language,
 ) -> Option<String> {
-    if let Field::Builtin(BuiltinType::Time) = question.field
-        && question.validate.allowed_values.is_none()
-        && !matches!(answer, Answer::Digits(d) if question.digits.mapping.contains_key(d))
-    {
+    if reads_a_time(question, answer) {
         return match read_time(answer, question, language) {
             Some(Reading::Exact(value)) => Some(value),
             Some(Reading::Either { .. }) | None => None,
