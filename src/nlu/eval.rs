@@ -315,6 +315,7 @@ mod tests {
             &tasks,
             MatcherConfig {
                 threshold: Some(0.99),
+                ..MatcherConfig::default()
             },
         );
         let report = evaluate(&strict, &names, &cases);

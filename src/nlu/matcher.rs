@@ -88,16 +88,30 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::embedding::{Model, ModelError};
+use super::lang::lexicon::{Class, Lexicon};
 use super::semantic::Semantics;
 use super::text;
 
 /// Tuning knobs; Default gives the shipped defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MatcherConfig {
     /// A fixed decline threshold on the confidence (`nlu.threshold` in `assistant.json`). None,
     /// the default, lets the matcher choose one for its own assistant at load (see
     /// [`Matcher::threshold`]).
     pub threshold: Option<f32>,
+    /// The words of the assistant's language (`"language"` in `assistant.json`): stop words,
+    /// stemming, homophones and the out-of-scope requests calibration declines. English by
+    /// default.
+    pub lexicon: &'static Lexicon,
+}
+
+impl Default for MatcherConfig {
+    fn default() -> Self {
+        MatcherConfig {
+            threshold: None,
+            lexicon: &crate::nlu::lang::lexicon::ENGLISH,
+        }
+    }
 }
 
 /// Weight of the lead over the runner-up in the confidence: `(s1 + λ(s1 − s2)) / (1 + λ)`.
@@ -291,6 +305,9 @@ pub struct Matcher {
     deletions: FxHashMap<String, Vec<u32>>,
     /// First [`PREFIX_LEN`] characters of each fuzzy word -> indexes into `fuzzy_words`.
     prefixes: FxHashMap<String, Vec<u32>>,
+    /// In a language that groups homophones ([`Lexicon::sound`]): a sound -> the content words
+    /// of the samples with that sound, sorted.
+    sounds: FxHashMap<&'static str, Vec<String>>,
     /// With a sentence-embedding model: the samples' embeddings, fused into every score.
     semantics: Option<Arc<Semantics>>,
 }
@@ -491,7 +508,7 @@ struct Token {
     stem: u32,
     /// [`text::is_stop_word`]: left out of character n-grams.
     stop: bool,
-    /// [`is_content_word`]: evidence that an utterance is about a task.
+    /// [`Lexicon::is_content_word`]: evidence that an utterance is about a task.
     content: bool,
 }
 
@@ -502,11 +519,11 @@ struct Stem {
 
 impl TokenTable {
     /// The id of token `tok`, adding it (and its stem) if new.
-    fn intern(&mut self, tok: &str) -> u32 {
+    fn intern(&mut self, tok: &str, lexicon: &Lexicon) -> u32 {
         if let Some(&id) = self.ids.get(tok) {
             return id;
         }
-        let stemmed = stem(tok);
+        let stemmed = lexicon.stem(tok);
         let stem = match self.stem_ids.get(&stemmed) {
             Some(&id) => id,
             None => {
@@ -520,8 +537,8 @@ impl TokenTable {
         self.tokens.push(Token {
             text: tok.to_owned(),
             stem,
-            stop: text::is_stop_word(tok),
-            content: is_content_word(tok),
+            stop: lexicon.is_stop_word(tok),
+            content: lexicon.is_content_word(tok),
         });
         self.ids.insert(tok.to_owned(), id);
         id
@@ -646,7 +663,12 @@ impl Matcher {
         // Embedded as the model will read utterances: normalised the same way.
         let prepared: Vec<Vec<String>> = tasks
             .iter()
-            .map(|samples| samples.iter().map(|s| prepare(s).join(" ")).collect())
+            .map(|samples| {
+                samples
+                    .iter()
+                    .map(|s| prepare(s, config.lexicon).join(" "))
+                    .collect()
+            })
             .collect();
         let semantics = Arc::new(Semantics::new(model, &prepared)?);
         Ok(Matcher::assemble(tasks, config, Some(semantics)))
@@ -665,7 +687,8 @@ impl Matcher {
         // Calibration builds and scores an index of its own, independent of this one: on a
         // second thread, load takes the longer of the two rather than their sum.
         std::thread::scope(|scope| {
-            let calibration = scope.spawn(|| calibrated_threshold(tasks, semantics.as_deref()));
+            let calibration =
+                scope.spawn(|| calibrated_threshold(tasks, config.lexicon, semantics.as_deref()));
             let mut matcher = Matcher::build(tasks, config);
             matcher.semantics = semantics.clone();
             // The calibration cannot panic on any input; if it somehow did, the prior is a
@@ -686,6 +709,7 @@ impl Matcher {
         // keyed by strings, because ids fix the order in which scores are summed.
 
         // Prepare every sample once; remember its task.
+        let lexicon = config.lexicon;
         let mut table = TokenTable::default();
         let mut sample_tokens: Rows<u32> = Rows::default();
         let mut sample_task: Vec<u32> = Vec::new();
@@ -694,7 +718,7 @@ impl Matcher {
         for (task, samples) in tasks.iter().enumerate() {
             for sample in samples {
                 let normalized = text::normalize(sample);
-                row.extend(tokens(&normalized).map(|t| table.intern(t)));
+                row.extend(tokens(&normalized, lexicon).map(|t| table.intern(t, lexicon)));
                 if !row.is_empty() {
                     task_has_samples[task] = true;
                     sample_task.push(task as u32);
@@ -803,7 +827,10 @@ impl Matcher {
         let mut fuzzy_words: Vec<String> = Vec::new();
         let mut deletions: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let mut prefixes: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-        let mut vocab: Vec<&String> = word_ids.keys().filter(|k| fuzzy_eligible(k)).collect();
+        let mut vocab: Vec<&String> = word_ids
+            .keys()
+            .filter(|k| fuzzy_eligible(k, lexicon))
+            .collect();
         vocab.sort(); // deterministic indexes, independent of hash order
         for word in vocab {
             let idx = fuzzy_words.len() as u32;
@@ -817,6 +844,17 @@ impl Matcher {
             if let Some(prefix) = prefix_of(word) {
                 prefixes.entry(prefix.to_owned()).or_default().push(idx);
             }
+        }
+
+        // Homophone candidates: content words only, like typo corrections.
+        let mut sounds: FxHashMap<&'static str, Vec<String>> = FxHashMap::default();
+        for token in table.tokens.iter().filter(|t| t.content) {
+            if let Some(sound) = lexicon.sound(&token.text) {
+                sounds.entry(sound).or_default().push(token.text.clone());
+            }
+        }
+        for words in sounds.values_mut() {
+            words.sort();
         }
 
         // Task ranges and centroid norms.
@@ -916,6 +954,7 @@ impl Matcher {
             fuzzy_words,
             deletions,
             prefixes,
+            sounds,
             semantics: None,
         }
     }
@@ -933,7 +972,7 @@ impl Matcher {
     ) -> bool {
         let content: Vec<(&str, String)> = toks
             .iter()
-            .filter(|t| is_content_word(t))
+            .filter(|t| self.config.lexicon.is_content_word(t))
             .map(|t| (t.as_str(), self.stem(t)))
             .collect();
         if content.is_empty() {
@@ -1013,7 +1052,7 @@ impl Matcher {
     /// against the samples (joined, split or corrected, as for the string side). A recogniser's
     /// "flihgt" or "forflights" would otherwise fall apart into meaningless word pieces.
     pub fn model_text(&self, utterance: &str) -> String {
-        let toks = prepare(utterance);
+        let toks = prepare(utterance, self.config.lexicon);
         let Some(semantics) = &self.semantics else {
             return toks.join(" ");
         };
@@ -1055,7 +1094,7 @@ impl Matcher {
     ) -> Classification {
         // Prepared once: normalising is a good part of a short utterance's cost, and the
         // scoring passes and the evidence check below all read the same tokens.
-        let toks = prepare(utterance);
+        let toks = prepare(utterance, self.config.lexicon);
         let resolved = self.resolve(&toks);
         let semantic = self
             .semantics
@@ -1138,7 +1177,7 @@ impl Matcher {
     /// best first, ties by id. Ignores any `allowed` restriction. Empty when the utterance has
     /// nothing usable.
     pub fn scores(&self, utterance: &str) -> Vec<(usize, f32)> {
-        let toks = prepare(utterance);
+        let toks = prepare(utterance, self.config.lexicon);
         let Some(mut scored) = self.task_scores(&toks, &self.resolve(&toks), false) else {
             return Vec::new();
         };
@@ -1184,7 +1223,7 @@ impl Matcher {
         );
         let with_stop: Vec<(&str, bool)> = toks
             .iter()
-            .map(|t| (t.as_str(), text::is_stop_word(t)))
+            .map(|t| (t.as_str(), self.config.lexicon.is_stop_word(t)))
             .collect();
         let grams = char_grams(&with_stop);
         let cq = self.chars.query(
@@ -1364,6 +1403,8 @@ impl Matcher {
                 out.push((b, 1.0));
             } else if let Some((word, strength)) = self.correct(tok) {
                 out.push((word, strength));
+            } else if let Some(word) = self.homophone(&stems, i - 1) {
+                out.push((word, FUZZY_PENALTY));
             } else {
                 out.push((tok.clone(), 1.0));
             }
@@ -1371,11 +1412,37 @@ impl Matcher {
         out
     }
 
+    /// A word of the samples that sounds like `stems[i]`, which they do not have: a
+    /// recogniser's 记 for the samples' 寄. Of several, the one that makes a word pair of the
+    /// samples with a neighbour (记件 → 寄件, not 几件); with no neighbour to decide, only a
+    /// sole candidate.
+    fn homophone(&self, stems: &[String], i: usize) -> Option<String> {
+        let candidates = self.sounds.get(self.config.lexicon.sound(&stems[i])?)?;
+        let pairs = |c: &str| {
+            let before = i
+                .checked_sub(1)
+                .is_some_and(|p| self.word_ids.contains_key(&format!("{} {c}", stems[p])));
+            let after = stems
+                .get(i + 1)
+                .is_some_and(|n| self.word_ids.contains_key(&format!("{c} {n}")));
+            before || after
+        };
+        let mut pairing = candidates.iter().filter(|c| pairs(c));
+        match (pairing.next(), pairing.next()) {
+            (Some(c), None) => Some(c.clone()),
+            (Some(_), Some(_)) => None,
+            (None, _) => match candidates.as_slice() {
+                [only] => Some(only.clone()),
+                _ => None,
+            },
+        }
+    }
+
     /// The stem of a word: looked up if the samples have it, else from the stemmer.
     fn stem(&self, word: &str) -> String {
         match self.surface.get(word) {
             Some(stem) => stem.clone(),
-            None => stem(word),
+            None => self.config.lexicon.stem(word),
         }
     }
 
@@ -1409,7 +1476,7 @@ impl Matcher {
 
     /// Typo-tolerant lookup of an unknown token among the content words of the samples.
     fn correct(&self, tok: &str) -> Option<(String, f32)> {
-        if !fuzzy_eligible(tok) {
+        if !fuzzy_eligible(tok, self.config.lexicon) {
             return None;
         }
         let mut candidates: Vec<u32> = Vec::new();
@@ -1561,8 +1628,6 @@ fn gcd(a: usize, b: usize) -> usize {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
-/// Built-in out-of-scope requests for calibration (see the file's header).
-const OUT_OF_SCOPE: &str = include_str!("out_of_scope.txt");
 /// Assistants with at most this many samples are calibrated by [`FOLDS`]-fold cross-validation
 /// (every sample held out once); larger ones on one fold, which is plenty of data and keeps
 /// load time low.
@@ -1581,7 +1646,7 @@ const PRIOR_WEIGHT: f32 = 10.0;
 /// choose it with labelled data, but from what the assistant already has.
 ///
 /// Some samples are held out and the rest indexed; each held-out sample is a genuine request
-/// whose right answer is known, and each line of [`OUT_OF_SCOPE`] a request that should be
+/// whose right answer is known, and each of [`Lexicon::out_of_scope`] a request that should be
 /// declined. The threshold is the one that maximises (share of held-out samples routed right
 /// and accepted + share of out-of-scope requests declined), the middle of the best range; an
 /// out-of-scope line that scores like the assistant's own samples (above their median) is
@@ -1592,14 +1657,14 @@ const PRIOR_WEIGHT: f32 = 10.0;
 /// share few words, so a genuine paraphrase scores low but so does nonsense; a 150-task bot's
 /// genuine requests often have a close runner-up, which lowers their confidence. Deterministic:
 /// the same tasks give the same threshold.
-fn calibrated_threshold(tasks: &[Vec<String>], semantics: Option<&Semantics>) -> f32 {
+fn calibrated_threshold(
+    tasks: &[Vec<String>],
+    lexicon: &'static Lexicon,
+    semantics: Option<&Semantics>,
+) -> f32 {
     let total: usize = tasks.iter().map(Vec::len).sum();
     let folds = if total <= SMALL_ASSISTANT { FOLDS } else { 1 };
-    let out_of_scope: Vec<&str> = OUT_OF_SCOPE
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect();
+    let out_of_scope: Vec<&str> = lexicon.out_of_scope().collect();
     let with_samples: Vec<usize> = (0..tasks.len()).filter(|&t| !tasks[t].is_empty()).collect();
     let mut outcomes = Outcomes::default();
     for fold in 0..folds {
@@ -1664,7 +1729,13 @@ fn calibrated_threshold(tasks: &[Vec<String>], semantics: Option<&Semantics>) ->
         if test.is_empty() {
             continue;
         }
-        let mut reduced = Matcher::build(&train, MatcherConfig::default());
+        let mut reduced = Matcher::build(
+            &train,
+            MatcherConfig {
+                threshold: None,
+                lexicon,
+            },
+        );
         // With a model, the reduced index gets the kept samples' embeddings (computed at load
         // already), and a held-out sample's own embedding is reused as the utterance's.
         let vector = |task: usize, i: usize| -> Option<Vec<f32>> {
@@ -1927,34 +1998,29 @@ fn ratio(num: f32, den: f32) -> f32 {
     }
 }
 
-/// Words that say what kind of sentence it is, not what it is about: they weigh in scoring
-/// ("what time" vs "book a time") but are no evidence on their own.
-const NO_EVIDENCE: &[&str] = &[
-    "he", "her", "here", "him", "how", "one", "she", "that", "them", "there", "these", "they",
-    "thing", "those", "what", "when", "where", "which", "who", "whom", "whose", "why",
-];
-
-/// A word that can be evidence that an utterance is about a task.
-fn is_content_word(tok: &str) -> bool {
-    !text::is_stop_word(tok) && !NO_EVIDENCE.contains(&tok)
-}
-
 /// Normalises and tokenises, drops fillers, replaces numbers with class tokens and caps the
 /// length. Used for samples and utterances alike.
-fn prepare(text: &str) -> Vec<String> {
-    tokens(&text::normalize(text)).map(str::to_owned).collect()
+fn prepare(text: &str, lexicon: &Lexicon) -> Vec<String> {
+    tokens(&text::normalize(text), lexicon)
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The tokens of normalised text (see [`prepare`]).
-fn tokens(normalized: &str) -> impl Iterator<Item = &str> {
+fn tokens<'a>(normalized: &'a str, lexicon: &'a Lexicon) -> impl Iterator<Item = &'a str> {
     normalized
         .split_whitespace()
-        .filter(|t| !text::is_filler(t))
+        .filter(|t| !lexicon.is_filler(t))
         .take(MAX_TOKENS)
         .map(|t| {
             let digits = t.chars().take_while(char::is_ascii_digit).count();
             if digits == 0 {
-                class_of(t).unwrap_or(t)
+                match lexicon.class_of(t) {
+                    Some(Class::Day) => DAY,
+                    Some(Class::Month) => MONTH,
+                    Some(Class::Number) => NUM,
+                    None => t,
+                }
             } else if digits == t.len() {
                 NUM
             } else {
@@ -1962,33 +2028,6 @@ fn tokens(normalized: &str) -> impl Iterator<Item = &str> {
                 ORD
             }
         })
-}
-
-/// The class token of a day or month name.
-fn class_of(tok: &str) -> Option<&'static str> {
-    match tok {
-        "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday"
-        | "mondays" | "tuesdays" | "wednesdays" | "thursdays" | "fridays" | "saturdays"
-        | "sundays" | "weekend" | "weekends" => Some(DAY),
-        "january" | "february" | "march" | "april" | "june" | "july" | "august" | "september"
-        | "october" | "november" | "december" => Some(MONTH),
-        _ => None,
-    }
-}
-
-/// The Snowball (Porter 2) English stem of a word, so inflected and derived forms meet
-/// ("bookings", "booked", "booking" -> "book"; "cancellation", "cancelled" -> "cancel"). Class
-/// tokens ("#day") and non-ASCII words are left alone. Snowball rather than a hand-written
-/// suffix list: it is the measured choice (+1 to +3 points in the intent study), and it is
-/// exact about the cases a short list gets wrong ("running" -> "run", not "runn").
-fn stem(tok: &str) -> String {
-    static ENGLISH: std::sync::LazyLock<rust_stemmers::Stemmer> = std::sync::LazyLock::new(|| {
-        rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English)
-    });
-    if tok.starts_with('#') || !tok.is_ascii() {
-        return tok.to_owned();
-    }
-    ENGLISH.stem(tok).into_owned()
 }
 
 /// Unigram and bigram features of (word, match strength) tokens.
@@ -2036,11 +2075,11 @@ fn char_grams(toks: &[(&str, bool)]) -> Vec<Gram> {
 }
 
 /// Whether a word may be typo-corrected or serve as a correction.
-fn fuzzy_eligible(word: &str) -> bool {
+fn fuzzy_eligible(word: &str, lexicon: &Lexicon) -> bool {
     let len = word.chars().count();
     (FUZZY_MIN_LEN..=FUZZY_MAX_LEN).contains(&len)
         && word.chars().all(char::is_alphabetic)
-        && !text::is_stop_word(word)
+        && !lexicon.is_stop_word(word)
 }
 
 /// The first [`PREFIX_LEN`] characters of `word`, if it is that long.
@@ -2502,6 +2541,7 @@ mod tests {
     fn config_and_thresholds_apply() {
         let strict = MatcherConfig {
             threshold: Some(1.01),
+            ..MatcherConfig::default()
         };
         let tasks = vec![vec!["register".to_string()], vec!["goodbye".to_string()]];
         let m = Matcher::new(&tasks, strict);
@@ -2579,6 +2619,7 @@ mod tests {
             &tasks,
             MatcherConfig {
                 threshold: Some(0.0),
+                ..MatcherConfig::default()
             },
         );
         let mut utterances: Vec<String> = CASES.iter().map(|c| c.1.to_string()).collect();

@@ -109,6 +109,7 @@ impl Settings {
     pub(super) fn speak(&mut self, language: &'static Language) {
         let b = language.builtins;
         self.language = language;
+        self.matcher.lexicon = language.lexicon;
         self.style.on_failure = vec![Text::plain(b.on_failure)];
         self.webhooks.hold = HoldSound::Say(b.hold.to_owned());
         let m = &mut self.messages;

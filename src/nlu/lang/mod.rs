@@ -11,6 +11,7 @@
 //! language the caller spoke.
 
 pub mod es;
+pub mod lexicon;
 pub mod zh;
 
 use chrono::NaiveDate;
@@ -336,6 +337,9 @@ pub struct Language {
     /// Written in Han characters (Twilio transcribes Mandarin so), not the Latin alphabet:
     /// `check` warns about a sample in the other script.
     pub han: bool,
+    /// Its words as the intent matcher needs them: stop words, stemming, homophones, and the
+    /// out-of-scope requests its decline threshold is calibrated against.
+    pub lexicon: &'static lexicon::Lexicon,
     /// What the bot says by default in moments no task covers, and the escape words.
     pub builtins: &'static Builtins,
 }
@@ -367,6 +371,7 @@ pub static LANGUAGES: [Language; 4] = [
         region: NANP,
         parsers: None,
         han: false,
+        lexicon: &lexicon::ENGLISH,
         builtins: &ENGLISH,
     },
     Language {
@@ -377,6 +382,7 @@ pub static LANGUAGES: [Language; 4] = [
         region: NANP,
         parsers: Some(&es::Spanish),
         han: false,
+        lexicon: &es::LEXICON,
         builtins: &SPANISH,
     },
     Language {
@@ -387,6 +393,7 @@ pub static LANGUAGES: [Language; 4] = [
         region: MEXICO,
         parsers: Some(&es::Spanish),
         han: false,
+        lexicon: &es::LEXICON,
         builtins: &SPANISH,
     },
     Language {
@@ -397,6 +404,7 @@ pub static LANGUAGES: [Language; 4] = [
         region: CHINA,
         parsers: Some(&zh::Mandarin),
         han: true,
+        lexicon: &zh::LEXICON,
         builtins: &MANDARIN,
     },
 ];

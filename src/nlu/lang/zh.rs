@@ -30,6 +30,7 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 
+use super::lexicon::{Lexicon, Sound, Stemming};
 use super::{Parsers, SpokenTime};
 
 /// Longest answer looked at, in characters: nobody answers a question with more, and refusing
@@ -1849,6 +1850,31 @@ fn with_surname(family: &[char], given: &[char]) -> Option<String> {
         tidy_name(&full)
     }
 }
+
+/// Mandarin for the intent matcher: every Han character is a token (see
+/// [`crate::nlu::text::normalize`]), so the lists are of characters. Particles and pronouns
+/// (的, 了, 吗, 我, 您) are stop words; the question characters (什么, 怎么, 哪, 几, 谁) weigh but
+/// are no evidence alone. Homophones meet by pinyin: a recogniser's 记件 finds the samples'
+/// 寄件. Weekdays and months are written with numerals (星期三, 三月), so there is no class of
+/// their own.
+pub static LEXICON: Lexicon = Lexicon {
+    fillers: &[
+        "呀", "呃", "哈", "哦", "唉", "啊", "啦", "喂", "嗯", "嘛", "噢", "诶", "额",
+    ],
+    stop_words: &[
+        "一", "下", "个", "为", "也", "了", "从", "他", "以", "们", "会", "你", "到", "又", "可",
+        "吗", "吧", "呢", "和", "在", "地", "她", "它", "对", "就", "帮", "很", "得", "您", "想",
+        "我", "把", "是", "有", "的", "着", "给", "能", "被", "要", "让", "请", "跟", "过", "还",
+        "这", "那", "都", "问",
+    ],
+    no_evidence: &["么", "什", "几", "哪", "怎", "谁"],
+    days: &[],
+    months: &[],
+    numbers: &[],
+    stemming: Stemming::None,
+    sound: Sound::Pinyin,
+    out_of_scope: include_str!("out_of_scope/zh.txt"),
+};
 
 #[cfg(test)]
 mod tests {
