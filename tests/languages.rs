@@ -35,7 +35,7 @@ async fn a_spanish_bot_listens_in_spanish_speaks_with_a_spanish_voice_and_reads_
     .expect_prompt("¿A qué hora le llamamos?");
     app.say("CA1", "a las diez y cuarto de la mañana")
         .await
-        .expect_prompt("a las 10:15");
+        .expect_prompt("a las 10:15 de la mañana");
     app.say("CA1", "claro que sí")
         .await
         .expect_prompt("Gracias, Ana.");
@@ -96,8 +96,10 @@ async fn a_mandarin_bot_reads_numbers_times_and_yes_or_no_as_they_are_said_in_ma
         first.xml
     );
     app.say("CA2", "三个人").await.expect_prompt("几点？");
-    // No part of the day: asked which, as in English.
-    app.say("CA2", "七点半").await.expect_prompt("07:30");
+    // No part of the day: asked which, as in English, in Mandarin words.
+    app.say("CA2", "七点半")
+        .await
+        .expect_prompt("请问是上午7点半还是晚上7点半？");
     app.say("CA2", "晚上")
         .await
         .expect_prompt("您的电话号码是多少？");
@@ -106,7 +108,7 @@ async fn a_mandarin_bot_reads_numbers_times_and_yes_or_no_as_they_are_said_in_ma
         .expect_prompt("对吗？");
     app.say("CA2", "对的")
         .await
-        .expect_goodbye("好的，3位，19:30。");
+        .expect_goodbye("好的，3位，晚上7点半。");
     let rows = app.collected();
     let answers: Vec<&str> = rows[0].answers.iter().map(|a| a.value.as_str()).collect();
     assert_eq!(answers, ["3", "19:30", "+8613800138000", "Yes"]);

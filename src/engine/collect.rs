@@ -188,15 +188,10 @@ impl Turn<'_> {
                 json!({"collect": run.collect, "question": question.name, "said": shown(question, &said), "am": am, "pm": pm, "attempt": run.attempts}),
             );
             let today = self.today();
-            // The spoken formats are English; another language hears the times as stored.
-            let english = self.assistant.language == crate::nlu::lang::english();
-            let say = |value: &str| {
-                if english {
-                    spoken::say(value, Format::Spoken, Kind::Time, today)
-                } else {
-                    value.to_owned()
-                }
-            };
+            // Both readings in the bot's own words ("8 de la mañana o 8 de la noche"): a caller
+            // asked to choose between "08:00" and "20:00" has to work out which is which.
+            let speaker = self.assistant.language.speaker;
+            let say = |value: &str| spoken::say(value, Format::Spoken, Kind::Time, today, speaker);
             let text = self
                 .assistant
                 .messages

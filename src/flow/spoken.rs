@@ -12,19 +12,22 @@
 //! the value's own shape decides at render time. Either way a value that does not fit its format
 //! is said unchanged: a bot that says a slightly odd value beats a call that fails.
 //!
-//! English only, like the rest of the engine's spoken messages.
+//! Dates, weekdays and times are said in the bot's language, by its [`Speaker`]: "viernes 11 de
+//! diciembre", "晚上7点半". Digits are said digit by digit in every language, and the few words
+//! around them ("plus", "minus", "point") stay English.
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 
-use crate::nlu::fields::{MONTH_NAMES, WEEKDAY_NAMES};
+use crate::nlu::lang::speak::Speaker;
 
 /// A way of saying a value, as written after `|` in a placeholder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// As people say it: dates with weekday and ordinal day, times on the 12-hour clock, phone
-    /// numbers and digit strings digit by digit; other values unchanged.
+    /// As people say it: dates with their weekday, times with their part of the day, in the
+    /// bot's language ("Friday, December 11th", "7:30 de la tarde"); phone numbers and digit
+    /// strings digit by digit; other values unchanged.
     Spoken,
-    /// A date's day of the week only ("Friday").
+    /// A date's day of the week only ("Friday", "viernes").
     Weekday,
     /// Digit by digit, in groups separated by commas so text-to-speech pauses between them.
     Digits,
@@ -141,6 +144,10 @@ pub fn default_for(kind: Kind, voice: bool) -> Format {
 
 /// Every way a placeholder could say `value`, longest first, the value itself included: what
 /// the call history must hide when the value is a sensitive answer the bot repeated.
+///
+/// Every language's ways, not only the bot's: the list is a net, and a wider one costs nothing
+/// but a few strings, whereas one language too few would leave "viernes 11 de diciembre" in
+/// the history of a bot whose language changed since.
 pub fn every_saying(value: &str) -> Vec<String> {
     const KINDS: [Kind; 6] = [
         Kind::Date,
@@ -162,7 +169,13 @@ pub fn every_saying(value: &str) -> Vec<String> {
         if let Some(national) = value.trim().strip_prefix(home.as_str()) {
             for said in [
                 national.to_owned(),
-                say(national, Format::Digits, Kind::Digits, NaiveDate::MIN),
+                say(
+                    national,
+                    Format::Digits,
+                    Kind::Digits,
+                    NaiveDate::MIN,
+                    language.speaker,
+                ),
             ] {
                 if !all.contains(&said) {
                     all.push(said);
@@ -170,12 +183,14 @@ pub fn every_saying(value: &str) -> Vec<String> {
             }
         }
     }
-    for format in Format::ALL {
-        for kind in KINDS {
-            for today in todays {
-                let said = say(value, format, kind, today);
-                if !said.trim().is_empty() && !all.contains(&said) {
-                    all.push(said);
+    for language in &crate::nlu::lang::LANGUAGES {
+        for format in Format::ALL {
+            for kind in KINDS {
+                for today in todays {
+                    let said = say(value, format, kind, today, language.speaker);
+                    if !said.trim().is_empty() && !all.contains(&said) {
+                        all.push(said);
+                    }
                 }
             }
         }
@@ -191,6 +206,7 @@ pub fn every_saying(value: &str) -> Vec<String> {
 /// digit string, and (for [`Format::Digits`] only) `-3.5` a number. [`Format::Spoken`] on an
 /// unknown kind only spells out dates and times: `42` might be a count, and saying it "4 2"
 /// would be wrong. `today` is the caller's local date: a date in another year has its year said.
+/// `speaker` says dates, weekdays and times in the bot's language; digits are the same in all.
 ///
 /// A value that does not fit the format (garbage, a date that does not exist, a time past
 /// 23:59) is returned unchanged: this never fails.
@@ -208,20 +224,28 @@ pub fn every_saying(value: &str) -> Vec<String> {
 ///   (`1 2 3 4, 5 6 7 8, 9`), as card and account numbers are printed.
 /// - A number: its digits without groups, a leading `-` said "minus" and the decimal point
 ///   "point": `minus 3 point 5`.
-pub fn say(value: &str, format: Format, kind: Kind, today: NaiveDate) -> String {
+pub fn say(
+    value: &str,
+    format: Format,
+    kind: Kind,
+    today: NaiveDate,
+    speaker: &dyn Speaker,
+) -> String {
     let trimmed = value.trim();
+    let date = |s: &str| parse_date(s).map(|date| speaker.date(date, today));
+    let time = |s: &str| parse_time(s).map(|(h, m)| speaker.time(h, m));
     let said = match format {
         Format::Raw => None,
-        Format::Weekday => parse_date(trimmed).map(|date| weekday_name(date.weekday()).to_owned()),
+        Format::Weekday => {
+            parse_date(trimmed).map(|date| speaker.weekday(date.weekday()).to_owned())
+        }
         Format::Spoken => match kind {
-            Kind::Date => parse_date(trimmed).map(|date| say_date(date, today)),
-            Kind::Time => parse_time(trimmed).map(|(h, m)| say_time(h, m)),
+            Kind::Date => date(trimmed),
+            Kind::Time => time(trimmed),
             Kind::Phone => say_phone(trimmed),
             Kind::Digits => say_digit_string(trimmed),
             Kind::Number => None,
-            Kind::Other => parse_date(trimmed)
-                .map(|date| say_date(date, today))
-                .or_else(|| parse_time(trimmed).map(|(h, m)| say_time(h, m))),
+            Kind::Other => date(trimmed).or_else(|| time(trimmed)),
         },
         Format::Digits => match kind {
             Kind::Phone => say_phone(trimmed),
@@ -270,66 +294,6 @@ fn parse_time(s: &str) -> Option<(u32, u32)> {
     }
     let (hour, minute): (u32, u32) = (hour.parse().ok()?, minute.parse().ok()?);
     (hour < 24 && minute < 60).then_some((hour, minute))
-}
-
-/// "Friday, December 11th", with ", 2027" when the year is not this year: callers assume the
-/// current year, and only need telling when it is not.
-fn say_date(date: NaiveDate, today: NaiveDate) -> String {
-    let mut said = format!(
-        "{}, {} {}",
-        weekday_name(date.weekday()),
-        month_name(date.month()),
-        ordinal(date.day())
-    );
-    if date.year() != today.year() {
-        said.push_str(&format!(", {}", date.year()));
-    }
-    said
-}
-
-/// "7:30 PM", "7 PM", "noon", "midnight": the 12-hour clock, since "nineteen thirty" makes many
-/// callers stop and count.
-fn say_time(hour: u32, minute: u32) -> String {
-    match (hour, minute) {
-        (12, 0) => "noon".to_owned(),
-        (0, 0) => "midnight".to_owned(),
-        _ => {
-            let suffix = if hour < 12 { "AM" } else { "PM" };
-            let twelve = match hour % 12 {
-                0 => 12,
-                h => h,
-            };
-            if minute == 0 {
-                format!("{twelve} {suffix}")
-            } else {
-                format!("{twelve}:{minute:02} {suffix}")
-            }
-        }
-    }
-}
-
-/// The day of the month with its English ordinal suffix: 1st, 2nd, 3rd, 4th, 11th–13th, 21st.
-fn ordinal(day: u32) -> String {
-    let suffix = match (day % 10, day % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{day}{suffix}")
-}
-
-fn weekday_name(day: Weekday) -> &'static str {
-    WEEKDAY_NAMES[day.num_days_from_monday() as usize]
-}
-
-fn month_name(month: u32) -> &'static str {
-    month
-        .checked_sub(1)
-        .and_then(|i| MONTH_NAMES.get(i as usize))
-        .copied()
-        .unwrap_or("")
 }
 
 /// Two-digit country codes (ITU E.164 assignments); codes starting 1 or 7 are one digit, every
@@ -468,13 +432,14 @@ fn spaced(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nlu::lang::speak::{English, Mandarin, Spanish};
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
     }
 
     fn said(value: &str, format: Format, kind: Kind) -> String {
-        say(value, format, kind, today())
+        say(value, format, kind, today(), &English)
     }
 
     #[test]
@@ -545,26 +510,7 @@ mod tests {
 
     #[test]
     fn ordinals() {
-        let cases = [
-            (1, "1st"),
-            (2, "2nd"),
-            (3, "3rd"),
-            (4, "4th"),
-            (10, "10th"),
-            (11, "11th"),
-            (12, "12th"),
-            (13, "13th"),
-            (21, "21st"),
-            (22, "22nd"),
-            (23, "23rd"),
-            (24, "24th"),
-            (30, "30th"),
-            (31, "31st"),
-            (111, "111th"),
-        ];
-        for (day, expected) in cases {
-            assert_eq!(ordinal(day), expected);
-        }
+        // Every ordinal is pinned in `speak`; here, that dates use them.
         assert_eq!(
             said("2026-03-22", Format::Spoken, Kind::Date),
             "Sunday, March 22nd"
@@ -784,7 +730,7 @@ mod tests {
         for value in values {
             for format in formats {
                 for kind in kinds {
-                    assert_eq!(say(value, format, kind, today()), value);
+                    assert_eq!(say(value, format, kind, today(), &English), value);
                 }
             }
         }
@@ -793,5 +739,76 @@ mod tests {
     #[test]
     fn surrounding_whitespace_is_ignored_for_shape() {
         assert_eq!(said(" 19:30 ", Format::Spoken, Kind::Time), "7:30 PM");
+    }
+
+    #[test]
+    fn dates_and_times_in_the_bots_language() {
+        let speakers: [(&dyn Speaker, [&str; 4]); 2] = [
+            (
+                &Spanish,
+                [
+                    "viernes 11 de diciembre",
+                    "lunes 4 de enero de 2027",
+                    "viernes",
+                    "7:30 de la tarde",
+                ],
+            ),
+            (
+                &Mandarin,
+                [
+                    "12月11日星期五",
+                    "2027年1月4日星期一",
+                    "星期五",
+                    "晚上7点半",
+                ],
+            ),
+        ];
+        for (speaker, [date, next_year, weekday, time]) in speakers {
+            let said = |value, format, kind| say(value, format, kind, today(), speaker);
+            for kind in [Kind::Date, Kind::Other] {
+                assert_eq!(said("2026-12-11", Format::Spoken, kind), date);
+                assert_eq!(said("2027-01-04", Format::Spoken, kind), next_year);
+                assert_eq!(said("2026-12-11", Format::Weekday, kind), weekday);
+            }
+            for kind in [Kind::Time, Kind::Other] {
+                assert_eq!(said("19:30", Format::Spoken, kind), time);
+            }
+            // Digits are the same in every language; misfits and raw values unchanged.
+            assert_eq!(
+                said("+15551234567", Format::Digits, Kind::Phone),
+                "5 5 5, 1 2 3, 4 5 6 7"
+            );
+            assert_eq!(said("19:30", Format::Spoken, Kind::Date), "19:30");
+            assert_eq!(said("2026-12-11", Format::Raw, Kind::Date), "2026-12-11");
+            assert_eq!(said("2026-02-30", Format::Spoken, Kind::Date), "2026-02-30");
+        }
+    }
+
+    #[test]
+    fn every_saying_covers_every_language() {
+        let all = every_saying("2026-12-11");
+        for expected in [
+            "2026-12-11",
+            "Friday, December 11th",
+            "Friday, December 11th, 2026",
+            "Friday",
+            "viernes 11 de diciembre",
+            "viernes 11 de diciembre de 2026",
+            "viernes",
+            "12月11日星期五",
+            "2026年12月11日星期五",
+            "星期五",
+        ] {
+            assert!(all.iter().any(|s| s == expected), "{expected:?} in {all:?}");
+        }
+        let all = every_saying("19:30");
+        for expected in ["19:30", "7:30 PM", "7:30 de la tarde", "晚上7点半"] {
+            assert!(all.iter().any(|s| s == expected), "{expected:?} in {all:?}");
+        }
+        // Longest first, so a shorter saying inside a longer one is hidden after it.
+        assert!(all.windows(2).all(|w| w[0].len() >= w[1].len()), "{all:?}");
+        // A home number abroad is read as its national digits.
+        let all = every_saying("+525512345678");
+        assert!(all.iter().any(|s| s == "5512345678"), "{all:?}");
     }
 }

@@ -7,11 +7,11 @@
 //! parsed and checked at load time; rendering cannot fail.
 //!
 //! A placeholder may say how its value is said: `{{order.date | spoken}}` is "Friday, December
-//! 11th", `| weekday` "Friday", `| digits` reads a number digit by digit, `| raw` is the stored
-//! value (see [`spoken`](super::spoken)). Without one, an answer is said the way its type is
-//! said aloud: dates and times spelled out, and by voice phone and account numbers digit by
-//! digit. And a text may have words for each channel — "press pound" means nothing in a text
-//! message — as `{"voice": "…", "sms": "…"}`.
+//! 11th" (in a Spanish bot "viernes 11 de diciembre"), `| weekday` "Friday", `| digits` reads a
+//! number digit by digit, `| raw` is the stored value (see [`spoken`]). Without one, an answer is
+//! said the way its type is said aloud: dates and times spelled out in the bot's language, and by
+//! voice phone and account numbers digit by digit. And a text may have words for each channel —
+//! "press pound" means nothing in a text message — as `{"voice": "…", "sms": "…"}`.
 
 use std::collections::HashMap;
 
@@ -70,10 +70,9 @@ pub struct Saying<'a> {
     pub today: NaiveDate,
     /// `collect.question` → the kind of value its answers hold.
     pub kinds: &'a HashMap<String, Kind>,
-    /// The bot's language. The spoken formats are English ("Friday, December 11th"); in
-    /// another language a date or time is said as stored unless a format is named, and a
-    /// phone number of the language's own country is read as its national digits, without an
-    /// English "plus".
+    /// The bot's language: dates, weekdays and times are said in it ("viernes 11 de
+    /// diciembre", "晚上7点半"), and outside English a phone number of the language's own
+    /// country is read as its national digits, without an English "plus".
     pub language: &'static crate::nlu::lang::Language,
 }
 
@@ -150,11 +149,10 @@ impl Text {
                         Some(other) => std::borrow::Cow::Owned(other.to_string()),
                     };
                     let kind = saying.kinds.get(name).copied().unwrap_or(Kind::Other);
-                    let english = saying.language == crate::nlu::lang::english();
-                    let format = format.unwrap_or_else(|| match kind {
-                        Kind::Date | Kind::Time if !english => Format::Raw,
-                        _ => spoken::default_for(kind, saying.channel == Channel::Voice),
+                    let format = format.unwrap_or_else(|| {
+                        spoken::default_for(kind, saying.channel == Channel::Voice)
                     });
+                    let english = saying.language == crate::nlu::lang::english();
                     let national = value
                         .strip_prefix('+')
                         .and_then(|v| v.strip_prefix(saying.language.region.calling_code));
@@ -167,7 +165,13 @@ impl Text {
                     if format == Format::Raw {
                         out.push_str(&value);
                     } else {
-                        out.push_str(&spoken::say(&value, format, kind, saying.today));
+                        out.push_str(&spoken::say(
+                            &value,
+                            format,
+                            kind,
+                            saying.today,
+                            saying.language.speaker,
+                        ));
                     }
                 }
             }
@@ -328,6 +332,52 @@ mod tests {
             text.render(memory, &saying(Channel::Voice, &kinds)),
             "Friday, 2026-12-11, 19:30"
         );
+    }
+
+    #[test]
+    fn dates_and_times_are_said_in_the_bots_language() {
+        let memory = json!({"twilio": {"collected_data": {"cita": {"answers": {
+            "fecha": {"answer": "2026-12-11"},
+            "hora": {"answer": "19:30"},
+            "telefono": {"answer": "+525512345678"},
+        }}}}});
+        let memory = memory.as_object().expect("object");
+        let kinds: HashMap<String, Kind> = [
+            ("cita.fecha".to_owned(), Kind::Date),
+            ("cita.hora".to_owned(), Kind::Time),
+            ("cita.telefono".to_owned(), Kind::Phone),
+        ]
+        .into();
+        let text = Text::parse(
+            "{{cita.fecha}}, a las {{cita.hora}} ({{cita.fecha | weekday}}, {{cita.hora | raw}}); \
+             {{cita.telefono}}",
+        )
+        .expect("parses");
+        let cases = [
+            (
+                "es-MX",
+                Channel::Voice,
+                "viernes 11 de diciembre, a las 7:30 de la tarde (viernes, 19:30); \
+                 5 5 1 2, 3 4 5 6, 7 8",
+            ),
+            (
+                "es-MX",
+                Channel::Sms,
+                "viernes 11 de diciembre, a las 7:30 de la tarde (viernes, 19:30); 5512345678",
+            ),
+            (
+                "zh-CN",
+                Channel::Sms,
+                "12月11日星期五, a las 晚上7点半 (星期五, 19:30); +525512345678",
+            ),
+        ];
+        for (tag, channel, expected) in cases {
+            let saying = Saying {
+                language: crate::nlu::lang::find(tag).expect("a language"),
+                ..saying(channel, &kinds)
+            };
+            assert_eq!(text.render(memory, &saying), expected, "{tag} {channel:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 pub mod es;
 pub mod lexicon;
+pub mod speak;
 pub mod zh;
 
 use chrono::NaiveDate;
@@ -334,6 +335,9 @@ pub struct Language {
     pub region: Region,
     /// How its speakers say values; None for English, whose parsers are the built-in types'.
     pub parsers: Option<&'static dyn Parsers>,
+    /// How the bot says a stored date, weekday or time of day in it ("viernes 11 de diciembre",
+    /// "晚上7点半"), when a text names one.
+    pub speaker: &'static dyn speak::Speaker,
     /// Written in Han characters (Twilio transcribes Mandarin so), not the Latin alphabet:
     /// `check` warns about a sample in the other script.
     pub han: bool,
@@ -370,6 +374,7 @@ pub static LANGUAGES: [Language; 4] = [
         voice: "Polly.Joanna",
         region: NANP,
         parsers: None,
+        speaker: &speak::English,
         han: false,
         lexicon: &lexicon::ENGLISH,
         builtins: &ENGLISH,
@@ -381,6 +386,7 @@ pub static LANGUAGES: [Language; 4] = [
         voice: "Polly.Lupe",
         region: NANP,
         parsers: Some(&es::Spanish),
+        speaker: &speak::Spanish,
         han: false,
         lexicon: &es::LEXICON,
         builtins: &SPANISH,
@@ -392,6 +398,7 @@ pub static LANGUAGES: [Language; 4] = [
         voice: "Polly.Mia",
         region: MEXICO,
         parsers: Some(&es::Spanish),
+        speaker: &speak::Spanish,
         han: false,
         lexicon: &es::LEXICON,
         builtins: &SPANISH,
@@ -403,6 +410,7 @@ pub static LANGUAGES: [Language; 4] = [
         voice: "Polly.Zhiyu",
         region: CHINA,
         parsers: Some(&zh::Mandarin),
+        speaker: &speak::Mandarin,
         han: true,
         lexicon: &zh::LEXICON,
         builtins: &MANDARIN,
