@@ -133,6 +133,8 @@ struct OnHold {
     hops: u32,
     routed: Option<Option<String>>,
     hold: Hold,
+    /// The language the call speaks, when a task switched it (the reply's).
+    language: Option<String>,
 }
 
 /// A call on hold: the rest of its turn, running in a task of its own.
@@ -147,6 +149,8 @@ struct Held {
     sound: Output,
     /// How long a continuation waits before holding again.
     after: Duration,
+    /// The language the call speaks, when a task switched it.
+    language: Option<String>,
 }
 
 /// What a call's continuation gets: see [`Runner::resume`].
@@ -497,7 +501,15 @@ impl Runner {
                     tokio::select! {
                         answered = &mut answer => answered,
                         () = tokio::time::sleep(hold.after) => {
-                            let at = OnHold { started, hops, routed, hold: hold.clone() };
+                            // A call a task switched to another language is held in it.
+                            let language = step.reply.language.clone();
+                            let mut hold = hold.clone();
+                            if let Some(locale) = language.as_deref().and_then(|tag| {
+                                self.inner.flows.current().locales.iter().find(|l| l.language.tag == tag).map(|l| l.hold.clone())
+                            }) {
+                                hold.sound = locale;
+                            }
+                            let at = OnHold { started, hops, routed, hold, language };
                             return Ok(self.put_on_hold(caller, answer, said, at));
                         }
                     }
@@ -549,6 +561,7 @@ impl Runner {
             hops,
             routed,
             hold,
+            language,
         } = at;
         let reply_by = started + hold.budget + REPLY_BUDGET;
         let sound = match &hold.sound {
@@ -588,6 +601,7 @@ impl Runner {
                 since: Instant::now(),
                 sound: sound.clone(),
                 after: hold.after,
+                language: language.clone(),
             },
         );
         let mut outputs = said;
@@ -596,6 +610,7 @@ impl Runner {
             reply: Reply {
                 outputs,
                 next: Next::Hangup,
+                language,
             },
             routed,
             hops,
@@ -608,12 +623,11 @@ impl Runner {
     /// hold time. [`Resumed::Lost`] when this server holds nothing for the call (it restarted,
     /// or another server put it on hold).
     pub async fn resume(&self, caller: &Caller) -> Resumed {
-        let held = self
-            .inner
-            .lock_held()
-            .get(&caller.key)
-            .map(|h| (h.result.clone(), h.said, h.sound.clone(), h.after));
-        let Some((mut result, said, sound, after)) = held else {
+        let held = self.inner.lock_held().get(&caller.key).map(|h| {
+            let (sound, language) = (h.sound.clone(), h.language.clone());
+            (h.result.clone(), h.said, sound, h.after, language)
+        });
+        let Some((mut result, said, sound, after, language)) = held else {
             return Resumed::Lost;
         };
         let ready = tokio::time::timeout(after, result.wait_for(Option::is_some)).await;
@@ -621,6 +635,7 @@ impl Runner {
             Err(_) => Resumed::Holding(Reply {
                 outputs: vec![sound],
                 next: Next::Hangup,
+                language,
             }),
             Ok(Err(_)) => Resumed::Done(Err(Arc::new(StoreError::EnginePanic))),
             Ok(Ok(done)) => {
@@ -644,6 +659,7 @@ impl Runner {
                 text: self.inner.flows.current().messages.error_goodbye.clone(),
             }],
             next: Next::Hangup,
+            language: None,
         }
     }
 }

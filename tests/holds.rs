@@ -335,3 +335,46 @@ async fn by_text_the_reply_waits_for_a_slow_web_service_without_a_hold() {
     );
     assert!(!xml.contains("/voice/continue"), "{xml}");
 }
+
+#[tokio::test]
+async fn a_call_switched_to_another_language_is_held_in_it() {
+    let (url, _seen) = service(Duration::from_millis(900), 200, ANSWER);
+    // The built-in hold message: in the language the call speaks.
+    let flows = bot(
+        &url,
+        json!({"hold_after_ms": 300, "budget_ms": 8000}),
+        json!("task://sorry"),
+    );
+    write_flow(
+        flows.path(),
+        "espanol",
+        &json!({"language": "es-US", "samples": ["español", "en español"],
+                "actions": [{"say": "Bienvenido."}, {"listen": true}]}),
+    );
+    let app = TestApp::with_options(flows.path(), holding(), None);
+    app.call("CA9").await;
+    let spanish = app.say("CA9", "en español").await;
+    assert_eq!(
+        spanish.gather_attr("language"),
+        Some("es-US"),
+        "{}",
+        spanish.xml
+    );
+    let first = app.say("CA9", "where is my order").await;
+    assert_eq!(
+        first.says,
+        ["Let me check.", "Un momento, por favor."],
+        "{}",
+        first.xml
+    );
+    assert!(first.xml.contains(r#"voice="Polly.Lupe""#), "{}", first.xml);
+    let last = loop {
+        let (_, xml) = app.post("/voice/continue", &[("CallSid", "CA9")]).await;
+        let reply = Twiml::parse(&xml);
+        if !redirects_to_continue(&reply) {
+            break reply;
+        }
+        assert_eq!(reply.says, ["Un momento, por favor."], "{xml}");
+    };
+    assert_eq!(last.gather_attr("language"), Some("es-US"), "{}", last.xml);
+}

@@ -211,3 +211,136 @@ async fn a_bot_says_its_built_in_lines_and_hears_escape_words_in_its_language() 
         .await
         .expect_goodbye("好的，已经结束。再见。");
 }
+
+/// A bilingual line: an English bot whose `espanol` task switches the call to Spanish.
+fn bilingual_bot() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("assistant.json"),
+        r#"{"defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"},
+            "style_sheet": {"voice": {"say_voice": "Polly.Joanna"}}}"#,
+    )
+    .expect("write");
+    let tasks = [
+        (
+            "greeting",
+            r#"{"actions": [{"say": "Welcome. Para español, diga español."}, {"listen": true}]}"#,
+        ),
+        (
+            "fallback",
+            r#"{"actions": [{"say": "Say that again?"}, {"listen": true}]}"#,
+        ),
+        (
+            "espanol",
+            r#"{"language": "es-US", "samples": ["español", "en español", "spanish"],
+                "actions": [{"say": "Bienvenido."}, {"redirect": "task://party"}]}"#,
+        ),
+        (
+            "party",
+            r#"{"samples": ["a table", "una mesa"], "actions": [{"collect": {"name": "booking",
+                "questions": [{"name": "people", "question": "¿Para cuántas personas?", "type": "Twilio.NUMBER"},
+                              {"name": "time", "question": "¿A qué hora?", "type": "Twilio.TIME"}],
+                "on_complete": {"redirect": "task://done"}}}]}"#,
+        ),
+        (
+            "done",
+            r#"{"actions": [{"say": "Mesa para {{booking.people}} a las {{booking.time}}."}]}"#,
+        ),
+    ];
+    for (name, json) in tasks {
+        std::fs::write(dir.path().join(format!("tasks/{name}.json")), json).expect("write");
+    }
+    dir
+}
+
+#[tokio::test]
+async fn a_task_switches_the_rest_of_the_call_to_its_language() {
+    let dir = bilingual_bot();
+    let app = TestApp::with_flows(dir.path());
+    let greeting = app.call("CA5").await;
+    // English first: Twilio's default recogniser, the style sheet's voice.
+    assert_eq!(greeting.gather_attr("language"), None, "{}", greeting.xml);
+    assert!(
+        greeting.xml.contains(r#"voice="Polly.Joanna""#),
+        "{}",
+        greeting.xml
+    );
+
+    let spanish = app.say("CA5", "español").await;
+    spanish.expect_prompt("¿Para cuántas personas?");
+    assert!(spanish.text().contains("Bienvenido."), "{}", spanish.xml);
+    assert_eq!(
+        spanish.gather_attr("language"),
+        Some("es-US"),
+        "{}",
+        spanish.xml
+    );
+    assert!(
+        spanish.xml.contains(r#"voice="Polly.Lupe""#),
+        "{}",
+        spanish.xml
+    );
+
+    // From here the engine's own words and the answers' parsers are Spanish, and so is the
+    // way a time is said back; the flow's own texts are said as written.
+    app.say("CA5", "no sé")
+        .await
+        .expect_prompt("Perdón, no le entendí.");
+    app.say("CA5", "ayuda")
+        .await
+        .expect_prompt("Puede responder la pregunta");
+    app.say("CA5", "somos cuatro")
+        .await
+        .expect_prompt("¿A qué hora?");
+    let done = app.say("CA5", "a las nueve de la noche").await;
+    assert!(
+        done.text().contains("Mesa para 4 a las 9 de la noche."),
+        "{}",
+        done.xml
+    );
+    let rows = app.collected();
+    let answers: Vec<(&str, &str)> = rows[0]
+        .answers
+        .iter()
+        .map(|a| (a.question.as_str(), a.value.as_str()))
+        .collect();
+    assert_eq!(answers, [("people", "4"), ("time", "21:00")]);
+
+    // Another call starts in English again.
+    let other = app.call("CA6").await;
+    assert_eq!(other.gather_attr("language"), None, "{}", other.xml);
+}
+
+#[tokio::test]
+async fn a_text_conversation_switches_language_too() {
+    let dir = bilingual_bot();
+    let app = TestApp::with_flows(dir.path());
+    app.text("+15550001111", "en español")
+        .await
+        .expect("¿Para cuántas personas?");
+    app.text("+15550001111", "AYUDA")
+        .await
+        .expect("Este es un asistente automático.");
+    app.text("+15550001111", "cinco")
+        .await
+        .expect("¿A qué hora?");
+    app.text("+15550001111", "a las ocho y media de la mañana")
+        .await
+        .expect("Mesa para 5 a las 8:30 de la mañana.");
+}
+
+#[test]
+fn a_tasks_language_must_be_one_switchboard_speaks() {
+    let dir = bilingual_bot();
+    std::fs::write(
+        dir.path().join("tasks/espanol.json"),
+        r#"{"language": "pt-BR", "samples": ["português"], "actions": [{"say": "Olá."}]}"#,
+    )
+    .expect("write");
+    let err = flow::load_dir(dir.path()).expect_err("unknown language");
+    let text = err.to_string();
+    assert!(text.contains("espanol.json"), "{text}");
+    assert!(text.contains("does not speak `pt-BR`"), "{text}");
+    assert!(text.contains("es-MX"), "{text}");
+}

@@ -413,6 +413,7 @@ mod tests {
     #[test]
     fn says_and_shows_become_one_message_with_pictures() {
         let reply = Reply {
+            language: None,
             outputs: vec![
                 Output::Say {
                     text: "Here is the map.".into(),
@@ -427,6 +428,7 @@ mod tests {
         let xml = render(&reply).expect("renders");
         assert!(xml.contains("<Message><Body>Here is the map. Hall B &#60;3 &#38; more</Body><Media>https://x.example/map.png</Media></Message>"), "{xml}");
         let silent = Reply {
+            language: None,
             outputs: vec![],
             next: Next::Hangup,
         };

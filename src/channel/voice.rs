@@ -377,6 +377,7 @@ mod tests {
     #[test]
     fn caller_text_is_escaped_and_cleaned() {
         let reply = Reply {
+            language: None,
             outputs: vec![Output::Say {
                 text: "Hi <Jason> & ]]> \u{0}\u{8}friends".into(),
             }],
@@ -409,6 +410,7 @@ mod tests {
     #[test]
     fn a_hangup_reply_has_no_gather() {
         let reply = Reply {
+            language: None,
             outputs: vec![Output::Say { text: "Bye".into() }],
             next: Next::Hangup,
         };

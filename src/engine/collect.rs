@@ -68,12 +68,7 @@ impl Turn<'_> {
                 .find(|f| &f.name == field)
                 .map(|f| f.value.clone());
             if let Some(value) = found.and_then(|v| {
-                parse_answer(
-                    question,
-                    Answer::Speech(&v),
-                    self.today(),
-                    self.assistant.language,
-                )
+                parse_answer(question, Answer::Speech(&v), self.today(), self.language())
             }) {
                 self.event(
                     "prefill",
@@ -153,7 +148,7 @@ impl Turn<'_> {
                     question,
                     Answer::Speech(text),
                     today,
-                    self.assistant.language,
+                    self.language(),
                     either.as_deref(),
                 ),
             ),
@@ -163,7 +158,7 @@ impl Turn<'_> {
                     question,
                     Answer::Digits(digits),
                     today,
-                    self.assistant.language,
+                    self.language(),
                     either.as_deref(),
                 ),
             ),
@@ -190,7 +185,7 @@ impl Turn<'_> {
             let today = self.today();
             // Both readings in the bot's own words ("8 de la mañana o 8 de la noche"): a caller
             // asked to choose between "08:00" and "20:00" has to work out which is which.
-            let speaker = self.assistant.language.speaker;
+            let speaker = self.language().speaker;
             let say = |value: &str| spoken::say(value, Format::Spoken, Kind::Time, today, speaker);
             let text = self
                 .assistant
@@ -316,17 +311,18 @@ impl Turn<'_> {
                     None => Next::Hangup,
                 },
                 None => {
-                    self.say(&self.assistant.messages.too_many_attempts);
+                    self.say(&self.messages().too_many_attempts);
                     Next::Hangup
                 }
             };
         }
         let index = usize::try_from(run.attempts.saturating_sub(1)).unwrap_or(usize::MAX);
-        if let Some(message) = validate
-            .on_failure
-            .get(index)
-            .or(validate.on_failure.last())
-        {
+        let failures = if validate.on_failure.is_empty() {
+            self.on_failure()
+        } else {
+            &validate.on_failure
+        };
+        if let Some(message) = failures.get(index).or(failures.last()) {
             let text = self.render(message, session);
             self.say(&text);
         }
@@ -375,7 +371,7 @@ impl Turn<'_> {
                     question,
                     Answer::Speech(text),
                     self.today(),
-                    self.assistant.language,
+                    self.language(),
                 )
                 .is_some()
         })

@@ -128,6 +128,10 @@ pub struct Reply {
     pub outputs: Vec<Output>,
     /// Then: wait for the caller, or hang up.
     pub next: Next,
+    /// The language it is in when a task switched the call from the assistant's (a tag): the
+    /// voice speaks it and Twilio listens for it. None: the assistant's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// Something the caller hears.
@@ -345,6 +349,7 @@ pub fn step(
                 reply: Reply {
                     outputs: Vec::new(),
                     next: Next::Hangup,
+                    language: None,
                 },
                 effects: Vec::new(),
                 routed: None,
@@ -356,6 +361,7 @@ pub fn step(
             let reply = session.last_reply.clone().unwrap_or(Reply {
                 outputs: Vec::new(),
                 next: Next::Hangup,
+                language: None,
             });
             return Outcome {
                 session,
@@ -365,6 +371,7 @@ pub fn step(
             };
         }
         Some(mut session) => {
+            turn.speak_as(&session);
             // The flows it started on are gone (dropped, or from before a restart): it goes on
             // with these, and the history says so.
             let moved = session.version.as_deref() != Some(assistant.version.as_str());
@@ -398,7 +405,7 @@ pub fn step(
                 Next::Hangup
             } else if session.turns > assistant.limits.max_turns {
                 turn.abandon_collect(&mut session);
-                turn.say(&assistant.messages.loop_goodbye);
+                turn.say(&turn.messages().loop_goodbye);
                 turn.event("end", json!({"reason": "max_turns"}));
                 Next::Hangup
             } else if let Some(keyword) = turn.keyword(&session, &input) {
@@ -420,8 +427,13 @@ pub fn step(
         session.waiting = Waiting::Nothing;
         collect::scrub_sensitive(&mut session);
     }
+    let language = turn.language_tag();
     let (outputs, mut effects, routed) = turn.finish();
-    let reply = Reply { outputs, next };
+    let reply = Reply {
+        outputs,
+        next,
+        language,
+    };
     // A reply waiting on a web service is not finished: the step that finishes it says it all.
     // Nothing said before a hang-up is no reply (a status callback after the caller hung up).
     let silent_end = reply.outputs.is_empty() && reply.next == Next::Hangup;
@@ -527,6 +539,7 @@ mod tests {
         ];
         for next in nexts {
             let reply = Reply {
+                language: None,
                 outputs: vec![
                     Output::Say { text: "hi".into() },
                     Output::Play {

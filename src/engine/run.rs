@@ -16,8 +16,12 @@ use super::{
 use crate::flow::branch::{Branch, Taken};
 use crate::flow::load::keyword;
 use crate::flow::memory::{MAX_SESSION_MEMORY_BYTES, json_len};
-use crate::flow::{Action, Assistant, Field, Keypad, Saying, Target, TaskId, Text, Webhook};
+use crate::flow::{
+    Action, Assistant, Field, Keypad, Locale, Messages, Saying, SmsSettings, Target, TaskId, Text,
+    VoiceEscapes, Webhook,
+};
 use crate::nlu::extract::{FieldKind, extract};
+use crate::nlu::lang::Language;
 
 /// Words people text or say to steer a conversation, and the empty message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +47,8 @@ pub(super) enum Flow {
 /// One turn in progress: what the caller will hear and what must be persisted.
 pub(super) struct Turn<'a> {
     pub(super) assistant: &'a Assistant,
+    /// The language a task switched the call to, when not the assistant's.
+    locale: Option<&'a Locale>,
     pub(super) caller: &'a Caller,
     pub(super) now: DateTime<Utc>,
     outputs: Vec<Output>,
@@ -62,6 +68,7 @@ impl<'a> Turn<'a> {
     ) -> Turn<'a> {
         Turn {
             assistant,
+            locale: None,
             caller,
             now,
             outputs: Vec::new(),
@@ -70,6 +77,58 @@ impl<'a> Turn<'a> {
             routed: None,
             fresh_fields: false,
         }
+    }
+
+    /// Speaks the session's language from now on: the one a task switched the call to, or the
+    /// assistant's. A language the flows no longer switch to (an edit while the call was on)
+    /// is the assistant's.
+    pub(super) fn speak_as(&mut self, session: &Session) {
+        self.locale = session.language.as_deref().and_then(|tag| {
+            self.assistant
+                .locales
+                .iter()
+                .find(|l| l.language.tag == tag)
+        });
+    }
+
+    /// Switches the call to `language` for the rest of it (a task's `"language"`).
+    fn switch_language(&mut self, session: &mut Session, language: &'static Language) {
+        if language == self.language() {
+            return;
+        }
+        session.language = (language != self.assistant.language).then(|| language.tag.to_owned());
+        self.speak_as(session);
+        self.event("language", json!({"language": language.tag}));
+    }
+
+    /// The language the call speaks now.
+    pub(super) fn language(&self) -> &'static Language {
+        self.locale.map_or(self.assistant.language, |l| l.language)
+    }
+
+    /// The language's tag, for the reply, when it is not the assistant's.
+    pub(super) fn language_tag(&self) -> Option<String> {
+        self.locale.map(|l| l.language.tag.to_owned())
+    }
+
+    /// The built-in lines, in the language the call speaks.
+    pub(super) fn messages(&self) -> &'a Messages {
+        self.locale
+            .map_or(&self.assistant.messages, |l| &l.messages)
+    }
+
+    /// The default words after a wrong answer, in the language the call speaks.
+    pub(super) fn on_failure(&self) -> &'a [Text] {
+        self.locale
+            .map_or(&self.assistant.style.on_failure, |l| &l.on_failure)
+    }
+
+    fn voice_words(&self) -> &'a VoiceEscapes {
+        self.locale.map_or(&self.assistant.voice, |l| &l.voice)
+    }
+
+    fn sms_words(&self) -> &'a SmsSettings {
+        self.locale.map_or(&self.assistant.sms, |l| &l.sms)
     }
 
     /// The outputs and effects gathered.
@@ -94,7 +153,7 @@ impl<'a> Turn<'a> {
                 channel: session.channel,
                 today: self.today(),
                 kinds: &self.assistant.answer_kinds,
-                language: self.assistant.language,
+                language: self.language(),
             },
         )
     }
@@ -257,7 +316,7 @@ impl<'a> Turn<'a> {
                     silences + 1
                 };
                 if silences >= self.assistant.limits.max_silences {
-                    self.say(&self.assistant.messages.no_input_goodbye);
+                    self.say(&self.messages().no_input_goodbye);
                     self.event("end", json!({"reason": "no_input"}));
                     return Next::Hangup;
                 }
@@ -328,7 +387,7 @@ impl<'a> Turn<'a> {
         match self.assistant.defaults.fallback.clone() {
             Some(target) => self.run_target(session, target),
             None => {
-                self.say(&self.assistant.messages.not_understood);
+                self.say(&self.messages().not_understood);
                 let hints = session
                     .last_reply
                     .as_ref()
@@ -399,6 +458,9 @@ impl<'a> Turn<'a> {
                         session.fields.clear();
                     }
                     self.event("task", json!({"task": task.name}));
+                    if let Some(language) = task.language {
+                        self.switch_language(session, language);
+                    }
                     self.run_actions(session, &task.name, &task.actions, None)
                 }
                 Target::Url(webhook) => {
@@ -479,7 +541,7 @@ impl<'a> Turn<'a> {
                 Action::Handoff(handoff) if session.channel == Channel::Sms => {
                     // A text cannot be put through to a person: say how to reach one instead.
                     self.abandon_collect(session);
-                    let messages = &self.assistant.messages;
+                    let messages = self.messages();
                     let text = match handoff {
                         crate::flow::Handoff::Number { number } => {
                             format!("{} {number}.", messages.sms_handoff_number)
@@ -540,7 +602,7 @@ impl<'a> Turn<'a> {
     pub(super) fn redirect(&mut self, target: Target) -> Option<Target> {
         self.redirects += 1;
         if self.redirects > self.assistant.limits.max_redirects {
-            self.say(&self.assistant.messages.loop_goodbye);
+            self.say(&self.messages().loop_goodbye);
             let to = match &target {
                 Target::Task(id) => self.assistant.task(*id).name.clone(),
                 Target::Url(w) => w.url.clone(),
@@ -759,7 +821,7 @@ impl<'a> Turn<'a> {
         if !first {
             return self.last_resort(session);
         }
-        self.say(&self.assistant.messages.webhook_failed);
+        self.say(&self.messages().webhook_failed);
         // Web services called from here on are told which task failed, not "fallback".
         session.failed_task = Some(session.task.clone().unwrap_or_default());
         let target = self
@@ -782,11 +844,11 @@ impl<'a> Turn<'a> {
         if !self
             .outputs
             .iter()
-            .any(|o| matches!(o, Output::Say { text } if *text == self.assistant.messages.webhook_failed))
+            .any(|o| matches!(o, Output::Say { text } if *text == self.messages().webhook_failed))
         {
-            self.say(&self.assistant.messages.webhook_failed);
+            self.say(&self.messages().webhook_failed);
         }
-        self.say(&self.assistant.messages.anything_else);
+        self.say(&self.messages().anything_else);
         let hints = self.assistant.all_task_hints.clone();
         self.listen(session, None, hints, None, true)
     }
@@ -808,7 +870,7 @@ impl<'a> Turn<'a> {
         let is = |list: &[String]| list.contains(&text);
         let found = match self.caller.channel {
             Channel::Sms => {
-                let sms = &self.assistant.sms;
+                let sms = self.sms_words();
                 if is(&sms.stop_words) {
                     return Some(Keyword::Stop);
                 }
@@ -821,7 +883,7 @@ impl<'a> Turn<'a> {
                 .find_map(|(words, keyword)| is(words).then_some(keyword))?
             }
             Channel::Voice => {
-                let voice = &self.assistant.voice;
+                let voice = self.voice_words();
                 [
                     (&voice.help_words, Keyword::Help),
                     (&voice.cancel_words, Keyword::Cancel),
@@ -839,7 +901,7 @@ impl<'a> Turn<'a> {
     pub(super) fn end_by_keyword(&mut self, session: &mut Session, keyword: Keyword) -> Next {
         self.abandon_collect(session);
         if keyword == Keyword::Cancel {
-            let messages = &self.assistant.messages;
+            let messages = self.messages();
             self.say(match self.caller.channel {
                 Channel::Sms => &messages.sms_cancelled,
                 Channel::Voice => &messages.voice_cancelled,
@@ -868,7 +930,7 @@ impl<'a> Turn<'a> {
                     self.event("operator", json!({}));
                     self.run_target(session, target)
                 }
-                None => self.say_and_ask_again(session, &self.assistant.messages.voice_no_operator),
+                None => self.say_and_ask_again(session, &self.messages().voice_no_operator),
             },
             Keyword::Help => {
                 // The question's own help where it has one: "say the date, like next Friday"
@@ -883,14 +945,14 @@ impl<'a> Turn<'a> {
                     let text = self.render(help, session);
                     return self.say_and_ask_again(session, &text);
                 }
-                let messages = &self.assistant.messages;
+                let messages = self.messages();
                 let help = match self.caller.channel {
                     Channel::Sms => &messages.sms_help,
                     Channel::Voice => &messages.voice_help,
                 };
                 self.say_and_ask_again(session, help)
             }
-            Keyword::Empty => self.say_and_ask_again(session, &self.assistant.messages.sms_empty),
+            Keyword::Empty => self.say_and_ask_again(session, &self.messages().sms_empty),
         }
     }
 

@@ -66,6 +66,10 @@ pub struct Session {
     /// called meanwhile get it as `CurrentTask`. Cleared by the caller's next turn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_task: Option<String>,
+    /// The language the call speaks when a task switched it from the assistant's (a tag,
+    /// `"es-US"`); None: the assistant's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// What a conversation has done so far: the tasks it reached, its collects, what went wrong and
@@ -222,6 +226,7 @@ impl Session {
         };
         memory.insert("twilio".into(), platform);
         Session {
+            language: None,
             channel,
             started_at: now,
             turns: 0,

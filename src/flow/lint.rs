@@ -49,11 +49,14 @@ pub fn lint(assistant: &Assistant) -> Vec<FlowError> {
                 continue;
             }
             // Twilio transcribes a caller in the bot's language: a sample in another script
-            // is never what a caller's words look like.
+            // is never what a caller's words look like. A bilingual bot (a task switches the
+            // call's language) hears both, so a sample fits if it fits either.
             let language = assistant.language;
             let han = sample.chars().any(crate::nlu::lang::is_han);
             let latin = sample.chars().any(|c| c.is_ascii_alphabetic());
-            let foreign = if language.han { latin && !han } else { han };
+            let fits = |han_script: bool| if han_script { han || !latin } else { !han };
+            let foreign =
+                !fits(language.han) && !assistant.locales.iter().any(|l| fits(l.language.han));
             if foreign {
                 warn(
                     &mut warnings,

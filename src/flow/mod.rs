@@ -98,6 +98,9 @@ pub struct Assistant {
     /// The language callers speak (`language` in `assistant.json`, en-US unless set): how
     /// Twilio's recogniser listens, the default voice, and how spoken values are read.
     pub language: &'static crate::nlu::lang::Language,
+    /// The other languages tasks switch calls to (`"language"` in a task file), with what the
+    /// engine says and hears in each.
+    pub locales: Vec<Locale>,
     /// The intent matcher, indexed over every task's samples.
     pub matcher: Matcher,
     /// Speech hints for a `listen` that allows every task (all samples), precomputed.
@@ -154,6 +157,29 @@ pub struct Task {
     pub fields: Vec<(String, Field)>,
     /// What it does, in order.
     pub actions: Vec<Action>,
+    /// The language the call speaks from this task on, when the task switches it (a bilingual
+    /// line's "para español, diga español").
+    pub language: Option<&'static crate::nlu::lang::Language>,
+}
+
+/// A language a task switches calls to, and what the engine says and hears in it: its own
+/// built-in lines, escape words, failure message and hold message. The flow's `messages`,
+/// `voice` and `sms` blocks are written in the assistant's language and stay with it; the
+/// flow's own texts (`say`, questions) are said as written, whatever the call speaks.
+#[derive(Debug)]
+pub struct Locale {
+    /// The language.
+    pub language: &'static crate::nlu::lang::Language,
+    /// Its built-in lines.
+    pub messages: Messages,
+    /// Its words to get out of a question by voice (the operator task stays the assistant's).
+    pub voice: VoiceEscapes,
+    /// Its words to get out of a text conversation (the idle time stays the assistant's).
+    pub sms: SmsSettings,
+    /// Its default words after a wrong answer.
+    pub on_failure: Vec<Text>,
+    /// Its hold message.
+    pub hold: HoldSound,
 }
 
 /// One step of a task, in Autopilot's vocabulary.
@@ -390,7 +416,8 @@ impl Field {
 pub struct Validate {
     /// If set, the answer must be one of these (compared case- and punctuation-insensitively).
     pub allowed_values: Option<Vec<String>>,
-    /// Said after the 1st, 2nd… failed attempt; the last one repeats.
+    /// Said after the 1st, 2nd… failed attempt; the last one repeats. Empty: the style sheet's
+    /// (or, in a call a task switched to another language, that language's built-in words).
     pub on_failure: Vec<Text>,
     /// Whether the question is asked again after a failure message.
     pub repeat_question: bool,

@@ -56,7 +56,7 @@ pub(super) async fn resume(
             let assistant = app.assistant();
             return Ok(twiml(voice::render_hold(
                 &reply.outputs,
-                speaking(&assistant).0,
+                speaking(&assistant, reply.language.as_deref()).0,
             )));
         }
         Resumed::Done(Ok(turned)) => {
@@ -69,7 +69,7 @@ pub(super) async fn resume(
         }
     };
     let assistant = app.assistant();
-    let (voice, language) = speaking(&assistant);
+    let (voice, language) = speaking(&assistant, reply.language.as_deref());
     Ok(twiml(voice::render_in(&reply, voice, language)))
 }
 
@@ -118,7 +118,7 @@ async fn turn(
             let assistant = app.assistant();
             return twiml(voice::render_hold(
                 &turned.reply.outputs,
-                speaking(&assistant).0,
+                speaking(&assistant, turned.reply.language.as_deref()).0,
             ));
         }
         Ok(turned) => {
@@ -133,7 +133,7 @@ async fn turn(
         }
     };
     let assistant = app.assistant();
-    let (voice, language) = speaking(&assistant);
+    let (voice, language) = speaking(&assistant, reply.language.as_deref());
     twiml(voice::render_in(&reply, voice, language))
 }
 
@@ -156,13 +156,27 @@ pub(super) fn twiml(rendered: Result<String, askama::Error>) -> Response {
 /// The voice a bot speaks with and the language Twilio listens for: the style sheet's voice,
 /// else, for a bot not in en-US, its language's default voice (an English voice reading
 /// Spanish is no use); the language's recogniser name unless it is Twilio's default, en-US.
-fn speaking(assistant: &crate::flow::Assistant) -> (Option<&str>, Option<&'static str>) {
+/// A call a task switched to another language (`switched`, the reply's) speaks and listens in
+/// that one, with its default voice: the style sheet's is for the assistant's language.
+fn speaking<'a>(
+    assistant: &'a crate::flow::Assistant,
+    switched: Option<&str>,
+) -> (Option<&'a str>, Option<&'static str>) {
+    let english = crate::nlu::lang::english();
+    if let Some(language) = switched
+        .and_then(crate::nlu::lang::find)
+        .filter(|l| *l != assistant.language)
+    {
+        return (
+            Some(language.voice),
+            (language != english).then_some(language.gather),
+        );
+    }
     let language = assistant.language;
-    let english = language == crate::nlu::lang::english();
     let voice = assistant
         .style
         .say_voice
         .as_deref()
-        .or((!english).then_some(language.voice));
-    (voice, (!english).then_some(language.gather))
+        .or((language != english).then_some(language.voice));
+    (voice, (language != english).then_some(language.gather))
 }

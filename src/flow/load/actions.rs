@@ -34,6 +34,7 @@ impl Cx {
             samples: Vec::new(),
             fields: Vec::new(),
             actions: Vec::new(),
+            language: None,
         };
         if root.as_object().is_none() {
             self.error(
@@ -44,7 +45,12 @@ impl Cx {
             );
             return task;
         }
-        self.unknown_keys(file, &root, &["samples", "fields", "actions"]);
+        self.unknown_keys(file, &root, &["samples", "fields", "actions", "language"]);
+        // A bilingual line's "para español, diga español": the call speaks this language from
+        // here on.
+        task.language = root
+            .get("language")
+            .and_then(|tag| self.language(file, &tag));
         // Fields name the values a sample's `{tags}` stand for (Autopilot task fields).
         // Every field with a name counts as declared, even one whose type was wrong: that
         // mistake is reported once, at its type, not again at each sample that tags it. When a
@@ -656,7 +662,8 @@ impl Cx {
     ) -> Option<Validate> {
         let mut v = Validate {
             allowed_values: None,
-            on_failure: style.on_failure.clone(),
+            // Empty: the style's words, in the language the call speaks when it is asked.
+            on_failure: Vec::new(),
             repeat_question: style.repeat_question,
             on_success: style.on_success.clone(),
             max_attempts: style.max_attempts,

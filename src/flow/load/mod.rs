@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::json::Node;
 use super::source::{self, Role, SourceFile};
-use super::{Action, Assistant, FlowError, FlowErrors, Target, Task, TaskId};
+use super::{Action, Assistant, FlowError, FlowErrors, Locale, Target, Task, TaskId};
 use crate::flow::spoken::{Format, Kind};
 use crate::nlu::embedding::Model;
 use crate::nlu::matcher::Matcher;
@@ -186,6 +186,7 @@ pub fn load_with(
                 samples: Vec::new(),
                 fields: Vec::new(),
                 actions: Vec::new(),
+                language: None,
             },
         };
         compiled.push(task);
@@ -233,6 +234,12 @@ pub fn load_with(
     }
     let all_task_hints = sample_hints(compiled.iter().map(|t| t.samples.as_slice()));
     let by_name = cx.tasks.clone();
+    let mut locales: Vec<Locale> = Vec::new();
+    for language in compiled.iter().filter_map(|t| t.language) {
+        if language != settings.language && !locales.iter().any(|l| l.language == language) {
+            locales.push(settings.locale(language));
+        }
+    }
     let defaults = settings.defaults;
     let sid = assistant_sid(&settings.name);
     let version = version_of(files);
@@ -248,6 +255,7 @@ pub fn load_with(
         voice: settings.voice,
         webhooks: settings.webhooks,
         language: settings.language,
+        locales,
         matcher,
         all_task_hints,
         sid,

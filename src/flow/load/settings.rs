@@ -8,7 +8,8 @@ use std::sync::Arc;
 use super::{Cx, keyword, words};
 use crate::flow::json::Node;
 use crate::flow::{
-    Defaults, HoldSound, Limits, Messages, SmsSettings, Style, Text, VoiceEscapes, WebhookSettings,
+    Defaults, HoldSound, Limits, Locale, Messages, SmsSettings, Style, Text, VoiceEscapes,
+    WebhookSettings,
 };
 use serde_json::Value;
 
@@ -104,6 +105,41 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// What the engine says and hears in `language`, for calls a task switches to it: its
+    /// built-in lines and escape words rather than the flow's (written in the assistant's
+    /// language); the operator task, the text idle time and a hold that is not the built-in
+    /// message (music, or the flow's own words) stay the assistant's.
+    pub(super) fn locale(&self, language: &'static Language) -> Locale {
+        let mut own = Settings::default();
+        own.speak(language);
+        let mut voice = own.voice;
+        voice.operator = self.voice.operator.clone();
+        let mut sms = own.sms;
+        sms.idle = self.sms.idle;
+        // The flow's own hold (music) and failure words are kept: only what it left to the
+        // built-ins is said in the new language.
+        let built_in = HoldSound::Say(self.language.builtins.hold.to_owned());
+        let hold = if self.webhooks.hold == built_in {
+            own.webhooks.hold
+        } else {
+            self.webhooks.hold.clone()
+        };
+        let on_failure =
+            if self.style.on_failure == [Text::plain(self.language.builtins.on_failure)] {
+                own.style.on_failure
+            } else {
+                self.style.on_failure.clone()
+            };
+        Locale {
+            language,
+            messages: own.messages,
+            voice,
+            sms,
+            on_failure,
+            hold,
+        }
+    }
+
     /// Takes `language` and its built-in messages and escape words: the defaults that the
     /// flow's own `messages`, `voice` and `sms` blocks, read after it, override.
     pub(super) fn speak(&mut self, language: &'static Language) {
@@ -145,6 +181,23 @@ impl Settings {
 }
 
 impl Cx {
+    /// A language tag (`"es-MX"`), as `assistant.json` or a task names it; an unknown one is
+    /// an error listing those Switchboard speaks.
+    pub(super) fn language(&mut self, file: &Path, tag: &Node<'_>) -> Option<&'static Language> {
+        let text = self.string(file, tag)?;
+        let found = crate::nlu::lang::find(text);
+        if found.is_none() {
+            let known: Vec<&str> = crate::nlu::lang::LANGUAGES.iter().map(|l| l.tag).collect();
+            self.error(
+                file,
+                tag.path(),
+                format!("Switchboard does not speak `{text}` yet"),
+                format!("write one of: {}", known.join(", ")),
+            );
+        }
+        found
+    }
+
     pub(super) fn settings(&mut self, file: &Path, root: Node<'_>) -> Settings {
         let mut s = Settings::default();
         if root.as_object().is_none() {
@@ -175,22 +228,11 @@ impl Cx {
                 "language",
             ],
         );
-        if let Some(tag) = root.get("language")
-            && let Some(text) = self.string(file, &tag)
+        if let Some(language) = root
+            .get("language")
+            .and_then(|tag| self.language(file, &tag))
         {
-            match crate::nlu::lang::find(text) {
-                Some(language) => s.speak(language),
-                None => {
-                    let known: Vec<&str> =
-                        crate::nlu::lang::LANGUAGES.iter().map(|l| l.tag).collect();
-                    self.error(
-                        file,
-                        tag.path(),
-                        format!("Switchboard does not speak `{text}` yet"),
-                        format!("write one of: {}", known.join(", ")),
-                    );
-                }
-            }
+            s.speak(language);
         }
         if let Some(webhooks) = root.get("webhooks") {
             self.webhook_settings(file, &webhooks, &mut s.webhooks);

@@ -506,6 +506,7 @@ fn describe(kind: &str, d: &Value, texts: bool) -> Line {
             s("am"),
             s("pm")
         )),
+        "language" => engine(format!("the call speaks {} from here on", s("language"))),
         "restart" => engine("caller asked to start over".to_owned()),
         "operator" => engine("caller asked for a person".to_owned()),
         "entry" => engine(format!("no task {} to start at", s("unknown_target_task"))),
