@@ -344,3 +344,43 @@ fn a_tasks_language_must_be_one_switchboard_speaks() {
     assert!(text.contains("does not speak `pt-BR`"), "{text}");
     assert!(text.contains("es-MX"), "{text}");
 }
+
+#[tokio::test]
+async fn a_value_said_in_the_first_sentence_is_read_in_the_bots_language_and_not_asked_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("assistant.json"),
+        r#"{"language": "zh-CN", "defaults": {"assistant_initiation": "task://hello"}}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tasks/hello.json"),
+        r#"{"actions": [{"say": "您好，请问有什么可以帮您？"}, {"listen": true}]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tasks/send.json"),
+        r#"{"fields": [{"name": "boxes", "type": "Twilio.NUMBER"}],
+            "samples": ["我要寄{boxes}个箱子", "寄快递", "我想寄东西"],
+            "actions": [{"collect": {"name": "parcel", "questions": [
+                {"name": "boxes", "question": "一共几个箱子？", "type": "Twilio.NUMBER", "prefill": "boxes"},
+                {"name": "city", "question": "寄到哪个城市？"}],
+              "on_complete": {"redirect": "task://hello"}}}]}"#,
+    )
+    .expect("write");
+    let app = TestApp::with_flows(dir.path());
+    app.call("CA7").await;
+    // 三 is read by the Mandarin parsers, found between the sample's characters.
+    app.say("CA7", "你好我要寄三个箱子")
+        .await
+        .expect_prompt("寄到哪个城市？");
+    app.say("CA7", "上海").await;
+    let rows = app.collected();
+    let answers: Vec<(&str, &str)> = rows[0]
+        .answers
+        .iter()
+        .map(|a| (a.question.as_str(), a.value.as_str()))
+        .collect();
+    assert_eq!(answers, [("boxes", "3"), ("city", "上海")]);
+}

@@ -665,7 +665,7 @@ impl<'a> Turn<'a> {
                 (name.as_str(), kind)
             })
             .collect();
-        extract(text, &task.samples, &kinds, self.today())
+        extract(text, &task.samples, &kinds, self.today(), self.language())
             .into_iter()
             .map(|found| {
                 let field_type = task

@@ -8,10 +8,15 @@
 //! whose parsers pick a value out of a sentence (dates, times, numbers, days, months, states and
 //! custom lists) are tried on the whole utterance. Names, phone numbers and free text never are:
 //! a guess there would be worse than asking.
+//!
+//! In the assistant's language: values are read by its parsers ("una mesa para cuatro" fills
+//! `{party_size}` with 4), and Chinese, written without spaces, is compared character by
+//! character, so `我要寄{count}个箱子` finds 三 in 我要寄三个箱子.
 
 use chrono::NaiveDate;
 
 use super::fields::{self, Answer, BuiltinType, Context, CustomType};
+use super::lang::{Language, is_han};
 
 /// The type of a field, as the extractor needs it.
 #[derive(Debug, Clone, Copy)]
@@ -63,9 +68,11 @@ fn parts(sample: &str) -> Vec<Part<'_>> {
     out
 }
 
-/// Words with their original spelling and a normalised form for comparing.
+/// Words with their original spelling and a normalised form for comparing. Each Chinese
+/// character is a word of its own: the language has no spaces to split on.
 fn words(text: &str) -> Vec<(&str, String)> {
     text.split_whitespace()
+        .flat_map(split_han)
         .map(|w| {
             (
                 w,
@@ -77,6 +84,39 @@ fn words(text: &str) -> Vec<(&str, String)> {
         })
         .filter(|(_, n)| !n.is_empty())
         .collect()
+}
+
+/// `word` cut before and after each Han character ("寄3个" → "寄", "3", "个").
+fn split_han(word: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in word.char_indices() {
+        if is_han(c) {
+            if start < i {
+                out.push(&word[start..i]);
+            }
+            let end = i + c.len_utf8();
+            out.push(&word[i..end]);
+            start = end;
+        }
+    }
+    if start < word.len() {
+        out.push(&word[start..]);
+    }
+    out
+}
+
+/// Words joined back into text: with spaces, except between Chinese characters.
+fn join(span: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, word) in span.iter().enumerate() {
+        let han = |w: &str| w.chars().next().is_some_and(is_han);
+        if i > 0 && !(han(span[i - 1]) && han(word)) {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 fn find(haystack: &[(&str, String)], needle: &[String], from: usize) -> Option<usize> {
@@ -91,17 +131,19 @@ fn find(haystack: &[(&str, String)], needle: &[String], from: usize) -> Option<u
     })
 }
 
-/// Values for `fields` (name and type) found in `utterance`, using the task's `samples`.
+/// Values for `fields` (name and type) found in `utterance`, using the task's `samples`, read
+/// by `language`'s parsers.
 pub fn extract(
     utterance: &str,
     samples: &[String],
     fields: &[(&str, FieldKind<'_>)],
     today: NaiveDate,
+    language: &Language,
 ) -> Vec<Found> {
     let said = words(utterance);
     let context = Context { today };
     let parse = |kind: FieldKind<'_>, text: &str| match kind {
-        FieldKind::Builtin(ty) => fields::parse(ty, Answer::Speech(text), &context),
+        FieldKind::Builtin(ty) => fields::parse_in(ty, Answer::Speech(text), &context, language),
         FieldKind::Custom(custom) => custom.parse(Answer::Speech(text)),
         FieldKind::FreeText => fields::parse_free_text(Answer::Speech(text)),
     };
@@ -150,7 +192,7 @@ pub fn extract(
                     continue;
                 };
                 let span: Vec<&str> = said[start..end].iter().map(|(w, _)| *w).collect();
-                if let Some(v) = parse(*kind, &span.join(" ")) {
+                if let Some(v) = parse(*kind, &join(&span)) {
                     value = Some(v);
                     break 'samples;
                 }
@@ -186,6 +228,10 @@ pub fn extract(
 mod tests {
     use super::*;
 
+    fn english() -> &'static Language {
+        crate::nlu::lang::english()
+    }
+
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date")
     }
@@ -212,7 +258,7 @@ mod tests {
         ];
         let mut failures = Vec::new();
         for (said, expected) in cases {
-            let got = extract(said, &samples, &fields, today());
+            let got = extract(said, &samples, &fields, today(), english());
             let got: Vec<(&str, &str)> = got
                 .iter()
                 .map(|f| (f.name.as_str(), f.value.as_str()))
@@ -229,14 +275,14 @@ mod tests {
         let samples = vec!["my name is {first_name}".to_owned()];
         let fields = [("first_name", FieldKind::Builtin(BuiltinType::FirstName))];
         assert_eq!(
-            extract("hi my name is Jason", &samples, &fields, today()),
+            extract("hi my name is Jason", &samples, &fields, today(), english()),
             [Found {
                 name: "first_name".into(),
                 value: "Jason".into()
             }]
         );
         assert!(
-            extract("Jason here", &samples, &fields, today()).is_empty(),
+            extract("Jason here", &samples, &fields, today(), english()).is_empty(),
             "no anchor, no guess"
         );
     }
@@ -250,12 +296,77 @@ mod tests {
         let samples = vec!["I want a {size} pizza".to_owned()];
         let fields = [("size", FieldKind::Custom(&size))];
         assert_eq!(
-            extract("a big one please", &samples, &fields, today()),
+            extract("a big one please", &samples, &fields, today(), english()),
             [Found {
                 name: "size".into(),
                 value: "large".into()
             }]
         );
+    }
+
+    #[test]
+    fn values_are_read_in_the_bots_language_and_chinese_by_character() {
+        let find = |tag: &str| crate::nlu::lang::find(tag).expect("known language");
+        let pairs = |found: Vec<Found>| -> Vec<(String, String)> {
+            found.into_iter().map(|f| (f.name, f.value)).collect()
+        };
+        let fields = [
+            ("people", FieldKind::Builtin(BuiltinType::Number)),
+            ("date", FieldKind::Builtin(BuiltinType::Date)),
+        ];
+        let spanish = vec!["una mesa para {people} personas {date}".to_owned()];
+        assert_eq!(
+            pairs(extract(
+                "quiero una mesa para cuatro personas mañana",
+                &spanish,
+                &fields,
+                today(),
+                find("es-MX"),
+            )),
+            [
+                ("people".to_owned(), "4".to_owned()),
+                ("date".to_owned(), "2026-11-26".to_owned())
+            ]
+        );
+        let mandarin = vec!["我要寄{people}个箱子".to_owned(), "{date}来取件".to_owned()];
+        assert_eq!(
+            pairs(extract(
+                "你好我要寄三个箱子",
+                &mandarin,
+                &fields,
+                today(),
+                find("zh-CN"),
+            )),
+            [("people".to_owned(), "3".to_owned())]
+        );
+        assert_eq!(
+            pairs(extract(
+                "我要寄十二个箱子明天来取件",
+                &mandarin,
+                &fields,
+                today(),
+                find("zh-CN"),
+            )),
+            [
+                ("people".to_owned(), "12".to_owned()),
+                ("date".to_owned(), "2026-11-26".to_owned())
+            ]
+        );
+        // English words are still read as English in an English bot.
+        assert!(
+            extract(
+                "una mesa para cuatro personas",
+                &spanish,
+                &fields,
+                today(),
+                english()
+            )
+            .iter()
+            .all(|f| f.name != "people")
+        );
+        assert_eq!(split_han("寄3个box"), ["寄", "3", "个", "box"]);
+        assert_eq!(join(&["十", "二"]), "十二");
+        assert_eq!(join(&["a", "b"]), "a b");
     }
 
     #[test]
@@ -266,7 +377,7 @@ mod tests {
             ("b", FieldKind::Builtin(BuiltinType::Number)),
         ];
         for said in ["", " ", "{a}", &"x ".repeat(5000)] {
-            let _ = extract(said, &samples, &fields, today());
+            let _ = extract(said, &samples, &fields, today(), english());
         }
     }
 }
