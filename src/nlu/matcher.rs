@@ -6,6 +6,10 @@
 //! Each task is defined by a handful of samples and the input is a speech-recognition
 //! transcript with dropped, merged, misspelt and homophone words. Two feature families:
 //!
+//! The words themselves are the language's ([`Lexicon`], from the assistant's `"language"`):
+//! its fillers, stop words, question words, class words and stemmer, and, for Mandarin, whose
+//! every character is a token here, the pinyin that repairs a recogniser's homophone.
+//!
 //! - **Words**: unigrams and adjacent bigrams of the normalised (see [`super::text`]),
 //!   filler-free, Snowball-stemmed tokens ("bookings", "booked" -> "book"). Stop words keep
 //!   their full weight: many intents live in function words ("what is your name" vs "what is
@@ -21,7 +25,9 @@
 //! words of the samples ("forflights" -> "for" "flights"), else a typo-tolerant lookup (edit
 //! distance 1 for words of up to 5 letters, 2 for longer ones; candidates come from a map of
 //! every content word's one-character deletions, so a lookup is a few hash probes), or a
-//! derived form sharing a long prefix. A repaired word counts at reduced strength.
+//! derived form sharing a long prefix; in Mandarin, a character the samples lack becomes one
+//! of theirs that sounds the same (the one that makes a word pair of theirs with a neighbour).
+//! A repaired word counts at reduced strength.
 //!
 //! # Scoring
 //!
@@ -50,8 +56,8 @@
 //!
 //! The threshold calibrates itself per assistant at load (`calibrated_threshold`): samples
 //! held out from a copy of the index (as written and garbled) are the genuine requests, and
-//! samples of tasks left out of it plus a built-in list of out-of-scope requests are the ones
-//! to decline; the threshold is the one that separates them best. So a 5-task bot and a
+//! samples of tasks left out of it plus a built-in list of out-of-scope requests in the
+//! assistant's language are the ones to decline; the threshold is the one that separates them best. So a 5-task bot and a
 //! 150-task bot both work without anyone setting `nlu.threshold`, which stays an override.
 //!
 //! # With a sentence-embedding model
