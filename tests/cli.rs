@@ -914,3 +914,38 @@ fn check_warns_about_a_missing_assistant_json_and_names_an_exports_tasks() {
     );
     assert!(!stdout.contains("tasks/order.json"), "{stdout}");
 }
+
+#[test]
+fn a_texted_digit_reaches_a_keypad_menu_in_a_conversation_test_as_it_does_in_production() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("assistant.json"),
+        r#"{"defaults": {"assistant_initiation": "task://menu", "fallback": "task://menu"}}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tasks/menu.json"),
+        r#"{"actions": [{"say": "Press 1 for sales or 2 for support."},
+            {"listen": {"voice_digits": {"num_digits": 1, "redirects": {"1": "task://sales", "2": "task://support"}}}}]}"#,
+    )
+    .expect("write");
+    for (name, words) in [("sales", "Sales here."), ("support", "Support here.")] {
+        std::fs::write(
+            dir.path().join(format!("tasks/{name}.json")),
+            format!(r#"{{"actions": [{{"say": "{words}"}}]}}"#),
+        )
+        .expect("write");
+    }
+    let script = dir.path().join("menu.txt");
+    // The messaging webhook reads a text of digits alone as keys; so must the test.
+    std::fs::write(&script, "bot: Press 1\ncaller: 2\nbot: Support here.\n").expect("write");
+    let out = bin()
+        .args(["test", "--channel", "sms", "--flows"])
+        .arg(dir.path())
+        .arg(&script)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+}

@@ -30,8 +30,8 @@
 //! Where the webhook cannot do what `switchboard test` does, and a script may tell: a text
 //! `hangup` sends nothing, so a half-answered collect stays `in_progress` here (the runner
 //! closes it as `incomplete`; a real texter's is closed by the next message after the idle
-//! time); and a `caller:` text of only digits, `*` and `#` arrives as keys by SMS, as it would
-//! from a phone. No script of the example bots does either.
+//! time). No script of the example bots does that. (A `caller:` text of only digits, `*` and
+//! `#` arrives as keys by SMS, here and in `switchboard test` alike.)
 
 mod common;
 

@@ -130,20 +130,27 @@ impl SmsRequest {
     /// What the texter did: words, keypad-style digits typed as a message, or nothing readable
     /// (an empty or picture-only message).
     pub fn input(&self) -> Input {
-        let body = self.body.trim();
-        if body.is_empty() {
-            Input::Silence
-        } else if body
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
-        {
-            Input::Digits(body.trim_end_matches('#').to_owned())
-        } else {
-            Input::Speech {
-                text: body.to_owned(),
-                confidence: None,
-                embedding: None,
-            }
+        input_of(&self.body)
+    }
+}
+
+/// What a text message's body is to the engine: nothing readable (empty), keypad-style digits
+/// typed as a message ("1", "415 5550123" is words), or words. `switchboard test` reads a
+/// script's texts the same way, so a conversation test sees what production sees.
+pub fn input_of(body: &str) -> Input {
+    let body = body.trim();
+    if body.is_empty() {
+        Input::Silence
+    } else if body
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+    {
+        Input::Digits(body.trim_end_matches('#').to_owned())
+    } else {
+        Input::Speech {
+            text: body.to_owned(),
+            confidence: None,
+            embedding: None,
         }
     }
 }

@@ -116,6 +116,10 @@ fn run_file(
         || turn(Input::Start),
         |input| {
             turn(match input {
+                // A text arrives as the messaging webhook reads it: digits alone are keys.
+                ScriptInput::Say(text) if channel == Channel::Sms => {
+                    crate::channel::sms::input_of(text)
+                }
                 ScriptInput::Say(text) => Input::Speech {
                     text: text.clone(),
                     confidence: None,
