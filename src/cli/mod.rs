@@ -512,7 +512,12 @@ fn nlu_eval(flows: &FlowsArg, cases: &Path) -> Result<ExitCode, String> {
     }
     let names: Vec<String> = assistant.tasks.iter().map(|t| t.name.clone()).collect();
     let report = crate::nlu::eval::evaluate(&assistant.matcher, &names, &parsed);
-    print!("{report}");
+    let mut out = io::stdout().lock();
+    match write!(out, "{report}").and_then(|()| out.flush()) {
+        // A reader that stopped early (`| head`) has what it wanted: no panic, no error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        written => written.map_err(|e| e.to_string())?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
