@@ -1,8 +1,9 @@
 //! Every conversation test kept with a flows folder (`tests/*.txt` of the sign-up bot in
 //! `flows/` and of each example bot: pizza in English, registro in Spanish, dengji in
-//! Mandarin) passes over HTTP as it does through `switchboard test`: as a whole call through
-//! Twilio's voice webhooks, and as a whole conversation through the messaging webhook (issue
-//! 19's "a whole call in each language over the voice webhook and by SMS").
+//! Mandarin, bilingue switching from English to Spanish) passes over HTTP as it does through
+//! `switchboard test`: as a whole call through Twilio's voice webhooks, and as a whole
+//! conversation through the messaging webhook (issue 19's "a whole call in each language over
+//! the voice webhook and by SMS").
 //!
 //! Each script is read by [`script::parse`] and checked by [`script::run`], the same parser and
 //! checks as `switchboard test`, against the real router on a fresh SQLite file, with every
@@ -71,7 +72,13 @@ const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 const MAX_HOLDS: usize = 100;
 
 /// The flows folders with conversation tests, under `flows/`.
-const FOLDERS: [&str; 4] = ["", "examples/pizza", "examples/registro", "examples/dengji"];
+const FOLDERS: [&str; 5] = [
+    "",
+    "examples/pizza",
+    "examples/registro",
+    "examples/dengji",
+    "examples/bilingue",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sign_up_bots_conversations_pass_over_the_voice_webhooks() {
@@ -111,6 +118,16 @@ async fn the_mandarin_bots_conversations_pass_over_the_voice_webhooks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mandarin_bots_conversations_pass_over_the_messaging_webhook() {
     play_folder("examples/dengji", Channel::Sms);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bilingual_bots_conversations_pass_over_the_voice_webhooks() {
+    play_folder("examples/bilingue", Channel::Voice);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bilingual_bots_conversations_pass_over_the_messaging_webhook() {
+    play_folder("examples/bilingue", Channel::Sms);
 }
 
 /// A new flows folder with conversation tests is played here too, not silently left out.
