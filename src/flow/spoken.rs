@@ -13,8 +13,8 @@
 //! is said unchanged: a bot that says a slightly odd value beats a call that fails.
 //!
 //! Dates, weekdays and times are said in the bot's language, by its [`Speaker`]: "viernes 11 de
-//! diciembre", "晚上7点半". Digits are said digit by digit in every language, and the few words
-//! around them ("plus", "minus", "point") stay English.
+//! diciembre", "晚上7点半". Digits are said digit by digit in every language, with the
+//! language's words for `+`, `-` and `.` around them ("plus", "más", 加).
 
 use chrono::{Datelike, NaiveDate};
 
@@ -206,7 +206,8 @@ pub fn every_saying(value: &str) -> Vec<String> {
 /// digit string, and (for [`Format::Digits`] only) `-3.5` a number. [`Format::Spoken`] on an
 /// unknown kind only spells out dates and times: `42` might be a count, and saying it "4 2"
 /// would be wrong. `today` is the caller's local date: a date in another year has its year said.
-/// `speaker` says dates, weekdays and times in the bot's language; digits are the same in all.
+/// `speaker` says dates, weekdays and times in the bot's language, and its words for `+`, `-`
+/// and `.`; digits are the same in all.
 ///
 /// A value that does not fit the format (garbage, a date that does not exist, a time past
 /// 23:59) is returned unchanged: this never fails.
@@ -214,7 +215,7 @@ pub fn every_saying(value: &str) -> Vec<String> {
 /// How digits are grouped (groups separated by `", "`, digits by spaces):
 /// - North-American numbers (`+1` and ten digits) without the `+1`, as callers say their own:
 ///   `5 5 5, 1 2 3, 4 5 6 7`.
-/// - Other E.164 numbers: "plus", the country code as one group (its length from the ITU
+/// - Other E.164 numbers: "plus" (the language's word), the country code as one group (its length from the ITU
 ///   assignment), then the national number as described next: `plus 4 4, 2 0 7, 1 8 3, 8 7 5 0`.
 /// - A national number (a phone value without `+`, or the rest after a country code): up to four
 ///   digits as one group; otherwise groups of three, the last group four digits when one digit
@@ -223,7 +224,7 @@ pub fn every_saying(value: &str) -> Vec<String> {
 /// - A digit string: groups of four from the left, the last group whatever remains
 ///   (`1 2 3 4, 5 6 7 8, 9`), as card and account numbers are printed.
 /// - A number: its digits without groups, a leading `-` said "minus" and the decimal point
-///   "point": `minus 3 point 5`.
+///   "point" (the language's words): `minus 3 point 5`, `menos 3 punto 5`, `负 3 点 5`.
 pub fn say(
     value: &str,
     format: Format,
@@ -242,21 +243,21 @@ pub fn say(
         Format::Spoken => match kind {
             Kind::Date => date(trimmed),
             Kind::Time => time(trimmed),
-            Kind::Phone => say_phone(trimmed),
+            Kind::Phone => say_phone(trimmed, speaker),
             Kind::Digits => say_digit_string(trimmed),
             Kind::Number => None,
             Kind::Other => date(trimmed).or_else(|| time(trimmed)),
         },
         Format::Digits => match kind {
-            Kind::Phone => say_phone(trimmed),
+            Kind::Phone => say_phone(trimmed, speaker),
             Kind::Digits => say_digit_string(trimmed),
-            Kind::Number => say_number(trimmed),
+            Kind::Number => say_number(trimmed, speaker),
             Kind::Date | Kind::Time => None,
             Kind::Other => {
                 if trimmed.starts_with('+') {
-                    say_phone(trimmed)
+                    say_phone(trimmed, speaker)
                 } else {
-                    say_digit_string(trimmed).or_else(|| say_number(trimmed))
+                    say_digit_string(trimmed).or_else(|| say_number(trimmed, speaker))
                 }
             }
         },
@@ -320,7 +321,7 @@ fn country_code_len(digits: &str) -> usize {
 }
 
 /// A phone number digit by digit: E.164 (`+…`) or national (all digits). See [`say`].
-fn say_phone(s: &str) -> Option<String> {
+fn say_phone(s: &str, speaker: &dyn Speaker) -> Option<String> {
     let Some(international) = s.strip_prefix('+') else {
         return all_digits(s).then(|| say_groups(s, &national_groups(s.len())));
     };
@@ -334,7 +335,7 @@ fn say_phone(s: &str) -> Option<String> {
         return Some(say_groups(national, &national_groups(10)));
     }
     let (code, national) = international.split_at(country_code_len(international));
-    let mut said = format!("plus {}", spaced(code));
+    let mut said = format!("{} {}", speaker.symbols().plus, spaced(code));
     if !national.is_empty() {
         said.push_str(", ");
         said.push_str(&say_groups(national, &national_groups(national.len())));
@@ -375,7 +376,7 @@ fn say_digit_string(s: &str) -> Option<String> {
 }
 
 /// A number digit by digit: optional `-`, digits, optional `.` and digits.
-fn say_number(s: &str) -> Option<String> {
+fn say_number(s: &str, speaker: &dyn Speaker) -> Option<String> {
     let (negative, unsigned) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s),
@@ -389,11 +390,14 @@ fn say_number(s: &str) -> Option<String> {
     }
     let mut said = String::new();
     if negative {
-        said.push_str("minus ");
+        said.push_str(speaker.symbols().minus);
+        said.push(' ');
     }
     said.push_str(&spaced(whole));
     if let Some(fraction) = fraction {
-        said.push_str(" point ");
+        said.push(' ');
+        said.push_str(speaker.symbols().point);
+        said.push(' ');
         said.push_str(&spaced(fraction));
     }
     Some(said)
@@ -734,6 +738,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn signs_and_points_among_digits_are_said_in_the_bots_language() {
+        use crate::nlu::lang::speak::{Mandarin, Spanish};
+        let phone = "+442071838750";
+        assert_eq!(
+            say(phone, Format::Digits, Kind::Phone, today(), &Spanish),
+            "más 4 4, 2 0 7, 1 8 3, 8 7 5 0"
+        );
+        assert_eq!(
+            say(phone, Format::Digits, Kind::Phone, today(), &Mandarin),
+            "加 4 4, 2 0 7, 1 8 3, 8 7 5 0"
+        );
+        assert_eq!(
+            say("-3.5", Format::Digits, Kind::Number, today(), &Spanish),
+            "menos 3 punto 5"
+        );
+        assert_eq!(
+            say("-3.5", Format::Digits, Kind::Number, today(), &Mandarin),
+            "负 3 点 5"
+        );
+        // Every language's wording is hidden when the value is sensitive.
+        assert!(every_saying("-3.5").contains(&"menos 3 punto 5".to_owned()));
     }
 
     #[test]

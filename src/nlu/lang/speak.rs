@@ -45,6 +45,20 @@ pub trait Speaker: Send + Sync {
     /// A time of day from its hour (0–23) and minute (0–59): "7:30 PM", "7:30 de la tarde",
     /// "晚上7点半".
     fn time(&self, hour: u32, minute: u32) -> String;
+    /// The words around digits said one by one: a phone number's `+`, a number's `-` and its
+    /// decimal point ("plus", "minus", "point").
+    fn symbols(&self) -> Symbols;
+}
+
+/// The words for `+`, `-` and `.` among digits said one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Symbols {
+    /// A phone number's leading `+`.
+    pub plus: &'static str,
+    /// A number's leading `-`.
+    pub minus: &'static str,
+    /// A number's decimal point.
+    pub point: &'static str,
 }
 
 /// The entry of a 12-entry month table for `month` (1–12); empty rather than a panic outside.
@@ -77,6 +91,14 @@ fn twelve_hour(hour: u32) -> u32 {
 pub struct English;
 
 impl Speaker for English {
+    fn symbols(&self) -> Symbols {
+        Symbols {
+            plus: "plus",
+            minus: "minus",
+            point: "point",
+        }
+    }
+
     /// "Friday, December 11th", with ", 2027" in another year.
     fn date(&self, date: NaiveDate, today: NaiveDate) -> String {
         let mut said = format!(
@@ -158,6 +180,14 @@ const SPANISH_MONTHS: [&str; 12] = [
 ];
 
 impl Speaker for Spanish {
+    fn symbols(&self) -> Symbols {
+        Symbols {
+            plus: "más",
+            minus: "menos",
+            point: "punto",
+        }
+    }
+
     /// "viernes 11 de diciembre", with " de 2027" in another year.
     fn date(&self, date: NaiveDate, today: NaiveDate) -> String {
         let mut said = format!(
@@ -211,6 +241,14 @@ const MANDARIN_WEEKDAYS: [&str; 7] = [
 ];
 
 impl Speaker for Mandarin {
+    fn symbols(&self) -> Symbols {
+        Symbols {
+            plus: "加",
+            minus: "负",
+            point: "点",
+        }
+    }
+
     /// "12月11日星期五", with "2027年" before it in another year.
     fn date(&self, date: NaiveDate, today: NaiveDate) -> String {
         let year = if date.year() == today.year() {
