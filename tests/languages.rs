@@ -5,8 +5,18 @@
 
 mod common;
 
-use common::{TestApp, repo_flows};
+use common::{TestApp, repo_flows, write_flow};
 use switchboard::flow;
+
+/// A flows folder from (name, JSON text) pairs: `assistant` for `assistant.json`, else a task.
+fn flows(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, json) in files {
+        let value: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+        write_flow(dir.path(), name, &value);
+    }
+    dir
+}
 
 #[tokio::test]
 async fn a_spanish_bot_listens_in_spanish_speaks_with_a_spanish_voice_and_reads_spanish_answers() {
@@ -58,28 +68,25 @@ async fn a_spanish_bot_listens_in_spanish_speaks_with_a_spanish_voice_and_reads_
 
 #[tokio::test]
 async fn a_mandarin_bot_reads_numbers_times_and_yes_or_no_as_they_are_said_in_mandarin() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("assistant.json"),
-        r#"{"language": "zh-CN", "defaults": {"assistant_initiation": "task://book"}}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("tasks/book.json"),
-        r#"{"actions": [{"collect": {"name": "booking", "questions": [
+    let dir = flows(&[
+        (
+            "assistant",
+            r#"{"language": "zh-CN", "defaults": {"assistant_initiation": "task://book"}}"#,
+        ),
+        (
+            "book",
+            r#"{"actions": [{"collect": {"name": "booking", "questions": [
             {"name": "people", "question": "几位？", "type": "Twilio.NUMBER"},
             {"name": "time", "question": "几点？", "type": "Twilio.TIME", "hours": "ask"},
             {"name": "phone", "question": "您的电话号码是多少？", "type": "Twilio.PHONE_NUMBER"},
             {"name": "ok", "question": "对吗？", "type": "Twilio.YES_NO"}],
           "on_complete": {"redirect": "task://done"}}}]}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("tasks/done.json"),
-        r#"{"actions": [{"say": "好的，{{booking.people}}位，{{booking.time}}。"}]}"#,
-    )
-    .expect("write");
+        ),
+        (
+            "done",
+            r#"{"actions": [{"say": "好的，{{booking.people}}位，{{booking.time}}。"}]}"#,
+        ),
+    ]);
     let app = TestApp::with_flows(dir.path());
     let first = app.call("CA2").await;
     assert_eq!(
@@ -188,20 +195,18 @@ async fn a_bot_says_its_built_in_lines_and_hears_escape_words_in_its_language() 
         .await
         .expect_goodbye("Listo, terminé. Adiós.");
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("assistant.json"),
-        r#"{"language": "zh-CN", "defaults": {"assistant_initiation": "task://ask"}}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("tasks/ask.json"),
-        r#"{"actions": [{"collect": {"name": "c", "questions": [
+    let dir = flows(&[
+        (
+            "assistant",
+            r#"{"language": "zh-CN", "defaults": {"assistant_initiation": "task://ask"}}"#,
+        ),
+        (
+            "ask",
+            r#"{"actions": [{"collect": {"name": "c", "questions": [
             {"name": "n", "question": "几位？", "type": "Twilio.NUMBER"}],
           "on_complete": {"redirect": "task://ask"}}}]}"#,
-    )
-    .expect("write");
+        ),
+    ]);
     let app = TestApp::with_flows(dir.path());
     app.call("CA4").await;
     app.say("CA4", "不知道")
@@ -214,15 +219,12 @@ async fn a_bot_says_its_built_in_lines_and_hears_escape_words_in_its_language() 
 
 /// A bilingual line: an English bot whose `espanol` task switches the call to Spanish.
 fn bilingual_bot() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("assistant.json"),
-        r#"{"defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"},
-            "style_sheet": {"voice": {"say_voice": "Polly.Joanna"}}}"#,
-    )
-    .expect("write");
-    let tasks = [
+    flows(&[
+        (
+            "assistant",
+            r#"{"defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"},
+                "style_sheet": {"voice": {"say_voice": "Polly.Joanna"}}}"#,
+        ),
         (
             "greeting",
             r#"{"actions": [{"say": "Welcome. Para español, diga español."}, {"listen": true}]}"#,
@@ -247,11 +249,7 @@ fn bilingual_bot() -> tempfile::TempDir {
             "done",
             r#"{"actions": [{"say": "Mesa para {{booking.people}} a las {{booking.time}}."}]}"#,
         ),
-    ];
-    for (name, json) in tasks {
-        std::fs::write(dir.path().join(format!("tasks/{name}.json")), json).expect("write");
-    }
-    dir
+    ])
 }
 
 #[tokio::test]
@@ -333,11 +331,11 @@ async fn a_text_conversation_switches_language_too() {
 #[test]
 fn a_tasks_language_must_be_one_switchboard_speaks() {
     let dir = bilingual_bot();
-    std::fs::write(
-        dir.path().join("tasks/espanol.json"),
-        r#"{"language": "pt-BR", "samples": ["português"], "actions": [{"say": "Olá."}]}"#,
-    )
-    .expect("write");
+    write_flow(
+        dir.path(),
+        "espanol",
+        &serde_json::json!({"language": "pt-BR", "samples": ["português"], "actions": [{"say": "Olá."}]}),
+    );
     let err = flow::load_dir(dir.path()).expect_err("unknown language");
     let text = err.to_string();
     assert!(text.contains("espanol.json"), "{text}");
@@ -347,28 +345,25 @@ fn a_tasks_language_must_be_one_switchboard_speaks() {
 
 #[tokio::test]
 async fn a_value_said_in_the_first_sentence_is_read_in_the_bots_language_and_not_asked_again() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("tasks")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("assistant.json"),
-        r#"{"language": "zh-CN", "defaults": {"assistant_initiation": "task://hello"}}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("tasks/hello.json"),
-        r#"{"actions": [{"say": "您好，请问有什么可以帮您？"}, {"listen": true}]}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("tasks/send.json"),
-        r#"{"fields": [{"name": "boxes", "type": "Twilio.NUMBER"}],
+    let dir = flows(&[
+        (
+            "assistant",
+            r#"{"language": "zh-CN", "defaults": {"assistant_initiation": "task://hello"}}"#,
+        ),
+        (
+            "hello",
+            r#"{"actions": [{"say": "您好，请问有什么可以帮您？"}, {"listen": true}]}"#,
+        ),
+        (
+            "send",
+            r#"{"fields": [{"name": "boxes", "type": "Twilio.NUMBER"}],
             "samples": ["我要寄{boxes}个箱子", "寄快递", "我想寄东西"],
             "actions": [{"collect": {"name": "parcel", "questions": [
                 {"name": "boxes", "question": "一共几个箱子？", "type": "Twilio.NUMBER", "prefill": "boxes"},
                 {"name": "city", "question": "寄到哪个城市？"}],
               "on_complete": {"redirect": "task://hello"}}}]}"#,
-    )
-    .expect("write");
+        ),
+    ]);
     let app = TestApp::with_flows(dir.path());
     app.call("CA7").await;
     // 三 is read by the Mandarin parsers, found between the sample's characters.
