@@ -365,19 +365,7 @@ impl Twilio<'_> {
 
     /// What the database holds, as `switchboard test` reads it.
     fn saved(&self) -> Result<Vec<SavedAnswer>, String> {
-        let rows = switchboard::store::read_collected(&self.app.db).map_err(|e| e.to_string())?;
-        Ok(rows
-            .into_iter()
-            .flat_map(|row| {
-                let (collect, status) = (row.collect, row.status);
-                row.answers.into_iter().map(move |answer| SavedAnswer {
-                    collect: collect.clone(),
-                    question: answer.question,
-                    value: answer.value,
-                    status: status.clone(),
-                })
-            })
-            .collect())
+        switchboard::cli::saved_answers(&self.app.db)
     }
 
     /// One voice webhook, and the holds after it: what the caller heard, whether the call

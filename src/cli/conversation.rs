@@ -130,23 +130,26 @@ fn run_file(
                 ScriptInput::Hangup => Input::Hangup,
             })
         },
-        || {
-            let rows = read_collected(&db).map_err(|e| e.to_string())?;
-            Ok(rows
-                .into_iter()
-                .flat_map(|row| {
-                    let (collect, status) = (row.collect, row.status);
-                    row.answers.into_iter().map(move |a| SavedAnswer {
-                        collect: collect.clone(),
-                        question: a.question,
-                        value: a.value,
-                        status: status.clone(),
-                    })
-                })
-                .collect())
-        },
+        || saved_answers(&db),
     );
     Ok(report)
+}
+
+/// Every answer a SQLite database holds, as a conversation test's `saved` lines check them.
+pub fn saved_answers(db: &Path) -> Result<Vec<SavedAnswer>, String> {
+    let rows = read_collected(db).map_err(|e| e.to_string())?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|row| {
+            let (collect, status) = (row.collect, row.status);
+            row.answers.into_iter().map(move |a| SavedAnswer {
+                collect: collect.clone(),
+                question: a.question,
+                value: a.value,
+                status: status.clone(),
+            })
+        })
+        .collect())
 }
 
 /// What the caller heard or read, as one text, and how the turn ended.

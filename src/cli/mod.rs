@@ -185,6 +185,8 @@ enum Format {
     Csv,
 }
 
+pub use conversation::saved_answers;
+
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
