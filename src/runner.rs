@@ -492,11 +492,17 @@ impl Runner {
             };
             hops += 1;
             let said = std::mem::take(&mut step.reply.outputs);
+            // The flows the step ran on: the web service's actions name their tasks, and the
+            // call is held in their words.
+            let flows = self.inner.flows.for_session(step.version.as_deref());
             let (answer, trip) = match &hold {
                 Some(hold) if may_hold => {
                     let runner = self.clone();
+                    let on = Arc::clone(&flows);
                     let mut answer: Answer = Box::pin(async move {
-                        runner.call_web_service(&call, deadline, patience).await
+                        runner
+                            .call_web_service(&on, &call, deadline, patience)
+                            .await
                     });
                     tokio::select! {
                         answered = &mut answer => answered,
@@ -504,17 +510,18 @@ impl Runner {
                             // A call a task switched to another language is held in it.
                             let language = step.reply.language.clone();
                             let mut hold = hold.clone();
-                            if let Some(locale) = language.as_deref().and_then(|tag| {
-                                self.inner.flows.current().locales.iter().find(|l| l.language.tag == tag).map(|l| l.hold.clone())
-                            }) {
-                                hold.sound = locale;
+                            if let Some(locale) = language.as_deref().and_then(|tag| flows.locale(tag)) {
+                                hold.sound = locale.hold.clone();
                             }
                             let at = OnHold { started, hops, routed, hold, language };
                             return Ok(self.put_on_hold(caller, answer, said, at));
                         }
                     }
                 }
-                _ => self.call_web_service(&call, deadline, patience).await,
+                _ => {
+                    self.call_web_service(&flows, &call, deadline, patience)
+                        .await
+                }
             };
             step = self
                 .step(caller, Input::Webhook(answer, trip), reply_by)
@@ -525,6 +532,7 @@ impl Runner {
     /// One web service call, counted in the metrics.
     async fn call_web_service(
         &self,
+        flows: &crate::flow::Assistant,
         call: &crate::engine::WebhookCall,
         deadline: Instant,
         patience: Duration,
@@ -532,7 +540,7 @@ impl Runner {
         let (answer, trip) = self
             .inner
             .webhooks
-            .call_within(&self.inner.flows.current(), call, deadline, patience)
+            .call_within(flows, call, deadline, patience)
             .await;
         let outcome = match &answer {
             WebhookResult::Actions { .. } => "actions",

@@ -8,71 +8,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{TestApp, Twiml, write_flow};
+use common::{TestApp, Twiml, service, write_flow};
 use serde_json::json;
 use switchboard::runner::RunnerOptions;
-
-/// A web service on loopback that waits `delay`, then answers `status` with `body`; every
-/// request's body is kept in `seen`.
-fn service(delay: Duration, status: u16, body: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
-    let url = format!("http://{}/", listener.local_addr().expect("address"));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let kept = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let kept = Arc::clone(&kept);
-            std::thread::spawn(move || {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 8192];
-                // Head and body arrive in a read or two; a form body is small.
-                stream
-                    .set_read_timeout(Some(Duration::from_millis(300)))
-                    .expect("timeout");
-                while let Ok(n) = stream.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    request.extend_from_slice(&buf[..n]);
-                    let text = String::from_utf8_lossy(&request);
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let length = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                            })
-                            .unwrap_or(0);
-                        if body.len() >= length {
-                            break;
-                        }
-                    }
-                }
-                let text = String::from_utf8_lossy(&request).into_owned();
-                kept.lock().expect("lock").push(
-                    text.split_once("\r\n\r\n")
-                        .map(|(_, b)| b.to_owned())
-                        .unwrap_or_default(),
-                );
-                std::thread::sleep(delay);
-                let reason = if status == 200 { "OK" } else { "Error" };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
-    });
-    (url, seen)
-}
 
 /// A bot whose `status` task says a line and asks `url`; `webhooks` is its settings block.
 fn bot(url: &str, webhooks: serde_json::Value, fallback: serde_json::Value) -> tempfile::TempDir {

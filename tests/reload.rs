@@ -223,3 +223,67 @@ fn sighup_loads_the_flows_at_once() {
         "{log}"
     );
 }
+
+#[test]
+fn a_web_services_tasks_are_the_ones_of_the_version_the_call_runs_on() {
+    // The web service sends the caller to `thanks` by name.
+    let (url, _seen) = common::service(
+        Duration::ZERO,
+        200,
+        r#"{"actions": [{"redirect": "task://thanks"}]}"#,
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let flows = dir.path().join("flows");
+    let write = |extra: bool| {
+        std::fs::create_dir_all(flows.join("tasks")).expect("mkdir");
+        std::fs::write(
+            flows.join("assistant.json"),
+            r#"{"defaults": {"assistant_initiation": "task://hello"}}"#,
+        )
+        .expect("write");
+        std::fs::write(
+            flows.join("tasks/hello.json"),
+            r#"{"actions": [{"say": "Say status."}, {"listen": true}]}"#,
+        )
+        .expect("write");
+        std::fs::write(
+            flows.join("tasks/status.json"),
+            format!(
+                r#"{{"samples": ["status", "order status"], "actions": [{{"redirect": "{url}"}}]}}"#
+            ),
+        )
+        .expect("write");
+        std::fs::write(
+            flows.join("tasks/thanks.json"),
+            r#"{"actions": [{"say": "Thanks from the old flows."}]}"#,
+        )
+        .expect("write");
+        if extra {
+            // Sorted first, so every other task's position moves in the new version.
+            std::fs::write(
+                flows.join("tasks/aaa.json"),
+                r#"{"actions": [{"say": "Wrong task."}]}"#,
+            )
+            .expect("write");
+        }
+    };
+    write(false);
+    let server = serve_flows(&flows, &dir.path().join("s.db"));
+    assert!(
+        server
+            .post("/voice", &[("CallSid", "CAold")])
+            .contains("Say status.")
+    );
+    write(true);
+    wait_for_health(&server, "calls in progress may still be on");
+    // The call is still on the old version; the web service's `task://thanks` is its thanks.
+    let reply = server.post(
+        "/voice/gather",
+        &[("CallSid", "CAold"), ("SpeechResult", "order status")],
+    );
+    assert!(
+        reply.contains("Thanks from the old flows."),
+        "{reply}\n{}",
+        server.log()
+    );
+}

@@ -83,12 +83,10 @@ impl<'a> Turn<'a> {
     /// assistant's. A language the flows no longer switch to (an edit while the call was on)
     /// is the assistant's.
     pub(super) fn speak_as(&mut self, session: &Session) {
-        self.locale = session.language.as_deref().and_then(|tag| {
-            self.assistant
-                .locales
-                .iter()
-                .find(|l| l.language.tag == tag)
-        });
+        self.locale = session
+            .language
+            .as_deref()
+            .and_then(|tag| self.assistant.locale(tag));
     }
 
     /// Switches the call to `language` for the rest of it (a task's `"language"`).

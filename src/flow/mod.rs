@@ -122,6 +122,12 @@ pub struct Assistant {
 }
 
 impl Assistant {
+    /// The language a task switches calls to, by its tag (`"es-US"`); None for one no task
+    /// switches to (the assistant's own, or one an edit removed).
+    pub fn locale(&self, tag: &str) -> Option<&Locale> {
+        self.locales.iter().find(|l| l.language.tag == tag)
+    }
+
     /// Looks a task up by its unique name.
     pub fn task_id(&self, name: &str) -> Option<TaskId> {
         self.by_name.get(name).copied()

@@ -164,8 +164,8 @@ fn speaking<'a>(
 ) -> (Option<&'a str>, Option<&'static str>) {
     let english = crate::nlu::lang::english();
     if let Some(language) = switched
-        .and_then(crate::nlu::lang::find)
-        .filter(|l| *l != assistant.language)
+        .and_then(|tag| assistant.locale(tag))
+        .map(|l| l.language)
     {
         return (
             Some(language.voice),

@@ -236,6 +236,10 @@ pub struct Stepped {
     pub routed: Option<Option<String>>,
     /// What the step showed, for metrics (nothing for a retry answered from the store).
     pub observed: Observed,
+    /// The flows version the step ran on (None for a reply answered from the store): a web
+    /// service the step calls has its actions read against the same version, whose task ids
+    /// they name, not the current one.
+    pub version: Option<String>,
 }
 
 /// What [`purge_older_than`] removed.

@@ -504,6 +504,7 @@ impl Store {
                 reply,
                 routed: None,
                 observed: turn::Observed::default(),
+                version: None,
             });
         }
         if let Some(reply) = turn::replay(session.as_ref(), caller, &input) {
@@ -511,6 +512,7 @@ impl Store {
                 reply,
                 routed: None,
                 observed: turn::Observed::default(),
+                version: None,
             });
         }
         let nothing_to_keep = turn::keeps_nothing(session.is_some(), &input);
@@ -531,6 +533,7 @@ impl Store {
         tokio::try_join!(biased; save, delivery)?;
         Ok(Stepped {
             observed: turn::observed(&outcome),
+            version: outcome.session.version.clone(),
             reply: outcome.reply,
             routed: outcome.routed,
         })

@@ -578,6 +578,7 @@ fn run_batch(
                 reply,
                 routed: None,
                 observed: turn::Observed::default(),
+                version: None,
             }));
             continue;
         }
@@ -593,6 +594,7 @@ fn run_batch(
                 reply,
                 routed: None,
                 observed: turn::Observed::default(),
+                version: None,
             }));
             // Unchanged, so nothing to write: back where a later turn of the call looks first.
             if let Some(session) = session.filter(|(s, _)| !s.ended) {
@@ -623,10 +625,12 @@ fn run_batch(
             save_delivery(&tx, token, &caller.key, &outcome.reply, job.now)?;
         }
         let observed = turn::observed(&outcome);
+        let version = outcome.session.version.clone();
         if !nothing_to_keep && !outcome.session.ended {
             staged.insert(caller.key.clone(), (outcome.session, weight));
         }
         results.push(Ok(Stepped {
+            version,
             reply: outcome.reply,
             routed: outcome.routed,
             observed,
