@@ -193,7 +193,7 @@ async fn a_bot_says_its_built_in_lines_and_hears_escape_words_in_its_language() 
         .expect_prompt("Puede responder la pregunta");
     app.say("CA3", "cancelar")
         .await
-        .expect_goodbye("Listo, terminé. Adiós.");
+        .expect_goodbye("De acuerdo, cancelado. Adiós.");
 
     let dir = flows(&[
         (
@@ -214,7 +214,7 @@ async fn a_bot_says_its_built_in_lines_and_hears_escape_words_in_its_language() 
         .expect_prompt("抱歉，我没听明白。");
     app.say("CA4", "取消")
         .await
-        .expect_goodbye("好的，已经结束。再见。");
+        .expect_goodbye("好的，已为您取消。再见。");
 }
 
 /// A bilingual line: an English bot whose `espanol` task switches the call to Spanish.
@@ -291,7 +291,11 @@ async fn a_task_switches_the_rest_of_the_call_to_its_language() {
     app.say("CA5", "somos cuatro")
         .await
         .expect_prompt("¿A qué hora?");
-    let done = app.say("CA5", "a las nueve de la noche").await;
+    // "AM or PM?" is the switched language's own line, with both times in its words.
+    app.say("CA5", "a las nueve")
+        .await
+        .expect_prompt("¿A las 9 de la mañana o a las 9 de la noche?");
+    let done = app.say("CA5", "de la noche").await;
     assert!(
         done.text().contains("Mesa para 4 a las 9 de la noche."),
         "{}",

@@ -188,8 +188,7 @@ impl Turn<'_> {
             let speaker = self.language().speaker;
             let say = |value: &str| spoken::say(value, Format::Spoken, Kind::Time, today, speaker);
             let text = self
-                .assistant
-                .messages
+                .messages()
                 .am_or_pm
                 .replace("{am}", &say(&am))
                 .replace("{pm}", &say(&pm));

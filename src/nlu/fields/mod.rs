@@ -245,6 +245,13 @@ pub fn parse_in(
     if too_long(answer) {
         return None;
     }
+    // Keys are the same in every language, but what a number keyed without its country code
+    // means is the language's: 5512345678 keyed to a Mexican bot is +52, not +1.
+    if let (Some(_), BuiltinType::PhoneNumber, Answer::Digits(keys)) =
+        (language.parsers, ty, answer)
+    {
+        return language.region.e164(&keypad_digits(keys), false);
+    }
     if let (Some(parsers), Answer::Speech(text)) = (language.parsers, answer) {
         let value = match ty {
             BuiltinType::Number => parsers.number(text),
@@ -460,6 +467,39 @@ mod tests {
             ty.name(),
             failures.join("\n")
         );
+    }
+
+    #[test]
+    fn a_keyed_phone_number_is_in_the_bots_region() {
+        let ctx = Context {
+            today: NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"),
+        };
+        let keyed = |tag: &str, keys: &str| {
+            let language = crate::nlu::lang::find(tag).expect("known");
+            parse_in(
+                BuiltinType::PhoneNumber,
+                Answer::Digits(keys),
+                &ctx,
+                language,
+            )
+        };
+        assert_eq!(
+            keyed("es-MX", "5512345678#").as_deref(),
+            Some("+525512345678")
+        );
+        assert_eq!(
+            keyed("zh-CN", "13800138000").as_deref(),
+            Some("+8613800138000")
+        );
+        assert_eq!(
+            keyed("es-US", "4155550123").as_deref(),
+            Some("+14155550123")
+        );
+        assert_eq!(
+            keyed("en-US", "4155550123").as_deref(),
+            Some("+14155550123")
+        );
+        assert_eq!(keyed("zh-CN", "12"), None);
     }
 
     #[test]
