@@ -185,8 +185,8 @@ impl Turn<'_> {
             let today = self.today();
             // Both readings in the bot's own words ("8 de la mañana o 8 de la noche"): a caller
             // asked to choose between "08:00" and "20:00" has to work out which is which.
-            let speaker = self.language().speaker;
-            let say = |value: &str| spoken::say(value, Format::Spoken, Kind::Time, today, speaker);
+            let language = self.language();
+            let say = |value: &str| spoken::say(value, Format::Spoken, Kind::Time, today, language);
             let text = self
                 .messages()
                 .am_or_pm

@@ -18,6 +18,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::nlu::lang::Language;
 use crate::nlu::lang::speak::Speaker;
 
 /// A way of saying a value, as written after `|` in a placeholder.
@@ -163,31 +164,11 @@ pub fn every_saying(value: &str) -> Vec<String> {
         NaiveDate::MIN,
     ];
     let mut all: Vec<String> = vec![value.to_owned()];
-    // A bot in another language reads a home number as its national digits.
-    for language in &crate::nlu::lang::LANGUAGES {
-        let home = format!("+{}", language.region.calling_code);
-        if let Some(national) = value.trim().strip_prefix(home.as_str()) {
-            for said in [
-                national.to_owned(),
-                say(
-                    national,
-                    Format::Digits,
-                    Kind::Digits,
-                    NaiveDate::MIN,
-                    language.speaker,
-                ),
-            ] {
-                if !all.contains(&said) {
-                    all.push(said);
-                }
-            }
-        }
-    }
     for language in &crate::nlu::lang::LANGUAGES {
         for format in Format::ALL {
             for kind in KINDS {
                 for today in todays {
-                    let said = say(value, format, kind, today, language.speaker);
+                    let said = say(value, format, kind, today, language);
                     if !said.trim().is_empty() && !all.contains(&said) {
                         all.push(said);
                     }
@@ -206,17 +187,19 @@ pub fn every_saying(value: &str) -> Vec<String> {
 /// digit string, and (for [`Format::Digits`] only) `-3.5` a number. [`Format::Spoken`] on an
 /// unknown kind only spells out dates and times: `42` might be a count, and saying it "4 2"
 /// would be wrong. `today` is the caller's local date: a date in another year has its year said.
-/// `speaker` says dates, weekdays and times in the bot's language, and its words for `+`, `-`
-/// and `.`; digits are the same in all.
+/// `language` says dates, weekdays and times in its words, and its words for `+`, `-` and `.`;
+/// its numbering plan decides which phone numbers are home numbers; digits are the same in all.
 ///
 /// A value that does not fit the format (garbage, a date that does not exist, a time past
 /// 23:59) is returned unchanged: this never fails.
 ///
 /// How digits are grouped (groups separated by `", "`, digits by spaces):
-/// - North-American numbers (`+1` and ten digits) without the `+1`, as callers say their own:
-///   `5 5 5, 1 2 3, 4 5 6 7`.
-/// - Other E.164 numbers: "plus" (the language's word), the country code as one group (its length from the ITU
-///   assignment), then the national number as described next: `plus 4 4, 2 0 7, 1 8 3, 8 7 5 0`.
+/// - Numbers of the language's own country (`+1` and ten digits for English and US Spanish,
+///   `+52` and ten for Mexican Spanish, `+86` and eleven for Mandarin) without the country
+///   code, as callers say their own: `5 5 5, 1 2 3, 4 5 6 7`, `1 3 8, 0 0 1 3, 8 0 0 0`.
+/// - Other E.164 numbers: "plus" (the language's word), the country code as one group (its
+///   length from the ITU assignment), then the national number as described next:
+///   `plus 4 4, 2 0 7, 1 8 3, 8 7 5 0`.
 /// - A national number (a phone value without `+`, or the rest after a country code): up to four
 ///   digits as one group; otherwise groups of three, the last group four digits when one digit
 ///   would be left over, the last two groups four digits when two would be (a five-digit number
@@ -230,8 +213,9 @@ pub fn say(
     format: Format,
     kind: Kind,
     today: NaiveDate,
-    speaker: &dyn Speaker,
+    language: &Language,
 ) -> String {
+    let speaker = language.speaker;
     let trimmed = value.trim();
     let date = |s: &str| parse_date(s).map(|date| speaker.date(date, today));
     let time = |s: &str| parse_time(s).map(|(h, m)| speaker.time(h, m));
@@ -243,19 +227,19 @@ pub fn say(
         Format::Spoken => match kind {
             Kind::Date => date(trimmed),
             Kind::Time => time(trimmed),
-            Kind::Phone => say_phone(trimmed, speaker),
+            Kind::Phone => say_phone(trimmed, language),
             Kind::Digits => say_digit_string(trimmed),
             Kind::Number => None,
             Kind::Other => date(trimmed).or_else(|| time(trimmed)),
         },
         Format::Digits => match kind {
-            Kind::Phone => say_phone(trimmed, speaker),
+            Kind::Phone => say_phone(trimmed, language),
             Kind::Digits => say_digit_string(trimmed),
             Kind::Number => say_number(trimmed, speaker),
             Kind::Date | Kind::Time => None,
             Kind::Other => {
                 if trimmed.starts_with('+') {
-                    say_phone(trimmed, speaker)
+                    say_phone(trimmed, language)
                 } else {
                     say_digit_string(trimmed).or_else(|| say_number(trimmed, speaker))
                 }
@@ -321,21 +305,23 @@ fn country_code_len(digits: &str) -> usize {
 }
 
 /// A phone number digit by digit: E.164 (`+…`) or national (all digits). See [`say`].
-fn say_phone(s: &str, speaker: &dyn Speaker) -> Option<String> {
+fn say_phone(s: &str, language: &Language) -> Option<String> {
     let Some(international) = s.strip_prefix('+') else {
         return all_digits(s).then(|| say_groups(s, &national_groups(s.len())));
     };
     if !all_digits(international) {
         return None;
     }
-    // Callers in the North-American plan never say the +1 of their own number.
-    if let Some(national) = international.strip_prefix('1')
-        && national.len() == 10
+    // Callers never say the country code of a number in their own country.
+    let region = &language.region;
+    if let Some(national) = international
+        .strip_prefix(region.calling_code)
+        .filter(|national| region.national.contains(&national.len()))
     {
-        return Some(say_groups(national, &national_groups(10)));
+        return Some(say_groups(national, &national_groups(national.len())));
     }
     let (code, national) = international.split_at(country_code_len(international));
-    let mut said = format!("{} {}", speaker.symbols().plus, spaced(code));
+    let mut said = format!("{} {}", language.speaker.symbols().plus, spaced(code));
     if !national.is_empty() {
         said.push_str(", ");
         said.push_str(&say_groups(national, &national_groups(national.len())));
@@ -436,14 +422,25 @@ fn spaced(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nlu::lang::speak::{English, Mandarin, Spanish};
+
+    fn english() -> &'static Language {
+        crate::nlu::lang::english()
+    }
+
+    fn spanish() -> &'static Language {
+        crate::nlu::lang::find("es-US").expect("known")
+    }
+
+    fn mandarin() -> &'static Language {
+        crate::nlu::lang::find("zh-CN").expect("known")
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
     }
 
     fn said(value: &str, format: Format, kind: Kind) -> String {
-        say(value, format, kind, today(), &English)
+        say(value, format, kind, today(), english())
     }
 
     #[test]
@@ -734,7 +731,7 @@ mod tests {
         for value in values {
             for format in formats {
                 for kind in kinds {
-                    assert_eq!(say(value, format, kind, today(), &English), value);
+                    assert_eq!(say(value, format, kind, today(), english()), value);
                 }
             }
         }
@@ -742,22 +739,21 @@ mod tests {
 
     #[test]
     fn signs_and_points_among_digits_are_said_in_the_bots_language() {
-        use crate::nlu::lang::speak::{Mandarin, Spanish};
         let phone = "+442071838750";
         assert_eq!(
-            say(phone, Format::Digits, Kind::Phone, today(), &Spanish),
+            say(phone, Format::Digits, Kind::Phone, today(), spanish()),
             "más 4 4, 2 0 7, 1 8 3, 8 7 5 0"
         );
         assert_eq!(
-            say(phone, Format::Digits, Kind::Phone, today(), &Mandarin),
+            say(phone, Format::Digits, Kind::Phone, today(), mandarin()),
             "加 4 4, 2 0 7, 1 8 3, 8 7 5 0"
         );
         assert_eq!(
-            say("-3.5", Format::Digits, Kind::Number, today(), &Spanish),
+            say("-3.5", Format::Digits, Kind::Number, today(), spanish()),
             "menos 3 punto 5"
         );
         assert_eq!(
-            say("-3.5", Format::Digits, Kind::Number, today(), &Mandarin),
+            say("-3.5", Format::Digits, Kind::Number, today(), mandarin()),
             "负 3 点 5"
         );
         // Every language's wording is hidden when the value is sensitive.
@@ -771,27 +767,31 @@ mod tests {
 
     #[test]
     fn dates_and_times_in_the_bots_language() {
-        let speakers: [(&dyn Speaker, [&str; 4]); 2] = [
+        let speakers: [(&Language, [&str; 6]); 2] = [
             (
-                &Spanish,
+                spanish(),
                 [
                     "viernes 11 de diciembre",
                     "lunes 4 de enero de 2027",
                     "viernes",
                     "7:30 de la tarde",
+                    "+15551234567",
+                    "5 5 5, 1 2 3, 4 5 6 7",
                 ],
             ),
             (
-                &Mandarin,
+                mandarin(),
                 [
                     "12月11日星期五",
                     "2027年1月4日星期一",
                     "星期五",
                     "晚上7点半",
+                    "+8613800138000",
+                    "1 3 8, 0 0 1 3, 8 0 0 0",
                 ],
             ),
         ];
-        for (speaker, [date, next_year, weekday, time]) in speakers {
+        for (speaker, [date, next_year, weekday, time, home, home_said]) in speakers {
             let said = |value, format, kind| say(value, format, kind, today(), speaker);
             for kind in [Kind::Date, Kind::Other] {
                 assert_eq!(said("2026-12-11", Format::Spoken, kind), date);
@@ -801,11 +801,9 @@ mod tests {
             for kind in [Kind::Time, Kind::Other] {
                 assert_eq!(said("19:30", Format::Spoken, kind), time);
             }
-            // Digits are the same in every language; misfits and raw values unchanged.
-            assert_eq!(
-                said("+15551234567", Format::Digits, Kind::Phone),
-                "5 5 5, 1 2 3, 4 5 6 7"
-            );
+            // A number of the language's own country is said without its country code, in
+            // national groups; misfits and raw values unchanged.
+            assert_eq!(said(home, Format::Digits, Kind::Phone), home_said);
             assert_eq!(said("19:30", Format::Spoken, Kind::Date), "19:30");
             assert_eq!(said("2026-12-11", Format::Raw, Kind::Date), "2026-12-11");
             assert_eq!(said("2026-02-30", Format::Spoken, Kind::Date), "2026-02-30");
@@ -835,8 +833,8 @@ mod tests {
         }
         // Longest first, so a shorter saying inside a longer one is hidden after it.
         assert!(all.windows(2).all(|w| w[0].len() >= w[1].len()), "{all:?}");
-        // A home number abroad is read as its national digits.
+        // A number of a language's own country is said without its country code.
         let all = every_saying("+525512345678");
-        assert!(all.iter().any(|s| s == "5512345678"), "{all:?}");
+        assert!(all.iter().any(|s| s == "5 5 1, 2 3 4, 5 6 7 8"), "{all:?}");
     }
 }

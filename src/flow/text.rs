@@ -70,9 +70,8 @@ pub struct Saying<'a> {
     pub today: NaiveDate,
     /// `collect.question` → the kind of value its answers hold.
     pub kinds: &'a HashMap<String, Kind>,
-    /// The bot's language: dates, weekdays and times are said in it ("viernes 11 de
-    /// diciembre", "晚上7点半"), and outside English a phone number of the language's own
-    /// country is read as its national digits, without an English "plus".
+    /// The language the call speaks: dates, weekdays and times are said in it ("viernes 11 de
+    /// diciembre", "晚上7点半"), and a phone number of its own country without the country code.
     pub language: &'static crate::nlu::lang::Language,
 }
 
@@ -152,16 +151,6 @@ impl Text {
                     let format = format.unwrap_or_else(|| {
                         spoken::default_for(kind, saying.channel == Channel::Voice)
                     });
-                    let english = saying.language == crate::nlu::lang::english();
-                    let national = value
-                        .strip_prefix('+')
-                        .and_then(|v| v.strip_prefix(saying.language.region.calling_code));
-                    let (value, kind) = match national {
-                        Some(national) if !english && kind == Kind::Phone => {
-                            (std::borrow::Cow::Borrowed(national), Kind::Digits)
-                        }
-                        _ => (value.clone(), kind),
-                    };
                     if format == Format::Raw {
                         out.push_str(&value);
                     } else {
@@ -170,7 +159,7 @@ impl Text {
                             format,
                             kind,
                             saying.today,
-                            saying.language.speaker,
+                            saying.language,
                         ));
                     }
                 }
@@ -358,12 +347,12 @@ mod tests {
                 "es-MX",
                 Channel::Voice,
                 "viernes 11 de diciembre, a las 7:30 de la tarde (viernes, 19:30); \
-                 5 5 1 2, 3 4 5 6, 7 8",
+                 5 5 1, 2 3 4, 5 6 7 8",
             ),
             (
                 "es-MX",
                 Channel::Sms,
-                "viernes 11 de diciembre, a las 7:30 de la tarde (viernes, 19:30); 5512345678",
+                "viernes 11 de diciembre, a las 7:30 de la tarde (viernes, 19:30); +525512345678",
             ),
             (
                 "zh-CN",
