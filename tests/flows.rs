@@ -969,3 +969,18 @@ fn a_malformed_placeholder_says_what_a_placeholder_looks_like() {
         );
     }
 }
+
+#[test]
+fn an_hour_too_large_to_count_is_a_load_error_not_a_crash() {
+    let ask = r#"{"actions": [{"collect": {"name": "c", "questions": [
+        {"name": "t", "question": "What time?", "type": "Twilio.TIME", "hours": ["99999999:00", "10:00"]}],
+        "on_complete": {"redirect": "task://ask"}}}]}"#;
+    let errors = errors(&[("tasks/ask.json", ask)]);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.place.ends_with("hours")
+                && e.problem.contains("expected two different times")),
+        "{errors:#?}"
+    );
+}

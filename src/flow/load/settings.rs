@@ -572,7 +572,9 @@ impl Cx {
                 let minutes = |v: &Value| -> Option<u32> {
                     let (h, m) = v.as_str()?.trim().split_once(':')?;
                     let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-                    (m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+                    // Checked before multiplying: "99999999:00" is a mistake to report, not
+                    // an overflow.
+                    (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then(|| h * 60 + m)
                 };
                 match (minutes(&list[0]), minutes(&list[1])) {
                     (Some(from), Some(to)) if from != to => Some(Hours::Within { from, to }),
