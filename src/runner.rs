@@ -55,7 +55,8 @@ pub struct RunnerOptions {
     pub clock: Clock,
     /// Signs calls to web services, when set.
     pub token: Option<AuthToken>,
-    /// Longest one web service call may take.
+    /// Longest one web service call may take on a call without holds and in a text
+    /// conversation; a call on hold has the flows' hold budget instead.
     pub webhook_timeout: Duration,
     /// URL prefixes of web services to call elsewhere (`--map-url`).
     pub url_map: Vec<UrlMap>,
@@ -229,7 +230,7 @@ impl Runner {
         store: Store,
         options: RunnerOptions,
     ) -> Result<Runner, String> {
-        let webhooks = WebhookClient::new(options.token, options.webhook_timeout, options.url_map)
+        let webhooks = WebhookClient::new(options.token, options.url_map)
             .map_err(|e| format!("cannot start the HTTP client for web services: {e}"))?;
         Ok(Runner {
             inner: Arc::new(Shared {
@@ -540,7 +541,7 @@ impl Runner {
         let (answer, trip) = self
             .inner
             .webhooks
-            .call_within(flows, call, deadline, patience)
+            .call(flows, call, deadline, patience)
             .await;
         let outcome = match &answer {
             WebhookResult::Actions { .. } => "actions",

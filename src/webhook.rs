@@ -32,7 +32,6 @@ const MAX_ANSWER: usize = 256 * 1024;
 pub struct WebhookClient {
     client: reqwest::Client,
     token: Option<AuthToken>,
-    timeout: Duration,
     url_map: Vec<UrlMap>,
 }
 
@@ -68,14 +67,13 @@ impl std::str::FromStr for UrlMap {
 }
 
 impl WebhookClient {
-    /// A client that signs its requests with `token`, when given, and gives each call at most
-    /// `timeout`.
+    /// A client that signs its requests with `token`, when given; each call says how long it
+    /// may take.
     ///
     /// # Errors
     /// The TLS backend could not be initialised.
     pub fn new(
         token: Option<AuthToken>,
-        timeout: Duration,
         url_map: Vec<UrlMap>,
     ) -> Result<WebhookClient, reqwest::Error> {
         let client = reqwest::Client::builder()
@@ -86,28 +84,16 @@ impl WebhookClient {
         Ok(WebhookClient {
             client,
             token,
-            timeout,
             url_map,
         })
     }
 
-    /// Makes the call, giving up at `deadline` at the latest. Failures are logged here, with the
-    /// URL (without its query string, which holds parameters and may hold credentials) and the
-    /// kind of failure; the call's history gets the kind alone. Returns the answer and how the
-    /// call went.
+    /// Makes the call, giving up after `timeout` (the client's own, or a hold's budget: a call on
+    /// hold may wait far longer than Twilio's 15 s) or at `deadline`, whichever is first.
+    /// Failures are logged here, with the URL (without its query string, which holds parameters
+    /// and may hold credentials) and the kind of failure; the call's history gets the kind
+    /// alone. Returns the answer and how the call went.
     pub async fn call(
-        &self,
-        assistant: &Assistant,
-        call: &WebhookCall,
-        deadline: Instant,
-    ) -> (WebhookResult, Trip) {
-        self.call_within(assistant, call, deadline, self.timeout)
-            .await
-    }
-
-    /// As [`WebhookClient::call`], with `timeout` in place of the client's own for this call:
-    /// a call on hold may wait far longer than Twilio's 15 s.
-    pub async fn call_within(
         &self,
         assistant: &Assistant,
         call: &WebhookCall,
@@ -457,7 +443,7 @@ mod tests {
         .iter()
         .map(|r| r.parse().expect("valid rule"))
         .collect();
-        let client = WebhookClient::new(None, super::CALL_TIMEOUT, rules).expect("client");
+        let client = WebhookClient::new(None, rules).expect("client");
         assert_eq!(
             client.mapped("https://fn.twil.io/save?x=1"),
             "http://127.0.0.1:3000/save?x=1"

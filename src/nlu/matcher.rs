@@ -512,7 +512,7 @@ struct Token {
     text: String,
     /// Index into `TokenTable::stems`.
     stem: u32,
-    /// [`text::is_stop_word`]: left out of character n-grams.
+    /// [`Lexicon::is_stop_word`]: left out of character n-grams.
     stop: bool,
     /// [`Lexicon::is_content_word`]: evidence that an utterance is about a task.
     content: bool,
@@ -2059,7 +2059,7 @@ fn word_features(toks: &[(String, f32)]) -> Vec<RawFeature> {
 /// Character n-grams of the content words run together ("sign me up" -> " signup "), or of all
 /// words when every word is a stop word. Removing spaces makes merged and split words produce
 /// the same n-grams; the padding marks the start and end of the utterance. `toks` are the
-/// tokens, each with whether it is a stop word ([`text::is_stop_word`]).
+/// tokens, each with whether it is a stop word ([`Lexicon::is_stop_word`]).
 fn char_grams(toks: &[(&str, bool)]) -> Vec<Gram> {
     let all_stop = toks.iter().all(|&(_, stop)| stop);
     let mut chars: Vec<char> =

@@ -29,12 +29,14 @@
 //! "two") to digits and leave "for", "to" and "too" alone: those are prepositions in the vast
 //! majority of utterances, and turning every "for" into "4" would corrupt far more requests than
 //! it would fix. The damage of the rare misrecognition is small anyway, because the matcher
-//! treats numbers and these short function words as weak evidence (see [`is_stop_word`]).
+//! treats numbers and these short function words as weak evidence (see
+//! [`Lexicon::is_stop_word`](crate::nlu::lang::lexicon::Lexicon::is_stop_word)).
 //! "second" is not turned into "2nd" for the same reason ("wait a second").
 //!
 //! Filler words ("um", "uh", "please") and stop words are *not* removed here: normalisation is
 //! meant to be a faithful, readable rewrite that authors can see in logs. The matcher decides
-//! how much each token weighs, using [`is_filler`] and [`is_stop_word`].
+//! how much each token weighs, using its language's
+//! [`Lexicon`](crate::nlu::lang::lexicon::Lexicon).
 //!
 //! The output contains only lower-case letters, digits and single spaces, and normalising twice
 //! gives the same string as normalising once.
@@ -43,7 +45,8 @@ use std::borrow::Cow;
 
 /// Sounds and courtesy words that never carry intent; the matcher drops them before matching.
 ///
-/// Sorted, so [`is_filler`] can binary-search it.
+/// Sorted, so [`Lexicon::is_filler`](crate::nlu::lang::lexicon::Lexicon::is_filler) can
+/// binary-search it.
 pub const FILLERS: &[&str] = &[
     "ah", "eh", "er", "erm", "hm", "hmm", "mhm", "mm", "please", "pls", "plz", "uh", "uhh", "uhm",
     "um", "umm",
@@ -55,7 +58,8 @@ pub const FILLERS: &[&str] = &[
 /// A fixed list is used in addition to IDF because small assistants (two or three tasks) have
 /// too few tasks for IDF to tell "to" from "register". Negations ("no", "not") and question
 /// words ("what", "where", "when") are deliberately absent: they often decide the task.
-/// Sorted, so [`is_stop_word`] can binary-search it.
+/// Sorted, so [`Lexicon::is_stop_word`](crate::nlu::lang::lexicon::Lexicon::is_stop_word) can
+/// binary-search it.
 pub const STOP_WORDS: &[&str] = &[
     "a", "about", "also", "am", "an", "and", "any", "are", "at", "be", "been", "being", "by",
     "can", "could", "did", "do", "does", "for", "from", "going", "had", "has", "have", "i", "in",
@@ -63,31 +67,6 @@ pub const STOP_WORDS: &[&str] = &[
     "of", "on", "or", "our", "really", "shall", "should", "so", "some", "the", "this", "to", "too",
     "us", "very", "want", "wanted", "was", "we", "were", "will", "with", "would", "you", "your",
 ];
-
-/// True if `token` (already normalised) is a filler such as "um" or "please".
-pub fn is_filler(token: &str) -> bool {
-    FILLERS.binary_search(&token).is_ok()
-}
-
-/// True if `token` (already normalised) is a stop word such as "the", "i" or "want".
-pub fn is_stop_word(token: &str) -> bool {
-    // The matcher asks this of every token of every candidate: most content words are longer
-    // than any stop word and need no search at all.
-    token.len() <= LONGEST_STOP_WORD && STOP_WORDS.binary_search(&token).is_ok()
-}
-
-/// The length in bytes of the longest of [`STOP_WORDS`].
-const LONGEST_STOP_WORD: usize = {
-    let mut longest = 0;
-    let mut i = 0;
-    while i < STOP_WORDS.len() {
-        if STOP_WORDS[i].len() > longest {
-            longest = STOP_WORDS[i].len();
-        }
-        i += 1;
-    }
-    longest
-};
 
 /// Normalises an utterance (or a sample) for matching; see the module documentation for the
 /// rules. Never panics; the result contains only lower-case letters, digits and single spaces.
@@ -474,9 +453,9 @@ mod tests {
 
     #[test]
     fn every_stop_word_is_found_and_longer_words_are_not() {
-        assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
-        assert!(STOP_WORDS.iter().any(|w| w.len() == LONGEST_STOP_WORD));
-        assert!(!is_stop_word("register") && !is_stop_word("wanteds"));
+        use crate::nlu::lang::lexicon::ENGLISH;
+        assert!(STOP_WORDS.iter().all(|w| ENGLISH.is_stop_word(w)));
+        assert!(!ENGLISH.is_stop_word("register") && !ENGLISH.is_stop_word("wanteds"));
     }
 
     #[test]
@@ -550,7 +529,10 @@ mod tests {
 
     #[test]
     fn filler_and_stop_words() {
-        assert!(is_filler("um") && is_filler("please") && !is_filler("register"));
-        assert!(is_stop_word("the") && is_stop_word("want") && !is_stop_word("no"));
+        use crate::nlu::lang::lexicon::ENGLISH;
+        assert!(ENGLISH.is_filler("um") && ENGLISH.is_filler("please"));
+        assert!(!ENGLISH.is_filler("register"));
+        assert!(ENGLISH.is_stop_word("the") && ENGLISH.is_stop_word("want"));
+        assert!(!ENGLISH.is_stop_word("no"));
     }
 }

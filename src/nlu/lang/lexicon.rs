@@ -139,7 +139,8 @@ impl Lexicon {
 /// folds them away on both sides before the stemmer sees a word; but Snowball's Spanish suffix
 /// lists are accented ("cancelación"). So the one family of endings that only exists accented
 /// in the singular, "-ción"/"-sión", is given its accent back before stemming ("cancelacion" →
-/// "cancelación" → "cancel"), and the stem is folded again. Other accented endings are
+/// "cancelación" → "cancel"); Snowball's own last step takes accents off the stem. Other
+/// accented endings are
 /// verb forms whose unaccented spelling the stemmer already strips ("-ía" leaves "-i", which
 /// a stem of the infinitive does not have; a rare miss the character n-grams make up for).
 pub fn stem(stemming: Stemming, token: &str) -> String {
@@ -158,25 +159,12 @@ pub fn stem(stemming: Stemming, token: &str) -> String {
                 .iter()
                 .find(|end| token.len() > end.len() + 2 && token.ends_with(*end))
                 .map(|_| format!("{}ón", &token[..token.len() - 2]));
-            let stemmed = SPANISH.stem(accented.as_deref().unwrap_or(token));
-            fold(&stemmed)
+            SPANISH
+                .stem(accented.as_deref().unwrap_or(token))
+                .into_owned()
         }
         Stemming::None => token.to_owned(),
     }
-}
-
-/// Folds the accents Snowball's Spanish stemmer can leave on a stem.
-fn fold(stem: &str) -> String {
-    stem.chars()
-        .map(|c| match c {
-            'á' => 'a',
-            'é' => 'e',
-            'í' => 'i',
-            'ó' => 'o',
-            'ú' | 'ü' => 'u',
-            _ => c,
-        })
-        .collect()
 }
 
 /// English: the lists of [`crate::nlu::text`], which documents them.

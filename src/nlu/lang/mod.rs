@@ -71,8 +71,6 @@ pub(crate) fn one_of(text: &str, morning: &[&str], evening: &[&str]) -> Option<b
 /// A phone numbering plan: what a number said without its country code means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Region {
-    /// ISO 3166 country code ("US").
-    pub country: &'static str,
     /// Country calling code ("1").
     pub calling_code: &'static str,
     /// Lengths a national number may have, without any trunk prefix.
@@ -116,7 +114,6 @@ impl Region {
 
 /// North America: ten digits.
 const NANP: Region = Region {
-    country: "US",
     calling_code: "1",
     national: &[10],
     trunk: None,
@@ -125,7 +122,6 @@ const NANP: Region = Region {
 
 /// Mexico: ten digits since 2019 (mobile and fixed alike).
 const MEXICO: Region = Region {
-    country: "MX",
     calling_code: "52",
     national: &[10],
     trunk: None,
@@ -134,7 +130,6 @@ const MEXICO: Region = Region {
 
 /// China: eleven-digit mobiles; fixed lines of ten or eleven digits after the trunk 0.
 const CHINA: Region = Region {
-    country: "CN",
     calling_code: "86",
     national: &[10, 11],
     trunk: Some("0"),
