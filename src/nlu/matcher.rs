@@ -4,11 +4,10 @@
 //! # Approach
 //!
 //! Each task is defined by a handful of samples and the input is a speech-recognition
-//! transcript with dropped, merged, misspelt and homophone words. Two feature families:
-//!
-//! The words themselves are the language's ([`Lexicon`], from the assistant's `"language"`):
-//! its fillers, stop words, question words, class words and stemmer, and, for Mandarin, whose
-//! every character is a token here, the pinyin that repairs a recogniser's homophone.
+//! transcript with dropped, merged, misspelt and homophone words. The words themselves are
+//! the language's ([`Lexicon`], from the assistant's `"language"`): its fillers, stop words,
+//! question words, class words and stemmer, and, for Mandarin, whose every character is a
+//! token here, the pinyin that repairs a recogniser's homophone. Two feature families:
 //!
 //! - **Words**: unigrams and adjacent bigrams of the normalised (see [`super::text`]),
 //!   filler-free, Snowball-stemmed tokens ("bookings", "booked" -> "book"). Stop words keep

@@ -11,9 +11,9 @@
 //! A 12-hour clock hour said without "am"/"pm" or a part of the day ("half
 //! past seven", "three thirty", "tomorrow at nine") is ambiguous: 07:30 or
 //! 19:30? `Twilio.TIME` fields ([`super::parse`]) take the hour as said on a
-//! 24-hour clock ("three thirty" is 03:30, "quarter to five" 04:45), so a
-//! flow using them should ask for am/pm in its prompt if it matters. [`read`]
-//! exposes the ambiguity instead: under an [`Hours`] rule it gives the one
+//! 24-hour clock ("three thirty" is 03:30, "quarter to five" 04:45), as a
+//! question's `"hours": "as said"` keeps. [`read`], which a collect uses by
+//! default, exposes the ambiguity instead: under an [`Hours`] rule it gives the one
 //! reading that falls within given hours (opening hours, say), or both
 //! readings ([`Reading::Either`]) for the bot to ask "morning or evening?",
 //! whose answer [`part_of_day`] reads. There, a part of the day said just

@@ -1,9 +1,12 @@
 //! Languages a bot can speak: what changes with the language besides the flow's own words.
 //!
-//! Autopilot only ever understood en-US. Each language here is one module that implements
+//! Autopilot only ever understood en-US. Each language here is a module that implements
 //! [`Parsers`] — how its speakers say numbers, digit strings, dates, times, yes and no, and their
-//! names — and one entry in [`LANGUAGES`]; nothing else in the code matches on a language, so
-//! adding one is adding a module.
+//! names — and defines its [`lexicon::Lexicon`] (with an out-of-scope list in `out_of_scope/`),
+//! a [`speak::Speaker`] in `speak.rs`, its [`Builtins`] here, and one entry in [`LANGUAGES`].
+//! The rest of the code reads those through [`Language`] and never matches on a tag; the one
+//! comparison left is with Twilio's own default, en-US, whose `<Gather language>` and voice
+//! are left out of the TwiML.
 //!
 //! Parsers take a recogniser's transcript (or a text message) and return the value in the same
 //! normalised form as the English built-in types (`Twilio.NUMBER` "42", a date `YYYY-MM-DD`, a
