@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{TestApp, Twiml, service, write_flow};
 use serde_json::json;
@@ -76,13 +76,9 @@ async fn a_slow_web_service_puts_the_call_on_hold_until_its_answer_comes() {
     );
     let app = TestApp::with_options(flows.path(), holding(), None);
     app.call("CA1").await;
-    let started = Instant::now();
     let first = app.say("CA1", "where is my order").await;
-    assert!(
-        started.elapsed() < Duration::from_millis(1200),
-        "the hold came early"
-    );
-    // What was said so far, the hold message, and back for the rest: no Gather, no hang-up.
+    // What was said so far, the hold message, and back for the rest: no Gather, no hang-up (a
+    // reply that waited for the web service would carry its answer instead).
     assert_eq!(
         first.says,
         ["Let me check.", "Still looking, one moment."],
@@ -136,12 +132,15 @@ async fn past_the_budget_the_call_goes_where_the_flows_say_to_give_up() {
         "{}",
         first.xml
     );
+    let mut holds = 0;
     let last = loop {
         let (_, xml) = app.post("/voice/continue", &[("CallSid", "CA2")]).await;
         let reply = Twiml::parse(&xml);
         if !redirects_to_continue(&reply) {
             break reply;
         }
+        holds += 1;
+        assert!(holds < 100, "the budget never ran out");
     };
     // The apology, then the give-up task's handoff to a person.
     assert!(
@@ -308,6 +307,7 @@ async fn a_call_switched_to_another_language_is_held_in_it() {
         first.xml
     );
     assert!(first.xml.contains(r#"voice="Polly.Lupe""#), "{}", first.xml);
+    let mut holds = 0;
     let last = loop {
         let (_, xml) = app.post("/voice/continue", &[("CallSid", "CA9")]).await;
         let reply = Twiml::parse(&xml);
@@ -315,6 +315,8 @@ async fn a_call_switched_to_another_language_is_held_in_it() {
             break reply;
         }
         assert_eq!(reply.says, ["Un momento, por favor."], "{xml}");
+        holds += 1;
+        assert!(holds < 20, "never answered");
     };
     assert_eq!(last.gather_attr("language"), Some("es-US"), "{}", last.xml);
 }

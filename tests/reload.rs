@@ -47,10 +47,15 @@ fn serve_flows(flows: &Path, db: &Path) -> Server {
 /// Waits (up to 20 s: the watcher looks every second and waits for one quiet look) until
 /// `/health` says `what`.
 fn wait_for_health(server: &Server, what: &str) -> String {
+    wait_until(server, what, |health| health.contains(what))
+}
+
+/// Waits as [`wait_for_health`] until `/health` satisfies `ready`, described as `what`.
+fn wait_until(server: &Server, what: &str, ready: impl Fn(&str) -> bool) -> String {
     let started = Instant::now();
     loop {
         let health = server.get("/health");
-        if health.contains(what) {
+        if ready(&health) {
             return health;
         }
         assert!(
@@ -167,20 +172,9 @@ fn an_edit_with_errors_is_refused_shown_on_health_and_the_running_version_goes_o
 
     // Fixed: the warning goes, and the fix is served.
     write_bot(&flows, "Fixed.");
-    let health = wait_for_health(&server, "flows: version");
-    let health = if health.contains("was not loaded") {
-        let started = Instant::now();
-        loop {
-            let health = server.get("/health");
-            if !health.contains("was not loaded") {
-                break health;
-            }
-            assert!(started.elapsed() < Duration::from_secs(20), "{health}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    } else {
-        health
-    };
+    let health = wait_until(&server, "no refused edit", |h| {
+        !h.contains("was not loaded")
+    });
     assert_ne!(version_in(&health), running, "{health}");
     assert!(
         server
