@@ -133,9 +133,15 @@ pub async fn watch(source: Source, versions: Arc<Versions>, mut hangup: Hangups)
                 }
             }
             Some(()) = hangup.recv() => {
+                // The files as they are before loading: one saved while the load runs (training
+                // the matcher takes a while on a big bot) is then seen as changed, and loaded.
+                let path = source.path.clone();
+                let before = tokio::task::spawn_blocking(move || look(&path)).await.ok();
                 reload(&source, &versions, "SIGHUP").await;
-                loaded = look(&source.path);
-                last = loaded.clone();
+                if let Some(before) = before {
+                    loaded = before.clone();
+                    last = before;
+                }
             }
         }
     }
