@@ -397,13 +397,17 @@ impl Runner {
     /// Runs one turn to its reply, in the caller's task.
     async fn run(&self, caller: &Caller, input: Input) -> Result<Turned, StoreError> {
         let started = Instant::now();
-        // A new turn of the call supersedes whatever it was on hold for.
-        if self.inner.holds.enabled {
+        // A new turn of the call supersedes whatever it was on hold for (texts never are).
+        if self.inner.holds.enabled && caller.channel == crate::engine::Channel::Voice {
             self.inner.lock_held().remove(&caller.key);
         }
         let input = self.understand(input).await;
         let step = self.step(caller, input, started + REPLY_BUDGET).await?;
-        let hold = self.hold_for(caller);
+        // Most turns call no web service: only those look up how to hold.
+        let hold = match step.reply.next {
+            Next::Webhook(_) => self.hold_for(caller, step.version.as_deref()),
+            _ => None,
+        };
         let may_hold = hold.is_some();
         self.follow(caller, step, started, 0, None, hold, may_hold)
             .await
@@ -436,15 +440,17 @@ impl Runner {
 
     /// How long this caller's turn may wait for a web service before the caller is put on
     /// hold, and the hold's budget: calls only, when the server can take the continuation.
-    fn hold_for(&self, caller: &Caller) -> Option<Hold> {
+    /// The settings are those of the flows version the call runs on (`version`).
+    fn hold_for(&self, caller: &Caller, version: Option<&str>) -> Option<Hold> {
         if !self.inner.holds.enabled || caller.channel != crate::engine::Channel::Voice {
             return None;
         }
-        let settings = self.inner.flows.current().webhooks.clone();
+        let flows = self.inner.flows.for_session(version);
+        let settings = &flows.webhooks;
         Some(Hold {
             after: settings.hold_after?,
             budget: settings.budget,
-            sound: settings.hold,
+            sound: settings.hold.clone(),
         })
     }
 
