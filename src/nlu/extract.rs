@@ -76,9 +76,12 @@ fn words(text: &str) -> Vec<(&str, String)> {
         .map(|w| {
             (
                 w,
+                // Accents folded as the matcher folds them: a sample's "reservación" anchors a
+                // transcript's "reservacion".
                 w.chars()
                     .filter(|c| c.is_alphanumeric())
                     .flat_map(char::to_lowercase)
+                    .map(super::text::fold_char)
                     .collect::<String>(),
             )
         })
@@ -363,6 +366,18 @@ mod tests {
             )
             .iter()
             .all(|f| f.name != "people")
+        );
+        // A sample written with its accents anchors a transcript without them.
+        let accented = vec!["una reservación para {people} personas".to_owned()];
+        assert_eq!(
+            pairs(extract(
+                "una reservacion para dos personas",
+                &accented,
+                &fields,
+                today(),
+                find("es-US"),
+            )),
+            [("people".to_owned(), "2".to_owned())]
         );
         assert_eq!(split_han("寄3个box"), ["寄", "3", "个", "box"]);
         assert_eq!(join(&["十", "二"]), "十二");

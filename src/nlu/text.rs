@@ -148,7 +148,7 @@ fn clean_chars(text: &str) -> String {
 
 /// Folds the accented Latin letters common in names and loanwords, and unifies the apostrophe
 /// look-alikes that keyboards and recognisers produce.
-fn fold_char(c: char) -> char {
+pub(crate) fn fold_char(c: char) -> char {
     match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
         'ç' | 'č' => 'c',

@@ -31,7 +31,7 @@
 use chrono::{Datelike, Days, Months, NaiveDate};
 
 use super::lexicon::{Lexicon, Sound, Stemming};
-use super::{Parsers, SpokenTime};
+use super::{Parsers, SpokenTime, is_han};
 
 /// Longest answer looked at, in characters: nobody answers a question with more, and refusing
 /// early keeps every scan cheap.
@@ -1743,11 +1743,6 @@ fn strip_name_clause(clause: &[char]) -> &[char] {
         }
     }
     s
-}
-
-/// Whether `c` is a Chinese character (CJK unified ideographs and their extensions).
-fn is_han(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
 }
 
 /// The name in `s` (already stripped), tidied, if it looks like one: spaces between Chinese
