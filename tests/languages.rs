@@ -191,6 +191,10 @@ async fn a_bot_says_its_built_in_lines_and_hears_escape_words_in_its_language() 
     app.say("CA3", "ayuda")
         .await
         .expect_prompt("Puede responder la pregunta");
+    // Capitals with accents are the same words.
+    app.say("CA3", "¡AYÚDEME!")
+        .await
+        .expect_prompt("Puede responder la pregunta");
     app.say("CA3", "cancelar")
         .await
         .expect_goodbye("De acuerdo, cancelado. Adiós.");

@@ -372,8 +372,6 @@ pub fn step(
         }
         Some(mut session) => {
             turn.speak_as(&session);
-            // The flows it started on are gone (dropped, or from before a restart): it goes on
-            // with these, and the history says so.
             let moved = session.version.as_deref() != Some(assistant.version.as_str());
             // An answer to a sensitive question is not written into the call history.
             let guarded = turn.awaiting_sensitive(&session);

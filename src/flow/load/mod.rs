@@ -563,15 +563,13 @@ impl Cx {
     }
 }
 
-/// A keyword as compared with what people text: lower case, letters, digits and single spaces.
+/// A keyword as compared with what people text: lower case (accented capitals too: "AYÚDEME"
+/// is "ayúdeme"), letters, digits and single spaces.
 pub(crate) fn keyword(text: &str) -> String {
     text.chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                ' '
-            }
+        .flat_map(|c| {
+            let c = if c.is_alphanumeric() { c } else { ' ' };
+            c.to_lowercase()
         })
         .collect::<String>()
         .split_whitespace()
