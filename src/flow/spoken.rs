@@ -85,6 +85,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 6] = [
+        Kind::Date,
+        Kind::Time,
+        Kind::Phone,
+        Kind::Digits,
+        Kind::Number,
+        Kind::Other,
+    ];
+
     /// The kind of value a question of this type holds.
     pub fn of(field: &crate::flow::Field) -> Kind {
         use crate::nlu::fields::BuiltinType;
@@ -150,14 +160,6 @@ pub fn default_for(kind: Kind, voice: bool) -> Format {
 /// but a few strings, whereas one language too few would leave "viernes 11 de diciembre" in
 /// the history of a bot whose language changed since.
 pub fn every_saying(value: &str) -> Vec<String> {
-    const KINDS: [Kind; 6] = [
-        Kind::Date,
-        Kind::Time,
-        Kind::Phone,
-        Kind::Digits,
-        Kind::Number,
-        Kind::Other,
-    ];
     // A date is said with its year or without it, depending on the caller's year.
     let todays = [
         parse_date(value.trim()).unwrap_or(NaiveDate::MIN),
@@ -166,7 +168,7 @@ pub fn every_saying(value: &str) -> Vec<String> {
     let mut all: Vec<String> = vec![value.to_owned()];
     for language in &crate::nlu::lang::LANGUAGES {
         for format in Format::ALL {
-            for kind in KINDS {
+            for kind in Kind::ALL {
                 for today in todays {
                     let said = say(value, format, kind, today, language);
                     if !said.trim().is_empty() && !all.contains(&said) {
@@ -639,13 +641,7 @@ mod tests {
 
     #[test]
     fn raw_is_unchanged() {
-        for kind in [
-            Kind::Date,
-            Kind::Time,
-            Kind::Phone,
-            Kind::Digits,
-            Kind::Other,
-        ] {
+        for kind in Kind::ALL {
             for value in ["2026-12-11", "19:30", "+15551234567", "42"] {
                 assert_eq!(said(value, Format::Raw, kind), value);
             }
@@ -681,21 +677,17 @@ mod tests {
             "-",
             "1.2.3",
         ];
-        let formats = [Format::Spoken, Format::Weekday, Format::Digits, Format::Raw];
-        let kinds = [
-            Kind::Date,
-            Kind::Time,
-            Kind::Phone,
-            Kind::Digits,
-            Kind::Number,
-            Kind::Other,
-        ];
-        for value in garbage {
-            for format in formats {
-                for kind in kinds {
+        assert_unchanged(&garbage);
+    }
+
+    /// Each value is said unchanged in every format, as every kind.
+    fn assert_unchanged(values: &[&str]) {
+        for value in values {
+            for format in Format::ALL {
+                for kind in Kind::ALL {
                     assert_eq!(
                         said(value, format, kind),
-                        value,
+                        *value,
                         "{value:?} {format:?} {kind:?}"
                     );
                 }
@@ -719,22 +711,7 @@ mod tests {
             "-３.5",
             "\u{0}",
         ];
-        let formats = [Format::Spoken, Format::Weekday, Format::Digits, Format::Raw];
-        let kinds = [
-            Kind::Date,
-            Kind::Time,
-            Kind::Phone,
-            Kind::Digits,
-            Kind::Number,
-            Kind::Other,
-        ];
-        for value in values {
-            for format in formats {
-                for kind in kinds {
-                    assert_eq!(say(value, format, kind, today(), english()), value);
-                }
-            }
-        }
+        assert_unchanged(&values);
     }
 
     #[test]
