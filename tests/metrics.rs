@@ -1,7 +1,8 @@
 //! `GET /metrics`, read back as Prometheus reads it, from a real `serve` process (each process
 //! has one set of metrics, so these tests do not share counters with each other's servers):
 //! behind the admin token on the main address, open on `--metrics-listen`'s, every family the
-//! server keeps present once it has something to count, and the counters moving with a call.
+//! server keeps present once it has something to count, and the counters moving with a call,
+//! a call on hold included.
 
 mod common;
 
@@ -9,6 +10,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
+use std::time::Duration;
 
 use common::process::{self, Server};
 use switchboard::signature::{AuthToken, sign};
@@ -17,8 +19,9 @@ const ADMIN: &str = "metrics-admin-token";
 const TWILIO: &str = "twilio-auth-token";
 const PUBLIC: &str = "https://bot.example.com";
 
-/// A web service on a loopback port answering every request with `{"actions": [say "Done."]}`.
-fn web_service() -> SocketAddr {
+/// A web service on a loopback port answering every request, after `delay`, with
+/// `{"actions": [say "Done."]}`.
+fn web_service(delay: Duration) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
     let addr = listener.local_addr().expect("address");
     std::thread::spawn(move || {
@@ -26,6 +29,7 @@ fn web_service() -> SocketAddr {
             let Ok(mut stream) = stream else { continue };
             let mut buf = [0u8; 8192];
             let _ = stream.read(&mut buf);
+            std::thread::sleep(delay);
             let body = r#"{"actions": [{"say": "Done."}]}"#;
             let _ = write!(
                 stream,
@@ -37,12 +41,16 @@ fn web_service() -> SocketAddr {
     addr
 }
 
-/// A bot that greets, collects a name when asked to sign up, then hands over to a web service.
-fn flows(dir: &Path, service: SocketAddr) {
+/// A bot that greets, collects a name when asked to sign up, then hands over to a web service;
+/// `webhooks` is its settings block for web services.
+fn flows(dir: &Path, service: SocketAddr, webhooks: serde_json::Value) {
     common::write_flow(
         dir,
         "assistant",
-        &serde_json::json!({"defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"}}),
+        &serde_json::json!({
+            "defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"},
+            "webhooks": webhooks,
+        }),
     );
     common::write_flow(
         dir,
@@ -107,14 +115,11 @@ fn total(samples: &HashMap<String, f64>, prefix: &str, labels: &[&str]) -> f64 {
         .sum()
 }
 
-#[test]
-fn metrics_count_what_calls_did_behind_the_token_and_open_on_their_own_address() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let flow_dir = dir.path().join("flows");
-    flows(&flow_dir, web_service());
-    let token_file = dir.path().join("admin-token");
+/// `switchboard serve` on `flow_dir`, with the admin and Twilio tokens in files under `dir`.
+fn serve(dir: &Path, flow_dir: &Path) -> Server {
+    let token_file = dir.join("admin-token");
     std::fs::write(&token_file, ADMIN).expect("write");
-    let twilio_file = dir.path().join("twilio-token");
+    let twilio_file = dir.join("twilio-token");
     std::fs::write(&twilio_file, TWILIO).expect("write");
     let mut cmd = process::bin();
     cmd.args([
@@ -125,33 +130,47 @@ fn metrics_count_what_calls_did_behind_the_token_and_open_on_their_own_address()
         "127.0.0.1:0",
     ])
     .arg("--flows")
-    .arg(&flow_dir)
+    .arg(flow_dir)
     .arg("--db")
-    .arg(dir.path().join("switchboard.db"))
+    .arg(dir.join("switchboard.db"))
     .arg("--admin-token-file")
     .arg(&token_file)
     .arg("--auth-token-file")
     .arg(&twilio_file)
     .args(["--public-url", PUBLIC])
     .env("NO_COLOR", "1");
-    let server = Server::spawn(cmd);
+    Server::spawn(cmd)
+}
+
+/// The server's metrics, read with the admin token.
+fn scrape(server: &Server) -> HashMap<String, f64> {
+    let response = process::request(
+        server.addr(),
+        "GET /metrics",
+        &[("Authorization", &format!("Bearer {ADMIN}"))],
+        "",
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("text/plain; version=0.0.4"), "{response}");
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    samples(body)
+}
+
+#[test]
+fn metrics_count_what_calls_did_behind_the_token_and_open_on_their_own_address() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let flow_dir = dir.path().join("flows");
+    flows(
+        &flow_dir,
+        web_service(Duration::ZERO),
+        serde_json::json!({}),
+    );
+    let server = serve(dir.path(), &flow_dir);
 
     // Behind the token on the main address.
     let refused = process::request(server.addr(), "GET /metrics", &[], "");
     assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
-    let scrape = || {
-        let response = process::request(
-            server.addr(),
-            "GET /metrics",
-            &[("Authorization", &format!("Bearer {ADMIN}"))],
-            "",
-        );
-        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-        assert!(response.contains("text/plain; version=0.0.4"), "{response}");
-        let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        samples(body)
-    };
-    let before = scrape();
+    let before = scrape(&server);
 
     // One call: matched, a collect started and completed, a web service called.
     let sid = "CAmetrics1";
@@ -199,7 +218,7 @@ fn metrics_count_what_calls_did_behind_the_token_and_open_on_their_own_address()
     );
     assert!(too_large.starts_with("HTTP/1.1 413"), "{too_large}");
 
-    let after = scrape();
+    let after = scrape(&server);
     let moved = |prefix: &str, labels: &[&str]| {
         total(&after, prefix, labels) - total(&before, prefix, labels)
     };
@@ -286,6 +305,76 @@ fn metrics_count_what_calls_did_behind_the_token_and_open_on_their_own_address()
     assert!(response.contains("switchboard_turns_total"), "{response}");
     let other = process::request(open, "GET /health", &[], "");
     assert!(other.starts_with("HTTP/1.1 404"), "{other}");
+}
+
+#[test]
+fn a_call_on_hold_counts_each_continuation_as_a_turn() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let flow_dir = dir.path().join("flows");
+    flows(
+        &flow_dir,
+        web_service(Duration::from_millis(1200)),
+        serde_json::json!({"hold_after_ms": 200, "budget_ms": 20000}),
+    );
+    let server = serve(dir.path(), &flow_dir);
+    let before = scrape(&server);
+
+    let sid = "CAmetrics2";
+    webhook(
+        &server,
+        "/voice",
+        &[
+            ("CallSid", sid),
+            ("From", "+15551230000"),
+            ("To", "+15559990000"),
+        ],
+    );
+    let said = |text: &str| {
+        webhook(
+            &server,
+            "/voice/gather",
+            &[
+                ("CallSid", sid),
+                ("SpeechResult", text),
+                ("Confidence", "0.9"),
+            ],
+        )
+    };
+    assert!(said("I want to sign up").contains("What is your name?"));
+    let held = said("Jason");
+    assert!(held.contains("/voice/continue</Redirect>"), "{held}");
+    // Twilio comes back after each hold until the web service's answer is there.
+    let mut continuations = 0;
+    loop {
+        let reply = webhook(&server, "/voice/continue", &[("CallSid", sid)]);
+        continuations += 1;
+        if reply.contains("Done.") {
+            break;
+        }
+        assert!(reply.contains("/voice/continue</Redirect>"), "{reply}");
+        assert!(continuations < 50, "never answered");
+    }
+
+    let after = scrape(&server);
+    let moved = |labels: &[&str]| {
+        total(&after, "switchboard_turns_total", labels)
+            - total(&before, "switchboard_turns_total", labels)
+    };
+    assert_eq!(moved(&[r#"input="speech""#, r#"outcome="hold""#]), 1.0);
+    assert_eq!(
+        moved(&[r#"input="continue""#, r#"outcome="hold""#]),
+        f64::from(continuations - 1)
+    );
+    assert_eq!(
+        moved(&[r#"input="continue""#, r#"outcome="answered""#]),
+        1.0
+    );
+    // Every turn the server answered has its time recorded, continuations included.
+    assert_eq!(
+        total(&after, "switchboard_turn_duration_seconds_count", &[])
+            - total(&before, "switchboard_turn_duration_seconds_count", &[]),
+        f64::from(3 + continuations)
+    );
 }
 
 /// The address `--metrics-listen 127.0.0.1:0` bound, from the server's log.

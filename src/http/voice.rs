@@ -53,6 +53,7 @@ pub(super) async fn resume(
         Resumed::Lost => return Ok(turn(&app, &request, Input::Silence, token).await),
         Resumed::Holding(reply) => {
             tracing::info!(call = %request.call_sid, "still on hold");
+            crate::metrics::turn("voice", "continue", "hold", started.elapsed());
             let assistant = app.assistant();
             return Ok(twiml(voice::render_hold(
                 &reply.outputs,
@@ -61,10 +62,12 @@ pub(super) async fn resume(
         }
         Resumed::Done(Ok(turned)) => {
             tracing::info!(call = %request.call_sid, input = "continue", webhooks = turned.hops, ended = !matches!(turned.reply.next, Next::Gather(_)), micros = started.elapsed().as_micros() as u64, "turn");
+            crate::metrics::turn("voice", "continue", "answered", started.elapsed());
             turned.reply
         }
         Resumed::Done(Err(e)) => {
             tracing::error!(call = %request.call_sid, input = "continue", error = %e, "turn failed");
+            crate::metrics::turn("voice", "continue", "apology", started.elapsed());
             runner.apology()
         }
     };
