@@ -163,6 +163,18 @@ struct FlowsArg {
     nlu_model: Option<PathBuf>,
 }
 
+impl FlowsArg {
+    /// Where the flows are read from: `--flows`, else `./flows` when there is one; None for
+    /// the flows built into the binary. One answer for loading them and for watching them.
+    fn folder(&self) -> Option<PathBuf> {
+        match &self.flows {
+            Some(path) => Some(path.clone()),
+            None if Path::new("flows").is_dir() => Some(PathBuf::from("flows")),
+            None => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ChannelArg {
     Voice,
@@ -294,17 +306,18 @@ fn load_flows(arg: &FlowsArg) -> Result<(Assistant, String), String> {
         None => None,
     };
     let model = model.as_ref();
-    match &arg.flows {
-        Some(path) => flow::load_path_with(path, model)
-            .map(|a| (a, path.display().to_string()))
-            .map_err(render),
-        None if Path::new("flows").is_dir() => flow::load_dir_with(Path::new("flows"), model)
-            .map(|a| (a, "flows/".into()))
-            .map_err(render),
-        None => flow::load_with(&flow::source::embedded(), model)
+    let Some(path) = arg.folder() else {
+        return flow::load_with(&flow::source::embedded(), model)
             .map(|a| (a, "the built-in flows".into()))
-            .map_err(render),
-    }
+            .map_err(render);
+    };
+    let label = match arg.flows {
+        Some(_) => path.display().to_string(),
+        None => "flows/".into(),
+    };
+    flow::load_path_with(&path, model)
+        .map(|a| (a, label))
+        .map_err(render)
 }
 
 fn test(flows: &FlowsArg, channel: Channel, files: Vec<PathBuf>) -> Result<ExitCode, String> {

@@ -204,7 +204,7 @@ pub(super) fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
         let version = assistant.version.clone();
         let runner = Runner::new(Arc::new(assistant), store, options)?;
         // The built-in flows cannot be edited; a folder or an export on disk can, while calls go on.
-        match watched(&args.flows) {
+        match args.flows.folder() {
             Some(path) => {
                 tracing::info!(
                     "flows version {version}; watching {} for edits (or send SIGHUP): new calls get an edit once it loads without errors",
@@ -258,16 +258,6 @@ pub(super) fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
         tracing::info!("switchboard stopped");
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// The flows `serve` watches for edits: the folder or export `--flows` names, or `./flows`;
-/// None for the flows built into the binary.
-fn watched(flows: &FlowsArg) -> Option<PathBuf> {
-    match &flows.flows {
-        Some(path) => Some(path.clone()),
-        None if Path::new("flows").is_dir() => Some(PathBuf::from("flows")),
-        None => None,
-    }
 }
 
 /// An address to listen on as people write one: `127.0.0.1:8080`, `[::1]:8080`,
