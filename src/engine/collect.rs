@@ -139,6 +139,12 @@ impl Turn<'_> {
         let Some(question) = collect.questions.get(run.question) else {
             return self.complete(session, &collect, run);
         };
+        if matches!(input, Input::Webhook(..)) {
+            // A web service answer for a turn the call has moved past (a hold another
+            // continuation replaced, a delivery after a restart) is nothing the caller said:
+            // the question again, no attempt counted, as a stray answer is when listening.
+            return self.repeat_last(session, Waiting::Answer(run));
+        }
         let today = self.today();
         let either = run.either.take();
         let (said, read) = match &input {
@@ -162,6 +168,7 @@ impl Turn<'_> {
                     either.as_deref(),
                 ),
             ),
+            // (A web service answer was sent back to the question above.)
             Input::Silence | Input::Start | Input::Webhook(..) => (String::new(), Read::Invalid),
             Input::Hangup => {
                 self.abandon(session, &run);

@@ -649,6 +649,56 @@ mod tests {
         assert_eq!(records[0].answers.len(), 2);
     }
 
+    /// A web service answer that reaches a call already waiting for an answer (the call moved
+    /// on while the service was slow) asks the question again and costs the caller nothing:
+    /// the attempts left stay as they were, and the question is not given up on.
+    #[test]
+    fn a_late_web_service_answer_is_not_an_attempt_at_the_question() {
+        let assistant = crate::flow::load(&crate::flow::source::embedded()).expect("flows");
+        let caller = Caller {
+            key: "CA1".into(),
+            channel: Channel::Voice,
+            ..Caller::default()
+        };
+        let now = Utc::now();
+        let started = step(&assistant, None, Input::Start, &caller, now);
+        let asked = step(
+            &assistant,
+            Some(started.session),
+            Input::Speech {
+                text: "I'd like to register".into(),
+                confidence: None,
+                embedding: None,
+            },
+            &caller,
+            now,
+        );
+        let attempts = |session: &Session| match &session.waiting {
+            Waiting::Answer(run) => (run.question, run.attempts),
+            other => panic!("not waiting for an answer: {other:?}"),
+        };
+        let before = attempts(&asked.session);
+        let mut session = asked.session;
+        // More late answers than the question allows attempts.
+        for _ in 0..=assistant.style.max_attempts {
+            let late = step(
+                &assistant,
+                Some(session),
+                Input::Webhook(
+                    WebhookResult::Failed {
+                        reason: "timed out".into(),
+                    },
+                    Trip::default(),
+                ),
+                &caller,
+                now,
+            );
+            assert_eq!(late.reply.outputs, asked.reply.outputs, "asked again");
+            assert_eq!(attempts(&late.session), before);
+            session = late.session;
+        }
+    }
+
     /// A call that moved on while an answer awaited its validation web service's verdict (the
     /// server restarted mid-turn, and Twilio retried) must not have that answer accepted
     /// unvalidated: the new input is the answer, and it goes to the validator afresh.
