@@ -223,6 +223,81 @@ fn settings_mistakes_are_found_too() {
 }
 
 #[test]
+fn each_message_in_assistant_json_replaces_its_own_built_in_line() {
+    let keys = [
+        "not_understood",
+        "no_input_goodbye",
+        "too_many_attempts",
+        "loop_goodbye",
+        "error_goodbye",
+        "webhook_failed",
+        "sms_help",
+        "sms_cancelled",
+        "sms_empty",
+        "sms_handoff",
+        "sms_handoff_number",
+        "voice_help",
+        "voice_cancelled",
+        "voice_no_operator",
+        "am_or_pm",
+        "anything_else",
+    ];
+    // Every message set to its own key, so a text put in another's slot shows.
+    let messages: serde_json::Map<String, serde_json::Value> = keys
+        .iter()
+        .map(|k| ((*k).to_owned(), format!("<{k}>").into()))
+        .collect();
+    let settings = serde_json::json!({"messages": messages}).to_string();
+    let m = assistant(&[("assistant.json", &settings), GREETING]).messages;
+    let read = [
+        &m.not_understood,
+        &m.no_input_goodbye,
+        &m.too_many_attempts,
+        &m.loop_goodbye,
+        &m.error_goodbye,
+        &m.webhook_failed,
+        &m.sms_help,
+        &m.sms_cancelled,
+        &m.sms_empty,
+        &m.sms_handoff,
+        &m.sms_handoff_number,
+        &m.voice_help,
+        &m.voice_cancelled,
+        &m.voice_no_operator,
+        &m.am_or_pm,
+        &m.anything_else,
+    ];
+    for (key, text) in keys.iter().zip(read) {
+        assert_eq!(*text, format!("<{key}>"));
+    }
+    // One left out keeps the built-in line; a misspelt one is refused with the right name.
+    let m = assistant(&[
+        (
+            "assistant.json",
+            r#"{"messages": {"voice_help": "Say a task."}}"#,
+        ),
+        GREETING,
+    ])
+    .messages;
+    assert_eq!(m.voice_help, "Say a task.");
+    assert!(!m.not_understood.is_empty() && m.not_understood != "Say a task.");
+    let errs = errors(&[
+        (
+            "assistant.json",
+            r#"{"messages": {"voice_hlep": "Say a task."}}"#,
+        ),
+        GREETING,
+    ]);
+    assert_error(
+        &errs,
+        "assistant.json",
+        "messages.voice_hlep",
+        "voice_hlep",
+        "voice_help",
+    );
+}
+
+#[test]
 fn all_mistakes_are_reported_at_once() {
     let errs = errors(&[
         GREETING,

@@ -516,6 +516,31 @@ pub struct Messages {
     pub anything_else: String,
 }
 
+impl Messages {
+    /// Each message with its key under `messages` in `assistant.json`: the names and the
+    /// fields are paired here once, so reading them cannot put a text in the wrong slot.
+    pub(crate) fn named_mut(&mut self) -> [(&'static str, &mut String); 16] {
+        [
+            ("not_understood", &mut self.not_understood),
+            ("no_input_goodbye", &mut self.no_input_goodbye),
+            ("too_many_attempts", &mut self.too_many_attempts),
+            ("loop_goodbye", &mut self.loop_goodbye),
+            ("error_goodbye", &mut self.error_goodbye),
+            ("webhook_failed", &mut self.webhook_failed),
+            ("sms_help", &mut self.sms_help),
+            ("sms_cancelled", &mut self.sms_cancelled),
+            ("sms_empty", &mut self.sms_empty),
+            ("sms_handoff", &mut self.sms_handoff),
+            ("sms_handoff_number", &mut self.sms_handoff_number),
+            ("voice_help", &mut self.voice_help),
+            ("voice_cancelled", &mut self.voice_cancelled),
+            ("voice_no_operator", &mut self.voice_no_operator),
+            ("am_or_pm", &mut self.am_or_pm),
+            ("anything_else", &mut self.anything_else),
+        ]
+    }
+}
+
 /// Text conversation settings (`sms` in `assistant.json`).
 #[derive(Debug, Clone)]
 pub struct SmsSettings {

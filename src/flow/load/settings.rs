@@ -337,46 +337,12 @@ impl Cx {
             }
         }
         if let Some(messages) = root.get("messages") {
-            let keys = [
-                "not_understood",
-                "no_input_goodbye",
-                "too_many_attempts",
-                "loop_goodbye",
-                "error_goodbye",
-                "webhook_failed",
-                "sms_help",
-                "sms_cancelled",
-                "sms_empty",
-                "sms_handoff",
-                "sms_handoff_number",
-                "voice_help",
-                "voice_cancelled",
-                "voice_no_operator",
-                "am_or_pm",
-                "anything_else",
-            ];
+            let mut named = s.messages.named_mut();
+            let keys: Vec<&str> = named.iter().map(|(key, _)| *key).collect();
             self.unknown_keys(file, &messages, &keys);
-            let m = &mut s.messages;
-            for (key, slot) in keys.iter().zip([
-                &mut m.not_understood,
-                &mut m.no_input_goodbye,
-                &mut m.too_many_attempts,
-                &mut m.loop_goodbye,
-                &mut m.error_goodbye,
-                &mut m.webhook_failed,
-                &mut m.sms_help,
-                &mut m.sms_cancelled,
-                &mut m.sms_empty,
-                &mut m.sms_handoff,
-                &mut m.sms_handoff_number,
-                &mut m.voice_help,
-                &mut m.voice_cancelled,
-                &mut m.voice_no_operator,
-                &mut m.am_or_pm,
-                &mut m.anything_else,
-            ]) {
+            for (key, slot) in &mut named {
                 if let Some(text) = messages.get(key).and_then(|n| self.string(file, &n)) {
-                    *slot = text.to_owned();
+                    **slot = text.to_owned();
                 }
             }
         }
