@@ -1,8 +1,11 @@
 //! The flow loader's errors, and engine rules that hold whatever a flow says.
 
+mod common;
+
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};
+use common::folder;
 use switchboard::engine::{self, Caller, Input, Next, Session};
 use switchboard::flow::{self, Assistant, FlowError, SourceFile};
 
@@ -898,17 +901,6 @@ fn a_sample_tag_must_name_a_field_of_its_task() {
         assert_eq!(errs.len(), 1, "{errs:#?}");
         assert_eq!(errs[0].place, place, "{errs:#?}");
     }
-}
-
-/// A flows folder in a temporary directory: `(path under it, text)` for each file.
-fn folder(list: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in list {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("under the folder")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-    dir
 }
 
 #[test]

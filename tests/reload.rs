@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::process::{Server, bin};
+use common::process::{self, Server, bin};
 
 /// A one-question bot whose words carry `mark`, so a reply tells which version said it.
 fn write_bot(dir: &Path, mark: &str) {
@@ -35,13 +35,7 @@ fn write_bot(dir: &Path, mark: &str) {
 }
 
 fn serve_flows(flows: &Path, db: &Path) -> Server {
-    let mut cmd = bin();
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--flows"])
-        .arg(flows)
-        .arg("--db")
-        .arg(db)
-        .env("NO_COLOR", "1");
-    Server::spawn(cmd)
+    Server::spawn(process::serve_flows(flows, db))
 }
 
 /// Waits (up to 20 s: the watcher looks every second and waits for one quiet look) until

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod common;
+use common::folder;
 use common::process::{self, Server, bin};
 
 use switchboard::nlu::embedding::{Model, ModelError};
@@ -144,17 +145,6 @@ fn the_model_routes_paraphrases_that_string_matching_cannot() {
         let class = semantic.classify(text, None);
         assert_eq!(class.task, None, "{text:?}: {class:?}");
     }
-}
-
-/// A folder with the given files (name, contents).
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
 }
 
 const CONFIG: &str = r#"{"model_type": "bert", "vocab_size": 8, "hidden_size": 4,

@@ -26,6 +26,17 @@ pub fn repo_flows() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("flows")
 }
 
+/// A folder in a temporary directory holding these files: `(path under it, contents)`.
+pub fn folder(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("under the folder")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
 /// Writes one flow file into a flows folder: `assistant` is `assistant.json`, any other name a
 /// task under `tasks/`.
 pub fn write_flow(dir: &Path, name: &str, json: &serde_json::Value) {

@@ -46,9 +46,14 @@ pub struct Server {
 /// `switchboard serve` of the repository flows on `db` (a SQLite file or a PostgreSQL URL), on
 /// a free loopback port.
 pub fn serve(db: impl AsRef<std::ffi::OsStr>) -> Command {
+    serve_flows(repo_flows(), db)
+}
+
+/// `switchboard serve` of the flows at `flows` on `db`, on a free loopback port.
+pub fn serve_flows(flows: impl AsRef<std::ffi::OsStr>, db: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut cmd = bin();
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--flows"])
-        .arg(repo_flows())
+        .arg(flows)
         .arg("--db")
         .arg(db)
         .env("NO_COLOR", "1");
