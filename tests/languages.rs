@@ -337,6 +337,43 @@ async fn a_text_conversation_switches_language_too() {
 }
 
 #[test]
+fn a_switched_call_keeps_the_flows_own_hold_and_failure_words_even_when_they_read_like_the_built_ins()
+ {
+    use switchboard::flow::{HoldSound, Text};
+    let dir = bilingual_bot();
+    let spanish = |dir: &tempfile::TempDir| {
+        let assistant = flow::load_dir(dir.path()).expect("loads");
+        let locale = assistant.locale("es-US").expect("a task switches to es-US");
+        (locale.hold.clone(), locale.on_failure.clone())
+    };
+    // Left to the built-ins: the switched call hears Spanish ones.
+    assert_eq!(
+        spanish(&dir),
+        (
+            HoldSound::Say("Un momento, por favor.".into()),
+            vec![Text::plain("Perdón, no le entendí.")]
+        )
+    );
+    // Written in the flow, in the very words of the English built-ins: kept as written.
+    write_flow(
+        dir.path(),
+        "assistant",
+        &serde_json::json!({
+            "defaults": {"assistant_initiation": "task://greeting", "fallback": "task://fallback"},
+            "webhooks": {"hold": "One moment, please."},
+            "style_sheet": {"collect": {"validate": {"on_failure": {"messages": [{"say": "Sorry, I didn't get that."}]}}}},
+        }),
+    );
+    assert_eq!(
+        spanish(&dir),
+        (
+            HoldSound::Say("One moment, please.".into()),
+            vec![Text::plain("Sorry, I didn't get that.")]
+        )
+    );
+}
+
+#[test]
 fn a_tasks_language_must_be_one_switchboard_speaks() {
     let dir = bilingual_bot();
     write_flow(

@@ -36,6 +36,11 @@ pub(super) struct Settings {
     pub(super) webhooks: WebhookSettings,
     /// The language callers speak.
     pub(super) language: &'static Language,
+    /// The flow wrote its own hold (`webhooks.hold`) and failure words
+    /// (`style_sheet.collect.validate.on_failure.messages`): a call switched to another
+    /// language keeps them as written, where it would take that language's built-in lines.
+    pub(super) own_hold: bool,
+    pub(super) own_on_failure: bool,
 }
 
 impl Default for Settings {
@@ -98,6 +103,8 @@ impl Default for Settings {
                 give_up: None,
             },
             language: crate::nlu::lang::english(),
+            own_hold: false,
+            own_on_failure: false,
         };
         settings.speak(crate::nlu::lang::english());
         settings
@@ -116,20 +123,18 @@ impl Settings {
         voice.operator = self.voice.operator.clone();
         let mut sms = own.sms;
         sms.idle = self.sms.idle;
-        // The flow's own hold (music) and failure words are kept: only what it left to the
-        // built-ins is said in the new language.
-        let built_in = HoldSound::Say(self.language.builtins.hold.to_owned());
-        let hold = if self.webhooks.hold == built_in {
-            own.webhooks.hold
-        } else {
+        // The flow's own hold (music, or words) and failure words are kept: only what it left
+        // to the built-ins is said in the new language.
+        let hold = if self.own_hold {
             self.webhooks.hold.clone()
+        } else {
+            own.webhooks.hold
         };
-        let on_failure =
-            if self.style.on_failure == [Text::plain(self.language.builtins.on_failure)] {
-                own.style.on_failure
-            } else {
-                self.style.on_failure.clone()
-            };
+        let on_failure = if self.own_on_failure {
+            self.style.on_failure.clone()
+        } else {
+            own.style.on_failure
+        };
         Locale {
             language,
             messages: own.messages,
@@ -236,6 +241,7 @@ impl Cx {
         }
         if let Some(webhooks) = root.get("webhooks") {
             self.webhook_settings(file, &webhooks, &mut s.webhooks);
+            s.own_hold = webhooks.get("hold").is_some();
         }
         if let Some(hours) = root.get("hours").and_then(|n| self.hours(file, &n)) {
             s.hours = hours;
@@ -303,6 +309,7 @@ impl Cx {
                         let texts = self.messages(file, &messages);
                         if !texts.is_empty() {
                             s.style.on_failure = texts;
+                            s.own_on_failure = true;
                         }
                     }
                     if let Some(repeat) = on_failure.get("repeat_question") {
