@@ -12,6 +12,11 @@
 //! - `answer_question`: the caller answers "What is your name?" with "my name is Jason": the
 //!   FIRST_NAME parser accepts it and the next question is asked.
 //!
+//! - `answer_after_sensitive`: the same answer, but in a copy of the bot whose name question is
+//!   `"sensitive": true`: a sensitive answer is not repeated in the call history, and every
+//!   way the bot could say it is looked for there, so this is what that care costs a turn.
+//!   (The next question is asked after it, so the step has a reply to scrub.)
+//!
 //! The sessions each step starts from come from running the earlier steps in setup. Each
 //! iteration times `step` alone: the session clone going in and dropping the outcome are done
 //! outside the timed region (`iter_batched`). Setup prints what each step replied, to show the
@@ -141,7 +146,54 @@ fn engine(c: &mut Criterion) {
         &caller,
         now,
     );
+
+    // The same bot with its name question sensitive, walked to the same point.
+    let copy = tempfile::tempdir().expect("temp dir");
+    copy_dir(&dir, copy.path());
+    let register_file = copy.path().join("tasks/register.json");
+    let text = std::fs::read_to_string(&register_file).expect("register.json");
+    let marked = text.replacen(
+        r#""name": "user_name","#,
+        r#""name": "user_name", "sensitive": true,"#,
+        1,
+    );
+    assert_ne!(marked, text, "the name question is marked sensitive");
+    std::fs::write(&register_file, marked).expect("write");
+    let sensitive = load_dir(copy.path()).expect("the copy loads");
+    let greeted = step(&sensitive, None, Input::Start, &caller, now);
+    let asked = step(&sensitive, Some(greeted.session), register, &caller, now);
+    let answered = step(
+        &sensitive,
+        Some(asked.session.clone()),
+        name.clone(),
+        &caller,
+        now,
+    );
+    eprintln!("engine answer_after_sensitive: said {:?}", said(&answered));
+    bench_step(
+        &mut group,
+        "answer_after_sensitive",
+        &sensitive,
+        Some(&asked.session),
+        &name,
+        &caller,
+        now,
+    );
     group.finish();
+}
+
+/// Copies a flows folder (files and subfolders) to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
 }
 
 criterion_group!(benches, engine);

@@ -160,25 +160,30 @@ pub fn default_for(kind: Kind, voice: bool) -> Format {
 /// but a few strings, whereas one language too few would leave "viernes 11 de diciembre" in
 /// the history of a bot whose language changed since.
 pub fn every_saying(value: &str) -> Vec<String> {
-    // A date is said with its year or without it, depending on the caller's year.
+    // Only a date's saying depends on the caller's year: with its year, or without.
+    let date = parse_date(value.trim());
     let todays = [
-        parse_date(value.trim()).unwrap_or(NaiveDate::MIN),
-        NaiveDate::MIN,
+        Some(date.unwrap_or(NaiveDate::MIN)),
+        date.map(|_| NaiveDate::MIN),
     ];
+    // Raw is the value itself, already in; a weekday is the same whatever the kind.
+    let ways = std::iter::once((Format::Weekday, Kind::Other)).chain(
+        Kind::ALL
+            .into_iter()
+            .flat_map(|kind| [(Format::Spoken, kind), (Format::Digits, kind)]),
+    );
     let mut all: Vec<String> = vec![value.to_owned()];
     for language in &crate::nlu::lang::LANGUAGES {
-        for format in Format::ALL {
-            for kind in Kind::ALL {
-                for today in todays {
-                    let said = say(value, format, kind, today, language);
-                    if !said.trim().is_empty() && !all.contains(&said) {
-                        all.push(said);
-                    }
+        for today in todays.into_iter().flatten() {
+            for (format, kind) in ways.clone() {
+                let said = say(value, format, kind, today, language);
+                if !said.trim().is_empty() && !all.contains(&said) {
+                    all.push(said);
                 }
             }
         }
     }
-    all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    all.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     all
 }
 
@@ -784,6 +789,48 @@ mod tests {
             assert_eq!(said("19:30", Format::Spoken, Kind::Date), "19:30");
             assert_eq!(said("2026-12-11", Format::Raw, Kind::Date), "2026-12-11");
             assert_eq!(said("2026-02-30", Format::Spoken, Kind::Date), "2026-02-30");
+        }
+    }
+
+    #[test]
+    fn every_saying_skips_no_format_kind_or_year() {
+        // Every combination said by brute force: what every_saying leaves out as the same
+        // saying must really be the same, now and for any format or kind added later.
+        for value in [
+            "2026-12-11",
+            "2028-02-29",
+            "19:30",
+            "00:05",
+            "+525512345678",
+            "+14155550123",
+            "+8613800138000",
+            "+442071838750",
+            "4155550123",
+            "1234567812345678",
+            "-3.5",
+            "42",
+            "Jason",
+            "2026-13-01",
+            "25:00",
+        ] {
+            let date = parse_date(value).unwrap_or(NaiveDate::MIN);
+            let mut expected = vec![value.to_owned()];
+            for language in &crate::nlu::lang::LANGUAGES {
+                for format in Format::ALL {
+                    for kind in Kind::ALL {
+                        for today in [date, NaiveDate::MIN] {
+                            let said = say(value, format, kind, today, language);
+                            if !expected.contains(&said) {
+                                expected.push(said);
+                            }
+                        }
+                    }
+                }
+            }
+            let mut got = every_saying(value);
+            got.sort();
+            expected.sort();
+            assert_eq!(got, expected, "{value}");
         }
     }
 
