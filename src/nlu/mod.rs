@@ -4,6 +4,7 @@
 //! Nothing here knows about HTTP, SQL or Twilio's wire format; all of it is pure and tested
 //! with tables of examples.
 
+pub(crate) mod calendar;
 pub mod embedding;
 pub mod eval;
 pub mod extract;

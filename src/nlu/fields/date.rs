@@ -19,10 +19,14 @@
 //! - Two-digit years in numeric dates are 20xx.
 //! - Keypad: MMDDYYYY (8 digits) or MMDD (4 digits, year as for spoken dates).
 
-use chrono::{Datelike, Months, NaiveDate, TimeDelta, Weekday};
+use chrono::{Datelike, Months, NaiveDate, Weekday};
 
 use super::lists::{month_from_word, weekday_from_word};
 use super::{Answer, framing};
+use crate::nlu::calendar::{
+    add_days, month_start, next_day_of_month, next_month_day, weekday_after, weekday_before,
+    weekday_of_week, weekday_on_or_after,
+};
 use crate::nlu::numbers::{parse_number, parse_ordinal};
 
 /// Longest run of words a date expression can take
@@ -52,7 +56,7 @@ fn keypad_date(digits: &str, today: NaiveDate) -> Option<NaiveDate> {
     let num = |range: std::ops::Range<usize>| -> Option<u32> { digits.get(range)?.parse().ok() };
     match digits.len() {
         8 => NaiveDate::from_ymd_opt(num(4..8)? as i32, num(0..2)?, num(2..4)?),
-        4 => next_month_day(num(0..2)?, num(2..4)?, today),
+        4 => next_month_day(today, num(0..2)?, num(2..4)?),
         _ => None,
     }
 }
@@ -211,11 +215,7 @@ fn holiday(w: &[&str], today: NaiveDate) -> Option<NaiveDate> {
         }
         _ => return None,
     };
-    next_month_day(month, day, today)
-}
-
-fn add_days(date: NaiveDate, days: i64) -> Option<NaiveDate> {
-    date.checked_add_signed(TimeDelta::try_days(days)?)
+    next_month_day(today, month, day)
 }
 
 /// A count in "in three days", "in a week", "a couple of days".
@@ -272,16 +272,7 @@ fn day_of_named_month(w: &[&str], today: NaiveDate) -> Option<Option<NaiveDate>>
         _ => return None,
     };
     let day = day_of_month(day_words)?;
-    let first = today
-        .with_day(1)?
-        .checked_add_months(Months::new(months_ahead))?;
-    Some(first.with_day(day))
-}
-
-/// Days from `from` forward to the next `target` weekday (0 when equal).
-fn days_until(from: Weekday, target: Weekday) -> i64 {
-    (i64::from(target.num_days_from_monday()) - i64::from(from.num_days_from_monday()))
-        .rem_euclid(7)
+    Some(month_start(today, months_ahead)?.with_day(day))
 }
 
 /// "Friday", "next Friday", "this Friday", "last Friday", "Friday next
@@ -292,47 +283,14 @@ fn weekday_phrase(w: &[&str], today: NaiveDate, whole: bool) -> Option<NaiveDate
         // "sat", "sun", "wed" are ordinary words too; only trust them alone.
         (!abbreviation || whole).then_some(day)
     };
-    let now = today.weekday();
-    let strictly_after = |target: Weekday| {
-        let d = days_until(now, target);
-        add_days(today, if d == 0 { 7 } else { d })
-    };
-    let monday_of_this_week = || add_days(today, -i64::from(now.num_days_from_monday()));
     match w {
-        [d] | ["next" | "coming", d] => strictly_after(day(d)?),
-        ["this", d] | ["this", "coming", d] => add_days(today, days_until(now, day(d)?)),
-        ["last" | "past", d] => {
-            let back = days_until(day(d)?, now);
-            add_days(today, -(if back == 0 { 7 } else { back }))
-        }
-        [d, "next", "week"] | ["next", "week", d] => {
-            let target = day(d)?;
-            add_days(
-                monday_of_this_week()?,
-                7 + i64::from(target.num_days_from_monday()),
-            )
-        }
-        [d, "this", "week"] => {
-            let target = day(d)?;
-            add_days(
-                monday_of_this_week()?,
-                i64::from(target.num_days_from_monday()),
-            )
-        }
+        [d] | ["next" | "coming", d] => weekday_after(today, day(d)?),
+        ["this", d] | ["this", "coming", d] => weekday_on_or_after(today, day(d)?),
+        ["last" | "past", d] => weekday_before(today, day(d)?),
+        [d, "next", "week"] | ["next", "week", d] => weekday_of_week(today, 1, day(d)?),
+        [d, "this", "week"] => weekday_of_week(today, 0, day(d)?),
         _ => None,
     }
-}
-
-/// The first date on or after `today` with this month and day, trying up to
-/// eight years ahead so February 29th finds a leap year.
-fn next_month_day(month: u32, day: u32, today: NaiveDate) -> Option<NaiveDate> {
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    (0..=8)
-        .filter_map(|offset| today.year().checked_add(offset))
-        .filter_map(|year| NaiveDate::from_ymd_opt(year, month, day))
-        .find(|date| *date >= today)
 }
 
 /// "2025-03-04", "3/4/2025", "3/4/25", "3/4", "3-4-2025".
@@ -365,7 +323,7 @@ fn numeric_date(w: &[&str], today: NaiveDate) -> Option<NaiveDate> {
             };
             NaiveDate::from_ymd_opt(year, num(0)?, num(1)?)
         }
-        [_, _] => next_month_day(num(0)?, num(1)?, today),
+        [_, _] => next_month_day(today, num(0)?, num(1)?),
         _ => None,
     }
 }
@@ -431,7 +389,7 @@ fn month_and_day(w: &[&str], today: NaiveDate) -> Option<Option<NaiveDate>> {
     };
     let day = day_of_month(day_words)?;
     if year_words.is_empty() {
-        Some(next_month_day(month, day, today))
+        Some(next_month_day(today, month, day))
     } else {
         Some(NaiveDate::from_ymd_opt(year(year_words)?, month, day))
     }
@@ -448,20 +406,7 @@ fn day_only(w: &[&str], today: NaiveDate) -> Option<NaiveDate> {
     if !is_ordinal || w.len() > 2 {
         return None;
     }
-    let day = day_of_month(w)?;
-    let mut year = today.year();
-    let mut month = today.month();
-    for _ in 0..=12 {
-        if let Some(date) = NaiveDate::from_ymd_opt(year, month, day).filter(|d| *d >= today) {
-            return Some(date);
-        }
-        month += 1;
-        if month > 12 {
-            month = 1;
-            year = year.checked_add(1)?;
-        }
-    }
-    None
+    next_day_of_month(today, day_of_month(w)?)
 }
 
 #[cfg(test)]

@@ -256,12 +256,7 @@ pub fn parse_in(
         let value = match ty {
             BuiltinType::Number => parsers.number(text),
             BuiltinType::NumberSequence => parsers.digits(text),
-            BuiltinType::PhoneNumber => {
-                let has_plus = text.contains('+') || text.contains('＋');
-                parsers
-                    .digits(text)
-                    .and_then(|d| language.region.e164(&d, has_plus))
-            }
+            BuiltinType::PhoneNumber => parsers.phone(text, &language.region),
             BuiltinType::YesNo => parsers
                 .yes_no(text)
                 .map(|yes| if yes { "Yes" } else { "No" }.to_owned()),

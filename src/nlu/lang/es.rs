@@ -22,6 +22,9 @@
 //!   uno" → 5501), but it is also "or". It is read as zero only between digits, in a string
 //!   with at least three other digits; otherwise the answer is a choice ("cinco o seis") and
 //!   gives None.
+//! - "más" as plus. "más" or "signo más" before the first digit of a phone number is the plus
+//!   of a country code ("más uno cuatro uno cinco…" → +1415…), as English "plus" is. Anywhere
+//!   else it is "more" (or part of "más o menos"), and the answer is not a phone number.
 //! - Written numbers. A single "." or "," followed by exactly three digits groups thousands
 //!   ("1.500", "1,500" → 1500), as both the Mexican and the Spanish conventions write them; any
 //!   other single separator is the decimal point ("3,5", "7.25"). With both marks the last is
@@ -29,10 +32,14 @@
 //!
 //! Nothing here panics: every answer is bounded (`MAX_CHARS`) and all indexing is checked.
 
-use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
+use chrono::{Datelike, Months, NaiveDate, Weekday};
 
 use super::lexicon::{Lexicon, Sound, Stemming};
-use super::{Parsers, SpokenTime};
+use super::{Decimal, Parsers, Region, SpokenTime, longest, walk};
+use crate::nlu::calendar::{
+    add_days, next_day_of_month, next_month_day, weekday_after, weekday_before, weekday_of_week,
+    weekday_on_or_after,
+};
 
 /// Answers longer than this many characters are refused before any work: nobody says a number,
 /// a date or a name in a paragraph, and it bounds the work done on hostile input.
@@ -49,6 +56,10 @@ impl Parsers for Spanish {
 
     fn digits(&self, text: &str) -> Option<String> {
         parse_digits(text)
+    }
+
+    fn phone(&self, text: &str, region: &Region) -> Option<String> {
+        parse_phone(text, region)
     }
 
     fn date(&self, text: &str, today: NaiveDate) -> Option<NaiveDate> {
@@ -192,26 +203,14 @@ fn phrase_at<S: AsRef<str>>(words: &[S], at: usize, phrase: &str) -> Option<usiz
     Some(n)
 }
 
-/// The words without any of `phrases` (longest listed first wins) and without the single words
-/// in `fillers`.
+/// The words without any of `phrases` (the longest said at a place wins) and without the single
+/// words in `fillers`.
 fn without<'a>(words: &[&'a str], phrases: &[&str], fillers: &[&str]) -> Vec<&'a str> {
-    let mut out = Vec::with_capacity(words.len());
-    let mut i = 0;
-    while let Some(&w) = words.get(i) {
-        let skip = phrases
-            .iter()
-            .filter_map(|p| phrase_at(words, i, p))
-            .max()
-            .or_else(|| fillers.contains(&w).then_some(1));
-        match skip {
-            Some(n) => i += n,
-            None => {
-                out.push(w);
-                i += 1;
-            }
-        }
-    }
-    out
+    walk(words.len(), phrases, |at, p| phrase_at(words, at, p))
+        .filter(|(_, phrase)| phrase.is_none())
+        .filter_map(|(at, _)| words.get(at).copied())
+        .filter(|w| !fillers.contains(w))
+        .collect()
 }
 
 /// Whether a word is written with digits (possibly signed, with separators inside).
@@ -252,60 +251,82 @@ enum NumWord {
     Million,
 }
 
+/// Every number word (folded) and what it adds to a number: the words the parsers read, and the
+/// ones the intent matcher takes for a number (see [`LEXICON`]), so the two cannot drift apart.
+const NUMBER_WORDS: &[(&str, NumWord)] = {
+    use NumWord::{Hundreds, Million, Tens, Thousand, Unit, Whole, Zero};
+    &[
+        ("cero", Zero),
+        ("un", Unit(1)),
+        ("uno", Unit(1)),
+        ("una", Unit(1)),
+        ("dos", Unit(2)),
+        ("tres", Unit(3)),
+        ("cuatro", Unit(4)),
+        ("cinco", Unit(5)),
+        ("seis", Unit(6)),
+        ("siete", Unit(7)),
+        ("ocho", Unit(8)),
+        ("nueve", Unit(9)),
+        ("diez", Whole(10)),
+        ("once", Whole(11)),
+        ("doce", Whole(12)),
+        ("trece", Whole(13)),
+        ("catorce", Whole(14)),
+        ("quince", Whole(15)),
+        ("dieciseis", Whole(16)),
+        ("diecisiete", Whole(17)),
+        ("dieciocho", Whole(18)),
+        ("diecinueve", Whole(19)),
+        ("veinte", Tens(20)),
+        ("veintiun", Whole(21)),
+        ("veintiuno", Whole(21)),
+        ("veintiuna", Whole(21)),
+        ("veintidos", Whole(22)),
+        ("veintitres", Whole(23)),
+        ("veinticuatro", Whole(24)),
+        ("veinticinco", Whole(25)),
+        ("veintiseis", Whole(26)),
+        ("veintisiete", Whole(27)),
+        ("veintiocho", Whole(28)),
+        ("veintinueve", Whole(29)),
+        ("treinta", Tens(30)),
+        ("cuarenta", Tens(40)),
+        ("cincuenta", Tens(50)),
+        ("sesenta", Tens(60)),
+        ("setenta", Tens(70)),
+        ("ochenta", Tens(80)),
+        ("noventa", Tens(90)),
+        ("cien", Hundreds(100)),
+        ("ciento", Hundreds(100)),
+        ("doscientos", Hundreds(200)),
+        ("doscientas", Hundreds(200)),
+        ("trescientos", Hundreds(300)),
+        ("trescientas", Hundreds(300)),
+        ("cuatrocientos", Hundreds(400)),
+        ("cuatrocientas", Hundreds(400)),
+        ("quinientos", Hundreds(500)),
+        ("quinientas", Hundreds(500)),
+        ("seiscientos", Hundreds(600)),
+        ("seiscientas", Hundreds(600)),
+        ("setecientos", Hundreds(700)),
+        ("setecientas", Hundreds(700)),
+        ("ochocientos", Hundreds(800)),
+        ("ochocientas", Hundreds(800)),
+        ("novecientos", Hundreds(900)),
+        ("novecientas", Hundreds(900)),
+        ("mil", Thousand),
+        ("millon", Million),
+        ("millones", Million),
+    ]
+};
+
 /// The number word `w` (folded), if it is one.
 fn num_word(w: &str) -> Option<NumWord> {
-    use NumWord::{Hundreds, Million, Tens, Thousand, Unit, Whole, Zero};
-    Some(match w {
-        "cero" => Zero,
-        "un" | "uno" | "una" => Unit(1),
-        "dos" => Unit(2),
-        "tres" => Unit(3),
-        "cuatro" => Unit(4),
-        "cinco" => Unit(5),
-        "seis" => Unit(6),
-        "siete" => Unit(7),
-        "ocho" => Unit(8),
-        "nueve" => Unit(9),
-        "diez" => Whole(10),
-        "once" => Whole(11),
-        "doce" => Whole(12),
-        "trece" => Whole(13),
-        "catorce" => Whole(14),
-        "quince" => Whole(15),
-        "dieciseis" => Whole(16),
-        "diecisiete" => Whole(17),
-        "dieciocho" => Whole(18),
-        "diecinueve" => Whole(19),
-        "veinte" => Tens(20),
-        "veintiun" | "veintiuno" | "veintiuna" => Whole(21),
-        "veintidos" => Whole(22),
-        "veintitres" => Whole(23),
-        "veinticuatro" => Whole(24),
-        "veinticinco" => Whole(25),
-        "veintiseis" => Whole(26),
-        "veintisiete" => Whole(27),
-        "veintiocho" => Whole(28),
-        "veintinueve" => Whole(29),
-        "treinta" => Tens(30),
-        "cuarenta" => Tens(40),
-        "cincuenta" => Tens(50),
-        "sesenta" => Tens(60),
-        "setenta" => Tens(70),
-        "ochenta" => Tens(80),
-        "noventa" => Tens(90),
-        "cien" | "ciento" => Hundreds(100),
-        "doscientos" | "doscientas" => Hundreds(200),
-        "trescientos" | "trescientas" => Hundreds(300),
-        "cuatrocientos" | "cuatrocientas" => Hundreds(400),
-        "quinientos" | "quinientas" => Hundreds(500),
-        "seiscientos" | "seiscientas" => Hundreds(600),
-        "setecientos" | "setecientas" => Hundreds(700),
-        "ochocientos" | "ochocientas" => Hundreds(800),
-        "novecientos" | "novecientas" => Hundreds(900),
-        "mil" => Thousand,
-        "millon" | "millones" => Million,
-        _ => return None,
-    })
+    NUMBER_WORDS
+        .iter()
+        .find(|&&(word, _)| word == w)
+        .map(|&(_, n)| n)
 }
 
 /// A whole number being read word by word. Each word is accepted only where Spanish puts it, so
@@ -472,52 +493,6 @@ const NUMBER_FILLERS: &[&str] = &[
     "okey",
     "digamos",
 ];
-
-/// A number as digits: sign, whole part and fraction, kept as text so no size overflows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Decimal {
-    negative: bool,
-    whole: String,
-    fraction: String,
-}
-
-impl Decimal {
-    fn integer(n: u64) -> Self {
-        Decimal {
-            whole: n.to_string(),
-            ..Decimal::default()
-        }
-    }
-
-    /// The number times 10^`zeros` ("1.5" and "millones" → 1500000).
-    fn shifted(mut self, zeros: usize) -> Self {
-        let take = zeros.min(self.fraction.len());
-        let moved = self.fraction.get(..take).unwrap_or_default().to_string();
-        let rest = self.fraction.get(take..).unwrap_or_default().to_string();
-        self.whole.push_str(&moved);
-        self.whole.push_str(&"0".repeat(zeros - take));
-        self.fraction = rest;
-        self
-    }
-
-    /// As `Twilio.NUMBER` gives it: no leading zeros, no trailing zeros after the point, no
-    /// point for a whole number and never "-0".
-    fn render(&self) -> String {
-        let whole = self.whole.trim_start_matches('0');
-        let whole = if whole.is_empty() { "0" } else { whole };
-        let fraction = self.fraction.trim_end_matches('0');
-        let sign = if self.negative && (whole != "0" || !fraction.is_empty()) {
-            "-"
-        } else {
-            ""
-        };
-        if fraction.is_empty() {
-            format!("{sign}{whole}")
-        } else {
-            format!("{sign}{whole}.{fraction}")
-        }
-    }
-}
 
 /// A number written with digits: "42", "-4", "3,5", "1.500", "2,500.75" (see the module notes
 /// on separators).
@@ -806,6 +781,20 @@ fn parse_digits(text: &str) -> Option<String> {
     digit_string(&w, true)
 }
 
+/// How Spanish speakers say the plus before a country code ("más cincuenta y dos…"). Only
+/// before the first digit: elsewhere "más" is "more" or part of "más o menos".
+const PLUS_PHRASES: &[&str] = &["mas", "signo mas"];
+
+/// A phone number in Spanish, in E.164 (see [`Parsers::phone`]).
+fn parse_phone(text: &str, region: &Region) -> Option<String> {
+    let owned = words(text)?;
+    let all = views(&owned);
+    let w = without(&all, DIGITS_FILLER_PHRASES, DIGITS_FILLERS);
+    let plus = longest(PLUS_PHRASES, |p| phrase_at(&w, 0, p)).map(|(n, _)| n);
+    let digits = digit_string(w.get(plus.unwrap_or(0)..)?, true)?;
+    region.e164(&digits, plus.is_some() || super::written_plus(text))
+}
+
 // ---------------------------------------------------------------------------------------------
 // date
 
@@ -840,30 +829,6 @@ fn weekday(w: &str) -> Option<Weekday> {
         "domingo" => Weekday::Sun,
         _ => return None,
     })
-}
-
-/// `today` moved by `days` (either way); None off chrono's calendar.
-fn add_days(today: NaiveDate, days: i64) -> Option<NaiveDate> {
-    if days >= 0 {
-        today.checked_add_days(Days::new(days.unsigned_abs()))
-    } else {
-        today.checked_sub_days(Days::new(days.unsigned_abs()))
-    }
-}
-
-/// The next `day`/`month` on or after `today` (Feb 29 waits for a leap year).
-fn next_day_month(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
-    (0..=8)
-        .filter_map(|k| NaiveDate::from_ymd_opt(today.year().checked_add(k)?, month, day))
-        .find(|d| *d >= today)
-}
-
-/// The next day of the month numbered `day` on or after `today` ("el quince").
-fn next_day_of_month(today: NaiveDate, day: u32) -> Option<NaiveDate> {
-    let first = today.with_day(1)?;
-    (0..=12)
-        .filter_map(|k| first.checked_add_months(Months::new(k))?.with_day(day))
-        .find(|d| *d >= today)
 }
 
 /// A day of the month said in all of `w`: "3", "tres", "treinta y uno", "primero".
@@ -918,7 +883,7 @@ fn numeric_date(w: &str, today: NaiveDate) -> Option<NaiveDate> {
     };
     match (parts.as_slice(), nums.as_slice()) {
         // Two parts only with a slash: "3.5" and "3-5" are not dates.
-        ([_, _], &[d, m]) if w.contains('/') => next_day_month(today, m, d),
+        ([_, _], &[d, m]) if w.contains('/') => next_month_day(today, m, d),
         ([y, _, _], &[yn, m, d]) if y.len() == 4 => NaiveDate::from_ymd_opt(year(y, yn)?, m, d),
         ([_, _, y], &[d, m, yn]) => NaiveDate::from_ymd_opt(year(y, yn)?, m, d),
         _ => None,
@@ -1007,7 +972,7 @@ fn month_date(w: &[&str], mi: usize, today: NaiveDate) -> Option<NaiveDate> {
     if has("ano") && (has("proximo") || has("siguiente") || has("viene") || has("entrante")) {
         return NaiveDate::from_ymd_opt(today.year().checked_add(1)?, month, day);
     }
-    next_day_month(today, month, day)
+    next_month_day(today, month, day)
 }
 
 /// "hoy", "mañana", "pasado mañana", "ayer", "anteayer", "de hoy en ocho". Some(None) when
@@ -1102,9 +1067,7 @@ fn weekday_date(w: &[&str], today: NaiveDate) -> Option<Option<NaiveDate>> {
     let prev = i.checked_sub(1).and_then(|j| w.get(j)).copied();
     let after = w.get(i + 1..).unwrap_or_default();
     let after_has = |p: &str| (0..after.len()).any(|k| phrase_at(after, k, p).is_some());
-    let now = i64::from(today.weekday().num_days_from_monday());
-    let target = i64::from(day.num_days_from_monday());
-    let offset = if [
+    let date = if [
         "semana que viene",
         "proxima semana",
         "siguiente semana",
@@ -1114,23 +1077,17 @@ fn weekday_date(w: &[&str], today: NaiveDate) -> Option<Option<NaiveDate>> {
     .iter()
     .any(|p| after_has(p))
     {
-        7 - now + target
+        weekday_of_week(today, 1, day)
     } else if after_has("esta semana") {
-        target - now
+        weekday_of_week(today, 0, day)
     } else if matches!(prev, Some("este" | "esta")) {
-        (target - now).rem_euclid(7)
+        weekday_on_or_after(today, day)
     } else if prev == Some("pasado") || after.first() == Some(&"pasado") {
-        match (now - target).rem_euclid(7) {
-            0 => -7,
-            back => -back,
-        }
+        weekday_before(today, day)
     } else {
-        match (target - now).rem_euclid(7) {
-            0 => 7,
-            ahead => ahead,
-        }
+        weekday_after(today, day)
     };
-    Some(add_days(today, offset))
+    Some(date)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1351,24 +1308,15 @@ fn parse_time(text: &str) -> Option<SpokenTime> {
     // The part of the day, wherever it is said; two different ones are a contradiction.
     let mut period: Option<Period> = None;
     let mut rest: Vec<&str> = Vec::with_capacity(all.len());
-    let mut i = 0;
-    while let Some(&t) = all.get(i) {
-        let hit = PERIODS
-            .iter()
-            .filter_map(|&(p, per)| Some((phrase_at(&all, i, p)?, per)))
-            .max_by_key(|&(n, _)| n);
+    for (at, hit) in walk(all.len(), PERIODS, |at, (p, _)| phrase_at(&all, at, p)) {
         match hit {
-            Some((n, per)) => {
+            Some((_, &(_, per))) => {
                 if period.is_some_and(|p| p != per) {
                     return None;
                 }
                 period = Some(per);
-                i += n;
             }
-            None => {
-                rest.push(t);
-                i += 1;
-            }
+            None => rest.extend(all.get(at)),
         }
     }
 
@@ -1547,20 +1495,14 @@ fn parse_yes_no(text: &str) -> Option<bool> {
     let owned = words(text)?;
     let w = views(&owned);
     let (mut yes, mut no) = (false, false);
-    let mut i = 0;
-    while i < w.len() {
-        let hit = STANCES
-            .iter()
-            .filter_map(|&(p, s)| Some((phrase_at(&w, i, p)?, s)))
-            .max_by_key(|&(n, _)| n);
-        match hit {
-            Some((_, Stance::Unsure)) => return None,
-            Some((n, stance)) => {
+    for (_, hit) in walk(w.len(), STANCES, |at, (p, _)| phrase_at(&w, at, p)) {
+        match hit.map(|(_, &(_, stance))| stance) {
+            Some(Stance::Unsure) => return None,
+            Some(stance) => {
                 yes |= stance == Stance::Yes;
                 no |= stance == Stance::No;
-                i += n;
             }
-            None => i += 1,
+            None => {}
         }
     }
     match (yes, no) {
@@ -1813,22 +1755,14 @@ fn parse_name(text: &str) -> Option<String> {
     let folded: Vec<String> = said.iter().map(|w| fold(w)).collect();
 
     let (mut start, mut end) = (0, said.len());
-    while let Some(n) = NAME_LEAD_INS
-        .iter()
-        .filter_map(|p| phrase_at(folded.get(..end)?, start, p))
-        .max()
-    {
+    while let Some((n, _)) = longest(NAME_LEAD_INS, |p| phrase_at(folded.get(..end)?, start, p)) {
         start += n;
     }
-    while let Some(n) = NAME_TRAIL_OFFS
-        .iter()
-        .filter_map(|p| {
-            let len = p.split(' ').count();
-            let at = end.checked_sub(len).filter(|at| *at >= start)?;
-            phrase_at(folded.get(..end)?, at, p)
-        })
-        .max()
-    {
+    while let Some((n, _)) = longest(NAME_TRAIL_OFFS, |p| {
+        let len = p.split(' ').count();
+        let at = end.checked_sub(len).filter(|at| *at >= start)?;
+        phrase_at(folded.get(..end)?, at, p)
+    }) {
         end -= n;
     }
 
@@ -1867,11 +1801,49 @@ fn parse_name(text: &str) -> Option<String> {
     Some(words.join(" "))
 }
 
+/// Whether the matcher takes a number word for a number ("para dos personas" asks what "para 6"
+/// does): all of them but "cero" and the forms of one, "un", "uno" and "una", which are articles
+/// far more often ("una cita").
+const fn names_a_number(n: NumWord) -> bool {
+    !matches!(n, NumWord::Zero | NumWord::Unit(1))
+}
+
+/// How many of [`NUMBER_WORDS`] the matcher takes for a number.
+const MATCHER_NUMBER_COUNT: usize = {
+    let mut count = 0;
+    let mut i = 0;
+    while i < NUMBER_WORDS.len() {
+        if names_a_number(NUMBER_WORDS[i].1) {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+};
+
+/// The number words of [`LEXICON`]: [`NUMBER_WORDS`] that [`names_a_number`], sorted for the
+/// lexicon's binary search. Made from the parser's table when compiling, so a word the parser
+/// learns ("veintiséis") is a number to the matcher too.
+static MATCHER_NUMBERS: [&str; MATCHER_NUMBER_COUNT] = {
+    let mut words = [""; MATCHER_NUMBER_COUNT];
+    let mut taken = 0;
+    let mut i = 0;
+    while i < NUMBER_WORDS.len() {
+        let (word, value) = NUMBER_WORDS[i];
+        if names_a_number(value) {
+            words[taken] = word;
+            taken += 1;
+        }
+        i += 1;
+    }
+    super::lexicon::sorted(words)
+};
+
 /// Spanish words for the intent matcher (accent-folded, as [`crate::nlu::text::normalize`]
 /// writes them). "que", as often a conjunction as "what", is a stop word; the question words
 /// that pick out a request ("dónde", "cuánto", "cuándo") weigh but are no evidence alone, like
-/// English "where". "no" is neither: it decides tasks. "uno"/"una" are articles far more often
-/// than numbers, so only "dos" and up are number words.
+/// English "where". "no" is neither: it decides tasks. The number words are the parsers' own
+/// (`MATCHER_NUMBERS`).
 pub static LEXICON: Lexicon = Lexicon {
     fillers: &[
         "ah", "eh", "ehm", "em", "mhm", "mm", "mmm", "porfa", "porfis",
@@ -2018,46 +1990,7 @@ pub static LEXICON: Lexicon = Lexicon {
         "septiembre",
         "setiembre",
     ],
-    numbers: &[
-        "catorce",
-        "cien",
-        "ciento",
-        "cinco",
-        "cincuenta",
-        "cuarenta",
-        "cuatro",
-        "cuatrocientos",
-        "diecinueve",
-        "dieciocho",
-        "dieciseis",
-        "diecisiete",
-        "diez",
-        "doce",
-        "dos",
-        "doscientos",
-        "mil",
-        "noventa",
-        "nueve",
-        "ochenta",
-        "ocho",
-        "once",
-        "quince",
-        "quinientos",
-        "seis",
-        "sesenta",
-        "setenta",
-        "siete",
-        "trece",
-        "treinta",
-        "tres",
-        "trescientos",
-        "veinte",
-        "veinticinco",
-        "veinticuatro",
-        "veintidos",
-        "veintitres",
-        "veintiuno",
-    ],
+    numbers: &MATCHER_NUMBERS,
     stemming: Stemming::Spanish,
     sound: Sound::None,
     out_of_scope: include_str!("out_of_scope/es.txt"),
@@ -2140,6 +2073,53 @@ mod tests {
     fn digits_table() {
         let table = include_str!("../../../tests/data/answers/es/digits.tsv");
         check("digits", table, |s| or_dash(Spanish.digits(s)));
+    }
+
+    /// The numbering plan of a Spanish bot in Mexico.
+    fn mexico() -> Region {
+        super::super::find("es-MX")
+            .expect("es-MX is a language")
+            .region
+    }
+
+    #[test]
+    fn phone_table() {
+        let table = include_str!("../../../tests/data/answers/es/phone.tsv");
+        let region = mexico();
+        check("phone", table, |s| or_dash(Spanish.phone(s, &region)));
+    }
+
+    #[test]
+    fn a_spoken_plus_starts_the_country_code() {
+        let mx = mexico();
+        let phone = |s: &str| Spanish.phone(s, &mx);
+        assert_eq!(
+            phone("más uno cuatro uno cinco cinco cinco cinco uno dos tres cuatro").as_deref(),
+            Some("+14155551234")
+        );
+        assert_eq!(
+            phone("mas 52 55 1234 5678").as_deref(),
+            Some("+525512345678")
+        );
+        assert_eq!(
+            phone("signo más 1 415 555 1234").as_deref(),
+            Some("+14155551234")
+        );
+        // Without the plus, eleven digits are not a Mexican number.
+        assert_eq!(
+            phone("uno cuatro uno cinco cinco cinco cinco uno dos tres cuatro"),
+            None
+        );
+        // "más" elsewhere is not a plus, and a plus needs a whole international number.
+        assert_eq!(
+            phone("cinco cinco más uno dos tres cuatro cinco seis siete ocho"),
+            None
+        );
+        assert_eq!(phone("más o menos cinco"), None);
+        assert_eq!(phone("más uno dos tres"), None);
+        assert_eq!(phone("más"), None);
+        // A digit string is still only digits: "más" is read for phone numbers alone.
+        assert_eq!(Spanish.digits("más uno dos tres"), None);
     }
 
     #[test]
@@ -2345,6 +2325,25 @@ mod tests {
     }
 
     #[test]
+    fn the_matcher_takes_the_parsers_number_words() {
+        use super::super::lexicon::Class;
+        for word in ["dos", "veintiseis", "seiscientas", "mil", "millones"] {
+            assert_eq!(LEXICON.class_of(word), Some(Class::Number), "{word}");
+            assert!(num_word(word).is_some(), "{word}");
+        }
+        // Articles far more often than numbers: words to the matcher, numbers to the parser.
+        for word in ["un", "uno", "una", "cero"] {
+            assert_eq!(LEXICON.class_of(word), None, "{word}");
+            assert!(num_word(word).is_some(), "{word}");
+        }
+        for &(word, value) in NUMBER_WORDS {
+            let number = LEXICON.class_of(word) == Some(Class::Number);
+            assert_eq!(number, names_a_number(value), "{word}");
+        }
+        assert_eq!(LEXICON.numbers.len(), NUMBER_WORDS.len() - 4);
+    }
+
+    #[test]
     fn nothing_panics_on_odd_input() {
         let long_words = "cuarenta y dos ".repeat(200);
         let long_ascii = "a".repeat(100_000);
@@ -2412,9 +2411,11 @@ mod tests {
             many_digits.as_str(),
         ];
         let today = day(2026, 12, 7);
+        let mx = mexico();
         for s in odd {
             let _ = Spanish.number(s);
             let _ = Spanish.digits(s);
+            let _ = Spanish.phone(s, &mx);
             let _ = Spanish.date(s, today);
             let _ = Spanish.time(s);
             let _ = Spanish.yes_no(s);

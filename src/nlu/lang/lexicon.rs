@@ -133,6 +133,36 @@ impl Lexicon {
     }
 }
 
+/// `words` in the order [`Lexicon`]'s binary searches need, for a list made when compiling from
+/// a parser's own word table (so that the matcher and the parser know the same words).
+pub(crate) const fn sorted<const N: usize>(mut words: [&'static str; N]) -> [&'static str; N] {
+    // An insertion sort: a const fn cannot call `sort_unstable`, and the lists are short.
+    let mut i = 1;
+    while i < N {
+        let mut j = i;
+        while j > 0 && sorts_before(words[j], words[j - 1]) {
+            words.swap(j - 1, j);
+            j -= 1;
+        }
+        i += 1;
+    }
+    words
+}
+
+/// Whether `a` comes before `b` in `str`'s order (byte by byte), which the binary searches use;
+/// written out because `Ord` cannot be called in a const fn.
+const fn sorts_before(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+        i += 1;
+    }
+    a.len() < b.len()
+}
+
 /// See [`Lexicon::stem`].
 ///
 /// Spanish: Twilio's recogniser writes accents or drops them, and [`crate::nlu::text::normalize`]
@@ -240,6 +270,26 @@ mod tests {
             }
             assert!(l.out_of_scope().count() >= 150, "{}", language.tag);
         }
+    }
+
+    #[test]
+    fn sorted_orders_as_str_does() {
+        let words = [
+            "veintiseis",
+            "dos",
+            "",
+            "veinte",
+            "diez",
+            "ciento",
+            "cien",
+            "ñu",
+            "zeta",
+        ];
+        let mut expected = words;
+        expected.sort_unstable();
+        assert_eq!(sorted(words), expected);
+        assert_eq!(sorted::<0>([]), [""; 0]);
+        assert_eq!(sorted(["b", "a"]), ["a", "b"]);
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub trait Parsers: Send + Sync {
     /// A string of digits said one by one or in groups ("cuatro uno cinco, cincuenta y cinco",
     /// "幺三八"): the digits, in order ("41555", "138").
     fn digits(&self, text: &str) -> Option<String>;
+    /// A phone number in E.164 ("más uno cuatro uno cinco…" → "+1415…"): its digits as
+    /// [`Parsers::digits`] reads them. After the language's word for "plus" ("más", 加) or a
+    /// written "+" they start with the country code, as after English "plus"; otherwise a
+    /// number is read in `region` ([`Region::e164`]).
+    fn phone(&self, text: &str, region: &Region) -> Option<String>;
     /// A date, relative to `today` ("mañana", "下个星期三") or absolute ("el veinte de enero",
     /// "3月8日"); without a year, the next such date from today.
     fn date(&self, text: &str, today: NaiveDate) -> Option<NaiveDate>;
@@ -58,6 +63,101 @@ pub trait Parsers: Send + Sync {
     fn part_of_day(&self, text: &str) -> Option<bool>;
 }
 
+/// A number as its digits: sign, whole part and fraction, kept as text so that no size
+/// overflows. The language parsers read a number into one and write it as `Twilio.NUMBER`
+/// gives it ([`Decimal::render`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Decimal {
+    /// Said or written with a minus ("menos", 负, "-").
+    pub(crate) negative: bool,
+    /// The digits before the point. As written, they may start with zeros ("007").
+    pub(crate) whole: String,
+    /// The digits after the point, trailing zeros included: "7.20" is not "7.2" until rendered.
+    pub(crate) fraction: String,
+}
+
+impl Decimal {
+    /// A whole number.
+    pub(crate) fn integer(n: u64) -> Self {
+        Decimal {
+            whole: n.to_string(),
+            ..Decimal::default()
+        }
+    }
+
+    /// The number times 10^`zeros` ("1.5" and "millones", 一点五万): fraction digits move into
+    /// the whole part and zeros fill the rest. The whole part loses its leading zeros, so that
+    /// equal numbers compare equal: a Mandarin answer that says one number twice ("零点五万，五千")
+    /// is one number.
+    pub(crate) fn shifted(mut self, zeros: usize) -> Self {
+        let take = zeros.min(self.fraction.len());
+        let moved = self.fraction.get(..take).unwrap_or_default().to_string();
+        let rest = self.fraction.get(take..).unwrap_or_default().to_string();
+        self.whole.push_str(&moved);
+        self.whole.push_str(&"0".repeat(zeros - take));
+        self.fraction = rest;
+        let significant = self.whole.trim_start_matches('0');
+        self.whole = if significant.is_empty() {
+            "0".to_string()
+        } else {
+            significant.to_string()
+        };
+        self
+    }
+
+    /// As `Twilio.NUMBER` gives it: no leading zeros, no trailing zeros after the point, no
+    /// point for a whole number and never "-0".
+    pub(crate) fn render(&self) -> String {
+        let whole = self.whole.trim_start_matches('0');
+        let whole = if whole.is_empty() { "0" } else { whole };
+        let fraction = self.fraction.trim_end_matches('0');
+        let sign = if self.negative && (whole != "0" || !fraction.is_empty()) {
+            "-"
+        } else {
+            ""
+        };
+        if fraction.is_empty() {
+            format!("{sign}{whole}")
+        } else {
+            format!("{sign}{whole}.{fraction}")
+        }
+    }
+}
+
+/// The entry of `table` said at one place in an answer that covers the most of it, and how much
+/// it covers (in words or characters, as `covers` counts; None for an entry not said there).
+/// Parsers read phrases this way so that the longer wins ("claro que no" over "claro", 不是 over
+/// 不); on a tie, the later entry.
+pub(crate) fn longest<T>(table: &[T], covers: impl Fn(&T) -> Option<usize>) -> Option<(usize, &T)> {
+    table
+        .iter()
+        .filter_map(|entry| Some((covers(entry)?, entry)))
+        .max_by_key(|&(n, _)| n)
+}
+
+/// An answer of `len` places (words or characters) read from the start for the entries of
+/// `table`: at each place, the [`longest`] entry said there (`covers` counts how much of the
+/// answer an entry covers at a place), and reading goes on after it; a place no entry starts
+/// at comes with None, and reading goes on at the next. So no two entries overlap, and the
+/// words between them are there for the parser that wants them.
+pub(crate) fn walk<T>(
+    len: usize,
+    table: &[T],
+    covers: impl Fn(usize, &T) -> Option<usize>,
+) -> impl Iterator<Item = (usize, Option<(usize, &T)>)> {
+    let mut next = 0;
+    std::iter::from_fn(move || {
+        let at = next;
+        if at >= len {
+            return None;
+        }
+        let hit = longest(table, |entry| covers(at, entry));
+        // An entry covering nothing would hold reading at one place for ever.
+        next = at.saturating_add(hit.map_or(1, |(n, _)| n.max(1)));
+        Some((at, hit))
+    })
+}
+
 /// Which of two lists of words a short answer says: Some(false) for the first, Some(true)
 /// for the second, None for neither or both. Matching is on lower case, by substring, so it
 /// suits languages written without spaces as well as with.
@@ -69,6 +169,12 @@ pub(crate) fn one_of(text: &str, morning: &[&str], evening: &[&str]) -> Option<b
         (false, true) => Some(true),
         _ => None,
     }
+}
+
+/// Whether an answer writes a plus sign, as texters and recognisers do before a country code
+/// ("+52 55…"); full-width too, as Chinese keyboards type it.
+pub(crate) fn written_plus(text: &str) -> bool {
+    text.contains(['+', '＋'])
 }
 
 /// A phone numbering plan: what a number said without its country code means.

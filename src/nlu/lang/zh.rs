@@ -14,6 +14,8 @@
 //!   digits (三四个, 七八个) are a rough range, not 34, so they give no number; nor do 几 and
 //!   多少. 百分之五十 is 50; other fractions (三分之一) give none. Several different numbers in one
 //!   answer give none.
+//! - Phone numbers: 加 or 加号 right before the first digit is the plus of a country code
+//!   (加1 415… is +1415…, not a Chinese number); anywhere else 加 is "add", or 加拿大.
 //! - Dates: a bare weekday (星期三) is the next one strictly after today, as in English ("on
 //!   Wednesday" said on a Wednesday means next week); 这周三 is the Wednesday of this Monday-to-
 //!   Sunday week even if it has passed; 下周三 is next week's. A day alone (八号) is this month's
@@ -28,10 +30,13 @@
 //! - Names are kept as said (surname first, honorifics such as 先生 kept); 我姓王，叫小明 gives
 //!   王小明, and a surname alone (免贵姓陈) gives the surname.
 
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate, Weekday};
 
 use super::lexicon::{Lexicon, Sound, Stemming};
-use super::{Parsers, SpokenTime, is_han};
+use super::{Decimal, Parsers, Region, SpokenTime, is_han, longest, walk};
+use crate::nlu::calendar::{
+    add_days, month_start, next_day_of_month, next_month_day, weekday_after, weekday_of_week,
+};
 
 /// Longest answer looked at, in characters: nobody answers a question with more, and refusing
 /// early keeps every scan cheap.
@@ -48,6 +53,10 @@ impl Parsers for Mandarin {
 
     fn digits(&self, text: &str) -> Option<String> {
         digits(text)
+    }
+
+    fn phone(&self, text: &str, region: &Region) -> Option<String> {
+        phone(text, region)
     }
 
     fn date(&self, text: &str, today: NaiveDate) -> Option<NaiveDate> {
@@ -205,23 +214,32 @@ fn ends_with_at(s: &[char], end: usize, pat: &str) -> bool {
 /// numbers (一下 "a moment", 十分 "very", 万一 "in case").
 fn blank_words(s: &[char], words: &[&str]) -> Vec<char> {
     let mut out = s.to_vec();
-    let mut i = 0;
-    while i < s.len() {
+    let said = |i: usize, w: &&str| {
         let after_numeral = i > 0 && s.get(i - 1).is_some_and(|&c| is_numeral(c));
-        let hit = (!after_numeral)
-            .then(|| words.iter().filter(|w| at(s, i, w)).map(|w| len(w)).max())
-            .flatten();
-        match hit {
-            Some(n) => {
-                for c in out.iter_mut().skip(i).take(n) {
-                    *c = ' ';
-                }
-                i += n;
+        (!after_numeral && at(s, i, w)).then(|| len(w))
+    };
+    for (i, hit) in walk(s.len(), words, said) {
+        if let Some((n, _)) = hit {
+            for c in out.iter_mut().skip(i).take(n) {
+                *c = ' ';
             }
-            None => i += 1,
         }
     }
     out
+}
+
+/// The longest of `table`'s words (`word` of an entry) that starts at character `i` of `s`: how
+/// many characters it covers, and its entry.
+fn longest_word_at<'t, T>(
+    s: &[char],
+    i: usize,
+    table: &'t [T],
+    word: impl Fn(&T) -> &str,
+) -> Option<(usize, &'t T)> {
+    longest(table, |entry| {
+        let w = word(entry);
+        at(s, i, w).then(|| len(w))
+    })
 }
 
 /// Words made of numeral characters that are not numbers.
@@ -435,48 +453,6 @@ fn int_before(s: &[char], end: usize) -> Option<(u64, usize)> {
 // ---------------------------------------------------------------------------------------------
 // number
 
-/// A number as read: sign, whole part and the digits after the point.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Decimal {
-    negative: bool,
-    whole: u64,
-    fraction: Vec<u8>,
-}
-
-impl Decimal {
-    /// Multiplies by 10^`power` (一点五万 = 15000), moving fraction digits into the whole part.
-    fn scale(mut self, power: u32) -> Option<Decimal> {
-        for _ in 0..power {
-            let d = if self.fraction.is_empty() {
-                0
-            } else {
-                self.fraction.remove(0)
-            };
-            self.whole = self.whole.checked_mul(10)?.checked_add(u64::from(d))?;
-        }
-        Some(self)
-    }
-
-    /// Written like `Twilio.NUMBER`: "38", "7.2", "-4", never "-0" or a trailing zero.
-    fn format(mut self) -> String {
-        while self.fraction.last() == Some(&0) {
-            self.fraction.pop();
-        }
-        let mut out = String::new();
-        if self.negative && (self.whole != 0 || !self.fraction.is_empty()) {
-            out.push('-');
-        }
-        out.push_str(&self.whole.to_string());
-        if !self.fraction.is_empty() {
-            out.push('.');
-            for d in &self.fraction {
-                out.push(char::from(b'0' + d));
-            }
-        }
-        out
-    }
-}
-
 /// Measure words said after a number (三个, 两位, 五杯): dropped.
 const MEASURE_WORDS: &str = "个位份张本只杯次件瓶块斤岁人间天晚号条支台辆盒包把双套碗盘";
 
@@ -511,12 +487,7 @@ fn read_number(s: &[char], start: usize) -> Option<(Decimal, usize)> {
     {
         return None;
     }
-    let whole = parse_int(&whole_chars)?;
-    let mut value = Decimal {
-        negative: false,
-        whole,
-        fraction: Vec::new(),
-    };
+    let mut value = Decimal::integer(parse_int(&whole_chars)?);
     let point = s.get(end).is_some_and(|&c| c == '点' || c == '.');
     // Decimals are read digit by digit: 七点二十 is not 7.20 (it is a time, not a number).
     let small_unit_next = s
@@ -527,26 +498,31 @@ fn read_number(s: &[char], start: usize) -> Option<(Decimal, usize)> {
     if point && after_point_is_digit {
         end += 1;
         while let Some(d) = s.get(end).and_then(|&c| digit_of(c)) {
-            value.fraction.push(u8::try_from(d).ok()?);
+            value
+                .fraction
+                .push(char::from_digit(u32::try_from(d).ok()?, 10)?);
             end += 1;
         }
-        match s.get(end) {
-            Some('万') => {
-                value = value.scale(4)?;
-                end += 1;
-            }
-            Some('亿') => {
-                value = value.scale(8)?;
-                end += 1;
-            }
-            _ => {}
+        let zeros = match s.get(end) {
+            Some('万') => 4,
+            Some('亿') => 8,
+            _ => 0,
+        };
+        if zeros > 0 {
+            value = value.shifted(zeros);
+            end += 1;
+            // Whole numbers are read as u64 (`parse_int`): one a scale takes past that is no
+            // more a number here than a run of digits past it.
+            value.whole.parse::<u64>().ok()?;
         }
     } else if s.get(end) == Some(&'块')
         && let Some(d) = s.get(end + 1).and_then(|&c| digit_of(c))
         && !s.get(end + 2).is_some_and(|&c| is_numeral(c))
     {
         // 三块五 is three and a half yuan.
-        value.fraction.push(u8::try_from(d).ok()?);
+        value
+            .fraction
+            .push(char::from_digit(u32::try_from(d).ok()?, 10)?);
         end += 2;
         if s.get(end) == Some(&'毛') || s.get(end) == Some(&'角') {
             end += 1;
@@ -555,7 +531,7 @@ fn read_number(s: &[char], start: usize) -> Option<(Decimal, usize)> {
         && s.get(end + 1) == Some(&'半')
     {
         // 一个半 is one and a half.
-        value.fraction.push(5);
+        value.fraction.push('5');
         end += 2;
     }
     Some((value, end))
@@ -621,7 +597,7 @@ fn number(text: &str) -> Option<String> {
         }
         i = end.max(i + 1);
     }
-    found.map(Decimal::format)
+    found.as_ref().map(Decimal::render)
 }
 
 /// Whether the run at `start` is two neighbouring digits (a range such as 三四).
@@ -720,47 +696,34 @@ fn digits(text: &str) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
+/// How Mandarin speakers say the plus before a country code (加八六…, 加号1…).
+const PLUS_WORDS: &[&str] = &["加号", "加"];
+
+/// A phone number in E.164 (see [`Parsers::phone`]). 加 counts only right before the first
+/// digit: elsewhere it is "add" or the start of 加拿大 (Canada).
+fn phone(text: &str, region: &Region) -> Option<String> {
+    let number = digits(text)?;
+    // Found as `digits` finds its first digit, so a numeral in 一下 is not taken for it.
+    let s = blank_words(&prepare(text)?, NOT_NUMBERS);
+    let first = s.iter().position(|&c| is_numeral(c) || c == '洞')?;
+    let before: Vec<char> = s
+        .get(..first)?
+        .iter()
+        .copied()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let plus = PLUS_WORDS
+        .iter()
+        .any(|w| ends_with_at(&before, before.len(), w));
+    region.e164(&number, plus || super::written_plus(text))
+}
+
 // ---------------------------------------------------------------------------------------------
 // date
-
-/// `today` moved by `days` (negative for the past).
-fn add_days(today: NaiveDate, days: i64) -> Option<NaiveDate> {
-    let magnitude = Days::new(days.unsigned_abs());
-    if days >= 0 {
-        today.checked_add_days(magnitude)
-    } else {
-        today.checked_sub_days(magnitude)
-    }
-}
-
-/// The first day of the month `months` away from `today`'s month.
-fn month_start(today: NaiveDate, months: i32) -> Option<NaiveDate> {
-    let first = today.with_day(1)?;
-    let magnitude = Months::new(months.unsigned_abs());
-    if months >= 0 {
-        first.checked_add_months(magnitude)
-    } else {
-        first.checked_sub_months(magnitude)
-    }
-}
 
 /// The last day of the month that `first` starts.
 fn month_end(first: NaiveDate) -> Option<NaiveDate> {
     first.checked_add_months(Months::new(1))?.pred_opt()
-}
-
-/// The first date on or after `today` with this month and day, looking up to eight years ahead
-/// so 2月29日 finds a leap year.
-fn next_month_day(month: u64, day: u64, today: NaiveDate) -> Option<NaiveDate> {
-    let month = u32::try_from(month).ok()?;
-    let day = u32::try_from(day).ok()?;
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    (0..=8)
-        .filter_map(|offset| today.year().checked_add(offset))
-        .filter_map(|year| NaiveDate::from_ymd_opt(year, month, day))
-        .find(|d| *d >= today)
 }
 
 /// Words for days relative to today.
@@ -787,7 +750,7 @@ const RELATIVE_DAYS: &[(&str, i64)] = &[
 ];
 
 /// Holidays on a fixed day of the Gregorian calendar (month, day).
-const HOLIDAYS: &[(&str, u64, u64)] = &[
+const HOLIDAYS: &[(&str, u32, u32)] = &[
     ("元旦", 1, 1),
     ("情人节", 2, 14),
     ("妇女节", 3, 8),
@@ -824,11 +787,8 @@ fn date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
 /// 今天, 明天, 大后天… (the earliest one said).
 fn relative_day(s: &[char], today: NaiveDate) -> Option<NaiveDate> {
     (0..s.len()).find_map(|i| {
-        let (_, days) = RELATIVE_DAYS
-            .iter()
-            .filter(|(w, _)| at(s, i, w))
-            .max_by_key(|(w, _)| len(w))?;
-        add_days(today, *days)
+        let (_, &(_, days)) = longest_word_at(s, i, RELATIVE_DAYS, |(w, _)| w)?;
+        add_days(today, days)
     })
 }
 
@@ -912,7 +872,7 @@ fn named_month_day(
     match (year, day) {
         (Some(y), Some(d)) => NaiveDate::from_ymd_opt(y, month32, u32::try_from(d).ok()?),
         (Some(y), None) => month_end(NaiveDate::from_ymd_opt(y, month32, 1)?),
-        (None, Some(d)) => next_month_day(month, d, today),
+        (None, Some(d)) => next_month_day(today, month32, u32::try_from(d).ok()?),
         (None, None) => {
             let year = if month32 >= today.month() {
                 today.year()
@@ -977,7 +937,7 @@ fn numeric_date(s: &[char], today: NaiveDate) -> Option<NaiveDate> {
             }
             // "3.8" is a decimal number, not a date.
             [m, d] if sep != '.' => {
-                return next_month_day(u64::from(num(m)?), u64::from(num(d)?), today);
+                return next_month_day(today, num(m)?, num(d)?);
             }
             _ => {}
         }
@@ -995,19 +955,17 @@ fn weekday(s: &[char], today: NaiveDate) -> Option<NaiveDate> {
         } else {
             continue;
         };
-        let day: i64 = match s.get(after) {
-            Some('一' | '1') => 1,
-            Some('二' | '2') => 2,
-            Some('三' | '3') => 3,
-            Some('四' | '4') => 4,
-            Some('五' | '5') => 5,
-            Some('六' | '6') => 6,
-            Some('日' | '天' | '七' | '7') => 7,
+        let day = match s.get(after) {
+            Some('一' | '1') => Weekday::Mon,
+            Some('二' | '2') => Weekday::Tue,
+            Some('三' | '3') => Weekday::Wed,
+            Some('四' | '4') => Weekday::Thu,
+            Some('五' | '5') => Weekday::Fri,
+            Some('六' | '6') => Weekday::Sat,
+            Some('日' | '天' | '七' | '7') => Weekday::Sun,
             _ => continue,
         };
-        let now = i64::from(today.weekday().number_from_monday());
-        let monday = add_days(today, 1 - now)?;
-        let week = |k: i64| add_days(monday, 7 * k + day - 1);
+        let week = |k: i64| weekday_of_week(today, k, day);
         let prefixed = |words: &[&str]| words.iter().any(|w| ends_with_at(s, i, w));
         return if prefixed(&["下下个", "下下"]) {
             week(2)
@@ -1021,8 +979,7 @@ fn weekday(s: &[char], today: NaiveDate) -> Option<NaiveDate> {
             week(0)
         } else {
             // Strictly after today: 星期一 said on a Monday is next Monday (今天 says today).
-            let ahead = (day - now).rem_euclid(7);
-            add_days(today, if ahead == 0 { 7 } else { ahead })
+            weekday_after(today, day)
         };
     }
     None
@@ -1041,9 +998,7 @@ fn day_only(s: &[char], today: NaiveDate) -> Option<NaiveDate> {
         if !(1..=31).contains(&day) {
             return None;
         }
-        return (0..=2)
-            .filter_map(|k| month_start(today, k)?.with_day(day))
-            .find(|d| *d >= today);
+        return next_day_of_month(today, day);
     }
     None
 }
@@ -1053,7 +1008,7 @@ fn holiday(s: &[char], today: NaiveDate) -> Option<NaiveDate> {
     HOLIDAYS
         .iter()
         .find(|(w, _, _)| contains(s, w))
-        .and_then(|&(_, m, d)| next_month_day(m, d, today))
+        .and_then(|&(_, m, d)| next_month_day(today, m, d))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1115,11 +1070,7 @@ const PARTS: &[(&str, Part)] = &[
 /// The part of the day said, if any.
 fn part_of_day(s: &[char]) -> Option<Part> {
     for i in 0..s.len() {
-        let hit = PARTS
-            .iter()
-            .filter(|(w, _)| at(s, i, w))
-            .max_by_key(|(w, _)| len(w));
-        if let Some((w, part)) = hit {
+        if let Some((_, (w, part))) = longest_word_at(s, i, PARTS, |(w, _)| w) {
             // "am"/"pm" only as words of their own (not inside "ampm" or "spam").
             let latin = w.starts_with(|c: char| c.is_ascii_alphabetic());
             let letter = |k: Option<&char>| k.is_some_and(char::is_ascii_alphabetic);
@@ -1509,26 +1460,14 @@ const YES_NO: &[(&str, Says)] = &[
 /// The yes/no words in `s`, in order, with where each ends.
 fn yes_no_words(s: &[char]) -> Vec<(Says, usize, usize)> {
     let letter = |k: Option<&char>| k.is_some_and(char::is_ascii_alphabetic);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < s.len() {
-        let hit = YES_NO
-            .iter()
-            .filter(|(w, _)| {
-                at(s, i, w)
-                    && (!w.starts_with(|c: char| c.is_ascii_alphabetic())
-                        || !(i > 0 && letter(s.get(i - 1)) || letter(s.get(i + len(w)))))
-            })
-            .max_by_key(|(w, _)| len(w));
-        match hit {
-            Some((w, says)) => {
-                out.push((*says, i, i + len(w)));
-                i += len(w);
-            }
-            None => i += 1,
-        }
-    }
-    out
+    let said = |i: usize, (w, _): &(&str, Says)| {
+        let latin = w.starts_with(|c: char| c.is_ascii_alphabetic());
+        let inside_a_word = i > 0 && letter(s.get(i - 1)) || letter(s.get(i + len(w)));
+        (at(s, i, w) && !(latin && inside_a_word)).then(|| len(w))
+    };
+    walk(s.len(), YES_NO, said)
+        .filter_map(|(i, hit)| hit.map(|(n, &(_, says))| (says, i, i + n)))
+        .collect()
 }
 
 fn yes_no(text: &str) -> Option<bool> {
@@ -1713,11 +1652,8 @@ fn strip_name_clause(clause: &[char]) -> &[char] {
         let before = s.len();
         for words in [NAME_FILLERS, NAME_LEAD_INS] {
             // Longest first, so 我的名字是 wins over 是.
-            if let Some(rest) = words
-                .iter()
-                .filter_map(|w| strip_prefix(s, w))
-                .min_by_key(|rest| rest.len())
-            {
+            let prefix = longest(words, |w| strip_prefix(s, w).map(|_| len(w)));
+            if let Some(rest) = prefix.and_then(|(n, _)| s.get(n..)) {
                 s = trim(rest);
             }
         }
@@ -1727,11 +1663,8 @@ fn strip_name_clause(clause: &[char]) -> &[char] {
     }
     loop {
         let before = s.len();
-        if let Some(tail) = NAME_TAILS
-            .iter()
-            .filter(|w| ends_with_at(s, s.len(), w))
-            .map(|w| len(w))
-            .max()
+        if let Some((tail, _)) =
+            longest(NAME_TAILS, |w| ends_with_at(s, s.len(), w).then(|| len(w)))
         {
             // A lone 啊 or 了 is not stripped from a name of one character.
             if s.len() > tail {
@@ -1927,6 +1860,49 @@ mod tests {
             include_str!("../../../tests/data/answers/zh/digits.tsv"),
             |s| or_dash(Mandarin.digits(s)),
         );
+    }
+
+    /// The numbering plan of a Mandarin bot.
+    fn china() -> Region {
+        super::super::find("zh-CN")
+            .expect("zh-CN is a language")
+            .region
+    }
+
+    #[test]
+    fn phone_table() {
+        let region = china();
+        check(
+            "phone",
+            include_str!("../../../tests/data/answers/zh/phone.tsv"),
+            |s| or_dash(Mandarin.phone(s, &region)),
+        );
+    }
+
+    #[test]
+    fn jia_before_the_digits_is_a_plus() {
+        let cn = china();
+        let phone = |s: &str| Mandarin.phone(s, &cn);
+        assert_eq!(phone("加1 415 555 1234").as_deref(), Some("+14155551234"));
+        assert_eq!(
+            phone("加八六一三八零零一三八零零零").as_deref(),
+            Some("+8613800138000")
+        );
+        assert_eq!(
+            phone("加号 八六 一三八零零一三八零零零").as_deref(),
+            Some("+8613800138000")
+        );
+        // Without 加, eleven digits are a Chinese mobile.
+        assert_eq!(phone("1 415 555 1234").as_deref(), Some("+8614155551234"));
+        // 加 not right before the digits is not a plus (加拿大 is Canada).
+        assert_eq!(
+            phone("加拿大的 1 415 555 1234").as_deref(),
+            Some("+8614155551234")
+        );
+        assert_eq!(phone("加一二三"), None);
+        assert_eq!(phone("加"), None);
+        // A digit string is still only digits.
+        assert_eq!(Mandarin.digits("加一二三").as_deref(), Some("123"));
     }
 
     #[test]
@@ -2175,9 +2151,11 @@ mod tests {
             today,
             NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(),
         ];
+        let cn = china();
         for text in odd {
             let _ = Mandarin.number(text);
             let _ = Mandarin.digits(text);
+            let _ = Mandarin.phone(text, &cn);
             let _ = Mandarin.time(text);
             let _ = Mandarin.yes_no(text);
             let _ = Mandarin.name(text);
