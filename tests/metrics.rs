@@ -93,6 +93,32 @@ fn webhook(server: &Server, path: &str, form: &[(&str, &str)]) -> String {
     )
 }
 
+/// A call to `sid` arriving: the greeting's TwiML.
+fn call(server: &Server, sid: &str) -> String {
+    webhook(
+        server,
+        "/voice",
+        &[
+            ("CallSid", sid),
+            ("From", "+15551230000"),
+            ("To", "+15559990000"),
+        ],
+    )
+}
+
+/// The caller on `sid` saying `text`: the reply's TwiML.
+fn say(server: &Server, sid: &str, text: &str) -> String {
+    webhook(
+        server,
+        "/voice/gather",
+        &[
+            ("CallSid", sid),
+            ("SpeechResult", text),
+            ("Confidence", "0.9"),
+        ],
+    )
+}
+
 /// The samples of a Prometheus text exposition: series (name and labels as written) to value.
 fn samples(text: &str) -> HashMap<String, f64> {
     text.lines()
@@ -174,26 +200,8 @@ fn metrics_count_what_calls_did_behind_the_token_and_open_on_their_own_address()
 
     // One call: matched, a collect started and completed, a web service called.
     let sid = "CAmetrics1";
-    let said = |text: &str| {
-        webhook(
-            &server,
-            "/voice/gather",
-            &[
-                ("CallSid", sid),
-                ("SpeechResult", text),
-                ("Confidence", "0.9"),
-            ],
-        )
-    };
-    let hello = webhook(
-        &server,
-        "/voice",
-        &[
-            ("CallSid", sid),
-            ("From", "+15551230000"),
-            ("To", "+15559990000"),
-        ],
-    );
+    let said = |text: &str| say(&server, sid, text);
+    let hello = call(&server, sid);
     assert!(hello.contains("Hello."), "{hello}");
     assert!(said("blue cheese moonlight").contains("Sorry?"));
     assert!(said("I want to sign up").contains("What is your name?"));
@@ -320,26 +328,8 @@ fn a_call_on_hold_counts_each_continuation_as_a_turn() {
     let before = scrape(&server);
 
     let sid = "CAmetrics2";
-    webhook(
-        &server,
-        "/voice",
-        &[
-            ("CallSid", sid),
-            ("From", "+15551230000"),
-            ("To", "+15559990000"),
-        ],
-    );
-    let said = |text: &str| {
-        webhook(
-            &server,
-            "/voice/gather",
-            &[
-                ("CallSid", sid),
-                ("SpeechResult", text),
-                ("Confidence", "0.9"),
-            ],
-        )
-    };
+    call(&server, sid);
+    let said = |text: &str| say(&server, sid, text);
     assert!(said("I want to sign up").contains("What is your name?"));
     let held = said("Jason");
     assert!(held.contains("/voice/continue</Redirect>"), "{held}");
