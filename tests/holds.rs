@@ -293,12 +293,7 @@ async fn a_call_switched_to_another_language_is_held_in_it() {
     let app = TestApp::with_options(flows.path(), holding(), None);
     app.call("CA9").await;
     let spanish = app.say("CA9", "en español").await;
-    assert_eq!(
-        spanish.gather_attr("language"),
-        Some("es-US"),
-        "{}",
-        spanish.xml
-    );
+    spanish.expect_language(Some("es-US"));
     let first = app.say("CA9", "where is my order").await;
     assert_eq!(
         first.says,
@@ -306,7 +301,7 @@ async fn a_call_switched_to_another_language_is_held_in_it() {
         "{}",
         first.xml
     );
-    assert!(first.xml.contains(r#"voice="Polly.Lupe""#), "{}", first.xml);
+    first.expect_voice("Polly.Lupe");
     let mut holds = 0;
     let last = loop {
         let (_, xml) = app.post("/voice/continue", &[("CallSid", "CA9")]).await;
@@ -318,5 +313,5 @@ async fn a_call_switched_to_another_language_is_held_in_it() {
         holds += 1;
         assert!(holds < 20, "never answered");
     };
-    assert_eq!(last.gather_attr("language"), Some("es-US"), "{}", last.xml);
+    last.expect_language(Some("es-US"));
 }

@@ -22,12 +22,7 @@ fn flows(files: &[(&str, &str)]) -> tempfile::TempDir {
 async fn a_spanish_bot_listens_in_spanish_speaks_with_a_spanish_voice_and_reads_spanish_answers() {
     let app = TestApp::with_flows(&repo_flows().join("examples/registro"));
     let greeting = app.call("CA1").await;
-    assert_eq!(
-        greeting.gather_attr("language"),
-        Some("es-MX"),
-        "{}",
-        greeting.xml
-    );
+    greeting.expect_language(Some("es-MX"));
     assert!(
         greeting.xml.contains(r#"<Say voice="Polly.Mia">"#),
         "{}",
@@ -89,12 +84,7 @@ async fn a_mandarin_bot_reads_numbers_times_and_yes_or_no_as_they_are_said_in_ma
     ]);
     let app = TestApp::with_flows(dir.path());
     let first = app.call("CA2").await;
-    assert_eq!(
-        first.gather_attr("language"),
-        Some("cmn-Hans-CN"),
-        "{}",
-        first.xml
-    );
+    first.expect_language(Some("cmn-Hans-CN"));
     assert!(
         first
             .xml
@@ -262,27 +252,14 @@ async fn a_task_switches_the_rest_of_the_call_to_its_language() {
     let app = TestApp::with_flows(dir.path());
     let greeting = app.call("CA5").await;
     // English first: Twilio's default recogniser, the style sheet's voice.
-    assert_eq!(greeting.gather_attr("language"), None, "{}", greeting.xml);
-    assert!(
-        greeting.xml.contains(r#"voice="Polly.Joanna""#),
-        "{}",
-        greeting.xml
-    );
+    greeting.expect_language(None);
+    greeting.expect_voice("Polly.Joanna");
 
     let spanish = app.say("CA5", "español").await;
     spanish.expect_prompt("¿Para cuántas personas?");
     assert!(spanish.text().contains("Bienvenido."), "{}", spanish.xml);
-    assert_eq!(
-        spanish.gather_attr("language"),
-        Some("es-US"),
-        "{}",
-        spanish.xml
-    );
-    assert!(
-        spanish.xml.contains(r#"voice="Polly.Lupe""#),
-        "{}",
-        spanish.xml
-    );
+    spanish.expect_language(Some("es-US"));
+    spanish.expect_voice("Polly.Lupe");
 
     // From here the engine's own words and the answers' parsers are Spanish, and so is the
     // way a time is said back; the flow's own texts are said as written.
@@ -315,7 +292,7 @@ async fn a_task_switches_the_rest_of_the_call_to_its_language() {
 
     // Another call starts in English again.
     let other = app.call("CA6").await;
-    assert_eq!(other.gather_attr("language"), None, "{}", other.xml);
+    other.expect_language(None);
 }
 
 #[tokio::test]

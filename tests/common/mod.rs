@@ -467,6 +467,24 @@ impl Twiml {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Asserts the Gather listens in `language` (None: no `language`, Twilio's en-US).
+    #[track_caller]
+    pub fn expect_language(&self, language: Option<&str>) -> &Self {
+        assert_eq!(self.gather_attr("language"), language, "{}", self.xml);
+        self
+    }
+
+    /// Asserts the reply speaks with `voice` (`Polly.Lupe`).
+    #[track_caller]
+    pub fn expect_voice(&self, voice: &str) -> &Self {
+        assert!(
+            self.xml.contains(&format!(r#"voice="{voice}""#)),
+            "not in {voice}: {}",
+            self.xml
+        );
+        self
+    }
+
     /// Asserts the reply waits for the caller and says `text` somewhere.
     #[track_caller]
     pub fn expect_prompt(&self, text: &str) -> &Self {
