@@ -9,29 +9,28 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::process::{self, Server, bin};
+use common::write_flow;
+use serde_json::json;
 
 /// A one-question bot whose words carry `mark`, so a reply tells which version said it.
 fn write_bot(dir: &Path, mark: &str) {
-    std::fs::create_dir_all(dir.join("tasks")).expect("mkdir");
-    std::fs::write(
-        dir.join("assistant.json"),
-        r#"{"defaults": {"assistant_initiation": "task://ask"}}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("tasks/ask.json"),
-        format!(
-            r#"{{"actions": [{{"collect": {{"name": "c", "questions": [
-                {{"name": "colour", "question": "{mark} Which colour?"}}],
-              "on_complete": {{"redirect": "task://done"}}}}}}]}}"#
-        ),
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("tasks/done.json"),
-        format!(r#"{{"actions": [{{"say": "{mark} Thanks, {{{{c.colour}}}} it is."}}]}}"#),
-    )
-    .expect("write");
+    write_flow(
+        dir,
+        "assistant",
+        &json!({"defaults": {"assistant_initiation": "task://ask"}}),
+    );
+    write_flow(
+        dir,
+        "ask",
+        &json!({"actions": [{"collect": {"name": "c", "questions": [
+                {"name": "colour", "question": format!("{mark} Which colour?")}],
+              "on_complete": {"redirect": "task://done"}}}]}),
+    );
+    write_flow(
+        dir,
+        "done",
+        &json!({"actions": [{"say": format!("{mark} Thanks, {{{{c.colour}}}} it is.")}]}),
+    );
 }
 
 fn serve_flows(flows: &Path, db: &Path) -> Server {
@@ -223,36 +222,29 @@ fn a_web_services_tasks_are_the_ones_of_the_version_the_call_runs_on() {
     let dir = tempfile::tempdir().expect("temp dir");
     let flows = dir.path().join("flows");
     let write = |extra: bool| {
-        std::fs::create_dir_all(flows.join("tasks")).expect("mkdir");
-        std::fs::write(
-            flows.join("assistant.json"),
-            r#"{"defaults": {"assistant_initiation": "task://hello"}}"#,
-        )
-        .expect("write");
-        std::fs::write(
-            flows.join("tasks/hello.json"),
-            r#"{"actions": [{"say": "Say status."}, {"listen": true}]}"#,
-        )
-        .expect("write");
-        std::fs::write(
-            flows.join("tasks/status.json"),
-            format!(
-                r#"{{"samples": ["status", "order status"], "actions": [{{"redirect": "{url}"}}]}}"#
-            ),
-        )
-        .expect("write");
-        std::fs::write(
-            flows.join("tasks/thanks.json"),
-            r#"{"actions": [{"say": "Thanks from the old flows."}]}"#,
-        )
-        .expect("write");
+        write_flow(
+            &flows,
+            "assistant",
+            &json!({"defaults": {"assistant_initiation": "task://hello"}}),
+        );
+        write_flow(
+            &flows,
+            "hello",
+            &json!({"actions": [{"say": "Say status."}, {"listen": true}]}),
+        );
+        write_flow(
+            &flows,
+            "status",
+            &json!({"samples": ["status", "order status"], "actions": [{"redirect": url}]}),
+        );
+        write_flow(
+            &flows,
+            "thanks",
+            &json!({"actions": [{"say": "Thanks from the old flows."}]}),
+        );
         if extra {
             // Sorted first, so every other task's position moves in the new version.
-            std::fs::write(
-                flows.join("tasks/aaa.json"),
-                r#"{"actions": [{"say": "Wrong task."}]}"#,
-            )
-            .expect("write");
+            write_flow(&flows, "aaa", &json!({"actions": [{"say": "Wrong task."}]}));
         }
     };
     write(false);
